@@ -1,0 +1,30 @@
+# The two commands a new user needs: `make demo` and `make test`.
+BUILD ?= build
+JOBS ?= 2
+CMAKE_FLAGS ?=
+
+.PHONY: demo test build setup setup-test bench clean
+
+demo: setup build
+	rm -f $(BUILD)/getting_started.db $(BUILD)/getting_started.db-wal $(BUILD)/getting_started.db-shm
+	cd $(BUILD) && ./examples/getting_started sqlite://getting_started.db
+
+test: setup-test
+	$(MAKE) build CMAKE_FLAGS="$(CMAKE_FLAGS) -DTETHER_WERROR=ON"
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+setup:
+	./scripts/setup
+
+setup-test:
+	./scripts/setup --test
+
+build:
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
+
+bench: setup build
+	./$(BUILD)/bench/tether_bench_sqlite
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,217 @@
+// tether vs the raw sqlite3 C API, in one binary, on the same database file and pragmas.
+// Prints Google Benchmark's table, then the ratios (tether time / raw time).
+//   ./build/bench/tether_bench_sqlite [--benchmark_min_time=1]
+#include <benchmark/benchmark.h>
+#include <sqlite3.h>
+#include <tether/tether.hpp>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <random>
+
+namespace {
+
+constexpr int table_rows = 10'000;
+constexpr int bulk_rows = 100'000;
+
+std::string db_path() {
+  static std::string path =
+      (std::filesystem::temp_directory_path() / ("tether-bench-" + std::to_string(getpid()) + ".db")).string();
+  return path;
+}
+
+sqlite3* open_raw() {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path().c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK)
+    throw std::runtime_error("cannot open bench database");
+  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;", nullptr, nullptr, nullptr);
+  sqlite3_busy_timeout(db, 5000);
+  return db;
+}
+
+void exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string m = err ? err : "?";
+    sqlite3_free(err);
+    throw std::runtime_error(m);
+  }
+}
+
+void create_users() {
+  sqlite3* db = open_raw();
+  exec(db, "DROP TABLE IF EXISTS users;"
+           "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT, age INTEGER, score REAL);"
+           "BEGIN");
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "INSERT INTO users (name, email, age, score) VALUES (?, ?, ?, ?)", -1, &st, nullptr);
+  for (int i = 0; i < table_rows; ++i) {
+    std::string name = "user" + std::to_string(i);
+    std::string email = name + "@example.com";
+    sqlite3_bind_text(st, 1, name.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, email.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 3, 18 + i % 60);
+    sqlite3_bind_double(st, 4, i * 0.5);
+    sqlite3_step(st);
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  exec(db, "COMMIT");
+  sqlite3_close(db);
+}
+
+struct user {
+  std::int64_t id;
+  std::string name, email;
+  std::int64_t age;
+  double score;
+};
+
+// --- point select by primary key -------------------------------------------------------
+
+void raw_point_select(benchmark::State& state) {
+  sqlite3* db = open_raw();
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v3(db, "SELECT id, name, email, age, score FROM users WHERE id = ?1", -1,
+                     SQLITE_PREPARE_PERSISTENT, &st, nullptr);
+  std::mt19937 rng(1);
+  std::uniform_int_distribution<int> pick(1, table_rows);
+  for (auto _ : state) {
+    sqlite3_bind_int64(st, 1, pick(rng));
+    user u{};
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      u.id = sqlite3_column_int64(st, 0);
+      u.name = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
+      u.email = reinterpret_cast<const char*>(sqlite3_column_text(st, 2));
+      u.age = sqlite3_column_int64(st, 3);
+      u.score = sqlite3_column_double(st, 4);
+    }
+    sqlite3_reset(st);
+    benchmark::DoNotOptimize(u);
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+void tether_point_select(benchmark::State& state) {
+  tether::client db{"sqlite://" + db_path(), {.pool_size = 1}};
+  std::mt19937 rng(1);
+  std::uniform_int_distribution<int> pick(1, table_rows);
+  for (auto _ : state) {
+    auto r = db.find({.table = "users",
+                      .select = {"id", "name", "email", "age", "score"},
+                      .where = {{"id", pick(rng)}}});
+    user u{};
+    if (!r.records.empty()) {
+      auto rec = r.records[0];
+      u.id = rec.get<std::int64_t>(std::size_t{0});
+      u.name = rec.get<std::string_view>(1);
+      u.email = rec.get<std::string_view>(2);
+      u.age = rec.get<std::int64_t>(3);
+      u.score = rec.get<double>(4);
+    }
+    benchmark::DoNotOptimize(u);
+  }
+}
+
+// --- bulk insert ----------------------------------------------------------------------
+
+void reset_bulk_table(sqlite3* db) {
+  exec(db, "DROP TABLE IF EXISTS bulk; CREATE TABLE bulk (id INTEGER PRIMARY KEY, name TEXT, n INTEGER, x REAL)");
+}
+
+// The raw best practice: one transaction, one prepared multi-row statement reused.
+void raw_bulk_insert(benchmark::State& state) {
+  constexpr int per_statement = 100;
+  sqlite3* db = open_raw();
+  std::vector<std::string> names;
+  for (int i = 0; i < bulk_rows; ++i) names.push_back("name" + std::to_string(i));
+  std::string sql = "INSERT INTO bulk (name, n, x) VALUES ";
+  for (int r = 0; r < per_statement; ++r) sql += r ? ", (?, ?, ?)" : "(?, ?, ?)";
+  for (auto _ : state) {
+    state.PauseTiming();
+    reset_bulk_table(db);
+    state.ResumeTiming();
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
+    exec(db, "BEGIN");
+    for (int start = 0; start < bulk_rows; start += per_statement) {
+      for (int r = 0; r < per_statement; ++r) {
+        int i = start + r;
+        sqlite3_bind_text(st, r * 3 + 1, names[i].data(), static_cast<int>(names[i].size()), SQLITE_STATIC);
+        sqlite3_bind_int64(st, r * 3 + 2, i);
+        sqlite3_bind_double(st, r * 3 + 3, i * 0.25);
+      }
+      sqlite3_step(st);
+      sqlite3_reset(st);
+    }
+    exec(db, "COMMIT");
+    sqlite3_finalize(st);
+  }
+  state.SetItemsProcessed(state.iterations() * bulk_rows);
+  sqlite3_close(db);
+}
+
+void tether_bulk_insert(benchmark::State& state) {
+  tether::client db{"sqlite://" + db_path(), {.pool_size = 1}};
+  std::vector<tether::value> rows;
+  rows.reserve(bulk_rows);
+  for (int i = 0; i < bulk_rows; ++i)
+    rows.push_back({{"name", "name" + std::to_string(i)}, {"n", i}, {"x", i * 0.25}});
+  sqlite3* admin = open_raw();
+  for (auto _ : state) {
+    state.PauseTiming();
+    reset_bulk_table(admin);
+    state.ResumeTiming();
+    auto r = db.insert({.table = "bulk", .records = rows});
+    benchmark::DoNotOptimize(r.count);
+  }
+  state.SetItemsProcessed(state.iterations() * bulk_rows);
+  sqlite3_close(admin);
+}
+
+// Collects each run's time per iteration, then prints tether / raw.
+class ratio_reporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const auto& r : runs)
+      if (r.run_type == Run::RT_Iteration) times_[r.benchmark_name()] = r.GetAdjustedRealTime();
+  }
+  void print_ratios() const {
+    std::cout << "\nratios (tether / raw sqlite3; lower is better, 1.00 is parity)\n";
+    for (const char* w : {"point_select", "bulk_insert"}) {
+      auto t = times_.find(std::string("tether_") + w);
+      auto r = times_.find(std::string("raw_") + w);
+      if (t != times_.end() && r != times_.end())
+        std::printf("  %-14s %.3fx\n", w, t->second / r->second);
+    }
+  }
+
+ private:
+  std::map<std::string, double> times_;
+};
+
+}  // namespace
+
+BENCHMARK(raw_point_select);
+BENCHMARK(tether_point_select);
+BENCHMARK(raw_bulk_insert)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(tether_bulk_insert)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+int main(int argc, char** argv) {
+  create_users();
+  benchmark::Initialize(&argc, argv);
+  ratio_reporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  reporter.print_ratios();
+  benchmark::Shutdown();
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path() + suffix, ec);
+  return 0;
+}

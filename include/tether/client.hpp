@@ -1,0 +1,175 @@
+// tether/client.hpp — connect to one database and query it.
+// A client owns a pool of connections and is thread-safe: any number of threads may call
+// it at once; each call leases a connection for its duration and blocks on I/O.
+// A transaction pins one connection and is used by one thread at a time; it offers the
+// same calls as the client, so `tx.insert(...)` runs inside the transaction.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "tether/engine/engine.hpp"
+#include "tether/options.hpp"
+#include "tether/records.hpp"
+
+namespace tether {
+
+namespace detail {
+class pool;
+}
+
+// One row that owns its data (what find_one returns).
+class row {
+ public:
+  explicit row(records data) : data_(std::move(data)) {}
+  template <class T>
+  T get(std::string_view column) const { return data_[0].get<T>(column); }
+  value operator[](std::string_view column) const { return data_[0][column]; }
+  bool is_null(std::string_view column) const { return data_[0].is_null(column); }
+  record view() const noexcept { return data_[0]; }
+  std::string to_json() const { return data_[0].to_json(); }
+  value to_value() const { return data_[0].to_value(); }
+
+ private:
+  records data_;
+};
+
+// The calls a client and a transaction share.
+class executor {
+ public:
+  virtual ~executor() = default;
+
+  find_result find(const find_options& o);
+  std::optional<row> find_one(find_options o);  // the first match, or nothing
+  insert_result insert(const insert_options& o);
+  update_result update(const update_options& o);
+  remove_result remove(const remove_options& o);
+  upsert_result upsert(const upsert_options& o);
+  std::int64_t count(const count_options& o);
+  value sum(const column_options& o);  // null when no row matches
+  value avg(const column_options& o);
+  value min(const column_options& o);
+  value max(const column_options& o);
+  records aggregate(const aggregate_options& o);
+  raw_result raw(const raw_options& o);
+
+  virtual const engine::capabilities& capabilities() const noexcept = 0;
+  virtual std::string_view engine_name() const noexcept = 0;
+
+ protected:
+  virtual engine::execution run(const engine::plan& p) = 0;
+
+ private:
+  value column_aggregate(const column_options& o, engine::aggregate_fn fn);
+};
+
+class transaction;
+
+// A savepoint inside a transaction. Destroyed while active, it rolls back to its start.
+class savepoint {
+ public:
+  savepoint(savepoint&& other) noexcept;
+  savepoint& operator=(savepoint&&) = delete;
+  ~savepoint();
+  void release();
+  void rollback();
+  bool is_active() const noexcept { return active_; }
+
+ private:
+  friend class transaction;
+  savepoint(engine::connection* c, std::string name) : conn_(c), name_(std::move(name)) {}
+  engine::connection* conn_;
+  std::string name_;
+  bool active_ = true;
+};
+
+class transaction : public executor {
+ public:
+  transaction(transaction&& other) noexcept;
+  transaction& operator=(transaction&&) = delete;
+  ~transaction() override;  // rolls back when still active
+
+  void commit();
+  void rollback();
+  bool is_active() const noexcept;
+
+  tether::savepoint savepoint();
+  // Runs fn(*this) inside a savepoint: released when fn returns, rolled back (and the
+  // exception rethrown) when it throws. Returns what fn returns.
+  template <class F>
+  auto savepoint(F&& fn) -> decltype(fn(std::declval<transaction&>())) {
+    tether::savepoint sp = savepoint();
+    if constexpr (std::is_void_v<decltype(fn(*this))>) {
+      fn(*this);
+      if (sp.is_active()) sp.release();
+    } else {
+      auto result = fn(*this);
+      if (sp.is_active()) sp.release();
+      return result;
+    }
+  }
+
+  const engine::capabilities& capabilities() const noexcept override;
+  std::string_view engine_name() const noexcept override;
+
+ protected:
+  engine::execution run(const engine::plan& p) override;
+
+ private:
+  friend class client;
+  struct state;
+  explicit transaction(std::unique_ptr<state> s);
+  std::unique_ptr<state> s_;
+};
+
+struct client_options {
+  std::size_t pool_size = 0;  // 0: 2 × cores + 1 (capped by what the engine allows)
+  std::chrono::milliseconds acquire_timeout{30000};
+};
+
+class client : public executor {
+ public:
+  // Opens the database at `url` with the built-in engines ("sqlite:///path.db",
+  // "sqlite::memory:"). Connects once straight away, so a bad URL or an unreachable
+  // database fails here. Throws tether::error.
+  explicit client(std::string_view url, client_options options = {});
+  client(std::shared_ptr<engine::driver> driver, std::string_view url, client_options options = {});
+  client(client&&) noexcept;
+  client& operator=(client&&) noexcept;
+  ~client() override;
+
+  tether::transaction begin(transaction_options options = {});
+  // Commits when fn returns; on any exception rolls back and rethrows. Returns what fn returns.
+  template <class F>
+  auto transaction(F&& fn, transaction_options options = {})
+      -> decltype(fn(std::declval<tether::transaction&>())) {
+    tether::transaction tx = begin(options);
+    if constexpr (std::is_void_v<decltype(fn(tx))>) {
+      fn(tx);
+      if (tx.is_active()) tx.commit();
+    } else {
+      auto result = fn(tx);
+      if (tx.is_active()) tx.commit();
+      return result;
+    }
+  }
+
+  std::string server_version();
+  void close();  // closes idle connections; later calls reconnect
+
+  const engine::capabilities& capabilities() const noexcept override;
+  std::string_view engine_name() const noexcept override;
+
+ protected:
+  engine::execution run(const engine::plan& p) override;
+
+ private:
+  std::shared_ptr<engine::driver> driver_;
+  std::unique_ptr<detail::pool> pool_;
+};
+
+}  // namespace tether

@@ -1,0 +1,77 @@
+// tether/engine/engine.hpp — what a new engine implements.
+// A driver is shared and thread-safe; it makes connections. A connection is used by one
+// thread at a time (the pool guarantees it) and every call on it blocks on I/O.
+// Engines throw tether::error, mapped from native errors in the engine's own error.cpp.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tether/engine/plan.hpp"
+#include "tether/error.hpp"
+#include "tether/options.hpp"
+
+namespace tether::engine {
+
+// What an engine can do. The planner refuses a call that needs a missing capability,
+// naming the engine and the feature, before any I/O.
+struct capabilities {
+  bool transactions = false;
+  bool savepoints = false;
+  bool returning = false;
+  bool upsert = false;
+  bool aggregates = false;
+  bool regex = false;
+  bool json_arrays = false;      // $push $pull $addToSet $pop
+  bool raw_queries = false;
+  std::vector<isolation> isolation_levels;  // the levels begin() honours
+  bool read_only_transactions = false;
+  bool deferrable_transactions = false;
+};
+
+// The outcome of one plan.
+struct execution {
+  records rows{};
+  std::int64_t affected = 0;
+  std::vector<value> inserted_ids{};
+  upsert_operation operation = upsert_operation::inserted;
+  std::vector<field_info> fields{};
+};
+
+class connection {
+ public:
+  virtual ~connection() = default;
+  virtual execution execute(const plan& p) = 0;
+  virtual void begin(const transaction_options& options) = 0;
+  virtual void commit() = 0;
+  virtual void rollback() = 0;
+  virtual void savepoint(std::string_view name) = 0;
+  virtual void release_savepoint(std::string_view name) = 0;
+  virtual void rollback_to_savepoint(std::string_view name) = 0;
+  // Cheap liveness check, used before handing an idle connection out again.
+  virtual bool alive() = 0;
+  virtual std::string server_version() = 0;
+};
+
+class driver {
+ public:
+  virtual ~driver() = default;
+  virtual std::string_view name() const noexcept = 0;
+  virtual std::vector<std::string> schemes() const = 0;  // "sqlite", "postgresql", …
+  virtual const engine::capabilities& capabilities() const noexcept = 0;
+  // Throws tether::error (usage) naming the URL (password masked) when it is malformed.
+  virtual void validate_url(std::string_view url) const = 0;
+  virtual std::unique_ptr<connection> connect(std::string_view url) = 0;
+  // The largest pool that makes sense (an in-memory SQLite database is one connection).
+  virtual std::size_t max_pool_size(std::string_view /*url*/) const { return 1024; }
+};
+
+// Drivers by URL scheme. register_driver is thread-safe; a later registration of the
+// same scheme replaces the earlier one.
+void register_driver(std::shared_ptr<driver> d);
+// Throws tether::error (usage) for a URL with no scheme or an unknown one.
+std::shared_ptr<driver> find_driver(std::string_view url);
+
+}  // namespace tether::engine

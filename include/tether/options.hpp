@@ -1,0 +1,157 @@
+// tether/options.hpp — what each call takes and what it returns.
+// Plain aggregates: fill them with designated initialisers,
+//   db.find({.table = "users", .where = {{"age", {{"$gt", 18}}}}, .limit = 10});
+// Options are read during the call only; nothing keeps a reference to them afterwards.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tether/records.hpp"
+#include "tether/value.hpp"
+
+namespace tether {
+
+enum class direction { asc, desc };
+
+struct order_term {
+  std::string column{};
+  direction dir = direction::asc;
+  // "name", "name:asc" or "name:desc"; throws tether::error (usage) otherwise.
+  static order_term parse(std::string_view text);
+};
+
+struct find_options {
+  std::string table{};
+  std::vector<std::string> select{};  // empty: every column
+  value where{};                      // null or {}: every row
+  std::vector<order_term> order_by{};
+  std::optional<std::int64_t> limit{};
+  std::optional<std::int64_t> offset{};
+};
+
+struct find_result {
+  tether::records records{};
+  std::int64_t count = 0;  // rows returned
+  std::string to_json() const;
+};
+
+enum class conflict_action { ignore, update };
+
+struct on_conflict {
+  std::vector<std::string> columns{};  // the unique key that conflicts
+  conflict_action action = conflict_action::ignore;
+  std::vector<std::string> update{};   // with update: columns to take from the new row; empty: all others
+};
+
+struct insert_options {
+  std::string table{};
+  std::vector<value> records{};        // each an object; keys become columns
+  std::vector<std::string> returning{};  // empty: none; {"*"}: every column
+  std::optional<tether::on_conflict> on_conflict{};
+};
+
+struct insert_result {
+  tether::records records{};  // when `returning` was asked for
+  std::int64_t count = 0;   // rows inserted (rows skipped by on_conflict ignore are not counted)
+  std::vector<value> inserted_ids{};  // primary key of each inserted row, in order
+  std::string to_json() const;
+};
+
+struct update_options {
+  std::string table{};
+  value data{};    // plain values and update operators: {"name": "x", "$inc": {"visits": 1}}
+  value where{};   // must not be empty unless all_rows is set
+  std::vector<std::string> returning{};
+  bool all_rows = false;  // the explicit consent to update every row
+};
+
+struct update_result {
+  std::int64_t count = 0;
+  tether::records records{};
+  std::string to_json() const;
+};
+
+struct remove_options {
+  std::string table{};
+  value where{};
+  std::vector<std::string> returning{};
+  bool all_rows = false;  // the explicit consent to delete every row
+};
+
+struct remove_result {
+  std::int64_t count = 0;
+  tether::records records{};  // when `returning` was asked for
+  std::string to_json() const;
+};
+
+struct upsert_options {
+  std::string table{};
+  value data{};                              // one record
+  std::vector<std::string> conflict_keys{};  // a unique key of the table
+  std::vector<std::string> update_columns{}; // empty: every data column that is not a key
+};
+
+enum class upsert_operation { inserted, updated };
+
+struct upsert_result {
+  tether::records records{};  // the row as stored
+  std::int64_t count = 0;
+  upsert_operation operation = upsert_operation::inserted;
+  std::string to_json() const;
+};
+
+struct count_options {
+  std::string table{};
+  std::string column{};  // empty: rows; otherwise non-null values of the column
+  value where{};
+  bool distinct = false;
+};
+
+struct column_options {  // sum, avg, min, max
+  std::string table{};
+  std::string column{};
+  value where{};
+};
+
+struct aggregate_options {
+  std::string table{};
+  // {"alias": {"$fn": "column"}}; $count takes "*" or a column; $stringAgg takes a column
+  // or {"column": c, "separator": s}.
+  value operations{};
+  value where{};
+  std::vector<std::string> group_by{};
+  value having{};  // a filter over aliases and group_by columns
+  std::vector<order_term> order_by{};  // over aliases and group_by columns
+  std::optional<std::int64_t> limit{};
+  std::optional<std::int64_t> offset{};
+};
+
+struct raw_options {
+  std::string query{};          // the engine's own language; placeholders as the engine writes them
+  std::vector<value> params{};
+};
+
+struct field_info {
+  std::string name{};
+  std::string type{};  // as the engine declares it; empty where unknown
+};
+
+struct raw_result {
+  tether::records records{};
+  std::vector<field_info> fields{};
+  std::int64_t count = 0;  // rows returned, or rows changed by a statement that returns none
+  std::string to_json() const;
+};
+
+enum class isolation { read_uncommitted, read_committed, repeatable_read, serializable };
+
+struct transaction_options {
+  std::optional<tether::isolation> isolation{};
+  bool read_only = false;
+  bool deferrable = false;  // PostgreSQL's SERIALIZABLE READ ONLY DEFERRABLE
+};
+
+}  // namespace tether

@@ -1,0 +1,131 @@
+// tether/records.hpp — the rows a call returns, stored by column.
+// Each column keeps one array of 16-byte cells; integers, doubles, booleans, dates, times
+// and timestamps live inside the cell, and variable-length data (text, bytes, decimals,
+// uuids, json) in one byte arena per column, so a fixed-width cell allocates nothing.
+// JSON text is produced only when asked for. A `records` is a value: copy it, move it;
+// a `record` is a view that must not outlive its `records`. Not synchronised.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tether/value.hpp"
+
+namespace tether {
+
+class records;
+
+class record {
+ public:
+  record(const records* owner, std::size_t row) noexcept : owner_(owner), row_(row) {}
+
+  std::size_t size() const noexcept;
+  std::string_view name(std::size_t column) const;
+  bool is_null(std::string_view column) const;
+  bool is_null(std::size_t column) const;
+  value_kind kind(std::string_view column) const;
+
+  // Materialise one cell; throws tether::error (not_found) for an unknown column name.
+  value operator[](std::string_view column) const;
+  value at(std::size_t column) const;
+
+  // Typed access without materialising a value: std::int64_t, int, double, bool,
+  // std::string, std::string_view (valid while the records live), decimal, date,
+  // time_of_day, timestamp, uuid, bytes, value, and std::optional<T> of those for nullable
+  // columns. Throws tether::error (usage) on null (unless optional) or on a kind mismatch.
+  template <class T>
+  T get(std::string_view column) const;
+  template <class T>
+  T get(std::size_t column) const;
+
+  std::string to_json() const;
+  value to_value() const;  // an object, in column order
+
+ private:
+  const records* owner_;
+  std::size_t row_;
+};
+
+class records {
+ public:
+  records() = default;
+  explicit records(std::vector<std::string> column_names);
+
+  std::size_t size() const noexcept { return rows_; }
+  bool empty() const noexcept { return rows_ == 0; }
+  std::size_t column_count() const noexcept { return columns_.size(); }
+  std::string_view column_name(std::size_t i) const { return columns_.at(i).name; }
+  // Index of a column; std::nullopt when there is none of that name.
+  std::optional<std::size_t> column_index(std::string_view name) const noexcept;
+
+  record operator[](std::size_t row) const noexcept { return record(this, row); }
+  record at(std::size_t row) const;
+  record front() const { return at(0); }
+
+  class iterator {
+   public:
+    using value_type = record;
+    using difference_type = std::ptrdiff_t;
+    iterator(const records* r, std::size_t i) : r_(r), i_(i) {}
+    record operator*() const noexcept { return record(r_, i_); }
+    iterator& operator++() noexcept { ++i_; return *this; }
+    iterator operator++(int) noexcept { auto t = *this; ++i_; return t; }
+    bool operator==(const iterator& o) const noexcept { return i_ == o.i_; }
+   private:
+    const records* r_;
+    std::size_t i_;
+  };
+  iterator begin() const noexcept { return {this, 0}; }
+  iterator end() const noexcept { return {this, rows_}; }
+
+  value get(std::size_t row, std::size_t column) const;
+  std::string to_json() const;  // [{"col": v, …}, …]
+  void append_json(std::string& out) const;
+  value to_value() const;       // an array of objects
+
+  // Building (engines and the core use these). Call add_* once per column per row, in
+  // column order, then end_row().
+  void reserve(std::size_t rows);
+  void add_null();
+  void add_bool(bool b);
+  void add_int(std::int64_t i);
+  void add_double(double d);
+  void add_text(std::string_view s);
+  void add_bytes(const void* data, std::size_t size);
+  void add_decimal(std::string_view canonical);
+  void add_json(std::string_view json_text);  // an array or object, stored as its text
+  void add_date(date d);
+  void add_time(time_of_day t);
+  void add_timestamp(timestamp t);
+  void add_uuid(const uuid& u);
+  void add(const value& v);
+  void end_row();
+
+ private:
+  friend class record;
+  struct cell {
+    value_kind kind;
+    std::int16_t aux;      // timestamp offset minutes
+    std::uint32_t length;  // arena bytes
+    std::uint64_t payload; // fixed-width bits, or arena offset
+  };
+  struct column {
+    std::string name;
+    std::vector<cell> cells;
+    std::string arena;
+  };
+  cell& next_cell();
+  void add_arena(value_kind kind, const void* data, std::size_t size);
+  const cell& cell_at(std::size_t row, std::size_t col) const;
+  std::size_t require_column(std::string_view name) const;
+  std::string_view arena_view(std::size_t col, const cell& c) const;
+
+  std::vector<column> columns_;
+  std::size_t rows_ = 0;
+  std::size_t cursor_ = 0;  // next column to fill in the current row
+};
+
+}  // namespace tether

@@ -1,0 +1,11 @@
+// tether/tether.hpp — everything: values, records, options, the client, and the engines
+// this build includes. Link tether::tether.
+#pragma once
+
+#include "tether/client.hpp"
+#include "tether/engine/engine.hpp"
+#include "tether/error.hpp"
+#include "tether/options.hpp"
+#include "tether/records.hpp"
+#include "tether/value.hpp"
+#include "tether/engines/sqlite.hpp"

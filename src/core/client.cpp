@@ -1,0 +1,223 @@
+// client, transaction and savepoint: leasing, pinning and the shared call surface.
+#include "tether/client.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "planner.hpp"
+#include "pool.hpp"
+
+namespace tether {
+
+// --- executor: options → plan → run → result -------------------------------------------
+
+find_result executor::find(const find_options& o) {
+  auto e = run(detail::plan_find(o, capabilities()));
+  find_result r{std::move(e.rows), 0};
+  r.count = static_cast<std::int64_t>(r.records.size());
+  return r;
+}
+
+std::optional<row> executor::find_one(find_options o) {
+  o.limit = 1;
+  auto e = run(detail::plan_find(o, capabilities()));
+  if (e.rows.empty()) return std::nullopt;
+  return row(std::move(e.rows));
+}
+
+insert_result executor::insert(const insert_options& o) {
+  auto e = run(detail::plan_insert(o, capabilities()));
+  return insert_result{std::move(e.rows), e.affected, std::move(e.inserted_ids)};
+}
+
+update_result executor::update(const update_options& o) {
+  auto e = run(detail::plan_update(o, capabilities()));
+  return update_result{e.affected, std::move(e.rows)};
+}
+
+remove_result executor::remove(const remove_options& o) {
+  auto e = run(detail::plan_remove(o, capabilities()));
+  return remove_result{e.affected, std::move(e.rows)};
+}
+
+upsert_result executor::upsert(const upsert_options& o) {
+  auto e = run(detail::plan_upsert(o, capabilities()));
+  return upsert_result{std::move(e.rows), e.affected, e.operation};
+}
+
+std::int64_t executor::count(const count_options& o) {
+  auto e = run(detail::plan_count(o, capabilities()));
+  return e.rows.empty() ? 0 : e.rows[0].get<std::int64_t>(std::size_t{0});
+}
+
+value executor::column_aggregate(const column_options& o, engine::aggregate_fn fn) {
+  auto e = run(detail::plan_column(o, fn, capabilities()));
+  return e.rows.empty() ? value() : e.rows.get(0, 0);
+}
+
+value executor::sum(const column_options& o) { return column_aggregate(o, engine::aggregate_fn::sum); }
+value executor::avg(const column_options& o) { return column_aggregate(o, engine::aggregate_fn::avg); }
+value executor::min(const column_options& o) { return column_aggregate(o, engine::aggregate_fn::min); }
+value executor::max(const column_options& o) { return column_aggregate(o, engine::aggregate_fn::max); }
+
+records executor::aggregate(const aggregate_options& o) {
+  return run(detail::plan_aggregate(o, capabilities())).rows;
+}
+
+raw_result executor::raw(const raw_options& o) {
+  auto e = run(detail::plan_raw(o, capabilities()));
+  return raw_result{std::move(e.rows), std::move(e.fields), e.affected};
+}
+
+// --- savepoint ---------------------------------------------------------------------------
+
+savepoint::savepoint(savepoint&& o) noexcept
+    : conn_(o.conn_), name_(std::move(o.name_)), active_(o.active_) {
+  o.active_ = false;
+}
+
+savepoint::~savepoint() {
+  if (!active_) return;
+  try {
+    rollback();
+  } catch (...) {
+    // A destructor must not throw; the enclosing transaction's rollback still undoes it.
+  }
+}
+
+void savepoint::release() {
+  if (!active_) throw error(error_category::usage, fmt::format("savepoint {} is no longer active", name_));
+  active_ = false;
+  conn_->release_savepoint(name_);
+}
+
+void savepoint::rollback() {
+  if (!active_) throw error(error_category::usage, fmt::format("savepoint {} is no longer active", name_));
+  active_ = false;
+  conn_->rollback_to_savepoint(name_);
+  conn_->release_savepoint(name_);
+}
+
+// --- transaction -------------------------------------------------------------------------
+
+struct transaction::state {
+  detail::lease lease;
+  std::shared_ptr<engine::driver> driver;
+  bool active = true;
+  int next_savepoint = 0;
+};
+
+transaction::transaction(std::unique_ptr<state> s) : s_(std::move(s)) {}
+transaction::transaction(transaction&& o) noexcept = default;
+
+transaction::~transaction() {
+  if (s_ && s_->active) {
+    try {
+      rollback();
+    } catch (...) {
+      s_->lease.mark_broken();  // unknown state: never reuse this connection
+    }
+  }
+}
+
+bool transaction::is_active() const noexcept { return s_ && s_->active; }
+
+void transaction::commit() {
+  if (!is_active()) throw error(error_category::usage, "commit on a transaction that is no longer active");
+  s_->active = false;
+  try {
+    s_->lease->commit();
+  } catch (...) {
+    try {
+      s_->lease->rollback();
+    } catch (...) {
+      s_->lease.mark_broken();
+    }
+    throw;
+  }
+}
+
+void transaction::rollback() {
+  if (!is_active()) throw error(error_category::usage, "rollback on a transaction that is no longer active");
+  s_->active = false;
+  s_->lease->rollback();
+}
+
+tether::savepoint transaction::savepoint() {
+  if (!is_active()) throw error(error_category::usage, "savepoint on a transaction that is no longer active");
+  if (!capabilities().savepoints)
+    throw error(error_category::unsupported, fmt::format("{} has no savepoints", engine_name()));
+  std::string name = fmt::format("tether_sp_{}", ++s_->next_savepoint);
+  s_->lease->savepoint(name);
+  return tether::savepoint(s_->lease.get(), std::move(name));
+}
+
+const engine::capabilities& transaction::capabilities() const noexcept {
+  return s_->driver->capabilities();
+}
+std::string_view transaction::engine_name() const noexcept { return s_->driver->name(); }
+
+engine::execution transaction::run(const engine::plan& p) {
+  if (!is_active())
+    throw error(error_category::usage, "this transaction was committed or rolled back; begin a new one");
+  return s_->lease->execute(p);
+}
+
+// --- client ------------------------------------------------------------------------------
+
+namespace {
+std::size_t default_pool_size() {
+  unsigned cores = std::thread::hardware_concurrency();
+  return 2 * (cores ? cores : 1) + 1;
+}
+}  // namespace
+
+client::client(std::shared_ptr<engine::driver> driver, std::string_view url, client_options o)
+    : driver_(std::move(driver)) {
+  driver_->validate_url(url);
+  std::size_t size = o.pool_size ? o.pool_size : default_pool_size();
+  size = std::min(size, driver_->max_pool_size(url));
+  pool_ = std::make_unique<detail::pool>(driver_, std::string(url), size, o.acquire_timeout);
+  (void)pool_->acquire();  // connect now: a bad database fails here, not on first use
+}
+
+client::client(client&&) noexcept = default;
+client& client::operator=(client&&) noexcept = default;
+client::~client() = default;
+
+tether::transaction client::begin(transaction_options o) {
+  const auto& caps = capabilities();
+  if (!caps.transactions)
+    throw error(error_category::unsupported, fmt::format("{} has no transactions", engine_name()));
+  if (o.isolation && std::find(caps.isolation_levels.begin(), caps.isolation_levels.end(),
+                               *o.isolation) == caps.isolation_levels.end())
+    throw error(error_category::unsupported,
+                fmt::format("{} cannot honour the requested isolation level", engine_name()));
+  if (o.read_only && !caps.read_only_transactions)
+    throw error(error_category::unsupported,
+                fmt::format("{} cannot run a read-only transaction", engine_name()));
+  auto s = std::make_unique<tether::transaction::state>(
+      tether::transaction::state{pool_->acquire(), driver_, true, 0});
+  s->lease->begin(o);
+  return tether::transaction(std::move(s));
+}
+
+std::string client::server_version() { return pool_->acquire()->server_version(); }
+void client::close() { pool_->close_idle(); }
+
+const engine::capabilities& client::capabilities() const noexcept { return driver_->capabilities(); }
+std::string_view client::engine_name() const noexcept { return driver_->name(); }
+
+engine::execution client::run(const engine::plan& p) {
+  detail::lease l = pool_->acquire();
+  try {
+    return l->execute(p);
+  } catch (const error& e) {
+    if (e.category() == error_category::connection) l.mark_broken();
+    throw;
+  }
+}
+
+}  // namespace tether

@@ -1,0 +1,498 @@
+// Options → plan, and the plan's shape (the statement-cache key).
+#include "planner.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <span>
+#include <unordered_set>
+
+namespace tether::detail {
+namespace {
+
+using engine::aggregate_fn;
+using engine::assignment;
+using engine::filter_node;
+using engine::plan;
+using engine::plan_kind;
+using engine::update_op;
+
+[[noreturn]] void fail(std::string message) {
+  throw error(error_category::usage, std::move(message));
+}
+
+void require(bool capable, std::string_view feature, std::string_view engine_note) {
+  if (!capable)
+    throw error(error_category::unsupported,
+                fmt::format("{} is not supported by this engine{}", feature, engine_note));
+}
+
+void append_filter_shape(std::string& s, const filter_node& n) {
+  if (n.kind == engine::logic::leaf) {
+    s += n.field;
+    s += '\x01';
+    s += static_cast<char>('a' + static_cast<int>(n.op));
+    if (n.op == engine::compare::in || n.op == engine::compare::nin) s += std::to_string(n.param_count);
+    s += ';';
+    return;
+  }
+  s += '(';
+  s += static_cast<char>('0' + static_cast<int>(n.kind));
+  for (const auto& c : n.children) append_filter_shape(s, c);
+  s += ')';
+}
+
+void append_list(std::string& s, const std::vector<std::string>& items) {
+  for (const auto& i : items) {
+    s += i;
+    s += ',';
+  }
+  s += '|';
+}
+
+// Everything that changes the rendered text, and nothing that does not.
+void compute_shape(plan& p) {
+  std::string& s = p.shape;
+  s.reserve(64);
+  s += static_cast<char>('A' + static_cast<int>(p.kind));
+  s += p.table;
+  s += '|';
+  append_list(s, p.columns);
+  append_filter_shape(s, p.where);
+  s += '|';
+  for (const auto& o : p.order_by) {
+    s += o.column;
+    s += o.dir == direction::desc ? "-," : "+,";
+  }
+  s += p.limit != engine::no_param ? 'L' : '_';
+  s += p.offset != engine::no_param ? 'O' : '_';
+  for (const auto& a : p.set) {
+    s += a.column;
+    s += static_cast<char>('a' + static_cast<int>(a.op));
+    s += ',';
+  }
+  s += '|';
+  append_list(s, p.returning);
+  if (p.has_conflict) {
+    s += p.on_conflict == conflict_action::update ? 'U' : 'I';
+    append_list(s, p.conflict_columns);
+    append_list(s, p.conflict_update);
+  }
+  for (const auto& a : p.aggregates) {
+    s += a.alias;
+    s += static_cast<char>('a' + static_cast<int>(a.fn));
+    s += a.column;
+    s += ',';
+  }
+  append_list(s, p.group_by);
+  append_filter_shape(s, p.having);
+  if (p.kind == plan_kind::raw) s += p.raw_query;
+}
+
+void validate_columns(const std::vector<std::string>& cols, std::string_view what) {
+  for (const auto& c : cols) validate_identifier(c, what);
+}
+
+void set_paging(plan& p, const std::optional<std::int64_t>& limit,
+                const std::optional<std::int64_t>& offset) {
+  if (limit) {
+    if (*limit < 0) fail(fmt::format("limit must be 0 or more, got {}", *limit));
+    p.limit = p.add_owned(*limit);
+  }
+  if (offset) {
+    if (*offset < 0) fail(fmt::format("offset must be 0 or more, got {}", *offset));
+    p.offset = p.add_owned(*offset);
+  }
+}
+
+void set_returning(plan& p, const std::vector<std::string>& returning,
+                   const engine::capabilities& caps) {
+  if (returning.empty()) return;
+  require(caps.returning, "returning", "");
+  if (returning.size() == 1 && returning[0] == "*") {
+    p.returning = returning;
+    return;
+  }
+  validate_columns(returning, "returning column");
+  p.returning = returning;
+}
+
+void require_table(const std::string& table) { validate_identifier(table, "table"); }
+
+void require_where(const value& where, bool all_rows, std::string_view verb,
+                   const std::string& table) {
+  bool empty = where.is_null() || (where.is_object() && where.size() == 0);
+  if (empty && !all_rows)
+    fail(fmt::format("refusing to {} every row of \"{}\" with an empty where; pass a filter, or "
+                     "set all_rows = true to mean every row",
+                     verb, table));
+  if (!empty && all_rows)
+    fail(fmt::format("all_rows = true with a non-empty where on \"{}\" is ambiguous; use one",
+                     table));
+}
+
+struct update_spec {
+  std::string_view name;
+  update_op op;
+};
+
+constexpr update_spec update_ops[] = {
+    {"$set", update_op::set},       {"$unset", update_op::unset},   {"$inc", update_op::inc},
+    {"$dec", update_op::dec},       {"$mul", update_op::mul},       {"$min", update_op::min},
+    {"$max", update_op::max},       {"$concat", update_op::concat}, {"$push", update_op::push},
+    {"$pull", update_op::pull},     {"$addToSet", update_op::add_to_set},
+    {"$pop", update_op::pop_last},
+};
+
+void add_assignment(plan& p, std::unordered_set<std::string_view>& seen, const std::string& column,
+                    update_op op, const value* operand, std::string_view op_name,
+                    const engine::capabilities& caps) {
+  validate_identifier(column, "column");
+  if (!seen.insert(column).second)
+    fail(fmt::format("column \"{}\" is assigned more than once in one update", column));
+  auto bad = [&](std::string_view expected) {
+    fail(fmt::format("{} on column \"{}\" takes {}, got {}", op_name, column, expected,
+                     operand ? operand->to_json() : "nothing"));
+  };
+  assignment a{column, op, engine::no_param};
+  switch (op) {
+    case update_op::set: break;
+    case update_op::unset: operand = nullptr; break;
+    case update_op::inc:
+    case update_op::dec:
+    case update_op::mul:
+      if (!operand->is_number()) bad("a number");
+      break;
+    case update_op::min:
+    case update_op::max:
+      if (operand->is_null() || !operand->is_scalar()) bad("a single non-null value");
+      break;
+    case update_op::concat:
+      if (!operand->is_string()) bad("a string");
+      break;
+    case update_op::push:
+    case update_op::pull:
+    case update_op::add_to_set:
+      require(caps.json_arrays, op_name, "");
+      if ((op == update_op::pull || op == update_op::add_to_set) && !operand->is_scalar())
+        bad("a single value (not an array or object)");
+      break;
+    case update_op::pop_first:
+    case update_op::pop_last:
+      require(caps.json_arrays, op_name, "");
+      if (operand->kind() != value_kind::integer ||
+          (operand->as_int() != 1 && operand->as_int() != -1))
+        bad("1 (remove the last element) or -1 (remove the first)");
+      a.op = operand->as_int() == 1 ? update_op::pop_last : update_op::pop_first;
+      operand = nullptr;
+      break;
+  }
+  if (operand) a.param = p.add_param(operand);
+  p.set.push_back(std::move(a));
+}
+
+void parse_update_data(plan& p, const value& data, const engine::capabilities& caps) {
+  if (!data.is_object() || data.size() == 0)
+    fail(fmt::format("update data for \"{}\" must be a non-empty object such as "
+                     "{{\"name\": \"x\", \"$inc\": {{\"visits\": 1}}}}",
+                     p.table));
+  std::unordered_set<std::string_view> seen;
+  for (const auto& [key, v] : data.as_object()) {
+    if (key.empty() || key[0] != '$') {
+      add_assignment(p, seen, key, update_op::set, &v, "a value", caps);
+      continue;
+    }
+    const update_spec* spec = nullptr;
+    for (const auto& s : update_ops)
+      if (s.name == key) spec = &s;
+    if (!spec)
+      fail(fmt::format("unknown update operator \"{}\"; expected one of $set $unset $inc $dec "
+                       "$mul $min $max $concat $push $pull $addToSet $pop",
+                       key));
+    if (spec->op == update_op::unset && v.is_array()) {
+      for (const auto& col : v.as_array()) {
+        if (!col.is_string()) fail(fmt::format("$unset takes column names, got {}", col.to_json()));
+        add_assignment(p, seen, col.as_string(), update_op::unset, nullptr, key, caps);
+      }
+      continue;
+    }
+    if (!v.is_object() || v.size() == 0)
+      fail(fmt::format("{} takes an object of {{\"column\": operand}}, got {}", key, v.to_json()));
+    for (const auto& [col, operand] : v.as_object())
+      add_assignment(p, seen, col, spec->op, &operand, key, caps);
+  }
+}
+
+// Insert rows: every record an object with the same keys; params row-major.
+void add_rows(plan& p, std::span<const value> records) {
+  if (records.empty()) fail(fmt::format("insert into \"{}\" has no records", p.table));
+  const value& first = records.front();
+  if (!first.is_object() || first.size() == 0)
+    fail(fmt::format("record 0 for \"{}\" must be a non-empty object, got {}", p.table,
+                     first.to_json()));
+  for (const auto& [k, _] : first.as_object()) {
+    validate_identifier(k, "column");
+    p.columns.push_back(k);
+  }
+  p.row_count = records.size();
+  p.rows_param = static_cast<std::uint32_t>(p.params.size());
+  p.params.reserve(p.params.size() + records.size() * p.columns.size());
+  for (std::size_t r = 0; r < records.size(); ++r) {
+    const value& rec = records[r];
+    if (!rec.is_object())
+      fail(fmt::format("record {} for \"{}\" must be an object, got {}", r, p.table, rec.to_json()));
+    if (rec.size() != p.columns.size())
+      fail(fmt::format("record {} for \"{}\" has {} columns, record 0 has {}; every record in one "
+                       "insert must have the same columns",
+                       r, p.table, rec.size(), p.columns.size()));
+    const auto& members = rec.as_object();
+    for (std::size_t c = 0; c < p.columns.size(); ++c) {
+      // Same order as record 0 is the common case: no search.
+      const value* v = members[c].first == p.columns[c] ? &members[c].second : rec.find(p.columns[c]);
+      if (!v)
+        fail(fmt::format("record {} for \"{}\" has no column \"{}\" that record 0 has; every "
+                         "record in one insert must have the same columns",
+                         r, p.table, p.columns[c]));
+      p.params.push_back(v);
+    }
+  }
+}
+
+void set_conflict(plan& p, const on_conflict& c, const engine::capabilities& caps) {
+  require(caps.upsert, "on_conflict", "");
+  if (c.columns.empty())
+    fail(fmt::format("on_conflict for \"{}\" needs the columns of a unique key", p.table));
+  validate_columns(c.columns, "conflict column");
+  validate_columns(c.update, "conflict update column");
+  p.has_conflict = true;
+  p.on_conflict = c.action;
+  p.conflict_columns = c.columns;
+  if (c.action == conflict_action::update) {
+    p.conflict_update = c.update;
+    if (p.conflict_update.empty())
+      for (const auto& col : p.columns)
+        if (std::find(c.columns.begin(), c.columns.end(), col) == c.columns.end())
+          p.conflict_update.push_back(col);
+  }
+}
+
+}  // namespace
+
+void validate_identifier(std::string_view name, std::string_view what) {
+  auto valid_part = [](std::string_view s) {
+    if (s.empty() || s.size() > 128) return false;
+    if (s[0] >= '0' && s[0] <= '9') return false;
+    for (char c : s)
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+        return false;
+    return true;
+  };
+  bool ok;
+  auto dot = name.find('.');
+  if (what == "table" && dot != std::string_view::npos)
+    ok = valid_part(name.substr(0, dot)) && valid_part(name.substr(dot + 1));
+  else
+    ok = valid_part(name);
+  if (!ok)
+    fail(fmt::format("invalid {} name \"{}\"; expected letters, digits and _ (1 to 128, not "
+                     "starting with a digit)",
+                     what, name.substr(0, 80)));
+}
+
+plan plan_find(const find_options& o, const engine::capabilities& caps) {
+  plan p;
+  p.kind = plan_kind::find;
+  require_table(o.table);
+  p.table = o.table;
+  validate_columns(o.select, "column");
+  p.columns = o.select;
+  parse_filter(o.where, p, p.where, caps);
+  for (const auto& term : o.order_by) validate_identifier(term.column, "order_by column");
+  p.order_by = o.order_by;
+  set_paging(p, o.limit, o.offset);
+  compute_shape(p);
+  return p;
+}
+
+plan plan_insert(const insert_options& o, const engine::capabilities& caps) {
+  plan p;
+  p.kind = plan_kind::insert;
+  require_table(o.table);
+  p.table = o.table;
+  add_rows(p, o.records);
+  if (o.on_conflict) set_conflict(p, *o.on_conflict, caps);
+  set_returning(p, o.returning, caps);
+  compute_shape(p);
+  return p;
+}
+
+plan plan_update(const update_options& o, const engine::capabilities& caps) {
+  plan p;
+  p.kind = plan_kind::update;
+  require_table(o.table);
+  p.table = o.table;
+  require_where(o.where, o.all_rows, "update", o.table);
+  parse_update_data(p, o.data, caps);  // SET params come before WHERE params
+  parse_filter(o.where, p, p.where, caps);
+  set_returning(p, o.returning, caps);
+  compute_shape(p);
+  return p;
+}
+
+plan plan_remove(const remove_options& o, const engine::capabilities& caps) {
+  plan p;
+  p.kind = plan_kind::remove;
+  require_table(o.table);
+  p.table = o.table;
+  require_where(o.where, o.all_rows, "delete", o.table);
+  parse_filter(o.where, p, p.where, caps);
+  set_returning(p, o.returning, caps);
+  compute_shape(p);
+  return p;
+}
+
+plan plan_upsert(const upsert_options& o, const engine::capabilities& caps) {
+  plan p;
+  p.kind = plan_kind::upsert;
+  require_table(o.table);
+  p.table = o.table;
+  require(caps.upsert, "upsert", "");
+  if (!o.data.is_object() || o.data.size() == 0)
+    fail(fmt::format("upsert data for \"{}\" must be a non-empty object", o.table));
+  add_rows(p, std::span<const value>(&o.data, 1));
+  if (o.conflict_keys.empty())
+    fail(fmt::format("upsert into \"{}\" needs conflict_keys: the columns of a unique key", o.table));
+  for (const auto& k : o.conflict_keys) {
+    validate_identifier(k, "conflict key");
+    if (!o.data.find(k))
+      fail(fmt::format("upsert conflict key \"{}\" is missing from the data for \"{}\"", k, o.table));
+  }
+  validate_columns(o.update_columns, "update column");
+  for (const auto& c : o.update_columns)
+    if (!o.data.find(c))
+      fail(fmt::format("upsert update column \"{}\" is missing from the data for \"{}\"", c, o.table));
+  on_conflict c{o.conflict_keys, conflict_action::update, o.update_columns};
+  set_conflict(p, c, caps);
+  p.returning = {"*"};
+  compute_shape(p);
+  return p;
+}
+
+plan plan_count(const count_options& o, const engine::capabilities& caps) {
+  plan p;
+  p.kind = plan_kind::count;
+  require_table(o.table);
+  p.table = o.table;
+  if (!o.column.empty()) validate_identifier(o.column, "column");
+  if (o.distinct && o.column.empty())
+    fail(fmt::format("count with distinct on \"{}\" needs a column", o.table));
+  p.aggregates.push_back({"count", o.distinct ? aggregate_fn::count_distinct : aggregate_fn::count,
+                          o.column.empty() ? "*" : o.column, engine::no_param});
+  parse_filter(o.where, p, p.where, caps);
+  compute_shape(p);
+  return p;
+}
+
+plan plan_column(const column_options& o, aggregate_fn fn, const engine::capabilities& caps) {
+  plan p;
+  p.kind = plan_kind::count;
+  require_table(o.table);
+  p.table = o.table;
+  if (o.column.empty()) fail(fmt::format("this aggregate on \"{}\" needs a column", o.table));
+  validate_identifier(o.column, "column");
+  p.aggregates.push_back({"value", fn, o.column, engine::no_param});
+  parse_filter(o.where, p, p.where, caps);
+  compute_shape(p);
+  return p;
+}
+
+plan plan_aggregate(const aggregate_options& o, const engine::capabilities& caps) {
+  plan p;
+  p.kind = plan_kind::aggregate;
+  require(caps.aggregates, "aggregate", "");
+  require_table(o.table);
+  p.table = o.table;
+  validate_columns(o.group_by, "group_by column");
+  p.group_by = o.group_by;
+  if (!o.operations.is_object() || o.operations.size() == 0)
+    fail(fmt::format("aggregate on \"{}\" needs operations such as "
+                     "{{\"total\": {{\"$sum\": \"amount\"}}}}",
+                     o.table));
+  for (const auto& [alias, spec] : o.operations.as_object()) {
+    validate_identifier(alias, "aggregate alias");
+    if (!spec.is_object() || spec.size() != 1)
+      fail(fmt::format("aggregate \"{}\" must be one {{\"$fn\": column}}, got {}", alias,
+                       spec.to_json()));
+    const auto& [fn_name, arg] = spec.as_object()[0];
+    engine::aggregate_term t{alias, aggregate_fn::count, "", engine::no_param};
+    if (fn_name == "$count" || fn_name == "$COUNT") t.fn = aggregate_fn::count;
+    else if (fn_name == "$sum" || fn_name == "$SUM") t.fn = aggregate_fn::sum;
+    else if (fn_name == "$avg" || fn_name == "$AVG") t.fn = aggregate_fn::avg;
+    else if (fn_name == "$min" || fn_name == "$MIN") t.fn = aggregate_fn::min;
+    else if (fn_name == "$max" || fn_name == "$MAX") t.fn = aggregate_fn::max;
+    else if (fn_name == "$stringAgg" || fn_name == "$STRING_AGG") t.fn = aggregate_fn::string_agg;
+    else
+      fail(fmt::format("unknown aggregate function \"{}\" for \"{}\"; expected one of $count $sum "
+                       "$avg $min $max $stringAgg",
+                       fn_name, alias));
+    const value* column = &arg;
+    if (t.fn == aggregate_fn::string_agg && arg.is_object()) {
+      column = arg.find("column");
+      const value* sep = arg.find("separator");
+      if (!column) fail(fmt::format("$stringAgg for \"{}\" needs a \"column\"", alias));
+      if (sep) {
+        if (!sep->is_string())
+          fail(fmt::format("$stringAgg separator for \"{}\" must be a string", alias));
+        t.separator = p.add_param(sep);
+      }
+    }
+    if (t.fn == aggregate_fn::string_agg && t.separator == engine::no_param)
+      t.separator = p.add_owned(",");
+    if (!column->is_string())
+      fail(fmt::format("aggregate \"{}\" takes a column name, got {}", alias, column->to_json()));
+    t.column = column->as_string();
+    if (!(t.fn == aggregate_fn::count && t.column == "*")) validate_identifier(t.column, "column");
+    p.aggregates.push_back(std::move(t));
+  }
+  // String-agg separators are params in SELECT, which comes before WHERE in the text.
+  parse_filter(o.where, p, p.where, caps);
+  std::vector<std::string> names = p.group_by;
+  for (const auto& a : p.aggregates) names.push_back(a.alias);
+  auto known = [&](const std::string& n) {
+    return std::find(names.begin(), names.end(), n) != names.end();
+  };
+  parse_filter(o.having, p, p.having, caps);
+  std::vector<const filter_node*> stack{&p.having};
+  while (!stack.empty()) {
+    const filter_node* n = stack.back();
+    stack.pop_back();
+    if (n->kind == engine::logic::leaf && !known(n->field))
+      fail(fmt::format("having refers to \"{}\", which is neither an aggregate alias nor a "
+                       "group_by column",
+                       n->field));
+    for (const auto& c : n->children) stack.push_back(&c);
+  }
+  for (const auto& term : o.order_by)
+    if (!known(term.column))
+      fail(fmt::format("aggregate order_by \"{}\" is neither an aggregate alias nor a group_by "
+                       "column",
+                       term.column));
+  p.order_by = o.order_by;
+  set_paging(p, o.limit, o.offset);
+  compute_shape(p);
+  return p;
+}
+
+plan plan_raw(const raw_options& o, const engine::capabilities& caps) {
+  require(caps.raw_queries, "raw", "");
+  if (o.query.find_first_not_of(" \t\r\n") == std::string::npos)
+    fail("raw needs a query; got an empty one");
+  plan p;
+  p.kind = plan_kind::raw;
+  p.raw_query = o.query;
+  for (const auto& v : o.params) p.add_param(&v);
+  compute_shape(p);
+  return p;
+}
+
+}  // namespace tether::detail

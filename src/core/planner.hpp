@@ -1,0 +1,28 @@
+// Private: options → engine-neutral plan. Every check on the caller's input happens here,
+// before any I/O, and each failure names the input and what was expected.
+#pragma once
+
+#include "tether/engine/engine.hpp"
+#include "tether/options.hpp"
+
+namespace tether::detail {
+
+// Letters, digits and _, not starting with a digit; `table` also allows one "schema." part.
+void validate_identifier(std::string_view name, std::string_view what);
+
+engine::plan plan_find(const find_options& o, const engine::capabilities& caps);
+engine::plan plan_insert(const insert_options& o, const engine::capabilities& caps);
+engine::plan plan_update(const update_options& o, const engine::capabilities& caps);
+engine::plan plan_remove(const remove_options& o, const engine::capabilities& caps);
+engine::plan plan_upsert(const upsert_options& o, const engine::capabilities& caps);
+engine::plan plan_count(const count_options& o, const engine::capabilities& caps);
+engine::plan plan_column(const column_options& o, engine::aggregate_fn fn,
+                         const engine::capabilities& caps);
+engine::plan plan_aggregate(const aggregate_options& o, const engine::capabilities& caps);
+engine::plan plan_raw(const raw_options& o, const engine::capabilities& caps);
+
+// Where-filter parsing, exposed for the tests: fills `out` and appends params to `p`.
+void parse_filter(const value& where, engine::plan& p, engine::filter_node& out,
+                  const engine::capabilities& caps);
+
+}  // namespace tether::detail

@@ -1,0 +1,70 @@
+#include "pool.hpp"
+
+#include <fmt/format.h>
+
+namespace tether::detail {
+
+lease::~lease() {
+  if (pool_ && conn_) pool_->give_back(std::move(conn_), broken_);
+}
+
+pool::pool(std::shared_ptr<engine::driver> driver, std::string url, std::size_t max_size,
+           std::chrono::milliseconds acquire_timeout)
+    : driver_(std::move(driver)), url_(std::move(url)), max_size_(max_size),
+      timeout_(acquire_timeout) {}
+
+lease pool::acquire() {
+  std::unique_lock lock(mutex_);
+  auto deadline = std::chrono::steady_clock::now() + timeout_;
+  for (;;) {
+    if (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      return lease(this, std::move(c));
+    }
+    if (open_ < max_size_) {
+      ++open_;
+      lock.unlock();
+      try {
+        return lease(this, driver_->connect(url_));
+      } catch (...) {
+        lock.lock();
+        --open_;
+        available_.notify_one();
+        throw;
+      }
+    }
+    if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+        open_ >= max_size_)
+      throw error(error_category::timeout,
+                  fmt::format("no {} connection became free within {} ms (pool size {}); raise "
+                              "the pool size or the acquire timeout",
+                              driver_->name(), timeout_.count(), max_size_),
+                  {std::string(driver_->name()), 0, "", ""});
+  }
+}
+
+void pool::give_back(std::unique_ptr<engine::connection> c, bool broken) noexcept {
+  std::unique_ptr<engine::connection> doomed;
+  {
+    std::lock_guard lock(mutex_);
+    if (broken) {
+      doomed = std::move(c);
+      --open_;
+    } else {
+      idle_.push_back(std::move(c));
+    }
+  }
+  available_.notify_one();
+}
+
+void pool::close_idle() {
+  std::vector<std::unique_ptr<engine::connection>> doomed;
+  {
+    std::lock_guard lock(mutex_);
+    doomed.swap(idle_);
+    open_ -= doomed.size();
+  }
+}
+
+}  // namespace tether::detail

@@ -1,0 +1,138 @@
+// The value type: construction, typed access, equality.
+#include "tether/value.hpp"
+
+#include <fmt/format.h>
+
+#include "tether/error.hpp"
+
+namespace tether {
+
+std::string_view to_string(value_kind kind) noexcept {
+  switch (kind) {
+    case value_kind::null: return "null";
+    case value_kind::boolean: return "boolean";
+    case value_kind::integer: return "integer";
+    case value_kind::real: return "double";
+    case value_kind::decimal: return "decimal";
+    case value_kind::string: return "string";
+    case value_kind::bytes: return "bytes";
+    case value_kind::date: return "date";
+    case value_kind::time: return "time";
+    case value_kind::timestamp: return "timestamp";
+    case value_kind::uuid: return "uuid";
+    case value_kind::array: return "array";
+    case value_kind::object: return "object";
+  }
+  return "unknown";
+}
+
+namespace {
+bool is_pair(const value& v) {
+  return v.is_array() && v.size() == 2 && v[std::size_t{0}].is_string();
+}
+
+[[noreturn]] void kind_mismatch(value_kind want, value_kind have) {
+  throw error(error_category::usage,
+              fmt::format("the value is {}, not {}", to_string(have), to_string(want)));
+}
+}  // namespace
+
+value::value(std::initializer_list<value> items) {
+  bool all_pairs = items.size() > 0;
+  for (const auto& item : items) {
+    if (!is_pair(item)) {
+      all_pairs = false;
+      break;
+    }
+  }
+  if (!all_pairs) {
+    v_ = tether::array(items);
+    return;
+  }
+  tether::object obj;
+  obj.reserve(items.size());
+  for (const auto& item : items) {
+    const auto& pair = std::get<tether::array>(item.v_);
+    obj.emplace_back(std::get<std::string>(pair[0].v_), pair[1]);
+  }
+  v_ = std::move(obj);
+}
+
+bool value::as_bool() const {
+  if (auto* b = std::get_if<bool>(&v_)) return *b;
+  kind_mismatch(value_kind::boolean, kind());
+}
+
+std::int64_t value::as_int() const {
+  if (auto* i = std::get_if<std::int64_t>(&v_)) return *i;
+  kind_mismatch(value_kind::integer, kind());
+}
+
+double value::as_double() const {
+  if (auto* d = std::get_if<double>(&v_)) return *d;
+  if (auto* i = std::get_if<std::int64_t>(&v_)) return static_cast<double>(*i);
+  if (auto* d = std::get_if<tether::decimal>(&v_)) return std::stod(d->text);
+  kind_mismatch(value_kind::real, kind());
+}
+
+const std::string& value::as_string() const {
+  if (auto* s = std::get_if<std::string>(&v_)) return *s;
+  kind_mismatch(value_kind::string, kind());
+}
+
+#define TETHER_TYPED_ACCESS(ret, name, type, k)        \
+  ret value::name() const {                            \
+    if (auto* p = std::get_if<type>(&v_)) return *p;   \
+    kind_mismatch(value_kind::k, kind());              \
+  }
+TETHER_TYPED_ACCESS(const tether::decimal&, as_decimal, tether::decimal, decimal)
+TETHER_TYPED_ACCESS(const tether::bytes&, as_bytes, tether::bytes, bytes)
+TETHER_TYPED_ACCESS(tether::date, as_date, tether::date, date)
+TETHER_TYPED_ACCESS(time_of_day, as_time, time_of_day, time)
+TETHER_TYPED_ACCESS(tether::timestamp, as_timestamp, tether::timestamp, timestamp)
+TETHER_TYPED_ACCESS(tether::uuid, as_uuid, tether::uuid, uuid)
+TETHER_TYPED_ACCESS(const tether::array&, as_array, tether::array, array)
+TETHER_TYPED_ACCESS(const tether::object&, as_object, tether::object, object)
+#undef TETHER_TYPED_ACCESS
+
+tether::array& value::as_array() {
+  if (auto* p = std::get_if<tether::array>(&v_)) return *p;
+  kind_mismatch(value_kind::array, kind());
+}
+
+tether::object& value::as_object() {
+  if (auto* p = std::get_if<tether::object>(&v_)) return *p;
+  kind_mismatch(value_kind::object, kind());
+}
+
+const value* value::find(std::string_view key) const noexcept {
+  if (auto* o = std::get_if<tether::object>(&v_)) {
+    for (const auto& [k, v] : *o)
+      if (k == key) return &v;
+  }
+  return nullptr;
+}
+
+const value& value::operator[](std::string_view key) const {
+  if (const value* v = find(key)) return *v;
+  throw error(error_category::not_found, fmt::format("no member \"{}\" in this {} value", key,
+                                                     to_string(kind())));
+}
+
+const value& value::operator[](std::size_t index) const {
+  const auto& a = as_array();
+  if (index >= a.size())
+    throw error(error_category::not_found,
+                fmt::format("index {} is past the end of an array of {}", index, a.size()));
+  return a[index];
+}
+
+std::size_t value::size() const noexcept {
+  if (auto* a = std::get_if<tether::array>(&v_)) return a->size();
+  if (auto* o = std::get_if<tether::object>(&v_)) return o->size();
+  return 0;
+}
+
+bool operator==(const value& a, const value& b) { return a.v_ == b.v_; }
+
+}  // namespace tether

@@ -1,0 +1,602 @@
+// One SQLite connection: statement cache, binding, decoding, and each plan kind.
+#include "connection.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <functional>
+
+#include "dialect.hpp"
+#include "error.hpp"
+#include "functions.hpp"
+
+namespace tether::detail::sqlite {
+namespace {
+
+constexpr std::size_t cache_limit = 256;
+constexpr std::size_t max_variables = 32766;  // SQLITE_MAX_VARIABLE_NUMBER since 3.32
+constexpr std::size_t max_rows_per_insert = 500;
+
+decode decoder_for(const char* decltype_text) {
+  if (!decltype_text) return decode::storage;
+  std::string t(decltype_text);
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::toupper(c); });
+  auto has = [&](std::string_view s) { return t.find(s) != std::string::npos; };
+  if (has("BOOL")) return decode::boolean;
+  if (has("DECIMAL") || has("NUMERIC")) return decode::decimal;
+  if (has("TIMESTAMP") || has("DATETIME")) return decode::timestamp;
+  if (has("DATE")) return decode::date;
+  if (has("TIME")) return decode::time;
+  if (has("UUID")) return decode::uuid;
+  if (has("JSON")) return decode::json;
+  return decode::storage;
+}
+
+// Fixed-width UTC text, so that stored timestamps sort as they compare.
+std::string utc_text(const timestamp& ts) {
+  timestamp utc{ts.micros, 0};
+  std::string s = utc.to_string();  // …SS[.ffffff]Z
+  if (s.size() == 20) s.insert(19, ".000000");
+  return s;
+}
+
+template <class Parse>
+bool try_parse(std::string_view text, Parse parse) {
+  try {
+    parse(text);
+    return true;
+  } catch (const error&) {
+    return false;
+  }
+}
+
+void add_cell(records& out, sqlite3_stmt* stmt, int i, decode how) {
+  switch (sqlite3_column_type(stmt, i)) {
+    case SQLITE_NULL: return out.add_null();
+    case SQLITE_INTEGER: {
+      auto v = sqlite3_column_int64(stmt, i);
+      if (how == decode::boolean) return out.add_bool(v != 0);
+      if (how == decode::decimal) return out.add_decimal(std::to_string(v));
+      return out.add_int(v);
+    }
+    case SQLITE_FLOAT: {
+      double d = sqlite3_column_double(stmt, i);
+      if (how == decode::decimal) return out.add_decimal(fmt::format("{}", d));
+      return out.add_double(d);
+    }
+    case SQLITE_TEXT: {
+      std::string_view text(reinterpret_cast<const char*>(sqlite3_column_text(stmt, i)),
+                            static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
+      switch (how) {
+        case decode::decimal:
+          if (try_parse(text, decimal::parse)) return out.add_decimal(text);
+          break;
+        case decode::date:
+          if (date d; try_parse(text, [&](auto t) { d = date::parse(t); })) return out.add_date(d);
+          break;
+        case decode::time:
+          if (time_of_day t; try_parse(text, [&](auto s) { t = time_of_day::parse(s); }))
+            return out.add_time(t);
+          break;
+        case decode::timestamp:
+          if (timestamp t; try_parse(text, [&](auto s) { t = timestamp::parse(s); }))
+            return out.add_timestamp(t);
+          break;
+        case decode::uuid:
+          if (uuid u; try_parse(text, [&](auto s) { u = uuid::parse(s); })) return out.add_uuid(u);
+          break;
+        case decode::json:
+          if (!text.empty() && (text.front() == '[' || text.front() == '{')) return out.add_json(text);
+          break;
+        default: break;
+      }
+      return out.add_text(text);
+    }
+    default: {
+      const void* data = sqlite3_column_blob(stmt, i);
+      auto size = static_cast<std::size_t>(sqlite3_column_bytes(stmt, i));
+      if (how == decode::uuid && size == 16) {
+        uuid u;
+        std::memcpy(u.octets.data(), data, 16);
+        return out.add_uuid(u);
+      }
+      return out.add_bytes(data, size);
+    }
+  }
+}
+
+value cell_value(sqlite3_stmt* stmt, int i) {
+  records one(std::vector<std::string>{"id"});
+  add_cell(one, stmt, i, decode::storage);
+  one.end_row();
+  return one.get(0, 0);
+}
+
+}  // namespace
+
+url_parts parse_url(std::string_view url) {
+  auto bad = [&](std::string_view why) {
+    return error(error_category::usage,
+                 fmt::format("malformed SQLite URL \"{}\": {}; expected sqlite:///abs/path.db, "
+                             "sqlite://relative/path.db or sqlite::memory:",
+                             url, why));
+  };
+  url_parts parts;
+  std::string_view rest;
+  if (url == "sqlite::memory:" || url == "sqlite://:memory:") {
+    parts.path = ":memory:";
+    parts.wal = false;
+    return parts;
+  }
+  if (url.rfind("sqlite://", 0) != 0) throw bad("it does not start with sqlite://");
+  rest = url.substr(9);
+  std::string_view query;
+  if (auto q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  if (rest.empty() || rest == "/") throw bad("the file path is empty");
+  parts.path = std::string(rest);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    auto eq = pair.find('=');
+    auto key = pair.substr(0, eq);
+    auto val = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    if (key == "busy_timeout") {
+      int ms = 0;
+      auto r = std::from_chars(val.data(), val.data() + val.size(), ms);
+      if (r.ec != std::errc{} || r.ptr != val.data() + val.size() || ms < 0)
+        throw bad(fmt::format("busy_timeout must be milliseconds, got \"{}\"", val));
+      parts.busy_timeout_ms = ms;
+    } else if (key == "mode") {
+      if (val != "ro" && val != "rwc") throw bad(fmt::format("mode must be ro or rwc, got \"{}\"", val));
+      parts.read_only = val == "ro";
+    } else if (key == "journal") {
+      if (val != "wal" && val != "delete") throw bad(fmt::format("journal must be wal or delete, got \"{}\"", val));
+      parts.wal = val == "wal";
+    } else {
+      throw bad(fmt::format("unknown option \"{}\" (known: busy_timeout, mode, journal)", key));
+    }
+  }
+  return parts;
+}
+
+connection::connection(const url_parts& url) {
+  int flags = (url.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+              SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(url.path.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string native = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw error(error_category::connection,
+                fmt::format("cannot open SQLite database \"{}\" (sqlite: {})", url.path, native),
+                error_details{"sqlite", rc, "08001", ""});
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  // Without this, a double-quoted unknown column silently becomes a string literal.
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
+  sqlite3_busy_timeout(db_, url.busy_timeout_ms);
+  register_functions(db_);
+  try {
+    exec("PRAGMA foreign_keys = ON");
+    if (url.wal && !url.read_only && url.path != ":memory:") exec("PRAGMA journal_mode = WAL");
+  } catch (...) {
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw;
+  }
+}
+
+connection::~connection() {
+  for (auto& [_, c] : cache_) sqlite3_finalize(c.stmt);
+  sqlite3_close_v2(db_);
+}
+
+void connection::exec(const char* sql) {
+  char* message = nullptr;
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
+  sqlite3_free(message);
+  if (rc != SQLITE_OK) throw_error(db_, rc, sql);
+}
+
+connection::cached connection::prepare_uncached(std::string_view text) {
+  cached c;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v3(db_, text.data(), static_cast<int>(text.size()),
+                              SQLITE_PREPARE_PERSISTENT, &c.stmt, &tail);
+  if (rc != SQLITE_OK) throw_error(db_, rc, text);
+  if (!c.stmt) throw error(error_category::usage, "the statement is empty", {"sqlite", 0, "", ""});
+  std::string_view rest(tail, static_cast<std::size_t>(text.data() + text.size() - tail));
+  if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos)
+    c.tail = static_cast<std::size_t>(tail - text.data());
+  describe_columns(c);
+  return c;
+}
+
+void connection::describe_columns(cached& c) {
+  c.names.clear();
+  c.decoders.clear();
+  int n = sqlite3_column_count(c.stmt);
+  for (int i = 0; i < n; ++i) {
+    c.names.emplace_back(sqlite3_column_name(c.stmt, i));
+    c.decoders.push_back(decoder_for(sqlite3_column_decltype(c.stmt, i)));
+  }
+  c.reprepares = sqlite3_stmt_status(c.stmt, SQLITE_STMTSTATUS_REPREPARE, 0);
+}
+
+connection::cached& connection::prepare(const std::string& key,
+                                        const std::function<sql::statement()>& render) {
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  if (cache_.size() >= cache_limit) {
+    for (auto& [_, c] : cache_) sqlite3_finalize(c.stmt);
+    cache_.clear();
+  }
+  sql::statement s = render();
+  cached c = prepare_uncached(s.text);
+  c.bindings = std::move(s.bindings);
+  return cache_.emplace(key, std::move(c)).first->second;
+}
+
+void connection::bind_value(sqlite3_stmt* stmt, int i, const value& v, sql::transform how) {
+  int rc = SQLITE_OK;
+  if (how == sql::transform::json_text) {
+    scratch_ = v.to_json();
+    rc = sqlite3_bind_text(stmt, i, scratch_.data(), static_cast<int>(scratch_.size()), SQLITE_TRANSIENT);
+  } else if (how != sql::transform::none) {
+    scratch_ = sql::apply_transform(how, v.as_string());
+    rc = sqlite3_bind_text(stmt, i, scratch_.data(), static_cast<int>(scratch_.size()), SQLITE_TRANSIENT);
+  } else {
+    switch (v.kind()) {
+      case value_kind::null: rc = sqlite3_bind_null(stmt, i); break;
+      case value_kind::boolean: rc = sqlite3_bind_int(stmt, i, v.as_bool() ? 1 : 0); break;
+      case value_kind::integer: rc = sqlite3_bind_int64(stmt, i, v.as_int()); break;
+      case value_kind::real: rc = sqlite3_bind_double(stmt, i, v.as_double()); break;
+      case value_kind::string: {
+        const auto& s = v.as_string();
+        rc = sqlite3_bind_text(stmt, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+        break;
+      }
+      case value_kind::decimal: {
+        const auto& s = v.as_decimal().text;
+        rc = sqlite3_bind_text(stmt, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+        break;
+      }
+      case value_kind::bytes: {
+        const auto& b = v.as_bytes().data;
+        rc = sqlite3_bind_blob(stmt, i, b.data(), static_cast<int>(b.size()), SQLITE_STATIC);
+        break;
+      }
+      default: {
+        switch (v.kind()) {
+          case value_kind::date: scratch_ = v.as_date().to_string(); break;
+          case value_kind::time: scratch_ = v.as_time().to_string(); break;
+          case value_kind::timestamp: scratch_ = utc_text(v.as_timestamp()); break;
+          case value_kind::uuid: scratch_ = v.as_uuid().to_string(); break;
+          default: scratch_ = v.to_json(); break;  // arrays and objects: JSON text
+        }
+        rc = sqlite3_bind_text(stmt, i, scratch_.data(), static_cast<int>(scratch_.size()),
+                               SQLITE_TRANSIENT);
+      }
+    }
+  }
+  if (rc != SQLITE_OK) throw_error(db_, rc, sqlite3_sql(stmt));
+}
+
+void connection::bind(const cached& c, const engine::plan& p, std::size_t offset) {
+  int i = 1;
+  for (const auto& b : c.bindings) {
+    const value* v = p.params[b.param + offset];
+    bind_value(c.stmt, i++, *v, b.how);
+  }
+}
+
+std::int64_t connection::run(cached& c, records* out, std::vector<value>* ids) {
+  struct resetter {
+    sqlite3_stmt* s;
+    ~resetter() { sqlite3_reset(s); }
+  } reset{c.stmt};
+  std::int64_t rows = 0;
+  for (;;) {
+    int rc = sqlite3_step(c.stmt);
+    if (rows == 0 && sqlite3_stmt_status(c.stmt, SQLITE_STMTSTATUS_REPREPARE, 0) != c.reprepares) {
+      // The schema changed under a cached statement: its columns may have too.
+      describe_columns(c);
+      if (out && out->empty())
+        *out = records(std::vector<std::string>(c.names.begin(), c.names.end() - (ids ? 1 : 0)));
+    }
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) throw_error(db_, rc, sqlite3_sql(c.stmt));
+    const int ncols = static_cast<int>(c.names.size());
+    const int data_cols = ids ? ncols - 1 : ncols;
+    ++rows;
+    if (out) {
+      for (int i = 0; i < data_cols; ++i) add_cell(*out, c.stmt, i, c.decoders[i]);
+      out->end_row();
+    }
+    if (ids) ids->push_back(cell_value(c.stmt, ncols - 1));
+  }
+  return rows;
+}
+
+const connection::table_info& connection::info(const std::string& table) {
+  static const std::string version_key = "\x01schema_version";
+  cached& version = prepare(version_key, [] { return sql::statement{"PRAGMA schema_version", {}}; });
+  sqlite3_step(version.stmt);
+  int sv = sqlite3_column_int(version.stmt, 0);
+  sqlite3_reset(version.stmt);
+  auto& t = tables_[table];
+  if (t.schema_version == sv) return t;
+
+  auto dot = table.find('.');
+  std::string schema = dot == std::string::npos ? "main" : table.substr(0, dot);
+  std::string name = dot == std::string::npos ? table : table.substr(dot + 1);
+  static const std::string info_key = "\x01table_info";
+  cached& q = prepare(info_key, [] {
+    return sql::statement{"SELECT name, pk FROM pragma_table_info(?1, ?2) ORDER BY pk", {}};
+  });
+  struct resetter {
+    sqlite3_stmt* s;
+    ~resetter() { sqlite3_reset(s); }
+  } reset{q.stmt};
+  sqlite3_bind_text(q.stmt, 1, name.data(), static_cast<int>(name.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_text(q.stmt, 2, schema.data(), static_cast<int>(schema.size()), SQLITE_TRANSIENT);
+  std::vector<std::string> pk;
+  bool any = false;
+  while (sqlite3_step(q.stmt) == SQLITE_ROW) {
+    any = true;
+    if (sqlite3_column_int(q.stmt, 1) > 0)
+      pk.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q.stmt, 0)));
+  }
+  if (!any)
+    throw error(error_category::schema, fmt::format("unknown table \"{}\"", table),
+                {"sqlite", 0, "42P01", ""});
+  std::string expr;
+  const auto& d = the_dialect();
+  if (pk.empty()) {
+    expr = "rowid";
+  } else if (pk.size() == 1) {
+    d.quote(expr, pk[0]);
+  } else {
+    expr = "json_array(";
+    for (std::size_t i = 0; i < pk.size(); ++i) {
+      if (i) expr += ", ";
+      d.quote(expr, pk[i]);
+    }
+    expr += ")";
+  }
+  t.id_expression = std::move(expr);
+  t.schema_version = sv;
+  return t;
+}
+
+engine::execution connection::execute(const engine::plan& p) {
+  switch (p.kind) {
+    case engine::plan_kind::find:
+    case engine::plan_kind::count:
+    case engine::plan_kind::aggregate: return find(p);
+    case engine::plan_kind::insert: return insert(p);
+    case engine::plan_kind::update:
+    case engine::plan_kind::remove: return write(p);
+    case engine::plan_kind::upsert: return upsert(p);
+    case engine::plan_kind::raw: return raw(p);
+  }
+  throw error(error_category::unsupported, "unknown plan kind");
+}
+
+engine::execution connection::find(const engine::plan& p) {
+  cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect()); });
+  bind(c, p, 0);
+  engine::execution e;
+  e.rows = records(c.names);
+  e.affected = run(c, &e.rows, nullptr);
+  return e;
+}
+
+engine::execution connection::write(const engine::plan& p) {
+  cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect()); });
+  bind(c, p, 0);
+  engine::execution e;
+  if (!p.returning.empty()) e.rows = records(c.names);
+  run(c, p.returning.empty() ? nullptr : &e.rows, nullptr);
+  e.affected = sqlite3_changes64(db_);
+  return e;
+}
+
+engine::execution connection::insert(const engine::plan& p) {
+  const table_info& t = info(p.table);
+  const std::size_t ncols = p.columns.size();
+  const std::size_t chunk =
+      std::min({p.row_count, std::max<std::size_t>(1, max_variables / ncols), max_rows_per_insert});
+  const bool several = p.row_count > chunk;
+  engine::execution e;
+  e.inserted_ids.reserve(p.row_count);
+  // Several statements are one unit: all rows or none.
+  if (several) savepoint("tether_insert");
+  try {
+    for (std::size_t start = 0; start < p.row_count; start += chunk) {
+      std::size_t n = std::min(chunk, p.row_count - start);
+      std::string key = p.shape;
+      key += '#';
+      key += std::to_string(n);
+      cached& c = prepare(key, [&] {
+        sql::statement s = sql::render_insert(p, the_dialect(), n);
+        s.text += p.returning.empty() ? " RETURNING " : ", ";
+        s.text += t.id_expression;
+        return s;
+      });
+      bind(c, p, start * ncols);
+      if (!p.returning.empty() && e.rows.column_count() == 0)
+        e.rows = records(std::vector<std::string>(c.names.begin(), c.names.end() - 1));
+      run(c, p.returning.empty() ? nullptr : &e.rows, &e.inserted_ids);
+    }
+    if (several) release_savepoint("tether_insert");
+  } catch (...) {
+    if (several) {
+      rollback_to_savepoint("tether_insert");
+      release_savepoint("tether_insert");
+    }
+    throw;
+  }
+  e.affected = static_cast<std::int64_t>(e.inserted_ids.size());
+  return e;
+}
+
+engine::execution connection::upsert(const engine::plan& p) {
+  info(p.table);
+  engine::execution e;
+  // Read-then-write inside one savepoint: in WAL mode a write after a stale read fails
+  // with a serialization conflict, so "inserted" or "updated" is never a guess.
+  savepoint("tether_upsert");
+  try {
+    cached& probe = prepare(p.shape + "#exists", [&] {
+      sql::statement s;
+      s.text = "SELECT 1 FROM ";
+      the_dialect().quote(s.text, p.table);
+      s.text += " WHERE ";
+      for (std::size_t i = 0; i < p.conflict_columns.size(); ++i) {
+        if (i) s.text += " AND ";
+        the_dialect().quote(s.text, p.conflict_columns[i]);
+        s.text += " = ";
+        auto col = std::find(p.columns.begin(), p.columns.end(), p.conflict_columns[i]);
+        s.bindings.push_back(
+            {static_cast<std::uint32_t>(p.rows_param + (col - p.columns.begin())), sql::transform::none});
+        the_dialect().placeholder(s.text, s.bindings.size());
+      }
+      s.text += " LIMIT 1";
+      return s;
+    });
+    bind(probe, p, 0);
+    bool existed = run(probe, nullptr, nullptr) > 0;
+    cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect()); });
+    bind(c, p, 0);
+    e.rows = records(c.names);
+    e.affected = run(c, &e.rows, nullptr);
+    e.operation = existed ? upsert_operation::updated : upsert_operation::inserted;
+    release_savepoint("tether_upsert");
+  } catch (...) {
+    rollback_to_savepoint("tether_upsert");
+    release_savepoint("tether_upsert");
+    throw;
+  }
+  return e;
+}
+
+engine::execution connection::raw(const engine::plan& p) {
+  engine::execution e;
+  cached& c = prepare(p.shape, [&] {
+    sql::statement s{p.raw_query, {}};
+    for (std::uint32_t i = 0; i < p.params.size(); ++i) s.bindings.push_back({i, sql::transform::none});
+    return s;
+  });
+  if (c.tail != 0 && !p.params.empty())
+    throw error(error_category::usage,
+                "a raw query with params must be one statement; send the others separately",
+                {"sqlite", 0, "", p.raw_query});
+  int expected = sqlite3_bind_parameter_count(c.stmt);
+  if (expected != static_cast<int>(p.params.size()))
+    throw error(error_category::usage,
+                fmt::format("the raw query has {} placeholders but {} params were given", expected,
+                            p.params.size()),
+                {"sqlite", 0, "", p.raw_query});
+  bind(c, p, 0);
+  e.rows = records(c.names);
+  for (std::size_t i = 0; i < c.names.size(); ++i) {
+    const char* decl = sqlite3_column_decltype(c.stmt, static_cast<int>(i));
+    e.fields.push_back({c.names[i], decl ? decl : ""});
+  }
+  std::int64_t rows = run(c, &e.rows, nullptr);
+  e.affected = c.names.empty() ? sqlite3_changes64(db_) : rows;
+  if (c.tail != 0) run_script(std::string_view(p.raw_query).substr(c.tail), e);
+  return e;
+}
+
+// The statements after the first of a script, each run once; the last one that returns
+// rows gives the result.
+void connection::run_script(std::string_view rest, engine::execution& e) {
+  while (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+    sqlite3_stmt* stmt = nullptr;
+    const char* tail = nullptr;
+    int rc = sqlite3_prepare_v2(db_, rest.data(), static_cast<int>(rest.size()), &stmt, &tail);
+    if (rc != SQLITE_OK) throw_error(db_, rc, rest);
+    rest = rest.substr(static_cast<std::size_t>(tail - rest.data()));
+    if (!stmt) continue;
+    cached c;
+    c.stmt = stmt;
+    describe_columns(c);
+    struct finalizer {
+      sqlite3_stmt* s;
+      ~finalizer() { sqlite3_finalize(s); }
+    } fin{stmt};
+    records rows(c.names);
+    std::int64_t n = run(c, &rows, nullptr);
+    if (!c.names.empty()) {
+      e.rows = std::move(rows);
+      e.affected = n;
+    } else {
+      e.affected = sqlite3_changes64(db_);
+    }
+  }
+}
+
+void connection::begin(const transaction_options& o) {
+  if (o.deferrable)
+    throw error(error_category::unsupported,
+                "sqlite cannot honour a deferrable transaction (a PostgreSQL option); drop it",
+                {"sqlite", 0, "", ""});
+  // Every SQLite transaction is serializable, which honours any level asked for: the SQL
+  // standard lets an engine run a stronger level than requested.
+  if (o.read_only) {
+    exec("PRAGMA query_only = ON");
+    read_only_tx_ = true;
+  }
+  try {
+    exec("BEGIN");
+  } catch (...) {
+    if (read_only_tx_) exec("PRAGMA query_only = OFF");
+    read_only_tx_ = false;
+    throw;
+  }
+}
+
+void connection::commit() {
+  exec("COMMIT");
+  if (read_only_tx_) exec("PRAGMA query_only = OFF");
+  read_only_tx_ = false;
+}
+
+void connection::rollback() {
+  // SQLite may already have rolled back on its own (after some errors).
+  if (!sqlite3_get_autocommit(db_)) exec("ROLLBACK");
+  if (read_only_tx_) exec("PRAGMA query_only = OFF");
+  read_only_tx_ = false;
+}
+
+void connection::savepoint(std::string_view name) {
+  std::string s = "SAVEPOINT ";
+  the_dialect().quote(s, name);
+  exec(s.c_str());
+}
+
+void connection::release_savepoint(std::string_view name) {
+  std::string s = "RELEASE SAVEPOINT ";
+  the_dialect().quote(s, name);
+  exec(s.c_str());
+}
+
+void connection::rollback_to_savepoint(std::string_view name) {
+  std::string s = "ROLLBACK TO SAVEPOINT ";
+  the_dialect().quote(s, name);
+  exec(s.c_str());
+}
+
+bool connection::alive() { return db_ != nullptr; }
+
+std::string connection::server_version() { return sqlite3_libversion(); }
+
+}  // namespace tether::detail::sqlite

@@ -1,0 +1,85 @@
+// Private: one SQLite connection with its statement cache.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <string>
+#include <functional>
+#include <unordered_map>
+#include <vector>
+
+#include "../../sql/renderer.hpp"
+#include "tether/engine/engine.hpp"
+
+namespace tether::detail::sqlite {
+
+struct url_parts {
+  std::string path;  // a file path or ":memory:"
+  int busy_timeout_ms = 5000;
+  bool read_only = false;
+  bool wal = true;
+};
+
+// Throws tether::error (usage) naming the URL when it is not a SQLite URL.
+url_parts parse_url(std::string_view url);
+
+// How to turn a column's cells into values, from its declared type.
+enum class decode : std::uint8_t {
+  storage, boolean, decimal, date, time, timestamp, uuid, json
+};
+
+class connection final : public engine::connection {
+ public:
+  explicit connection(const url_parts& url);
+  ~connection() override;
+
+  engine::execution execute(const engine::plan& p) override;
+  void begin(const transaction_options& options) override;
+  void commit() override;
+  void rollback() override;
+  void savepoint(std::string_view name) override;
+  void release_savepoint(std::string_view name) override;
+  void rollback_to_savepoint(std::string_view name) override;
+  bool alive() override;
+  std::string server_version() override;
+
+ private:
+  struct cached {
+    sqlite3_stmt* stmt = nullptr;
+    std::vector<sql::binding> bindings;
+    std::vector<decode> decoders;
+    std::vector<std::string> names;
+    std::size_t tail = 0;  // where a second statement starts in the text; 0 when none
+    int reprepares = 0;    // SQLite re-prepares after a schema change; columns may differ
+  };
+  struct table_info {
+    int schema_version = -1;
+    std::string id_expression;  // what RETURNING gives as the inserted id
+  };
+
+  cached& prepare(const std::string& key, const std::function<sql::statement()>& render);
+  cached prepare_uncached(std::string_view text);
+  static void describe_columns(cached& c);
+  void bind(const cached& c, const engine::plan& p, std::size_t param_offset);
+  void bind_value(sqlite3_stmt* stmt, int index, const value& v, sql::transform how);
+  // Steps to completion; rows go to `out` (all columns but the last `id_columns`, which go
+  // to `ids`). Returns the number of rows.
+  std::int64_t run(cached& c, records* out, std::vector<value>* ids);
+  void exec(const char* sql);
+  const table_info& info(const std::string& table);
+
+  engine::execution find(const engine::plan& p);
+  engine::execution insert(const engine::plan& p);
+  engine::execution write(const engine::plan& p);
+  engine::execution upsert(const engine::plan& p);
+  engine::execution raw(const engine::plan& p);
+  void run_script(std::string_view rest, engine::execution& e);
+
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, cached> cache_;
+  std::unordered_map<std::string, table_info> tables_;
+  bool read_only_tx_ = false;
+  std::string scratch_;
+};
+
+}  // namespace tether::detail::sqlite

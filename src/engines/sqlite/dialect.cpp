@@ -1,0 +1,128 @@
+// SQLite's hooks. SQLite's LIKE ignores ASCII case and its lower() folds ASCII only, so
+// case-sensitive matches use GLOB, and $ilike folds both sides with tether_fold(), a
+// function this engine registers that folds all of Unicode (see functions.cpp).
+#include "dialect.hpp"
+
+namespace tether::detail::sqlite {
+
+using engine::compare;
+using sql::transform;
+
+void dialect::placeholder(std::string& out, std::size_t ordinal) const {
+  out += '?';
+  out += std::to_string(ordinal);
+}
+
+void dialect::text_match(sql::renderer& r, const engine::filter_node& n) const {
+  switch (n.op) {
+    case compare::like:
+      r.column(n);
+      r.text(" GLOB ");
+      return r.param(n.first_param, transform::glob_from_like);
+    case compare::starts_with:
+      r.column(n);
+      r.text(" GLOB ");
+      return r.param(n.first_param, transform::glob_prefix);
+    case compare::ends_with:
+      r.column(n);
+      r.text(" GLOB ");
+      return r.param(n.first_param, transform::glob_suffix);
+    case compare::contains:
+      r.text("instr(");
+      r.column(n);
+      r.text(", ");
+      r.param(n.first_param);
+      return r.text(") > 0");
+    case compare::ilike:
+      r.text("tether_fold(");
+      r.column(n);
+      r.text(") LIKE tether_fold(");
+      r.param(n.first_param);
+      return r.text(") ESCAPE '\\'");
+    case compare::regex:
+      r.column(n);
+      r.text(" REGEXP ");
+      return r.param(n.first_param);
+    default: break;
+  }
+}
+
+void dialect::not_equal(sql::renderer& r, const engine::filter_node& n) const {
+  r.column(n);
+  r.text(" IS NOT ");
+  r.param(n.first_param);
+}
+
+void dialect::string_agg(sql::renderer& r, const engine::aggregate_term& t) const {
+  r.text("group_concat(");
+  r.ident(t.column);
+  r.text(", ");
+  r.param(t.separator);
+  r.text(")");
+}
+
+void dialect::json_array_op(sql::renderer& r, const engine::assignment& a) const {
+  auto col = [&] { r.ident(a.column); };
+  // An element of json_each as JSON again (true stays true, not 1).
+  constexpr std::string_view element =
+      "CASE type WHEN 'true' THEN json('true') WHEN 'false' THEN json('false') "
+      "WHEN 'null' THEN json('null') WHEN 'object' THEN json(value) "
+      "WHEN 'array' THEN json(value) ELSE value END";
+  switch (a.op) {
+    case engine::update_op::push:
+      r.text("json_insert(COALESCE(");
+      col();
+      r.text(", '[]'), '$[#]', json(");
+      r.param(a.param, transform::json_text);
+      return r.text("))");
+    case engine::update_op::add_to_set:
+      r.text("CASE WHEN EXISTS (SELECT 1 FROM json_each(");
+      col();
+      r.text(") WHERE atom IS ");
+      r.param(a.param);
+      r.text(") THEN ");
+      col();
+      r.text(" ELSE json_insert(COALESCE(");
+      col();
+      r.text(", '[]'), '$[#]', json(");
+      r.param(a.param, transform::json_text);
+      return r.text(")) END");
+    case engine::update_op::pull:
+      r.text("(SELECT json_group_array(");
+      r.text(element);
+      r.text(") FROM json_each(");
+      col();
+      r.text(") WHERE NOT (atom IS ");
+      r.param(a.param);
+      return r.text("))");
+    case engine::update_op::pop_last:
+      r.text("json_remove(");
+      col();
+      return r.text(", '$[#-1]')");
+    case engine::update_op::pop_first:
+      r.text("json_remove(");
+      col();
+      return r.text(", '$[0]')");
+    default: break;
+  }
+}
+
+void dialect::limit_offset(sql::renderer& r, const engine::plan& p) const {
+  if (p.limit != engine::no_param) {
+    r.text(" LIMIT ");
+    r.param(p.limit);
+  } else if (p.offset != engine::no_param) {
+    r.text(" LIMIT -1");  // SQLite has no OFFSET without LIMIT
+  }
+  if (p.offset != engine::no_param) {
+    r.text(" OFFSET ");
+    r.param(p.offset);
+  }
+}
+
+const dialect& the_dialect() {
+  static const dialect d;
+  return d;
+}
+
+}  // namespace tether::detail::sqlite

@@ -1,0 +1,21 @@
+// Private: SQLite's SQL dialect.
+#pragma once
+
+#include "../../sql/renderer.hpp"
+
+namespace tether::detail::sqlite {
+
+class dialect final : public sql::dialect {
+ public:
+  std::string_view name() const noexcept override { return "sqlite"; }
+  void placeholder(std::string& out, std::size_t ordinal) const override;
+  void text_match(sql::renderer& r, const engine::filter_node& n) const override;
+  void not_equal(sql::renderer& r, const engine::filter_node& n) const override;
+  void string_agg(sql::renderer& r, const engine::aggregate_term& t) const override;
+  void json_array_op(sql::renderer& r, const engine::assignment& a) const override;
+  void limit_offset(sql::renderer& r, const engine::plan& p) const override;
+};
+
+const dialect& the_dialect();
+
+}  // namespace tether::detail::sqlite

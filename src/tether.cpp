@@ -1,0 +1,21 @@
+// The umbrella: the URL constructor, with every engine this build was configured with.
+#include <mutex>
+
+#include "tether/tether.hpp"
+
+namespace tether {
+namespace {
+void register_builtin_drivers() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+#ifdef TETHER_WITH_SQLITE
+    engine::register_driver(sqlite::make_driver());
+#endif
+  });
+}
+}  // namespace
+
+client::client(std::string_view url, client_options options)
+    : client((register_builtin_drivers(), engine::find_driver(url)), url, options) {}
+
+}  // namespace tether

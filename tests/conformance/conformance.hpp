@@ -1,0 +1,49 @@
+// The engine-neutral suite's fixture. Each engine's test binary defines profile(): how to
+// reach a real server of that engine and how to create the suite's tables there. Every
+// test gets tables of its own, so tests may run in parallel against one server.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <tether/tether.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tether::conformance {
+
+// Portable column kinds the suite uses: pk (auto-increment integer key), int, text,
+// real, bool, json, decimal, timestamp, date, time, uuid, bytes; a "!" suffix means NOT
+// NULL, a "+" suffix means UNIQUE.
+using columns = std::vector<std::pair<std::string, std::string>>;
+
+struct engine_profile {
+  std::string name;
+  std::function<std::string()> url;  // a database the test may use; fresh where cheap
+  std::function<std::string(const std::string& table, const columns& cols)> create_table;
+  std::function<std::string(const std::string& table)> drop_table;
+};
+
+const engine_profile& profile();  // defined by the engine's test binary
+
+class fixture : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // A table unique to this test, created from portable columns.
+  std::string make_table(const columns& cols);
+  // The people table with five rows (see fixture.cpp for the data).
+  std::string people();
+
+  std::unique_ptr<tether::client> db;
+  std::vector<std::string> tables_;
+};
+
+// Ids of the records, in order, for compact assertions.
+std::vector<std::int64_t> ids(const records& r, std::string_view column = "id");
+std::vector<std::string> names(const records& r, std::string_view column = "name");
+
+}  // namespace tether::conformance

@@ -1,0 +1,62 @@
+#include <unistd.h>
+
+#include <atomic>
+
+#include "conformance.hpp"
+
+namespace tether::conformance {
+
+void fixture::SetUp() { db = std::make_unique<tether::client>(profile().url()); }
+
+void fixture::TearDown() {
+  for (const auto& t : tables_) {
+    try {
+      db->raw({.query = profile().drop_table(t)});
+    } catch (const std::exception&) {
+      // The table may be gone already; a failed drop must not hide the test's result.
+    }
+  }
+  db.reset();
+}
+
+std::string fixture::make_table(const columns& cols) {
+  static std::atomic<int> counter{0};
+  std::string name = "t" + std::to_string(getpid()) + "_" + std::to_string(++counter);
+  db->raw({.query = profile().create_table(name, cols)});
+  tables_.push_back(name);
+  return name;
+}
+
+std::string fixture::people() {
+  auto t = make_table({{"id", "pk"}, {"name", "text!"}, {"email", "text+"}, {"age", "int"},
+                       {"score", "real"}, {"active", "bool"}, {"tags", "json"},
+                       {"city", "text"}});
+  db->insert({.table = t,
+              .records = {
+                  {{"name", "Ada"}, {"email", "ada@example.com"}, {"age", 36}, {"score", 9.5},
+                   {"active", true}, {"tags", tether::make_array({"math", "poetry"})}, {"city", "London"}},
+                  {{"name", "Grace"}, {"email", "grace@example.com"}, {"age", 45}, {"score", 8.0},
+                   {"active", true}, {"tags", tether::make_array({"navy"})}, {"city", "New York"}},
+                  {{"name", "Linus"}, {"email", "linus@example.com"}, {"age", 17}, {"score", 7.25},
+                   {"active", false}, {"tags", tether::make_array({})}, {"city", "Helsinki"}},
+                  {{"name", "Émile"}, {"email", "emile@example.com"}, {"age", nullptr},
+                   {"score", 6.0}, {"active", true}, {"tags", nullptr}, {"city", "Paris"}},
+                  {{"name", "O'Brien"}, {"email", nullptr}, {"age", 29}, {"score", nullptr},
+                   {"active", false}, {"tags", tether::make_array({"100%_sure"})}, {"city", nullptr}},
+              }});
+  return t;
+}
+
+std::vector<std::int64_t> ids(const records& r, std::string_view column) {
+  std::vector<std::int64_t> out;
+  for (auto rec : r) out.push_back(rec.get<std::int64_t>(column));
+  return out;
+}
+
+std::vector<std::string> names(const records& r, std::string_view column) {
+  std::vector<std::string> out;
+  for (auto rec : r) out.push_back(rec.get<std::string>(column));
+  return out;
+}
+
+}  // namespace tether::conformance
