@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,39 @@
 #include "tether/value.hpp"
 
 namespace tether {
+
+// Records for a write: a braced list or a moved vector is owned; an lvalue vector is
+// borrowed, not copied (options are read during the call only), so inserting a large
+// vector you already hold costs no copy.
+class value_list {
+ public:
+  value_list() noexcept = default;
+  value_list(std::initializer_list<value> items) : owned_(items), view_(owned_) {}
+  value_list(std::vector<value>&& items) noexcept : owned_(std::move(items)), view_(owned_) {}
+  value_list(const std::vector<value>& items) noexcept : view_(items), borrowed_(true) {}
+  value_list(std::span<const value> items) noexcept : view_(items), borrowed_(true) {}
+  value_list(const value_list& o) : owned_(o.owned_), view_(o.borrowed_ ? o.view_ : owned_), borrowed_(o.borrowed_) {}
+  value_list(value_list&& o) noexcept
+      : owned_(std::move(o.owned_)), view_(o.borrowed_ ? o.view_ : owned_), borrowed_(o.borrowed_) {}
+  value_list& operator=(value_list o) noexcept {
+    owned_ = std::move(o.owned_);
+    borrowed_ = o.borrowed_;
+    view_ = borrowed_ ? o.view_ : std::span<const value>(owned_);
+    return *this;
+  }
+
+  std::span<const value> view() const noexcept { return view_; }
+  std::size_t size() const noexcept { return view_.size(); }
+  bool empty() const noexcept { return view_.empty(); }
+  const value& operator[](std::size_t i) const noexcept { return view_[i]; }
+  auto begin() const noexcept { return view_.begin(); }
+  auto end() const noexcept { return view_.end(); }
+
+ private:
+  std::vector<value> owned_;
+  std::span<const value> view_;
+  bool borrowed_ = false;
+};
 
 enum class direction { asc, desc };
 
@@ -48,7 +82,7 @@ struct on_conflict {
 
 struct insert_options {
   std::string table{};
-  std::vector<value> records{};        // each an object; keys become columns
+  value_list records{};  // each an object with the same keys; keys become columns
   std::vector<std::string> returning{};  // empty: none; {"*"}: every column
   std::optional<tether::on_conflict> on_conflict{};
 };

@@ -1,12 +1,14 @@
 // tether/records.hpp — the rows a call returns, stored by column.
-// Each column keeps one array of 16-byte cells; integers, doubles, booleans, dates, times
-// and timestamps live inside the cell, and variable-length data (text, bytes, decimals,
-// uuids, json) in one byte arena per column, so a fixed-width cell allocates nothing.
+// Each column is one contiguous block of 16-byte cells (all blocks share one allocation);
+// integers, doubles, booleans, dates, times and timestamps live inside the cell, and
+// variable-length data (text, bytes, decimals, uuids, json) in one byte arena, so a
+// fixed-width cell allocates nothing and a small result costs two allocations.
 // JSON text is produced only when asked for. A `records` is a value: copy it, move it;
 // a `record` is a view that must not outlive its `records`. Not synchronised.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,11 +55,13 @@ class records {
  public:
   records() = default;
   explicit records(std::vector<std::string> column_names);
+  // Shares the names (a cached statement's, say) instead of copying them.
+  explicit records(std::shared_ptr<const std::vector<std::string>> column_names) noexcept;
 
   std::size_t size() const noexcept { return rows_; }
   bool empty() const noexcept { return rows_ == 0; }
-  std::size_t column_count() const noexcept { return columns_.size(); }
-  std::string_view column_name(std::size_t i) const { return columns_.at(i).name; }
+  std::size_t column_count() const noexcept { return names_ ? names_->size() : 0; }
+  std::string_view column_name(std::size_t i) const { return names_->at(i); }
   // Index of a column; std::nullopt when there is none of that name.
   std::optional<std::size_t> column_index(std::string_view name) const noexcept;
 
@@ -112,20 +116,19 @@ class records {
     std::uint32_t length;  // arena bytes
     std::uint64_t payload; // fixed-width bits, or arena offset
   };
-  struct column {
-    std::string name;
-    std::vector<cell> cells;
-    std::string arena;
-  };
   cell& next_cell();
+  void grow(std::size_t rows);
   void add_arena(value_kind kind, const void* data, std::size_t size);
   const cell& cell_at(std::size_t row, std::size_t col) const;
   std::size_t require_column(std::string_view name) const;
-  std::string_view arena_view(std::size_t col, const cell& c) const;
+  std::string_view arena_view(const cell& c) const;
 
-  std::vector<column> columns_;
+  std::shared_ptr<const std::vector<std::string>> names_;
+  std::vector<cell> cells_;   // column c's block is [c * capacity_, c * capacity_ + rows_)
+  std::size_t capacity_ = 0;  // rows each column block holds
+  std::string arena_;
   std::size_t rows_ = 0;
-  std::size_t cursor_ = 0;  // next column to fill in the current row
+  std::size_t cursor_ = 0;    // next column to fill in the current row
 };
 
 }  // namespace tether

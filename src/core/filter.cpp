@@ -110,6 +110,10 @@ struct parser {
   }
 
   void object_filter(const value& where, filter_node& out) {
+    if (where.size() == 1) {  // the common case: no and_ node around one condition
+      const auto& [k, v] = where.as_object().front();
+      return member(k, v, out);
+    }
     out.kind = logic::and_;
     for (const auto& [k, v] : where.as_object()) {
       out.children.emplace_back();
@@ -285,6 +289,7 @@ struct parser {
 void parse_filter(const value& where, engine::plan& p, engine::filter_node& out,
                   const engine::capabilities& caps) {
   out = filter_node{};
+  if (p.params.capacity() == 0) p.params.reserve(8);
   if (where.is_null()) return;
   if (!where.is_object())
     fail(fmt::format("a where-filter must be an object such as {{\"status\": \"active\"}}, got {}",

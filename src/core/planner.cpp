@@ -319,7 +319,7 @@ plan plan_insert(const insert_options& o, const engine::capabilities& caps) {
   p.kind = plan_kind::insert;
   require_table(o.table);
   p.table = o.table;
-  add_rows(p, o.records);
+  add_rows(p, o.records.view());
   if (o.on_conflict) set_conflict(p, *o.on_conflict, caps);
   set_returning(p, o.returning, caps);
   compute_shape(p);

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "json_text.hpp"
@@ -10,21 +11,22 @@
 
 namespace tether {
 
-records::records(std::vector<std::string> column_names) {
-  columns_.reserve(column_names.size());
-  for (auto& n : column_names) columns_.push_back(column{std::move(n), {}, {}});
-}
+records::records(std::vector<std::string> column_names)
+    : names_(std::make_shared<const std::vector<std::string>>(std::move(column_names))) {}
+
+records::records(std::shared_ptr<const std::vector<std::string>> column_names) noexcept
+    : names_(std::move(column_names)) {}
 
 std::optional<std::size_t> records::column_index(std::string_view name) const noexcept {
-  for (std::size_t i = 0; i < columns_.size(); ++i)
-    if (columns_[i].name == name) return i;
+  for (std::size_t i = 0; i < column_count(); ++i)
+    if ((*names_)[i] == name) return i;
   return std::nullopt;
 }
 
 std::size_t records::require_column(std::string_view name) const {
   if (auto i = column_index(name)) return *i;
   std::string names;
-  for (const auto& c : columns_) names += (names.empty() ? "" : ", ") + c.name;
+  for (std::size_t i = 0; i < column_count(); ++i) names += (names.empty() ? "" : ", ") + (*names_)[i];
   throw error(error_category::not_found,
               fmt::format("no column \"{}\" in this result; it has: {}", name, names));
 }
@@ -37,21 +39,33 @@ record records::at(std::size_t row) const {
 }
 
 void records::reserve(std::size_t rows) {
-  for (auto& c : columns_) c.cells.reserve(rows);
+  if (rows > capacity_) grow(rows);
+}
+
+// Moves every column block to a larger allocation; amortised by doubling.
+void records::grow(std::size_t rows) {
+  const std::size_t ncols = column_count();
+  std::vector<cell> bigger(ncols * rows);
+  for (std::size_t c = 0; c < ncols; ++c)
+    std::copy_n(cells_.begin() + static_cast<std::ptrdiff_t>(c * capacity_), rows_,
+                bigger.begin() + static_cast<std::ptrdiff_t>(c * rows));
+  cells_.swap(bigger);
+  capacity_ = rows;
 }
 
 records::cell& records::next_cell() {
-  if (cursor_ >= columns_.size())
+  if (cursor_ >= column_count())
     throw error(error_category::usage, "more cells than columns in a row");
-  auto& cells = columns_[cursor_++].cells;
-  cells.push_back(cell{value_kind::null, 0, 0, 0});
-  return cells.back();
+  if (rows_ == capacity_) grow(capacity_ ? capacity_ * 2 : 1);
+  cell& c = cells_[cursor_++ * capacity_ + rows_];
+  c = cell{value_kind::null, 0, 0, 0};
+  return c;
 }
 
 void records::end_row() {
-  if (cursor_ != columns_.size())
+  if (cursor_ != column_count())
     throw error(error_category::usage,
-                fmt::format("a row has {} cells for {} columns", cursor_, columns_.size()));
+                fmt::format("a row has {} cells for {} columns", cursor_, column_count()));
   cursor_ = 0;
   ++rows_;
 }
@@ -90,12 +104,11 @@ void records::add_timestamp(timestamp t) {
 }
 
 void records::add_arena(value_kind kind, const void* data, std::size_t size) {
-  auto& arena = columns_.at(cursor_ < columns_.size() ? cursor_ : 0).arena;
   auto& c = next_cell();
   c.kind = kind;
-  c.payload = arena.size();
+  c.payload = arena_.size();
   c.length = static_cast<std::uint32_t>(size);
-  arena.append(static_cast<const char*>(data), size);
+  arena_.append(static_cast<const char*>(data), size);
 }
 
 void records::add_text(std::string_view s) { add_arena(value_kind::string, s.data(), s.size()); }
@@ -128,15 +141,15 @@ void records::add(const value& v) {
 }
 
 const records::cell& records::cell_at(std::size_t row, std::size_t col) const {
-  if (col >= columns_.size())
+  if (col >= column_count())
     throw error(error_category::not_found,
                 fmt::format("column {} is past the end of a result of {} columns", col,
-                            columns_.size()));
-  return columns_[col].cells[row];
+                            column_count()));
+  return cells_[col * capacity_ + row];
 }
 
-std::string_view records::arena_view(std::size_t col, const cell& c) const {
-  return std::string_view(columns_[col].arena).substr(c.payload, c.length);
+std::string_view records::arena_view(const cell& c) const {
+  return std::string_view(arena_).substr(c.payload, c.length);
 }
 
 value records::get(std::size_t row, std::size_t col) const {
@@ -150,10 +163,10 @@ value records::get(std::size_t row, std::size_t col) const {
       std::memcpy(&d, &c.payload, sizeof d);
       return d;
     }
-    case value_kind::decimal: return decimal{std::string(arena_view(col, c))};
-    case value_kind::string: return std::string(arena_view(col, c));
+    case value_kind::decimal: return decimal{std::string(arena_view(c))};
+    case value_kind::string: return std::string(arena_view(c));
     case value_kind::bytes: {
-      auto s = arena_view(col, c);
+      auto s = arena_view(c);
       return bytes{std::vector<std::uint8_t>(s.begin(), s.end())};
     }
     case value_kind::date: return date{static_cast<std::int32_t>(c.payload)};
@@ -162,11 +175,11 @@ value records::get(std::size_t row, std::size_t col) const {
       return timestamp{static_cast<std::int64_t>(c.payload), c.aux};
     case value_kind::uuid: {
       uuid u;
-      std::memcpy(u.octets.data(), arena_view(col, c).data(), 16);
+      std::memcpy(u.octets.data(), arena_view(c).data(), 16);
       return u;
     }
     case value_kind::array:
-    case value_kind::object: return value::from_json(arena_view(col, c));
+    case value_kind::object: return value::from_json(arena_view(c));
   }
   return nullptr;
 }
@@ -176,15 +189,15 @@ void records::append_json(std::string& out) const {
   for (std::size_t r = 0; r < rows_; ++r) {
     if (r) out += ',';
     out += '{';
-    for (std::size_t c = 0; c < columns_.size(); ++c) {
+    for (std::size_t c = 0; c < column_count(); ++c) {
       if (c) out += ',';
-      detail::append_json_string(out, columns_[c].name);
+      detail::append_json_string(out, (*names_)[c]);
       out += ':';
-      const cell& x = columns_[c].cells[r];
+      const cell& x = cell_at(r, c);
       switch (x.kind) {
-        case value_kind::string: detail::append_json_string(out, arena_view(c, x)); break;
+        case value_kind::string: detail::append_json_string(out, arena_view(x)); break;
         case value_kind::array:
-        case value_kind::object: out += arena_view(c, x); break;
+        case value_kind::object: out += arena_view(x); break;
         case value_kind::integer:
           fmt::format_to(std::back_inserter(out), "{}", static_cast<std::int64_t>(x.payload));
           break;
@@ -211,7 +224,7 @@ value records::to_value() const {
 
 // --- record ---------------------------------------------------------------------------
 
-std::size_t record::size() const noexcept { return owner_->columns_.size(); }
+std::size_t record::size() const noexcept { return owner_->column_count(); }
 std::string_view record::name(std::size_t column) const { return owner_->column_name(column); }
 bool record::is_null(std::size_t column) const {
   return owner_->cell_at(row_, column).kind == value_kind::null;
@@ -277,7 +290,7 @@ T record::get(std::size_t col) const {
     } else if constexpr (std::is_same_v<T, std::string_view> || std::is_same_v<T, std::string>) {
       if (c.kind == value_kind::string || c.kind == value_kind::decimal ||
           c.kind == value_kind::array || c.kind == value_kind::object)
-        return T(owner_->arena_view(col, c));
+        return T(owner_->arena_view(c));
       if constexpr (std::is_same_v<T, std::string>) {
         auto v = owner_->get(row_, col);
         switch (c.kind) {

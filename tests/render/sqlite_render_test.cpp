@@ -29,51 +29,51 @@ TEST(render_sqlite, find) {
                                    .limit = 10,
                                    .offset = 20},
                                   caps())),
-            R"(SELECT "id", "name" FROM "users" WHERE ("status" = ?1 AND "age" > ?2) ORDER BY "age" DESC, "id" ASC LIMIT ?3 OFFSET ?4)");
+            R"(SELECT "id", "name" FROM "users" WHERE ("status" = ? AND "age" > ?) ORDER BY "age" DESC, "id" ASC LIMIT ? OFFSET ?)");
   EXPECT_EQ(sql(detail::plan_find({.table = "main.users", .offset = 5}, caps())),
-            R"(SELECT * FROM "main"."users" LIMIT -1 OFFSET ?1)");
+            R"(SELECT * FROM "main"."users" LIMIT -1 OFFSET ?)");
 }
 
 TEST(render_sqlite, operators) {
   auto where = [](value w) { return sql(detail::plan_find({.table = "t", .where = std::move(w)}, caps())); };
   EXPECT_EQ(where({{"a", nullptr}}), R"(SELECT * FROM "t" WHERE "a" IS NULL)");
-  EXPECT_EQ(where({{"a", {{"$ne", 1}}}}), R"(SELECT * FROM "t" WHERE "a" IS NOT ?1)");
-  EXPECT_EQ(where({{"a", {{"$in", {1, 2}}}}}), R"(SELECT * FROM "t" WHERE "a" IN (?1, ?2))");
-  EXPECT_EQ(where({{"a", {{"$nin", {1}}}}}), R"(SELECT * FROM "t" WHERE ("a" IS NULL OR "a" NOT IN (?1)))");
+  EXPECT_EQ(where({{"a", {{"$ne", 1}}}}), R"(SELECT * FROM "t" WHERE "a" IS NOT ?)");
+  EXPECT_EQ(where({{"a", {{"$in", {1, 2}}}}}), R"(SELECT * FROM "t" WHERE "a" IN (?, ?))");
+  EXPECT_EQ(where({{"a", {{"$nin", {1}}}}}), R"(SELECT * FROM "t" WHERE ("a" IS NULL OR "a" NOT IN (?)))");
   EXPECT_EQ(where({{"a", {{"$in", tether::array{}}}}}), R"(SELECT * FROM "t" WHERE 1=0)");
-  EXPECT_EQ(where({{"a", {{"$between", {1, 2}}}}}), R"(SELECT * FROM "t" WHERE "a" BETWEEN ?1 AND ?2)");
-  EXPECT_EQ(where({{"a", {{"$like", "x%"}}}}), R"(SELECT * FROM "t" WHERE "a" GLOB ?1)");
+  EXPECT_EQ(where({{"a", {{"$between", {1, 2}}}}}), R"(SELECT * FROM "t" WHERE "a" BETWEEN ? AND ?)");
+  EXPECT_EQ(where({{"a", {{"$like", "x%"}}}}), R"(SELECT * FROM "t" WHERE "a" GLOB ?)");
   EXPECT_EQ(where({{"a", {{"$ilike", "x%"}}}}),
-            R"(SELECT * FROM "t" WHERE tether_fold("a") LIKE tether_fold(?1) ESCAPE '\')");
-  EXPECT_EQ(where({{"a", {{"$contains", "x"}}}}), R"(SELECT * FROM "t" WHERE instr("a", ?1) > 0)");
-  EXPECT_EQ(where({{"a", {{"$regex", "^x"}}}}), R"(SELECT * FROM "t" WHERE "a" REGEXP ?1)");
-  EXPECT_EQ(where({{"$or", {{{"a", 1}}, {{"b", 2}}}}}), R"(SELECT * FROM "t" WHERE ("a" = ?1 OR "b" = ?2))");
-  EXPECT_EQ(where({{"$not", {{"a", 1}}}}), R"(SELECT * FROM "t" WHERE NOT COALESCE(("a" = ?1), 1=0))");
+            R"(SELECT * FROM "t" WHERE tether_fold("a") LIKE tether_fold(?) ESCAPE '\')");
+  EXPECT_EQ(where({{"a", {{"$contains", "x"}}}}), R"(SELECT * FROM "t" WHERE instr("a", ?) > 0)");
+  EXPECT_EQ(where({{"a", {{"$regex", "^x"}}}}), R"(SELECT * FROM "t" WHERE "a" REGEXP ?)");
+  EXPECT_EQ(where({{"$or", {{{"a", 1}}, {{"b", 2}}}}}), R"(SELECT * FROM "t" WHERE ("a" = ? OR "b" = ?))");
+  EXPECT_EQ(where({{"$not", {{"a", 1}}}}), R"(SELECT * FROM "t" WHERE NOT COALESCE(("a" = ?), 1=0))");
   EXPECT_EQ(where({{"$nor", {{{"a", 1}}, {{"b", 2}}}}}),
-            R"(SELECT * FROM "t" WHERE NOT COALESCE(("a" = ?1 OR "b" = ?2), 1=0))");
+            R"(SELECT * FROM "t" WHERE NOT COALESCE(("a" = ? OR "b" = ?), 1=0))");
 }
 
 TEST(render_sqlite, writes) {
   EXPECT_EQ(sql(detail::plan_insert({.table = "t", .records = {{{"a", 1}, {"b", 2}}, {{"a", 3}, {"b", 4}}},
                                      .returning = {"*"}},
                                     caps())),
-            R"(INSERT INTO "t" ("a", "b") VALUES (?1, ?2), (?3, ?4) RETURNING *)");
+            R"(INSERT INTO "t" ("a", "b") VALUES (?, ?), (?, ?) RETURNING *)");
   EXPECT_EQ(sql(detail::plan_insert({.table = "t", .records = {{{"k", 1}, {"v", 2}}},
                                      .on_conflict = on_conflict{{"k"}, conflict_action::update, {}}},
                                     caps())),
-            R"(INSERT INTO "t" ("k", "v") VALUES (?1, ?2) ON CONFLICT ("k") DO UPDATE SET "v" = excluded."v")");
+            R"(INSERT INTO "t" ("k", "v") VALUES (?, ?) ON CONFLICT ("k") DO UPDATE SET "v" = excluded."v")");
   EXPECT_EQ(sql(detail::plan_update({.table = "t",
                                      .data = {{"a", 1}, {"$inc", {{"n", 1}}}, {"$unset", {"c"}}},
                                      .where = {{"id", 5}},
                                      .returning = {"id"}},
                                     caps())),
-            R"(UPDATE "t" SET "a" = ?1, "n" = COALESCE("n", 0) + ?2, "c" = NULL WHERE "id" = ?3 RETURNING "id")");
+            R"(UPDATE "t" SET "a" = ?, "n" = COALESCE("n", 0) + ?, "c" = NULL WHERE "id" = ? RETURNING "id")");
   EXPECT_EQ(sql(detail::plan_update({.table = "t", .data = {{"$max", {{"n", 3}}}}, .all_rows = true}, caps())),
-            R"(UPDATE "t" SET "n" = CASE WHEN "n" IS NULL OR ?1 > "n" THEN ?2 ELSE "n" END)");
+            R"(UPDATE "t" SET "n" = CASE WHEN "n" IS NULL OR ? > "n" THEN ? ELSE "n" END)");
   EXPECT_EQ(sql(detail::plan_remove({.table = "t", .where = {{"id", 1}}}, caps())),
-            R"(DELETE FROM "t" WHERE "id" = ?1)");
+            R"(DELETE FROM "t" WHERE "id" = ?)");
   EXPECT_EQ(sql(detail::plan_upsert({.table = "t", .data = {{"k", 1}, {"v", 2}}, .conflict_keys = {"k"}}, caps())),
-            R"(INSERT INTO "t" ("k", "v") VALUES (?1, ?2) ON CONFLICT ("k") DO UPDATE SET "v" = excluded."v" RETURNING *)");
+            R"(INSERT INTO "t" ("k", "v") VALUES (?, ?) ON CONFLICT ("k") DO UPDATE SET "v" = excluded."v" RETURNING *)");
 }
 
 TEST(render_sqlite, json_array_updates) {
@@ -81,8 +81,8 @@ TEST(render_sqlite, json_array_updates) {
     return sql(detail::plan_update({.table = "t", .data = std::move(data), .where = {{"id", 1}}}, caps()));
   };
   EXPECT_EQ(upd({{"$push", {{"tags", "x"}}}}),
-            R"(UPDATE "t" SET "tags" = json_insert(COALESCE("tags", '[]'), '$[#]', json(?1)) WHERE "id" = ?2)");
-  EXPECT_EQ(upd({{"$pop", {{"tags", -1}}}}), R"(UPDATE "t" SET "tags" = json_remove("tags", '$[0]') WHERE "id" = ?1)");
+            R"(UPDATE "t" SET "tags" = json_insert(COALESCE("tags", '[]'), '$[#]', json(?)) WHERE "id" = ?)");
+  EXPECT_EQ(upd({{"$pop", {{"tags", -1}}}}), R"(UPDATE "t" SET "tags" = json_remove("tags", '$[0]') WHERE "id" = ?)");
 }
 
 TEST(render_sqlite, aggregates) {
@@ -97,7 +97,7 @@ TEST(render_sqlite, aggregates) {
                                         .order_by = {{"total", direction::desc}},
                                         .limit = 3},
                                        caps())),
-            R"(SELECT "region", SUM("amount") AS "total", group_concat("n", ?1) AS "names" FROM "t" WHERE "x" = ?2 GROUP BY "region" HAVING SUM("amount") > ?3 ORDER BY "total" DESC LIMIT ?4)");
+            R"(SELECT "region", SUM("amount") AS "total", group_concat("n", ?) AS "names" FROM "t" WHERE "x" = ? GROUP BY "region" HAVING SUM("amount") > ? ORDER BY "total" DESC LIMIT ?)");
 }
 
 TEST(render_sqlite, bindings_follow_placeholders_and_carry_transforms) {

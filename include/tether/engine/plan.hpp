@@ -6,7 +6,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <forward_list>
 #include <string>
 #include <vector>
 
@@ -81,7 +81,7 @@ struct plan {
   std::string raw_query{};                    // raw
 
   std::vector<const value*> params;
-  std::deque<value> owned;                  // values the planner made (limits, counts)
+  std::forward_list<value> owned{};  // values the planner made; stable addresses
   std::string shape{};
 
   std::uint32_t add_param(const value* v) {
@@ -89,8 +89,8 @@ struct plan {
     return static_cast<std::uint32_t>(params.size() - 1);
   }
   std::uint32_t add_owned(value v) {
-    owned.push_back(std::move(v));
-    return add_param(&owned.back());
+    owned.push_front(std::move(v));
+    return add_param(&owned.front());
   }
 };
 

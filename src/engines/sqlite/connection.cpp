@@ -16,8 +16,6 @@ namespace tether::detail::sqlite {
 namespace {
 
 constexpr std::size_t cache_limit = 256;
-constexpr std::size_t max_variables = 32766;  // SQLITE_MAX_VARIABLE_NUMBER since 3.32
-constexpr std::size_t max_rows_per_insert = 500;
 
 decode decoder_for(const char* decltype_text) {
   if (!decltype_text) return decode::storage;
@@ -108,10 +106,21 @@ void add_cell(records& out, sqlite3_stmt* stmt, int i, decode how) {
 }
 
 value cell_value(sqlite3_stmt* stmt, int i) {
-  records one(std::vector<std::string>{"id"});
-  add_cell(one, stmt, i, decode::storage);
-  one.end_row();
-  return one.get(0, 0);
+  switch (sqlite3_column_type(stmt, i)) {
+    case SQLITE_NULL: return nullptr;
+    case SQLITE_INTEGER: return sqlite3_column_int64(stmt, i);
+    case SQLITE_FLOAT: return sqlite3_column_double(stmt, i);
+    case SQLITE_TEXT: {
+      std::string_view text(reinterpret_cast<const char*>(sqlite3_column_text(stmt, i)),
+                            static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
+      if (!text.empty() && text.front() == '[') return value::from_json(text);  // json_array ids
+      return std::string(text);
+    }
+    default: {
+      auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt, i));
+      return bytes{std::vector<std::uint8_t>(p, p + sqlite3_column_bytes(stmt, i))};
+    }
+  }
 }
 
 }  // namespace
@@ -227,6 +236,9 @@ void connection::describe_columns(cached& c) {
     c.names.emplace_back(sqlite3_column_name(c.stmt, i));
     c.decoders.push_back(decoder_for(sqlite3_column_decltype(c.stmt, i)));
   }
+  c.all_names = std::make_shared<const std::vector<std::string>>(c.names);
+  c.data_names = std::make_shared<const std::vector<std::string>>(
+      c.names.begin(), c.names.empty() ? c.names.end() : c.names.end() - 1);
   c.reprepares = sqlite3_stmt_status(c.stmt, SQLITE_STMTSTATUS_REPREPARE, 0);
 }
 
@@ -307,8 +319,7 @@ std::int64_t connection::run(cached& c, records* out, std::vector<value>* ids) {
     if (rows == 0 && sqlite3_stmt_status(c.stmt, SQLITE_STMTSTATUS_REPREPARE, 0) != c.reprepares) {
       // The schema changed under a cached statement: its columns may have too.
       describe_columns(c);
-      if (out && out->empty())
-        *out = records(std::vector<std::string>(c.names.begin(), c.names.end() - (ids ? 1 : 0)));
+      if (out && out->empty()) *out = records(ids ? c.data_names : c.all_names);
     }
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) throw_error(db_, rc, sqlite3_sql(c.stmt));
@@ -322,57 +333,6 @@ std::int64_t connection::run(cached& c, records* out, std::vector<value>* ids) {
     if (ids) ids->push_back(cell_value(c.stmt, ncols - 1));
   }
   return rows;
-}
-
-const connection::table_info& connection::info(const std::string& table) {
-  static const std::string version_key = "\x01schema_version";
-  cached& version = prepare(version_key, [] { return sql::statement{"PRAGMA schema_version", {}}; });
-  sqlite3_step(version.stmt);
-  int sv = sqlite3_column_int(version.stmt, 0);
-  sqlite3_reset(version.stmt);
-  auto& t = tables_[table];
-  if (t.schema_version == sv) return t;
-
-  auto dot = table.find('.');
-  std::string schema = dot == std::string::npos ? "main" : table.substr(0, dot);
-  std::string name = dot == std::string::npos ? table : table.substr(dot + 1);
-  static const std::string info_key = "\x01table_info";
-  cached& q = prepare(info_key, [] {
-    return sql::statement{"SELECT name, pk FROM pragma_table_info(?1, ?2) ORDER BY pk", {}};
-  });
-  struct resetter {
-    sqlite3_stmt* s;
-    ~resetter() { sqlite3_reset(s); }
-  } reset{q.stmt};
-  sqlite3_bind_text(q.stmt, 1, name.data(), static_cast<int>(name.size()), SQLITE_TRANSIENT);
-  sqlite3_bind_text(q.stmt, 2, schema.data(), static_cast<int>(schema.size()), SQLITE_TRANSIENT);
-  std::vector<std::string> pk;
-  bool any = false;
-  while (sqlite3_step(q.stmt) == SQLITE_ROW) {
-    any = true;
-    if (sqlite3_column_int(q.stmt, 1) > 0)
-      pk.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q.stmt, 0)));
-  }
-  if (!any)
-    throw error(error_category::schema, fmt::format("unknown table \"{}\"", table),
-                {"sqlite", 0, "42P01", ""});
-  std::string expr;
-  const auto& d = the_dialect();
-  if (pk.empty()) {
-    expr = "rowid";
-  } else if (pk.size() == 1) {
-    d.quote(expr, pk[0]);
-  } else {
-    expr = "json_array(";
-    for (std::size_t i = 0; i < pk.size(); ++i) {
-      if (i) expr += ", ";
-      d.quote(expr, pk[i]);
-    }
-    expr += ")";
-  }
-  t.id_expression = std::move(expr);
-  t.schema_version = sv;
-  return t;
 }
 
 engine::execution connection::execute(const engine::plan& p) {
@@ -393,7 +353,7 @@ engine::execution connection::find(const engine::plan& p) {
   cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect()); });
   bind(c, p, 0);
   engine::execution e;
-  e.rows = records(c.names);
+  e.rows = records(c.all_names);
   e.affected = run(c, &e.rows, nullptr);
   return e;
 }
@@ -402,88 +362,9 @@ engine::execution connection::write(const engine::plan& p) {
   cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect()); });
   bind(c, p, 0);
   engine::execution e;
-  if (!p.returning.empty()) e.rows = records(c.names);
+  if (!p.returning.empty()) e.rows = records(c.all_names);
   run(c, p.returning.empty() ? nullptr : &e.rows, nullptr);
   e.affected = sqlite3_changes64(db_);
-  return e;
-}
-
-engine::execution connection::insert(const engine::plan& p) {
-  const table_info& t = info(p.table);
-  const std::size_t ncols = p.columns.size();
-  const std::size_t chunk =
-      std::min({p.row_count, std::max<std::size_t>(1, max_variables / ncols), max_rows_per_insert});
-  const bool several = p.row_count > chunk;
-  engine::execution e;
-  e.inserted_ids.reserve(p.row_count);
-  // Several statements are one unit: all rows or none.
-  if (several) savepoint("tether_insert");
-  try {
-    for (std::size_t start = 0; start < p.row_count; start += chunk) {
-      std::size_t n = std::min(chunk, p.row_count - start);
-      std::string key = p.shape;
-      key += '#';
-      key += std::to_string(n);
-      cached& c = prepare(key, [&] {
-        sql::statement s = sql::render_insert(p, the_dialect(), n);
-        s.text += p.returning.empty() ? " RETURNING " : ", ";
-        s.text += t.id_expression;
-        return s;
-      });
-      bind(c, p, start * ncols);
-      if (!p.returning.empty() && e.rows.column_count() == 0)
-        e.rows = records(std::vector<std::string>(c.names.begin(), c.names.end() - 1));
-      run(c, p.returning.empty() ? nullptr : &e.rows, &e.inserted_ids);
-    }
-    if (several) release_savepoint("tether_insert");
-  } catch (...) {
-    if (several) {
-      rollback_to_savepoint("tether_insert");
-      release_savepoint("tether_insert");
-    }
-    throw;
-  }
-  e.affected = static_cast<std::int64_t>(e.inserted_ids.size());
-  return e;
-}
-
-engine::execution connection::upsert(const engine::plan& p) {
-  info(p.table);
-  engine::execution e;
-  // Read-then-write inside one savepoint: in WAL mode a write after a stale read fails
-  // with a serialization conflict, so "inserted" or "updated" is never a guess.
-  savepoint("tether_upsert");
-  try {
-    cached& probe = prepare(p.shape + "#exists", [&] {
-      sql::statement s;
-      s.text = "SELECT 1 FROM ";
-      the_dialect().quote(s.text, p.table);
-      s.text += " WHERE ";
-      for (std::size_t i = 0; i < p.conflict_columns.size(); ++i) {
-        if (i) s.text += " AND ";
-        the_dialect().quote(s.text, p.conflict_columns[i]);
-        s.text += " = ";
-        auto col = std::find(p.columns.begin(), p.columns.end(), p.conflict_columns[i]);
-        s.bindings.push_back(
-            {static_cast<std::uint32_t>(p.rows_param + (col - p.columns.begin())), sql::transform::none});
-        the_dialect().placeholder(s.text, s.bindings.size());
-      }
-      s.text += " LIMIT 1";
-      return s;
-    });
-    bind(probe, p, 0);
-    bool existed = run(probe, nullptr, nullptr) > 0;
-    cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect()); });
-    bind(c, p, 0);
-    e.rows = records(c.names);
-    e.affected = run(c, &e.rows, nullptr);
-    e.operation = existed ? upsert_operation::updated : upsert_operation::inserted;
-    release_savepoint("tether_upsert");
-  } catch (...) {
-    rollback_to_savepoint("tether_upsert");
-    release_savepoint("tether_upsert");
-    throw;
-  }
   return e;
 }
 
@@ -505,7 +386,7 @@ engine::execution connection::raw(const engine::plan& p) {
                             p.params.size()),
                 {"sqlite", 0, "", p.raw_query});
   bind(c, p, 0);
-  e.rows = records(c.names);
+  e.rows = records(c.all_names);
   for (std::size_t i = 0; i < c.names.size(); ++i) {
     const char* decl = sqlite3_column_decltype(c.stmt, static_cast<int>(i));
     e.fields.push_back({c.names[i], decl ? decl : ""});
@@ -533,7 +414,7 @@ void connection::run_script(std::string_view rest, engine::execution& e) {
       sqlite3_stmt* s;
       ~finalizer() { sqlite3_finalize(s); }
     } fin{stmt};
-    records rows(c.names);
+    records rows(c.all_names);
     std::int64_t n = run(c, &rows, nullptr);
     if (!c.names.empty()) {
       e.rows = std::move(rows);

@@ -49,12 +49,16 @@ class connection final : public engine::connection {
     std::vector<sql::binding> bindings;
     std::vector<decode> decoders;
     std::vector<std::string> names;
+    // The same names, shared with every result (all of them, and all but the last).
+    std::shared_ptr<const std::vector<std::string>> all_names, data_names;
     std::size_t tail = 0;  // where a second statement starts in the text; 0 when none
     int reprepares = 0;    // SQLite re-prepares after a schema change; columns may differ
   };
   struct table_info {
     int schema_version = -1;
     std::string id_expression;  // what RETURNING gives as the inserted id
+    std::string rowid_column;   // the INTEGER PRIMARY KEY (a rowid alias), if any
+    bool consecutive_ids = false;  // a rowid table without triggers: see writes.cpp
   };
 
   cached& prepare(const std::string& key, const std::function<sql::statement()>& render);
@@ -70,6 +74,7 @@ class connection final : public engine::connection {
 
   engine::execution find(const engine::plan& p);
   engine::execution insert(const engine::plan& p);
+  bool insert_rows(const engine::plan& p, const table_info& t, bool fast, engine::execution& e);
   engine::execution write(const engine::plan& p);
   engine::execution upsert(const engine::plan& p);
   engine::execution raw(const engine::plan& p);
