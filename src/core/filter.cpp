@@ -289,7 +289,6 @@ struct parser {
 void parse_filter(const value& where, engine::plan& p, engine::filter_node& out,
                   const engine::capabilities& caps) {
   out = filter_node{};
-  if (p.params.capacity() == 0) p.params.reserve(8);
   if (where.is_null()) return;
   if (!where.is_object())
     fail(fmt::format("a where-filter must be an object such as {{\"status\": \"active\"}}, got {}",

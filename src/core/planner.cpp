@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <span>
 #include <unordered_set>
 
@@ -27,69 +28,70 @@ void require(bool capable, std::string_view feature, std::string_view engine_not
                 fmt::format("{} is not supported by this engine{}", feature, engine_note));
 }
 
-void append_filter_shape(std::string& s, const filter_node& n) {
+using engine::shape_key;
+
+void append_filter_shape(shape_key& s, const filter_node& n) {
   if (n.kind == engine::logic::leaf) {
-    s += n.field;
-    s += '\x01';
-    s += static_cast<char>('a' + static_cast<int>(n.op));
-    if (n.op == engine::compare::in || n.op == engine::compare::nin) s += std::to_string(n.param_count);
-    s += ';';
+    s.append(n.field);
+    char code[2] = {'\x01', static_cast<char>('a' + static_cast<int>(n.op))};
+    s.append(std::string_view(code, 2));
+    if (n.op == engine::compare::in || n.op == engine::compare::nin) s.append(std::to_string(n.param_count));
+    s.push_back(';');
     return;
   }
-  s += '(';
-  s += static_cast<char>('0' + static_cast<int>(n.kind));
+  s.push_back('(');
+  s.push_back(static_cast<char>('0' + static_cast<int>(n.kind)));
   for (const auto& c : n.children) append_filter_shape(s, c);
-  s += ')';
+  s.push_back(')');
 }
 
-void append_list(std::string& s, const std::vector<std::string>& items) {
+void append_list(shape_key& s, std::span<const std::string> items) {
   for (const auto& i : items) {
-    s += i;
-    s += ',';
+    s.append(i);
+    s.push_back(',');
   }
-  s += '|';
+  s.push_back('|');
 }
 
 // Everything that changes the rendered text, and nothing that does not.
 void compute_shape(plan& p) {
-  std::string& s = p.shape;
-  s.reserve(64);
-  s += static_cast<char>('A' + static_cast<int>(p.kind));
-  s += p.table;
-  s += '|';
+  shape_key& s = p.shape;
+  s.push_back(static_cast<char>('A' + static_cast<int>(p.kind)));
+  s.append(p.table);
+  s.push_back('|');
   append_list(s, p.columns);
   append_filter_shape(s, p.where);
-  s += '|';
+  s.push_back('|');
   for (const auto& o : p.order_by) {
-    s += o.column;
-    s += o.dir == direction::desc ? "-," : "+,";
+    s.append(o.column);
+    s.append(o.dir == direction::desc ? "-," : "+,");
   }
-  s += p.limit != engine::no_param ? 'L' : '_';
-  s += p.offset != engine::no_param ? 'O' : '_';
+  s.push_back(p.limit != engine::no_param ? 'L' : '_');
+  s.push_back(p.offset != engine::no_param ? 'O' : '_');
   for (const auto& a : p.set) {
-    s += a.column;
-    s += static_cast<char>('a' + static_cast<int>(a.op));
-    s += ',';
+    s.append(a.column);
+    s.push_back(static_cast<char>('a' + static_cast<int>(a.op)));
+    s.push_back(',');
   }
-  s += '|';
+  s.push_back('|');
   append_list(s, p.returning);
   if (p.has_conflict) {
-    s += p.on_conflict == conflict_action::update ? 'U' : 'I';
+    s.push_back(p.on_conflict == conflict_action::update ? 'U' : 'I');
     append_list(s, p.conflict_columns);
     append_list(s, p.conflict_update);
   }
   for (const auto& a : p.aggregates) {
-    s += a.alias;
-    s += static_cast<char>('a' + static_cast<int>(a.fn));
-    s += a.column;
-    s += ',';
+    s.append(a.alias);
+    s.push_back(static_cast<char>('a' + static_cast<int>(a.fn)));
+    s.append(a.column);
+    s.push_back(',');
   }
   append_list(s, p.group_by);
   append_filter_shape(s, p.having);
-  if (p.kind == plan_kind::raw) s += p.raw_query;
+  if (p.kind == plan_kind::raw) s.append(p.raw_query);
 }
 
-void validate_columns(const std::vector<std::string>& cols, std::string_view what) {
+void validate_columns(std::span<const std::string> cols, std::string_view what) {
   for (const auto& c : cols) validate_identifier(c, what);
 }
 
@@ -232,8 +234,9 @@ void add_rows(plan& p, std::span<const value> records) {
                      first.to_json()));
   for (const auto& [k, _] : first.as_object()) {
     validate_identifier(k, "column");
-    p.columns.push_back(k);
+    p.owned_columns.push_back(k);
   }
+  p.columns = p.owned_columns;
   p.row_count = records.size();
   p.rows_param = static_cast<std::uint32_t>(p.params.size());
   p.params.reserve(p.params.size() + records.size() * p.columns.size());
@@ -278,21 +281,31 @@ void set_conflict(plan& p, const on_conflict& c, const engine::capabilities& cap
 
 }  // namespace
 
+namespace {
+// 1: may start an identifier; 2: may continue one. On every call's hot path.
+constexpr std::array<std::uint8_t, 256> identifier_chars = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = 3;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = 3;
+  for (int c = '0'; c <= '9'; ++c) t[c] = 2;
+  t['_'] = 3;
+  return t;
+}();
+
+bool valid_part(std::string_view s) noexcept {
+  if (s.empty() || s.size() > 128 || !(identifier_chars[static_cast<unsigned char>(s[0])] & 1)) return false;
+  for (char c : s)
+    if (!identifier_chars[static_cast<unsigned char>(c)]) return false;
+  return true;
+}
+}  // namespace
+
 void validate_identifier(std::string_view name, std::string_view what) {
-  auto valid_part = [](std::string_view s) {
-    if (s.empty() || s.size() > 128) return false;
-    if (s[0] >= '0' && s[0] <= '9') return false;
-    for (char c : s)
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
-        return false;
-    return true;
-  };
-  bool ok;
+  if (valid_part(name)) return;
+  bool ok = false;
   auto dot = name.find('.');
   if (what == "table" && dot != std::string_view::npos)
     ok = valid_part(name.substr(0, dot)) && valid_part(name.substr(dot + 1));
-  else
-    ok = valid_part(name);
   if (!ok)
     fail(fmt::format("invalid {} name \"{}\"; expected letters, digits and _ (1 to 128, not "
                      "starting with a digit)",

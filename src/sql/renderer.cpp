@@ -203,7 +203,7 @@ void renderer::aggregate(const engine::aggregate_term& t) {
 
 namespace {
 
-void column_list(renderer& r, const std::vector<std::string>& cols) {
+void column_list(renderer& r, std::span<const std::string> cols) {
   for (std::size_t i = 0; i < cols.size(); ++i) {
     if (i) r.text(", ");
     r.ident(cols[i]);

@@ -20,10 +20,10 @@ TEST(planner, equal_shapes_for_equal_structure_different_values) {
   auto d = detail::plan_find({.table = "users", .where = {{"name", 1}}, .limit = 5}, caps());
   auto e = detail::plan_find({.table = "users", .where = {{"id", {{"$in", {1, 2}}}}}}, caps());
   auto f = detail::plan_find({.table = "users", .where = {{"id", {{"$in", {1, 2, 3}}}}}}, caps());
-  EXPECT_EQ(a.shape, b.shape);
-  EXPECT_NE(a.shape, c.shape);
-  EXPECT_NE(a.shape, d.shape);
-  EXPECT_NE(e.shape, f.shape);
+  EXPECT_EQ(a.shape.view(), b.shape.view());
+  EXPECT_NE(a.shape.view(), c.shape.view());
+  EXPECT_NE(a.shape.view(), d.shape.view());
+  EXPECT_NE(e.shape.view(), f.shape.view());
 }
 
 TEST(planner, update_params_put_set_before_where) {

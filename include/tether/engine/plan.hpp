@@ -5,9 +5,13 @@
 // which is what lets an engine cache the rendered and prepared statement.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <cstring>
 #include <forward_list>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tether/options.hpp"
@@ -55,10 +59,70 @@ struct aggregate_term {
   std::uint32_t separator = no_param;    // string_agg
 };
 
+// Parameter pointers; the first eight live inside the plan, so a small call allocates none.
+class param_list {
+ public:
+  void push_back(const value* v) {
+    if (size_ < small_.size()) {
+      small_[size_] = v;
+    } else {
+      if (size_ == small_.size()) big_.assign(small_.begin(), small_.end());
+      big_.push_back(v);
+    }
+    ++size_;
+  }
+  void reserve(std::size_t n) {
+    if (n > small_.size()) big_.reserve(n);
+  }
+  const value* operator[](std::size_t i) const noexcept {
+    return size_ <= small_.size() ? small_[i] : big_[i];
+  }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+
+ private:
+  std::array<const value*, 8> small_{};
+  std::vector<const value*> big_;
+  std::size_t size_ = 0;
+};
+
+// The statement-cache key. Short keys (most of them) stay inside the plan.
+class shape_key {
+ public:
+  void append(std::string_view s) {
+    if (heap_.empty() && size_ + s.size() <= sizeof(small_)) {
+      std::memcpy(small_ + size_, s.data(), s.size());
+      size_ += s.size();
+      return;
+    }
+    if (heap_.empty()) heap_.assign(small_, size_);
+    heap_.append(s);
+  }
+  void push_back(char c) { append(std::string_view(&c, 1)); }
+  std::string_view view() const noexcept {
+    return heap_.empty() ? std::string_view(small_, size_) : std::string_view(heap_);
+  }
+  operator std::string_view() const noexcept { return view(); }
+  std::string str() const { return std::string(view()); }
+
+ private:
+  char small_[160];
+  std::size_t size_ = 0;
+  std::string heap_;
+};
+
+// Move-only: `columns` may view `owned_columns`, and params may point into `owned`.
 struct plan {
+  plan() = default;
+  plan(plan&&) noexcept = default;
+  plan& operator=(plan&&) noexcept = default;
+  plan(const plan&) = delete;
+  plan& operator=(const plan&) = delete;
+
   plan_kind kind = plan_kind::find;
   std::string table{};
-  std::vector<std::string> columns{};    // find/aggregate: selected; insert/upsert: written
+  std::span<const std::string> columns{};  // find: selected (the caller's); insert/upsert: written
+  std::vector<std::string> owned_columns{};
   filter_node where{};
   std::vector<order_term> order_by{};
   std::uint32_t limit = no_param;
@@ -80,9 +144,9 @@ struct plan {
 
   std::string raw_query{};                    // raw
 
-  std::vector<const value*> params;
+  param_list params;
   std::forward_list<value> owned{};  // values the planner made; stable addresses
-  std::string shape{};
+  shape_key shape{};
 
   std::uint32_t add_param(const value* v) {
     params.push_back(v);

@@ -242,7 +242,7 @@ void connection::describe_columns(cached& c) {
   c.reprepares = sqlite3_stmt_status(c.stmt, SQLITE_STMTSTATUS_REPREPARE, 0);
 }
 
-connection::cached& connection::prepare(const std::string& key,
+connection::cached& connection::prepare(std::string_view key,
                                         const std::function<sql::statement()>& render) {
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   if (cache_.size() >= cache_limit) {
@@ -252,7 +252,7 @@ connection::cached& connection::prepare(const std::string& key,
   sql::statement s = render();
   cached c = prepare_uncached(s.text);
   c.bindings = std::move(s.bindings);
-  return cache_.emplace(key, std::move(c)).first->second;
+  return cache_.emplace(std::string(key), std::move(c)).first->second;
 }
 
 void connection::bind_value(sqlite3_stmt* stmt, int i, const value& v, sql::transform how) {

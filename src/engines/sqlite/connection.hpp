@@ -61,7 +61,7 @@ class connection final : public engine::connection {
     bool consecutive_ids = false;  // a rowid table without triggers: see writes.cpp
   };
 
-  cached& prepare(const std::string& key, const std::function<sql::statement()>& render);
+  cached& prepare(std::string_view key, const std::function<sql::statement()>& render);
   cached prepare_uncached(std::string_view text);
   static void describe_columns(cached& c);
   void bind(const cached& c, const engine::plan& p, std::size_t param_offset);
@@ -81,7 +81,11 @@ class connection final : public engine::connection {
   void run_script(std::string_view rest, engine::execution& e);
 
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, cached> cache_;
+  struct key_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, cached, key_hash, std::equal_to<>> cache_;
   std::unordered_map<std::string, table_info> tables_;
   bool read_only_tx_ = false;
   std::string scratch_;

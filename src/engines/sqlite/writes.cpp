@@ -118,7 +118,7 @@ bool connection::insert_rows(const engine::plan& p, const table_info& t, bool fa
       std::min({p.row_count, std::max<std::size_t>(1, max_variables / ncols), max_rows_per_insert});
   for (std::size_t start = 0; start < p.row_count; start += chunk) {
     std::size_t n = std::min(chunk, p.row_count - start);
-    std::string key = p.shape;
+    std::string key(p.shape.view());
     key += fast ? "#f" : "#r";
     key += std::to_string(n);
     cached& c = prepare(key, [&] {
@@ -189,7 +189,7 @@ engine::execution connection::upsert(const engine::plan& p) {
   // with a serialization conflict, so "inserted" or "updated" is never a guess.
   savepoint("tether_upsert");
   try {
-    cached& probe = prepare(p.shape + "#exists", [&] {
+    cached& probe = prepare(p.shape.str() + "#exists", [&] {
       sql::statement s;
       s.text = "SELECT 1 FROM ";
       the_dialect().quote(s.text, p.table);
