@@ -160,6 +160,9 @@ class client : public executor {
 
   std::string server_version();
   void close();  // closes idle connections; later calls reconnect
+  // Summed over the idle connections: a repeated call of one shape is a reuse, not a
+  // render and a prepare.
+  engine::statement_stats statement_stats() const;
 
   const engine::capabilities& capabilities() const noexcept override;
   std::string_view engine_name() const noexcept override;

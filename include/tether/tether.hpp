@@ -7,5 +7,6 @@
 #include "tether/error.hpp"
 #include "tether/options.hpp"
 #include "tether/records.hpp"
+#include "tether/types.hpp"
 #include "tether/value.hpp"
 #include "tether/engines/sqlite.hpp"

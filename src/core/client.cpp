@@ -206,6 +206,7 @@ tether::transaction client::begin(transaction_options o) {
 
 std::string client::server_version() { return pool_->acquire()->server_version(); }
 void client::close() { pool_->close_idle(); }
+engine::statement_stats client::statement_stats() const { return pool_->idle_statement_stats(); }
 
 const engine::capabilities& client::capabilities() const noexcept { return driver_->capabilities(); }
 std::string_view client::engine_name() const noexcept { return driver_->name(); }

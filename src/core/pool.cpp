@@ -58,6 +58,13 @@ void pool::give_back(std::unique_ptr<engine::connection> c, bool broken) noexcep
   available_.notify_one();
 }
 
+engine::statement_stats pool::idle_statement_stats() {
+  std::lock_guard lock(mutex_);
+  engine::statement_stats total;
+  for (const auto& c : idle_) total += c->statement_stats();
+  return total;
+}
+
 void pool::close_idle() {
   std::vector<std::unique_ptr<engine::connection>> doomed;
   {

@@ -39,6 +39,7 @@ class pool {
        std::chrono::milliseconds acquire_timeout);
   lease acquire();
   void close_idle();
+  engine::statement_stats idle_statement_stats();
   std::size_t max_size() const noexcept { return max_size_; }
 
  private:

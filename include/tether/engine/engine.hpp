@@ -40,6 +40,19 @@ struct execution {
   std::vector<field_info> fields{};
 };
 
+// How often statements were rendered, prepared, and taken from the cache instead.
+struct statement_stats {
+  std::uint64_t renders = 0;
+  std::uint64_t prepares = 0;
+  std::uint64_t reuses = 0;
+  statement_stats& operator+=(const statement_stats& o) {
+    renders += o.renders;
+    prepares += o.prepares;
+    reuses += o.reuses;
+    return *this;
+  }
+};
+
 class connection {
  public:
   virtual ~connection() = default;
@@ -53,6 +66,7 @@ class connection {
   // Cheap liveness check, used before handing an idle connection out again.
   virtual bool alive() = 0;
   virtual std::string server_version() = 0;
+  virtual engine::statement_stats statement_stats() const { return {}; }
 };
 
 class driver {

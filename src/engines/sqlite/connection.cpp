@@ -244,13 +244,18 @@ void connection::describe_columns(cached& c) {
 
 connection::cached& connection::prepare(std::string_view key,
                                         const std::function<sql::statement()>& render) {
-  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    ++stats_.reuses;
+    return it->second;
+  }
   if (cache_.size() >= cache_limit) {
     for (auto& [_, c] : cache_) sqlite3_finalize(c.stmt);
     cache_.clear();
   }
   sql::statement s = render();
+  ++stats_.renders;
   cached c = prepare_uncached(s.text);
+  ++stats_.prepares;
   c.bindings = std::move(s.bindings);
   return cache_.emplace(std::string(key), std::move(c)).first->second;
 }

@@ -42,6 +42,7 @@ class connection final : public engine::connection {
   void rollback_to_savepoint(std::string_view name) override;
   bool alive() override;
   std::string server_version() override;
+  engine::statement_stats statement_stats() const override { return stats_; }
 
  private:
   struct cached {
@@ -88,6 +89,7 @@ class connection final : public engine::connection {
   std::unordered_map<std::string, cached, key_hash, std::equal_to<>> cache_;
   std::unordered_map<std::string, table_info> tables_;
   bool read_only_tx_ = false;
+  engine::statement_stats stats_;
   std::string scratch_;
 };
 

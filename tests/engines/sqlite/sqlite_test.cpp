@@ -101,3 +101,72 @@ TEST_F(sqlite_engine, raw_runs_scripts_without_params) {
 
 }  // namespace
 }  // namespace tether
+
+namespace tether {
+namespace {
+
+TEST(sqlite_statement_cache, a_repeated_shape_is_neither_rendered_nor_prepared_again) {
+  client db{"sqlite::memory:", {.pool_size = 1}};
+  db.raw({.query = "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, age INTEGER)"});
+  db.insert({.table = "t", .records = {{{"name", "a"}, {"age", 1}}, {{"name", "b"}, {"age", 2}}}});
+  auto before = db.statement_stats();
+  for (int i = 0; i < 10; ++i) {
+    auto r = db.find({.table = "t", .where = {{"age", {{"$gte", i % 3}}}}, .limit = 5});
+    EXPECT_EQ(r.count, i % 3 == 0 ? 2 : (i % 3 == 1 ? 2 : 1));
+  }
+  auto after = db.statement_stats();
+  EXPECT_EQ(after.renders - before.renders, 1u);
+  EXPECT_EQ(after.prepares - before.prepares, 1u);
+  EXPECT_EQ(after.reuses - before.reuses, 9u);
+  // A different shape (another operator) is a new statement.
+  db.find({.table = "t", .where = {{"age", {{"$lt", 2}}}}, .limit = 5});
+  EXPECT_EQ(db.statement_stats().prepares - before.prepares, 2u);
+}
+
+}  // namespace
+}  // namespace tether
+
+#include "engines/sqlite/types.hpp"
+
+namespace tether {
+namespace {
+
+// A value of the kind each portable type stores, and the kind it must come back as.
+value sample_of(field_type t) {
+  switch (t) {
+    case field_type::integer: case field_type::bigint: case field_type::smallint: return 42;
+    case field_type::float_: case field_type::double_: return 2.5;
+    case field_type::decimal: return decimal::parse("12345678901234567890.10");
+    case field_type::string: case field_type::text: case field_type::enum_: return "text é";
+    case field_type::boolean: return true;
+    case field_type::date: return date::parse("2024-02-29");
+    case field_type::time: return time_of_day::parse("23:59:58.5");
+    case field_type::datetime: case field_type::timestamp: return timestamp::parse("2024-02-29T23:59:58.5Z");
+    case field_type::json: return value{{"k", make_array({1, "x"})}};
+    case field_type::array: return make_array({1, 2, 3});
+    case field_type::uuid: return uuid::parse("123e4567-e89b-12d3-a456-426614174000");
+    case field_type::binary: case field_type::blob: return bytes{{0, 1, 254, 255}};
+  }
+  return nullptr;
+}
+
+TEST(sqlite_types, every_portable_type_round_trips_through_its_column_type) {
+  client db{"sqlite::memory:"};
+  std::string ddl = "CREATE TABLE every (id INTEGER PRIMARY KEY";
+  value row = tether::object{};
+  for (auto t : all_field_types) {
+    std::string col = "c_" + std::string(to_string(t));
+    ddl += ", " + col + " " + std::string(detail::sqlite::column_type(t));
+    row.as_object().emplace_back(col, sample_of(t));
+  }
+  db.raw({.query = ddl + ")"});
+  db.insert({.table = "every", .records = {row}});
+  auto back = db.find_one({.table = "every"});
+  ASSERT_TRUE(back);
+  for (const auto& [col, v] : row.as_object()) EXPECT_EQ((*back)[col], v) << col << " came back as " << (*back)[col].to_json();
+  EXPECT_EQ(parse_field_type("float"), field_type::float_);
+  EXPECT_EQ(parse_field_type("varchar"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace tether
