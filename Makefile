@@ -24,7 +24,7 @@ build:
 	cmake --build $(BUILD) -j $(JOBS)
 
 bench: setup build
-	./$(BUILD)/bench/tether_bench_sqlite
+	./$(BUILD)/bench/tether_bench_sqlite --benchmark_repetitions=10 --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
 
 clean:
 	rm -rf $(BUILD)

@@ -38,6 +38,28 @@ class row {
   records data_;
 };
 
+class executor;
+
+// A find planned once and run many times with new values for its tether::param
+// placeholders: no parsing, no planning, and a statement-cache hit on every run.
+// Owns a copy of its options. Must not outlive the client or transaction that made it.
+// Used by one thread at a time (each thread can prepare its own).
+class prepared_find {
+ public:
+  prepared_find(prepared_find&&) noexcept;
+  prepared_find& operator=(prepared_find&&) noexcept;
+  ~prepared_find();
+  // args: {"name": value, …} for every placeholder; throws tether::error (usage) naming a
+  // missing, unknown or ill-typed one.
+  find_result run(const value& args = {});
+
+ private:
+  friend class executor;
+  struct state;
+  explicit prepared_find(std::unique_ptr<state> s);
+  std::unique_ptr<state> s_;
+};
+
 // The calls a client and a transaction share.
 class executor {
  public:
@@ -56,6 +78,8 @@ class executor {
   value max(const column_options& o);
   records aggregate(const aggregate_options& o);
   raw_result raw(const raw_options& o);
+  // Plans `o` once; see prepared_find. Placeholders are tether::param("name").
+  prepared_find prepare(find_options o);
 
   virtual const engine::capabilities& capabilities() const noexcept = 0;
   virtual std::string_view engine_name() const noexcept = 0;
@@ -64,6 +88,9 @@ class executor {
   virtual engine::execution run(const engine::plan& p) = 0;
 
  private:
+  friend class prepared_find;
+  // Every call but a prepared one: a placeholder here has no value to take.
+  engine::execution execute(engine::plan&& p);
   value column_aggregate(const column_options& o, engine::aggregate_fn fn);
 };
 

@@ -48,6 +48,10 @@ class value_list {
   bool borrowed_ = false;
 };
 
+// A named placeholder for a prepared query: {"id": tether::param("id")}. It stands where a
+// filter operand would, and run() supplies its value.
+inline value param(std::string name) { return value(object{{"$param", value(std::move(name))}}); }
+
 enum class direction { asc, desc };
 
 struct order_term {

@@ -2,7 +2,8 @@
 // Each column is one contiguous block of 16-byte cells (all blocks share one allocation);
 // integers, doubles, booleans, dates, times and timestamps live inside the cell, and
 // variable-length data (text, bytes, decimals, uuids, json) in one byte arena, so a
-// fixed-width cell allocates nothing and a small result costs two allocations.
+// fixed-width cell allocates nothing. A small result (8 cells, 64 bytes of text) lives
+// entirely inside the records object and allocates nothing at all.
 // JSON text is produced only when asked for. A `records` is a value: copy it, move it;
 // a `record` is a view that must not outlive its `records`. Not synchronised.
 #pragma once
@@ -53,14 +54,19 @@ class record {
 
 class records {
  public:
-  records() = default;
+  records() noexcept = default;
+  records(const records& o);
+  records(records&& o) noexcept;
+  records& operator=(const records& o);
+  records& operator=(records&& o) noexcept;
+  ~records() = default;
   explicit records(std::vector<std::string> column_names);
   // Shares the names (a cached statement's, say) instead of copying them.
   explicit records(std::shared_ptr<const std::vector<std::string>> column_names) noexcept;
 
   std::size_t size() const noexcept { return rows_; }
   bool empty() const noexcept { return rows_ == 0; }
-  std::size_t column_count() const noexcept { return names_ ? names_->size() : 0; }
+  std::size_t column_count() const noexcept { return ncols_; }
   std::string_view column_name(std::size_t i) const { return names_->at(i); }
   // Index of a column; std::nullopt when there is none of that name.
   std::optional<std::size_t> column_index(std::string_view name) const noexcept;
@@ -123,12 +129,24 @@ class records {
   std::size_t require_column(std::string_view name) const;
   std::string_view arena_view(const cell& c) const;
 
+  void adopt(const records& o);  // copy the storage of o, fixing the pointers up
+  void steal(records& o) noexcept;
+
+  static constexpr std::size_t small_cells = 8;
+  static constexpr std::size_t small_arena = 64;
+
   std::shared_ptr<const std::vector<std::string>> names_;
-  std::vector<cell> cells_;   // column c's block is [c * capacity_, c * capacity_ + rows_)
-  std::size_t capacity_ = 0;  // rows each column block holds
-  std::string arena_;
+  std::size_t ncols_ = 0;
+  cell* cells_ = small_cells_;  // column c's block is [c * capacity_, c * capacity_ + rows_)
+  std::size_t capacity_ = 0;    // rows each column block holds
+  char* arena_ = small_arena_;
+  std::size_t arena_size_ = 0;
   std::size_t rows_ = 0;
-  std::size_t cursor_ = 0;    // next column to fill in the current row
+  std::size_t cursor_ = 0;      // next column to fill in the current row
+  std::vector<cell> big_cells_;
+  std::string big_arena_;
+  cell small_cells_[small_cells];
+  char small_arena_[small_arena];
 };
 
 }  // namespace tether

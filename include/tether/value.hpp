@@ -111,10 +111,20 @@ class value {
   bool is_scalar() const noexcept { return !is_array() && !is_object(); }
 
   // Typed access; each throws tether::error (usage) naming both kinds on a mismatch.
-  bool as_bool() const;
-  std::int64_t as_int() const;
+  // The common ones are inline: binding a parameter calls them once per value.
+  bool as_bool() const {
+    if (auto* b = std::get_if<bool>(&v_)) return *b;
+    mismatch(value_kind::boolean);
+  }
+  std::int64_t as_int() const {
+    if (auto* i = std::get_if<std::int64_t>(&v_)) return *i;
+    mismatch(value_kind::integer);
+  }
   double as_double() const;  // integer, real or decimal
-  const std::string& as_string() const;
+  const std::string& as_string() const {
+    if (auto* s = std::get_if<std::string>(&v_)) return *s;
+    mismatch(value_kind::string);
+  }
   const tether::decimal& as_decimal() const;
   const tether::bytes& as_bytes() const;
   tether::date as_date() const;
@@ -141,6 +151,7 @@ class value {
   friend bool operator==(const value& a, const value& b);
 
  private:
+  [[noreturn]] void mismatch(value_kind wanted) const;
   std::variant<std::monostate, bool, std::int64_t, double, tether::decimal, std::string,
                tether::bytes, tether::date, time_of_day, tether::timestamp, tether::uuid,
                tether::array, tether::object>

@@ -13,8 +13,17 @@ namespace tether {
 
 // --- executor: options → plan → run → result -------------------------------------------
 
+engine::execution executor::execute(engine::plan&& p) {
+  if (!p.slots.empty())
+    throw error(error_category::usage,
+                fmt::format("tether::param(\"{}\") has no value here; placeholders are for prepared "
+                            "queries: auto q = db.prepare({{…}}); q.run({{{{\"{}\", value}}}})",
+                            p.slots[0].name, p.slots[0].name));
+  return run(p);
+}
+
 find_result executor::find(const find_options& o) {
-  auto e = run(detail::plan_find(o, capabilities()));
+  auto e = execute(detail::plan_find(o, capabilities()));
   find_result r{std::move(e.rows), 0};
   r.count = static_cast<std::int64_t>(r.records.size());
   return r;
@@ -22,38 +31,38 @@ find_result executor::find(const find_options& o) {
 
 std::optional<row> executor::find_one(find_options o) {
   o.limit = 1;
-  auto e = run(detail::plan_find(o, capabilities()));
+  auto e = execute(detail::plan_find(o, capabilities()));
   if (e.rows.empty()) return std::nullopt;
   return row(std::move(e.rows));
 }
 
 insert_result executor::insert(const insert_options& o) {
-  auto e = run(detail::plan_insert(o, capabilities()));
+  auto e = execute(detail::plan_insert(o, capabilities()));
   return insert_result{std::move(e.rows), e.affected, std::move(e.inserted_ids)};
 }
 
 update_result executor::update(const update_options& o) {
-  auto e = run(detail::plan_update(o, capabilities()));
+  auto e = execute(detail::plan_update(o, capabilities()));
   return update_result{e.affected, std::move(e.rows)};
 }
 
 remove_result executor::remove(const remove_options& o) {
-  auto e = run(detail::plan_remove(o, capabilities()));
+  auto e = execute(detail::plan_remove(o, capabilities()));
   return remove_result{e.affected, std::move(e.rows)};
 }
 
 upsert_result executor::upsert(const upsert_options& o) {
-  auto e = run(detail::plan_upsert(o, capabilities()));
+  auto e = execute(detail::plan_upsert(o, capabilities()));
   return upsert_result{std::move(e.rows), e.affected, e.operation};
 }
 
 std::int64_t executor::count(const count_options& o) {
-  auto e = run(detail::plan_count(o, capabilities()));
+  auto e = execute(detail::plan_count(o, capabilities()));
   return e.rows.empty() ? 0 : e.rows[0].get<std::int64_t>(std::size_t{0});
 }
 
 value executor::column_aggregate(const column_options& o, engine::aggregate_fn fn) {
-  auto e = run(detail::plan_column(o, fn, capabilities()));
+  auto e = execute(detail::plan_column(o, fn, capabilities()));
   return e.rows.empty() ? value() : e.rows.get(0, 0);
 }
 
@@ -63,12 +72,72 @@ value executor::min(const column_options& o) { return column_aggregate(o, engine
 value executor::max(const column_options& o) { return column_aggregate(o, engine::aggregate_fn::max); }
 
 records executor::aggregate(const aggregate_options& o) {
-  return run(detail::plan_aggregate(o, capabilities())).rows;
+  return execute(detail::plan_aggregate(o, capabilities())).rows;
 }
 
 raw_result executor::raw(const raw_options& o) {
-  auto e = run(detail::plan_raw(o, capabilities()));
+  auto e = execute(detail::plan_raw(o, capabilities()));
   return raw_result{std::move(e.rows), std::move(e.fields), e.affected};
+}
+
+// --- prepared_find -----------------------------------------------------------------------
+
+struct prepared_find::state {
+  executor* owner;
+  find_options options;  // the plan's params point into these
+  engine::plan plan;
+};
+
+prepared_find::prepared_find(std::unique_ptr<state> s) : s_(std::move(s)) {}
+prepared_find::prepared_find(prepared_find&&) noexcept = default;
+prepared_find& prepared_find::operator=(prepared_find&&) noexcept = default;
+prepared_find::~prepared_find() = default;
+
+prepared_find executor::prepare(find_options o) {
+  auto s = std::make_unique<prepared_find::state>();
+  s->owner = this;
+  s->options = std::move(o);
+  s->plan = detail::plan_find(s->options, capabilities());
+  return prepared_find(std::move(s));
+}
+
+namespace {
+void check_bound(const engine::plan::slot& slot, const value& v) {
+  using engine::compare;
+  bool text_op = slot.op == compare::like || slot.op == compare::ilike || slot.op == compare::regex ||
+                 slot.op == compare::contains || slot.op == compare::starts_with ||
+                 slot.op == compare::ends_with;
+  if (text_op && !v.is_string())
+    throw error(error_category::usage,
+                fmt::format("param \"{}\" feeds a text match and takes a string, got {}", slot.name, v.to_json()));
+  if (v.is_null() || !v.is_scalar())
+    throw error(error_category::usage,
+                fmt::format("param \"{}\" takes a single non-null value, got {}; a null test is "
+                            "written into the query ($isNull)",
+                            slot.name, v.to_json()));
+}
+}  // namespace
+
+find_result prepared_find::run(const value& args) {
+  auto& p = s_->plan;
+  if (!args.is_null() && !args.is_object())
+    throw error(error_category::usage, fmt::format("prepared query args must be an object of "
+                                                   "{{\"name\": value}}, got {}", args.to_json()));
+  for (const auto& slot : p.slots) {
+    const value* v = args.find(slot.name);
+    if (!v)
+      throw error(error_category::usage, fmt::format("no value for param \"{}\"", slot.name));
+    check_bound(slot, *v);
+    p.params.set(slot.param, v);
+  }
+  if (args.is_object())
+    for (const auto& [name, _] : args.as_object())
+      if (std::none_of(p.slots.begin(), p.slots.end(), [&](const auto& s) { return s.name == name; }))
+        throw error(error_category::usage, fmt::format("this prepared query has no param \"{}\"", name));
+  auto e = s_->owner->run(p);
+  find_result r{std::move(e.rows), 0};
+  r.count = static_cast<std::int64_t>(r.records.size());
+  return r;
 }
 
 // --- savepoint ---------------------------------------------------------------------------

@@ -140,6 +140,22 @@ struct parser {
     field(key, v, out);
   }
 
+  // {"$param": "name"}: a placeholder of a prepared query, recorded as a slot.
+  static const value* param_name(const value& v) {
+    if (!v.is_object() || v.size() != 1 || v.as_object()[0].first != "$param") return nullptr;
+    return &v.as_object()[0].second;
+  }
+  bool take_param(const std::string& column, compare op, const value& operand) {
+    const value* name = param_name(operand);
+    if (!name) return false;
+    if (!name->is_string() || name->as_string().empty())
+      fail(fmt::format("the $param on column \"{}\" needs a name, got {}", column, short_json(*name)));
+    if (op == compare::regex && !caps.regex)
+      throw error(error_category::unsupported, "$regex is not supported by this engine");
+    p.slots.push_back({name->as_string(), static_cast<std::uint32_t>(p.params.size()), op});
+    return true;
+  }
+
   static bool is_operator_object(const value& v) {
     if (!v.is_object() || v.size() == 0) return false;
     for (const auto& [k, _] : v.as_object())
@@ -149,6 +165,7 @@ struct parser {
 
   void field(const std::string& name, const value& v, filter_node& out) {
     if (v.is_null()) return leaf(name, compare::is_null, 0, nullptr, out);
+    if (take_param(name, compare::eq, v)) return leaf(name, compare::eq, 1, &v, out);
     if (v.is_object()) {
       if (!is_operator_object(v))
         fail(fmt::format("the filter on column \"{}\" must be a value or an object of operators "
@@ -198,6 +215,8 @@ struct parser {
       default: break;
     }
     compare op = spec->op;
+    if (op != compare::in && op != compare::nin && op != compare::between && take_param(name, op, operand))
+      return leaf(name, op, 1, &operand, out);
     switch (op) {
       case compare::eq:
       case compare::ne:
@@ -229,7 +248,7 @@ struct parser {
             fail(fmt::format("{} on column \"{}\" may not hold null; match nulls with "
                              "{{\"{}\": null}} inside $or",
                              op_name, name, name));
-          scalar(op_name, name, item);
+          if (!take_param(name, op, item)) scalar(op_name, name, item);
           p.add_param(&item);
         }
         return;
@@ -238,16 +257,16 @@ struct parser {
         if (!operand.is_array() || operand.size() != 2)
           fail(fmt::format("$between on column \"{}\" takes exactly two values [low, high], got {}",
                            name, short_json(operand)));
-        for (const auto& item : operand.as_array()) {
-          if (item.is_null()) fail(fmt::format("$between on column \"{}\" may not hold null", name));
-          scalar(op_name, name, item);
-        }
         out.kind = logic::leaf;
         out.op = op;
         out.field = name;
         out.param_count = 2;
-        out.first_param = p.add_param(&operand.as_array()[0]);
-        p.add_param(&operand.as_array()[1]);
+        out.first_param = static_cast<std::uint32_t>(p.params.size());
+        for (const auto& item : operand.as_array()) {
+          if (item.is_null()) fail(fmt::format("$between on column \"{}\" may not hold null", name));
+          if (!take_param(name, op, item)) scalar(op_name, name, item);
+          p.add_param(&item);
+        }
         return;
       }
       case compare::regex:

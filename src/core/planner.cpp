@@ -225,6 +225,14 @@ void parse_update_data(plan& p, const value& data, const engine::capabilities& c
   }
 }
 
+// Keys are short; an inline loop beats a call to memcmp 300,000 times per 100k-row insert.
+inline bool same_key(const std::string& a, const std::string& b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
 // Insert rows: every record an object with the same keys; params row-major.
 void add_rows(plan& p, std::span<const value> records) {
   if (records.empty()) fail(fmt::format("insert into \"{}\" has no records", p.table));
@@ -239,7 +247,10 @@ void add_rows(plan& p, std::span<const value> records) {
   p.columns = p.owned_columns;
   p.row_count = records.size();
   p.rows_param = static_cast<std::uint32_t>(p.params.size());
-  p.params.reserve(p.params.size() + records.size() * p.columns.size());
+  p.rows = records;
+  // Validate every record first (nothing is written on a bad one), and notice whether they
+  // all list their keys in column order, the common case that needs no param list.
+  bool in_order = true;
   for (std::size_t r = 0; r < records.size(); ++r) {
     const value& rec = records[r];
     if (!rec.is_object())
@@ -250,15 +261,19 @@ void add_rows(plan& p, std::span<const value> records) {
                        r, p.table, rec.size(), p.columns.size()));
     const auto& members = rec.as_object();
     for (std::size_t c = 0; c < p.columns.size(); ++c) {
-      // Same order as record 0 is the common case: no search.
-      const value* v = members[c].first == p.columns[c] ? &members[c].second : rec.find(p.columns[c]);
-      if (!v)
+      if (same_key(members[c].first, p.columns[c])) continue;
+      in_order = false;
+      if (!rec.find(p.columns[c]))
         fail(fmt::format("record {} for \"{}\" has no column \"{}\" that record 0 has; every "
                          "record in one insert must have the same columns",
                          r, p.table, p.columns[c]));
-      p.params.push_back(v);
     }
   }
+  p.rows_direct = in_order;
+  if (in_order) return;
+  p.params.reserve(p.params.size() + records.size() * p.columns.size());
+  for (const auto& rec : records)
+    for (const auto& col : p.columns) p.params.push_back(rec.find(col));
 }
 
 void set_conflict(plan& p, const on_conflict& c, const engine::capabilities& caps) {

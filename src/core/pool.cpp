@@ -30,12 +30,14 @@ lease pool::acquire() {
       } catch (...) {
         lock.lock();
         --open_;
-        available_.notify_one();
+        if (waiting_) available_.notify_one();
         throw;
       }
     }
-    if (available_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-        open_ >= max_size_)
+    ++waiting_;
+    auto status = available_.wait_until(lock, deadline);
+    --waiting_;
+    if (status == std::cv_status::timeout && idle_.empty() && open_ >= max_size_)
       throw error(error_category::timeout,
                   fmt::format("no {} connection became free within {} ms (pool size {}); raise "
                               "the pool size or the acquire timeout",
@@ -46,6 +48,7 @@ lease pool::acquire() {
 
 void pool::give_back(std::unique_ptr<engine::connection> c, bool broken) noexcept {
   std::unique_ptr<engine::connection> doomed;
+  bool wake;
   {
     std::lock_guard lock(mutex_);
     if (broken) {
@@ -54,8 +57,9 @@ void pool::give_back(std::unique_ptr<engine::connection> c, bool broken) noexcep
     } else {
       idle_.push_back(std::move(c));
     }
+    wake = waiting_ > 0;
   }
-  available_.notify_one();
+  if (wake) available_.notify_one();
 }
 
 engine::statement_stats pool::idle_statement_stats() {

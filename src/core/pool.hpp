@@ -53,7 +53,8 @@ class pool {
   std::mutex mutex_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<engine::connection>> idle_;
-  std::size_t open_ = 0;  // idle + leased
+  std::size_t open_ = 0;     // idle + leased
+  std::size_t waiting_ = 0;  // threads blocked in acquire(): signal only when there are some
 };
 
 }  // namespace tether::detail

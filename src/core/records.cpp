@@ -11,11 +11,75 @@
 
 namespace tether {
 
+void records::adopt(const records& o) {
+  names_ = o.names_;
+  ncols_ = o.ncols_;
+  capacity_ = o.capacity_;
+  rows_ = o.rows_;
+  cursor_ = o.cursor_;
+  arena_size_ = o.arena_size_;
+  const std::size_t ncells = column_count() * capacity_;
+  if (o.cells_ == o.small_cells_) {
+    std::copy_n(o.small_cells_, ncells, small_cells_);
+    cells_ = small_cells_;
+    big_cells_.clear();
+  } else {
+    big_cells_.assign(o.cells_, o.cells_ + ncells);
+    cells_ = big_cells_.data();
+  }
+  if (o.arena_ == o.small_arena_) {
+    std::memcpy(small_arena_, o.small_arena_, arena_size_);
+    arena_ = small_arena_;
+    big_arena_.clear();
+  } else {
+    big_arena_.assign(o.arena_, arena_size_);
+    arena_ = big_arena_.data();
+  }
+}
+
+void records::steal(records& o) noexcept {
+  names_ = std::move(o.names_);
+  ncols_ = o.ncols_;
+  capacity_ = o.capacity_;
+  rows_ = o.rows_;
+  cursor_ = o.cursor_;
+  arena_size_ = o.arena_size_;
+  if (o.cells_ == o.small_cells_) {
+    std::copy_n(o.small_cells_, ncols_ * capacity_, small_cells_);
+    cells_ = small_cells_;
+  } else {
+    big_cells_ = std::move(o.big_cells_);
+    cells_ = big_cells_.data();
+  }
+  if (o.arena_ == o.small_arena_) {
+    std::memcpy(small_arena_, o.small_arena_, arena_size_);
+    arena_ = small_arena_;
+  } else {
+    big_arena_ = std::move(o.big_arena_);
+    arena_ = big_arena_.data();
+  }
+  o.cells_ = o.small_cells_;
+  o.arena_ = o.small_arena_;
+  o.capacity_ = o.rows_ = o.cursor_ = o.arena_size_ = o.ncols_ = 0;
+}
+
+records::records(const records& o) { adopt(o); }
+records::records(records&& o) noexcept { steal(o); }
+records& records::operator=(const records& o) {
+  if (this != &o) adopt(o);
+  return *this;
+}
+records& records::operator=(records&& o) noexcept {
+  if (this != &o) steal(o);
+  return *this;
+}
+
 records::records(std::vector<std::string> column_names)
-    : names_(std::make_shared<const std::vector<std::string>>(std::move(column_names))) {}
+    : names_(std::make_shared<const std::vector<std::string>>(std::move(column_names))),
+      ncols_(names_->size()) {}
 
 records::records(std::shared_ptr<const std::vector<std::string>> column_names) noexcept
-    : names_(std::move(column_names)) {}
+    : names_(std::move(column_names)), ncols_(names_ ? names_->size() : 0) {}
 
 std::optional<std::size_t> records::column_index(std::string_view name) const noexcept {
   for (std::size_t i = 0; i < column_count(); ++i)
@@ -45,11 +109,19 @@ void records::reserve(std::size_t rows) {
 // Moves every column block to a larger allocation; amortised by doubling.
 void records::grow(std::size_t rows) {
   const std::size_t ncols = column_count();
+  if (ncols * rows <= small_cells && cells_ == small_cells_) {
+    // Spread the blocks out in place, last column first so nothing is overwritten.
+    for (std::size_t c = ncols; c-- > 1;)
+      std::copy_backward(small_cells_ + c * capacity_, small_cells_ + c * capacity_ + rows_,
+                         small_cells_ + c * rows + rows_);
+    capacity_ = rows;
+    return;
+  }
   std::vector<cell> bigger(ncols * rows);
   for (std::size_t c = 0; c < ncols; ++c)
-    std::copy_n(cells_.begin() + static_cast<std::ptrdiff_t>(c * capacity_), rows_,
-                bigger.begin() + static_cast<std::ptrdiff_t>(c * rows));
-  cells_.swap(bigger);
+    std::copy_n(cells_ + c * capacity_, rows_, bigger.begin() + static_cast<std::ptrdiff_t>(c * rows));
+  big_cells_.swap(bigger);
+  cells_ = big_cells_.data();
   capacity_ = rows;
 }
 
@@ -106,9 +178,20 @@ void records::add_timestamp(timestamp t) {
 void records::add_arena(value_kind kind, const void* data, std::size_t size) {
   auto& c = next_cell();
   c.kind = kind;
-  c.payload = arena_.size();
+  c.payload = arena_size_;
   c.length = static_cast<std::uint32_t>(size);
-  arena_.append(static_cast<const char*>(data), size);
+  if (arena_ == small_arena_ && arena_size_ + size > small_arena) {
+    big_arena_.reserve(std::max<std::size_t>(256, 2 * (arena_size_ + size)));
+    big_arena_.assign(small_arena_, arena_size_);
+  }
+  if (arena_ == small_arena_ && arena_size_ + size <= small_arena) {
+    if (size) std::memcpy(small_arena_ + arena_size_, data, size);
+  } else {
+    big_arena_.resize(arena_size_);
+    big_arena_.append(static_cast<const char*>(data), size);
+    arena_ = big_arena_.data();
+  }
+  arena_size_ += size;
 }
 
 void records::add_text(std::string_view s) { add_arena(value_kind::string, s.data(), s.size()); }
@@ -149,7 +232,7 @@ const records::cell& records::cell_at(std::size_t row, std::size_t col) const {
 }
 
 std::string_view records::arena_view(const cell& c) const {
-  return std::string_view(arena_).substr(c.payload, c.length);
+  return std::string_view(arena_ + c.payload, c.length);
 }
 
 value records::get(std::size_t row, std::size_t col) const {

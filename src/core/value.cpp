@@ -58,15 +58,7 @@ value::value(std::initializer_list<value> items) {
   v_ = std::move(obj);
 }
 
-bool value::as_bool() const {
-  if (auto* b = std::get_if<bool>(&v_)) return *b;
-  kind_mismatch(value_kind::boolean, kind());
-}
-
-std::int64_t value::as_int() const {
-  if (auto* i = std::get_if<std::int64_t>(&v_)) return *i;
-  kind_mismatch(value_kind::integer, kind());
-}
+void value::mismatch(value_kind wanted) const { kind_mismatch(wanted, kind()); }
 
 double value::as_double() const {
   if (auto* d = std::get_if<double>(&v_)) return *d;
@@ -75,10 +67,6 @@ double value::as_double() const {
   kind_mismatch(value_kind::real, kind());
 }
 
-const std::string& value::as_string() const {
-  if (auto* s = std::get_if<std::string>(&v_)) return *s;
-  kind_mismatch(value_kind::string, kind());
-}
 
 #define TETHER_TYPED_ACCESS(ret, name, type, k)        \
   ret value::name() const {                            \

@@ -186,5 +186,60 @@ TEST_F(crud, bulk_insert_of_many_rows_spans_statements) {
   EXPECT_EQ(db->sum({.table = t, .column = "n"}).as_int(), 2500 * 2499 / 2);
 }
 
+TEST_F(crud, prepared_find_runs_again_with_new_values) {
+  auto t = people();
+  auto q = db->prepare({.table = t,
+                        .select = {"name"},
+                        .where = {{"age", {{"$gte", tether::param("min")}}}, {"active", tether::param("active")}},
+                        .order_by = {{"id"}}});
+  EXPECT_EQ(names(q.run({{"min", 30}, {"active", true}}).records), (std::vector<std::string>{"Ada", "Grace"}));
+  EXPECT_EQ(names(q.run({{"min", 0}, {"active", false}}).records), (std::vector<std::string>{"Linus", "O'Brien"}));
+
+  auto in = db->prepare({.table = t,
+                         .where = {{"name", {{"$in", {tether::param("a"), tether::param("b")}}}}},
+                         .order_by = {{"id"}}});
+  EXPECT_EQ(names(in.run({{"a", "Ada"}, {"b", "Linus"}}).records), (std::vector<std::string>{"Ada", "Linus"}));
+  auto prefix = db->prepare({.table = t, .where = {{"name", {{"$startsWith", tether::param("p")}}}}});
+  EXPECT_EQ(names(prefix.run({{"p", "Gr"}}).records), (std::vector<std::string>{"Grace"}));
+  EXPECT_EQ(prefix.run({{"p", "%"}}).count, 0);  // still a literal prefix
+}
+
+TEST_F(crud, prepared_find_refuses_bad_arguments_by_name) {
+  auto t = people();
+  auto q = db->prepare({.table = t, .where = {{"age", tether::param("age")}, {"name", {{"$like", tether::param("n")}}}}});
+  auto message = [&](const value& args) {
+    try {
+      q.run(args);
+    } catch (const error& e) {
+      EXPECT_EQ(e.category(), error_category::usage);
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message({{"age", 36}}), "no value for param \"n\"");
+  EXPECT_EQ(message({{"age", 36}, {"n", "A%"}, {"agee", 1}}), "this prepared query has no param \"agee\"");
+  EXPECT_NE(message({{"age", nullptr}, {"n", "A%"}}).find("single non-null value"), std::string::npos);
+  EXPECT_NE(message({{"age", 36}, {"n", 5}}).find("takes a string"), std::string::npos);
+  EXPECT_EQ(q.run({{"age", 36}, {"n", "A%"}}).count, 1);
+  // A placeholder outside a prepared query has no value: refused, naming it.
+  try {
+    db->find({.table = t, .where = {{"id", tether::param("id")}}});
+    FAIL();
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("tether::param(\"id\")"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(crud, prepared_find_inside_a_transaction_sees_its_writes) {
+  auto t = people();
+  db->transaction([&](tether::transaction& tx) {
+    auto q = tx.prepare({.table = t, .where = {{"name", tether::param("n")}}});
+    tx.insert({.table = t, .records = {{{"name", "Hedy"}}}});
+    EXPECT_EQ(q.run({{"n", "Hedy"}}).count, 1);
+    tx.rollback();
+  });
+  EXPECT_EQ(db->count({.table = t, .where = {{"name", "Hedy"}}}), 0);
+}
+
 }  // namespace
 }  // namespace tether::conformance

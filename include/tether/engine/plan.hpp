@@ -79,6 +79,10 @@ class param_list {
   }
   std::size_t size() const noexcept { return size_; }
   bool empty() const noexcept { return size_ == 0; }
+  void set(std::size_t i, const value* v) noexcept {
+    if (size_ <= small_.size()) small_[i] = v;
+    else big_[i] = v;
+  }
 
  private:
   std::array<const value*, 8> small_{};
@@ -128,9 +132,13 @@ struct plan {
   std::uint32_t limit = no_param;
   std::uint32_t offset = no_param;
 
-  // insert and upsert: rows × columns params, row-major, starting at rows_param
+  // insert and upsert: rows × columns params, row-major, starting at rows_param. When every
+  // record has its keys in column order (rows_direct), the values are read from `rows`
+  // instead of being listed in params: param(i) resolves both.
   std::size_t row_count = 0;
   std::uint32_t rows_param = 0;
+  std::span<const value> rows{};
+  bool rows_direct = false;
   std::vector<std::string> conflict_columns{};
   std::vector<std::string> conflict_update{};  // columns to overwrite on conflict
   bool has_conflict = false;
@@ -144,9 +152,35 @@ struct plan {
 
   std::string raw_query{};                    // raw
 
+  // Named placeholders (tether::param) of a prepared query: the param each fills, and the
+  // operator it feeds, so that a bound value can be checked like a literal one.
+  struct slot {
+    std::string name;
+    std::uint32_t param;
+    compare op;
+  };
+  std::vector<slot> slots{};
+
   param_list params;
+
+  // Where an engine found this plan's statement last time, so that a prepared query skips
+  // the cache lookup. Engines check owner and generation before trusting entry.
+  struct statement_hint {
+    const void* owner = nullptr;
+    std::uint64_t generation = 0;
+    void* entry = nullptr;
+  };
+  mutable statement_hint hint{};
   std::forward_list<value> owned{};  // values the planner made; stable addresses
   shape_key shape{};
+
+  const value* param(std::size_t i) const noexcept {
+    if (rows_direct && i >= rows_param) {
+      std::size_t k = i - rows_param;
+      return &rows[k / columns.size()].as_object()[k % columns.size()].second;
+    }
+    return params[i];
+  }
 
   std::uint32_t add_param(const value* v) {
     params.push_back(v);

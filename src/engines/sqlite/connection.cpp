@@ -251,6 +251,7 @@ connection::cached& connection::prepare(std::string_view key,
   if (cache_.size() >= cache_limit) {
     for (auto& [_, c] : cache_) sqlite3_finalize(c.stmt);
     cache_.clear();
+    ++generation_;
   }
   sql::statement s = render();
   ++stats_.renders;
@@ -308,7 +309,7 @@ void connection::bind_value(sqlite3_stmt* stmt, int i, const value& v, sql::tran
 void connection::bind(const cached& c, const engine::plan& p, std::size_t offset) {
   int i = 1;
   for (const auto& b : c.bindings) {
-    const value* v = p.params[b.param + offset];
+    const value* v = p.param(b.param + offset);
     bind_value(c.stmt, i++, *v, b.how);
   }
 }
@@ -354,8 +355,18 @@ engine::execution connection::execute(const engine::plan& p) {
   throw error(error_category::unsupported, "unknown plan kind");
 }
 
-engine::execution connection::find(const engine::plan& p) {
+connection::cached& connection::prepare_plan(const engine::plan& p) {
+  if (p.hint.owner == this && p.hint.generation == generation_) {
+    ++stats_.reuses;
+    return *static_cast<cached*>(p.hint.entry);
+  }
   cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect()); });
+  p.hint = {this, generation_, &c};
+  return c;
+}
+
+engine::execution connection::find(const engine::plan& p) {
+  cached& c = prepare_plan(p);
   bind(c, p, 0);
   engine::execution e;
   e.rows = records(c.all_names);

@@ -63,9 +63,12 @@ class connection final : public engine::connection {
   };
 
   cached& prepare(std::string_view key, const std::function<sql::statement()>& render);
+  cached& prepare_plan(const engine::plan& p);  // by the plan's hint, else by its shape
   cached prepare_uncached(std::string_view text);
   static void describe_columns(cached& c);
   void bind(const cached& c, const engine::plan& p, std::size_t param_offset);
+  // An INSERT's rows [first, first + n), straight from records in column order.
+  void bind_rows(const cached& c, const engine::plan& p, std::size_t first, std::size_t n);
   void bind_value(sqlite3_stmt* stmt, int index, const value& v, sql::transform how);
   // Steps to completion; rows go to `out` (all columns but the last `id_columns`, which go
   // to `ids`). Returns the number of rows.
@@ -90,6 +93,7 @@ class connection final : public engine::connection {
   std::unordered_map<std::string, table_info> tables_;
   bool read_only_tx_ = false;
   engine::statement_stats stats_;
+  std::uint64_t generation_ = 1;  // changes whenever cached statements are dropped
   std::string scratch_;
 };
 

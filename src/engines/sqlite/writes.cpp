@@ -112,6 +112,12 @@ const connection::table_info& connection::info(const std::string& table) {
   return t;
 }
 
+void connection::bind_rows(const cached& c, const engine::plan& p, std::size_t first, std::size_t n) {
+  int i = 1;
+  for (std::size_t r = first; r < first + n; ++r)
+    for (const auto& [_, v] : p.rows[r].as_object()) bind_value(c.stmt, i++, v, sql::transform::none);
+}
+
 bool connection::insert_rows(const engine::plan& p, const table_info& t, bool fast, engine::execution& e) {
   const std::size_t ncols = p.columns.size();
   const std::size_t chunk =
@@ -129,7 +135,10 @@ bool connection::insert_rows(const engine::plan& p, const table_info& t, bool fa
       }
       return s;
     });
-    bind(c, p, start * ncols);
+    if (p.rows_direct && p.rows_param == 0)
+      bind_rows(c, p, start, n);
+    else
+      bind(c, p, start * ncols);
     if (fast) {
       run(c, nullptr, nullptr);
       auto changed = sqlite3_changes64(db_);
