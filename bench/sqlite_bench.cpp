@@ -98,6 +98,19 @@ void raw_point_select(benchmark::State& state) {
   sqlite3_close(db);
 }
 
+// What a caller does with the row: the same typed reads the raw version makes.
+user read_user(const tether::records& rows) {
+  user u{};
+  if (rows.empty()) return u;
+  auto rec = rows[0];
+  u.id = rec.get<std::int64_t>(std::size_t{0});
+  u.name = rec.get<std::string_view>(1);
+  u.email = rec.get<std::string_view>(2);
+  u.age = rec.get<std::int64_t>(3);
+  u.score = rec.get<double>(4);
+  return u;
+}
+
 void tether_point_select(benchmark::State& state) {
   tether::client db{"sqlite://" + db_path(), {.pool_size = 1}};
   std::mt19937 rng(1);
@@ -106,15 +119,7 @@ void tether_point_select(benchmark::State& state) {
     auto r = db.find({.table = "users",
                       .select = {"id", "name", "email", "age", "score"},
                       .where = {{"id", pick(rng)}}});
-    user u{};
-    if (!r.records.empty()) {
-      auto rec = r.records[0];
-      u.id = rec.get<std::int64_t>(std::size_t{0});
-      u.name = rec.get<std::string_view>(1);
-      u.email = rec.get<std::string_view>(2);
-      u.age = rec.get<std::int64_t>(3);
-      u.score = rec.get<double>(4);
-    }
+    user u = read_user(r.records);
     benchmark::DoNotOptimize(u);
   }
 }
@@ -131,15 +136,7 @@ void tether_point_select_prepared(benchmark::State& state) {
   for (auto _ : state) {
     args.as_object()[0].second = pick(rng);
     auto r = q.run(args);
-    user u{};
-    if (!r.records.empty()) {
-      auto rec = r.records[0];
-      u.id = rec.get<std::int64_t>(std::size_t{0});
-      u.name = rec.get<std::string_view>(1);
-      u.email = rec.get<std::string_view>(2);
-      u.age = rec.get<std::int64_t>(3);
-      u.score = rec.get<double>(4);
-    }
+    user u = read_user(r.records);
     benchmark::DoNotOptimize(u);
   }
 }
