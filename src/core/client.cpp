@@ -172,7 +172,7 @@ void savepoint::rollback() {
 // --- transaction -------------------------------------------------------------------------
 
 struct transaction::state {
-  detail::lease lease;
+  std::optional<detail::lease> lease;  // returned to the pool as soon as the transaction ends
   std::shared_ptr<engine::driver> driver;
   bool active = true;
   int next_savepoint = 0;
@@ -186,7 +186,8 @@ transaction::~transaction() {
     try {
       rollback();
     } catch (...) {
-      s_->lease.mark_broken();  // unknown state: never reuse this connection
+      if (s_->lease) s_->lease->mark_broken();  // unknown state: never reuse this connection
+      s_->lease.reset();
     }
   }
 }
@@ -197,21 +198,30 @@ void transaction::commit() {
   if (!is_active()) throw error(error_category::usage, "commit on a transaction that is no longer active");
   s_->active = false;
   try {
-    s_->lease->commit();
+    (*s_->lease)->commit();
   } catch (...) {
     try {
-      s_->lease->rollback();
+      (*s_->lease)->rollback();
     } catch (...) {
-      s_->lease.mark_broken();
+      s_->lease->mark_broken();
     }
+    s_->lease.reset();
     throw;
   }
+  s_->lease.reset();
 }
 
 void transaction::rollback() {
   if (!is_active()) throw error(error_category::usage, "rollback on a transaction that is no longer active");
   s_->active = false;
-  s_->lease->rollback();
+  try {
+    (*s_->lease)->rollback();
+  } catch (...) {
+    s_->lease->mark_broken();
+    s_->lease.reset();
+    throw;
+  }
+  s_->lease.reset();
 }
 
 tether::savepoint transaction::savepoint() {
@@ -219,8 +229,8 @@ tether::savepoint transaction::savepoint() {
   if (!capabilities().savepoints)
     throw error(error_category::unsupported, fmt::format("{} has no savepoints", engine_name()));
   std::string name = fmt::format("tether_sp_{}", ++s_->next_savepoint);
-  s_->lease->savepoint(name);
-  return tether::savepoint(s_->lease.get(), std::move(name));
+  (*s_->lease)->savepoint(name);
+  return tether::savepoint(s_->lease->get(), std::move(name));
 }
 
 const engine::capabilities& transaction::capabilities() const noexcept {
@@ -231,7 +241,7 @@ std::string_view transaction::engine_name() const noexcept { return s_->driver->
 engine::execution transaction::run(const engine::plan& p) {
   if (!is_active())
     throw error(error_category::usage, "this transaction was committed or rolled back; begin a new one");
-  return s_->lease->execute(p);
+  return (*s_->lease)->execute(p);
 }
 
 // --- client ------------------------------------------------------------------------------
@@ -269,7 +279,7 @@ tether::transaction client::begin(transaction_options o) {
                 fmt::format("{} cannot run a read-only transaction", engine_name()));
   auto s = std::make_unique<tether::transaction::state>(
       tether::transaction::state{pool_->acquire(), driver_, true, 0});
-  s->lease->begin(o);
+  (*s->lease)->begin(o);
   return tether::transaction(std::move(s));
 }
 

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 #include <tether/tether.hpp>
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include <unistd.h>
@@ -166,6 +168,87 @@ TEST(sqlite_types, every_portable_type_round_trips_through_its_column_type) {
   for (const auto& [col, v] : row.as_object()) EXPECT_EQ((*back)[col], v) << col << " came back as " << (*back)[col].to_json();
   EXPECT_EQ(parse_field_type("float"), field_type::float_);
   EXPECT_EQ(parse_field_type("varchar"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace tether
+
+namespace tether {
+namespace {
+
+class sqlite_errors : public conformance::fixture {
+ protected:
+  std::string file_url() { return db->raw({.query = "PRAGMA database_list"}).records.front().get<std::string>("file"); }
+};
+
+error_category category_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const error& e) {
+    return e.category();
+  }
+  ADD_FAILURE() << "no error was thrown";
+  return error_category::usage;
+}
+
+TEST_F(sqlite_errors, check_constraint_and_syntax_errors) {
+  db->raw({.query = "CREATE TABLE c (id INTEGER PRIMARY KEY, n INTEGER CHECK (n > 0))"});
+  EXPECT_EQ(category_of([&] { db->insert({.table = "c", .records = {{{"n", -1}}}}); }),
+            error_category::check_violation);
+  EXPECT_EQ(category_of([&] { db->raw({.query = "SELEKT 1"}); }), error_category::query);
+  EXPECT_EQ(db->count({.table = "c"}), 0);
+}
+
+TEST_F(sqlite_errors, a_locked_database_is_a_retryable_timeout) {
+  db->raw({.query = "CREATE TABLE w (id INTEGER PRIMARY KEY, n INTEGER)"});
+  client other{"sqlite://" + file_url() + "?busy_timeout=0"};
+  auto tx = db->begin();
+  tx.insert({.table = "w", .records = {{{"n", 1}}}});  // holds the write lock
+  try {
+    other.insert({.table = "w", .records = {{{"n", 2}}}});
+    FAIL() << "a second writer got in";
+  } catch (const error& e) {
+    EXPECT_EQ(e.category(), error_category::timeout);
+    EXPECT_TRUE(e.is_retryable());
+  }
+  tx.commit();
+  EXPECT_EQ(other.insert({.table = "w", .records = {{{"n", 2}}}}).count, 1);
+}
+
+TEST_F(sqlite_errors, a_stale_snapshot_is_a_serialization_conflict) {
+  db->raw({.query = "CREATE TABLE s (id INTEGER PRIMARY KEY, n INTEGER)"});
+  db->insert({.table = "s", .records = {{{"n", 1}}}});
+  client other{"sqlite://" + file_url()};
+  auto tx = db->begin();
+  EXPECT_EQ(tx.count({.table = "s"}), 1);  // the transaction now reads a snapshot
+  other.insert({.table = "s", .records = {{{"n", 2}}}});
+  try {
+    tx.insert({.table = "s", .records = {{{"n", 3}}}});
+    FAIL() << "a write on a stale snapshot succeeded";
+  } catch (const error& e) {
+    EXPECT_EQ(e.category(), error_category::serialization_conflict);
+    EXPECT_TRUE(e.is_retryable());
+    EXPECT_EQ(e.sqlstate(), "40001");
+  }
+  tx.rollback();
+  EXPECT_EQ(db->count({.table = "s"}), 2);
+}
+
+TEST(sqlite_pool, an_exhausted_pool_times_out_with_a_clear_error) {
+  auto path = std::filesystem::temp_directory_path() / ("tether-pool-" + std::to_string(::getpid()) + ".db");
+  client db{"sqlite://" + path.string(), {.pool_size = 1, .acquire_timeout = std::chrono::milliseconds(50)}};
+  db.raw({.query = "CREATE TABLE p (n INTEGER)"});
+  auto tx = db.begin();  // the only connection
+  try {
+    db.count({.table = "p"});
+    FAIL() << "a second connection was handed out";
+  } catch (const error& e) {
+    EXPECT_EQ(e.category(), error_category::timeout);
+    EXPECT_NE(std::string(e.what()).find("pool size 1"), std::string::npos) << e.what();
+  }
+  tx.rollback();
+  EXPECT_EQ(db.count({.table = "p"}), 0);  // the connection came back
+  std::filesystem::remove(path);
 }
 
 }  // namespace
