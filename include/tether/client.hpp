@@ -150,6 +150,7 @@ class transaction : public executor {
   friend class client;
   struct state;
   explicit transaction(std::unique_ptr<state> s);
+  void finish(bool commit);
   std::unique_ptr<state> s_;
 };
 

@@ -194,16 +194,23 @@ transaction::~transaction() {
 
 bool transaction::is_active() const noexcept { return s_ && s_->active; }
 
-void transaction::commit() {
-  if (!is_active()) throw error(error_category::usage, "commit on a transaction that is no longer active");
+// Ends the transaction either way and gives the connection back to the pool. A failed
+// commit is rolled back; a connection whose state is unknown is thrown away.
+void transaction::finish(bool commit) {
+  if (!is_active())
+    throw error(error_category::usage, fmt::format("{} on a transaction that is no longer active",
+                                                   commit ? "commit" : "rollback"));
   s_->active = false;
+  auto& lease = *s_->lease;
   try {
-    (*s_->lease)->commit();
+    if (commit) lease->commit();
+    else lease->rollback();
   } catch (...) {
     try {
-      (*s_->lease)->rollback();
+      if (commit) lease->rollback();
+      else lease.mark_broken();
     } catch (...) {
-      s_->lease->mark_broken();
+      lease.mark_broken();
     }
     s_->lease.reset();
     throw;
@@ -211,18 +218,8 @@ void transaction::commit() {
   s_->lease.reset();
 }
 
-void transaction::rollback() {
-  if (!is_active()) throw error(error_category::usage, "rollback on a transaction that is no longer active");
-  s_->active = false;
-  try {
-    (*s_->lease)->rollback();
-  } catch (...) {
-    s_->lease->mark_broken();
-    s_->lease.reset();
-    throw;
-  }
-  s_->lease.reset();
-}
+void transaction::commit() { finish(true); }
+void transaction::rollback() { finish(false); }
 
 tether::savepoint transaction::savepoint() {
   if (!is_active()) throw error(error_category::usage, "savepoint on a transaction that is no longer active");
