@@ -130,7 +130,7 @@ find_result prepared_find::run(const value& args) {
     check_bound(slot, *v);
     p.params.set(slot.param, v);
   }
-  if (args.is_object())
+  if (args.is_object() && args.size() != p.slots.size())  // equal sizes: every arg was a slot
     for (const auto& [name, _] : args.as_object())
       if (std::none_of(p.slots.begin(), p.slots.end(), [&](const auto& s) { return s.name == name; }))
         throw error(error_category::usage, fmt::format("this prepared query has no param \"{}\"", name));

@@ -1,8 +1,12 @@
 // Private: a bounded, thread-safe pool of engine connections with RAII leases.
 // acquire() blocks up to the timeout; a lease returns its connection at scope exit, or
 // throws it away when marked broken (a lost connection is never handed out again).
+// The last returned connection waits in a lock-free slot, so a thread that takes a
+// connection, uses it and gives it back touches no mutex (see pool.cpp for why no
+// waiter can miss it).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -37,6 +41,9 @@ class pool {
  public:
   pool(std::shared_ptr<engine::driver> driver, std::string url, std::size_t max_size,
        std::chrono::milliseconds acquire_timeout);
+  ~pool();
+  pool(const pool&) = delete;
+  pool& operator=(const pool&) = delete;
   lease acquire();
   void close_idle();
   engine::statement_stats idle_statement_stats();
@@ -53,8 +60,9 @@ class pool {
   std::mutex mutex_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<engine::connection>> idle_;
-  std::size_t open_ = 0;     // idle + leased
-  std::size_t waiting_ = 0;  // threads blocked in acquire(): signal only when there are some
+  std::size_t open_ = 0;                  // idle + hot + leased
+  std::atomic<std::size_t> waiting_{0};   // threads blocked in acquire()
+  std::atomic<engine::connection*> hot_{nullptr};  // an idle connection, owned here
 };
 
 }  // namespace tether::detail
