@@ -1,8 +1,10 @@
 // tether/client.hpp — connect to one database and query it.
-// A client owns a pool of connections and is thread-safe: any number of threads may call
-// it at once; each call leases a connection for its duration and blocks on I/O.
-// A transaction pins one connection and is used by one thread at a time; it offers the
-// same calls as the client, so `tx.insert(...)` runs inside the transaction.
+// Threading: a client is thread-safe. Any number of threads may call it at once; each call
+// leases a pooled connection for its duration (waiting up to acquire_timeout when all are
+// busy) and blocks on I/O. A transaction pins one connection until it commits or rolls
+// back, and is used by one thread at a time; it offers the same calls as the client, so
+// `tx.insert(...)` runs inside it. Transactions, savepoints and prepared queries must not
+// outlive the client that made them.
 #pragma once
 
 #include <chrono>
@@ -156,7 +158,27 @@ class transaction : public executor {
 
 struct client_options {
   std::size_t pool_size = 0;  // 0: 2 × cores + 1 (capped by what the engine allows)
-  std::chrono::milliseconds acquire_timeout{30000};
+  std::chrono::milliseconds acquire_timeout{30000};  // then a call fails with `timeout`
+  std::chrono::milliseconds max_lifetime{std::chrono::minutes(30)};  // 0: no limit
+  // A connection idle at least this long is checked (alive()) before it is handed out.
+  std::chrono::milliseconds health_check_after{1000};
+  // Start-up wait: when the first connection fails with a `connection` error, try this
+  // many more times, sleeping retry_delay, then twice that, … (with ±50% jitter, at most
+  // 10 s a sleep). The final error gives the number of attempts and the last cause.
+  int max_retries = 0;
+  std::chrono::milliseconds retry_delay{200};
+};
+
+// A snapshot of a client's pool.
+struct pool_stats {
+  std::size_t max_size = 0;
+  std::size_t open = 0;     // connections that exist: idle + in use
+  std::size_t in_use = 0;   // leased right now
+  std::size_t idle = 0;
+  std::uint64_t waits = 0;     // acquisitions that had to wait for a free connection
+  std::uint64_t timeouts = 0;  // acquisitions that gave up after acquire_timeout
+  std::uint64_t created = 0;
+  std::uint64_t discarded = 0; // closed for being broken, too old or not alive
 };
 
 class client : public executor {
@@ -191,6 +213,7 @@ class client : public executor {
   // Summed over the idle connections: a repeated call of one shape is a reuse, not a
   // render and a prepare.
   engine::statement_stats statement_stats() const;
+  tether::pool_stats pool_stats() const;
 
   const engine::capabilities& capabilities() const noexcept override;
   std::string_view engine_name() const noexcept override;
@@ -199,6 +222,7 @@ class client : public executor {
   engine::execution run(const engine::plan& p) override;
 
  private:
+  void wait_for_database(const client_options& o);
   std::shared_ptr<engine::driver> driver_;
   std::unique_ptr<detail::pool> pool_;
 };

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <random>
 #include <thread>
 
 #include "planner.hpp"
@@ -255,8 +256,37 @@ client::client(std::shared_ptr<engine::driver> driver, std::string_view url, cli
   driver_->validate_url(url);
   std::size_t size = o.pool_size ? o.pool_size : default_pool_size();
   size = std::min(size, driver_->max_pool_size(url));
-  pool_ = std::make_unique<detail::pool>(driver_, std::string(url), size, o.acquire_timeout);
-  (void)pool_->acquire();  // connect now: a bad database fails here, not on first use
+  pool_ = std::make_unique<detail::pool>(
+      driver_, std::string(url),
+      detail::pool_settings{size, o.acquire_timeout, o.max_lifetime, o.health_check_after});
+  wait_for_database(o);  // connect now: a bad database fails here, not on first use
+}
+
+// The start-up wait: exponential back-off with jitter, on connection errors only.
+void client::wait_for_database(const client_options& o) {
+  std::minstd_rand jitter(std::random_device{}());
+  std::uniform_real_distribution<double> factor(0.5, 1.5);
+  auto delay = o.retry_delay;
+  const auto started = std::chrono::steady_clock::now();
+  for (int attempt = 1;; ++attempt) {
+    try {
+      (void)pool_->acquire();
+      return;
+    } catch (const error& e) {
+      if (e.category() != error_category::connection || attempt > o.max_retries) {
+        if (attempt == 1) throw;
+        auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - started);
+        throw error(e.category(),
+                    fmt::format("could not connect after {} attempts over {} ms; the last error: {}",
+                                attempt, waited.count(), e.what()),
+                    {e.engine(), e.native_code(), e.sqlstate(), e.statement()});
+      }
+    }
+    auto sleep = std::chrono::duration_cast<std::chrono::milliseconds>(delay * factor(jitter));
+    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(sleep, std::chrono::seconds(10)));
+    delay = std::min<std::chrono::milliseconds>(delay * 2, std::chrono::seconds(10));
+  }
 }
 
 client::client(client&&) noexcept = default;
@@ -283,6 +313,7 @@ tether::transaction client::begin(transaction_options o) {
 std::string client::server_version() { return pool_->acquire()->server_version(); }
 void client::close() { pool_->close_idle(); }
 engine::statement_stats client::statement_stats() const { return pool_->idle_statement_stats(); }
+tether::pool_stats client::pool_stats() const { return pool_->stats(); }
 
 const engine::capabilities& client::capabilities() const noexcept { return driver_->capabilities(); }
 std::string_view client::engine_name() const noexcept { return driver_->name(); }

@@ -5,63 +5,118 @@
 namespace tether::detail {
 
 lease::~lease() {
-  if (pool_ && conn_) pool_->give_back(std::move(conn_), broken_);
+  if (pool_ && c_) pool_->give_back(std::move(c_), broken_);
 }
 
-pool::pool(std::shared_ptr<engine::driver> driver, std::string url, std::size_t max_size,
-           std::chrono::milliseconds acquire_timeout)
-    : driver_(std::move(driver)), url_(std::move(url)), max_size_(max_size),
-      timeout_(acquire_timeout) {}
+pool::pool(std::shared_ptr<engine::driver> driver, std::string url, pool_settings settings)
+    : driver_(std::move(driver)), url_(std::move(url)), settings_(settings) {}
 
 pool::~pool() { delete hot_.exchange(nullptr); }
+
+bool pool::usable(pooled_connection& c, clock::time_point now) {
+  if (settings_.max_lifetime.count() > 0 && now - c.created >= settings_.max_lifetime) return false;
+  if (now - c.last_used >= settings_.health_check_after) {
+    try {
+      return c.conn->alive();
+    } catch (...) {
+      return false;
+    }
+  }
+  return true;
+}
+
+lease pool::hand_out(std::unique_ptr<pooled_connection> c) {
+  ++in_use_;
+  return lease(this, std::move(c));
+}
+
+void pool::discard(std::unique_ptr<pooled_connection> c) noexcept {
+  ++discarded_;
+  {
+    std::lock_guard lock(mutex_);
+    --open_;
+  }
+  c.reset();  // closing may talk to the server: outside the mutex
+  if (waiting_.load() > 0) {
+    std::lock_guard lock(mutex_);
+    available_.notify_one();
+  }
+}
 
 // Why no waiter sleeps while a connection sits in hot_: a waiter raises waiting_ and then
 // empties hot_; give_back fills hot_ and then reads waiting_. All four are sequentially
 // consistent, so either the waiter finds the connection or give_back sees the waiter and
 // notifies it under the mutex, which the waiter holds until it is inside wait_until.
 lease pool::acquire() {
-  if (auto* c = hot_.exchange(nullptr)) return lease(this, std::unique_ptr<engine::connection>(c));
+  auto now = clock::now();
+  if (auto* hot = hot_.exchange(nullptr)) {
+    std::unique_ptr<pooled_connection> c(hot);
+    if (usable(*c, now)) return hand_out(std::move(c));
+    discard(std::move(c));
+  }
   std::unique_lock lock(mutex_);
-  auto deadline = std::chrono::steady_clock::now() + timeout_;
+  auto deadline = now + settings_.acquire_timeout;
+  bool counted_wait = false;
   for (;;) {
-    if (auto* c = hot_.exchange(nullptr)) return lease(this, std::unique_ptr<engine::connection>(c));
-    if (!idle_.empty()) {
-      auto c = std::move(idle_.back());
+    std::unique_ptr<pooled_connection> candidate(hot_.exchange(nullptr));
+    if (!candidate && !idle_.empty()) {
+      candidate = std::move(idle_.back());
       idle_.pop_back();
-      return lease(this, std::move(c));
     }
-    if (open_ < max_size_) {
-      ++open_;
-      lock.unlock();
-      try {
-        return lease(this, driver_->connect(url_));
-      } catch (...) {
-        lock.lock();
-        --open_;
-        if (waiting_) available_.notify_one();
-        throw;
+    if (!candidate && open_ >= settings_.max_size) {
+      if (!counted_wait) {
+        ++waits_;
+        counted_wait = true;
       }
-    }
-    ++waiting_;
-    if (auto* c = hot_.exchange(nullptr)) {
+      ++waiting_;
+      candidate.reset(hot_.exchange(nullptr));  // returned between the checks above and now
+      if (!candidate) {
+        auto status = available_.wait_until(lock, deadline);
+        --waiting_;
+        if (status == std::cv_status::timeout && idle_.empty() && hot_.load() == nullptr &&
+            open_ >= settings_.max_size) {
+          ++timeouts_;
+          throw error(error_category::timeout,
+                      fmt::format("no {} connection became free within {} ms (pool size {}); raise "
+                                  "the pool size or the acquire timeout",
+                                  driver_->name(), settings_.acquire_timeout.count(), settings_.max_size),
+                      {std::string(driver_->name()), 0, "", ""});
+        }
+        continue;
+      }
       --waiting_;
-      return lease(this, std::unique_ptr<engine::connection>(c));
     }
-    auto status = available_.wait_until(lock, deadline);
-    --waiting_;
-    if (status == std::cv_status::timeout && idle_.empty() && hot_.load() == nullptr &&
-        open_ >= max_size_)
-      throw error(error_category::timeout,
-                  fmt::format("no {} connection became free within {} ms (pool size {}); raise "
-                              "the pool size or the acquire timeout",
-                              driver_->name(), timeout_.count(), max_size_),
-                  {std::string(driver_->name()), 0, "", ""});
+    if (candidate) {
+      lock.unlock();  // alive() may do I/O
+      if (usable(*candidate, clock::now())) return hand_out(std::move(candidate));
+      discard(std::move(candidate));
+      lock.lock();
+      continue;
+    }
+    ++open_;  // room for one more: open it outside the mutex
+    lock.unlock();
+    try {
+      auto t = clock::now();
+      auto c = std::make_unique<pooled_connection>(pooled_connection{driver_->connect(url_), t, t});
+      ++created_;
+      return hand_out(std::move(c));
+    } catch (...) {
+      lock.lock();
+      --open_;
+      if (waiting_) available_.notify_one();
+      throw;
+    }
   }
 }
 
-void pool::give_back(std::unique_ptr<engine::connection> c, bool broken) noexcept {
-  if (!broken && waiting_.load() == 0) {
-    engine::connection* empty = nullptr;
+void pool::give_back(std::unique_ptr<pooled_connection> c, bool broken) noexcept {
+  --in_use_;
+  auto now = clock::now();
+  if (broken || (settings_.max_lifetime.count() > 0 && now - c->created >= settings_.max_lifetime))
+    return discard(std::move(c));
+  c->last_used = now;
+  if (waiting_.load() == 0) {
+    pooled_connection* empty = nullptr;
     if (hot_.compare_exchange_strong(empty, c.get())) {
       c.release();  // hot_ owns it now
       if (waiting_.load() > 0) {
@@ -71,31 +126,39 @@ void pool::give_back(std::unique_ptr<engine::connection> c, bool broken) noexcep
       return;
     }
   }
-  std::unique_ptr<engine::connection> doomed;
   bool wake;
   {
     std::lock_guard lock(mutex_);
-    if (broken) {
-      doomed = std::move(c);
-      --open_;
-    } else {
-      idle_.push_back(std::move(c));
-    }
+    idle_.push_back(std::move(c));
     wake = waiting_ > 0;
   }
   if (wake) available_.notify_one();
+}
+
+tether::pool_stats pool::stats() {
+  std::lock_guard lock(mutex_);
+  tether::pool_stats s;
+  s.max_size = settings_.max_size;
+  s.open = open_;
+  s.in_use = in_use_.load();
+  s.idle = idle_.size() + (hot_.load() ? 1 : 0);
+  s.waits = waits_.load();
+  s.timeouts = timeouts_.load();
+  s.created = created_.load();
+  s.discarded = discarded_.load();
+  return s;
 }
 
 engine::statement_stats pool::idle_statement_stats() {
   std::lock_guard lock(mutex_);
   if (auto* c = hot_.exchange(nullptr)) idle_.emplace_back(c);  // read it safely, as idle
   engine::statement_stats total;
-  for (const auto& c : idle_) total += c->statement_stats();
+  for (const auto& c : idle_) total += c->conn->statement_stats();
   return total;
 }
 
 void pool::close_idle() {
-  std::vector<std::unique_ptr<engine::connection>> doomed;
+  std::vector<std::unique_ptr<pooled_connection>> doomed;
   {
     std::lock_guard lock(mutex_);
     if (auto* c = hot_.exchange(nullptr)) idle_.emplace_back(c);

@@ -1,9 +1,16 @@
 // Private: a bounded, thread-safe pool of engine connections with RAII leases.
-// acquire() blocks up to the timeout; a lease returns its connection at scope exit, or
-// throws it away when marked broken (a lost connection is never handed out again).
-// The last returned connection waits in a lock-free slot, so a thread that takes a
-// connection, uses it and gives it back touches no mutex (see pool.cpp for why no
-// waiter can miss it).
+//
+// Threading: acquire() and a lease's release may be called from any thread at once. A
+// lease, and the connection in it, belongs to one thread until it is released.
+// acquire() blocks up to the acquire timeout, then throws tether::error (timeout).
+//
+// Health: a connection idle for longer than health_check_after is asked alive() before
+// it is handed out; one past max_lifetime is closed instead of reused; one whose lease
+// was marked broken is closed, never handed out again.
+//
+// Speed: the last returned connection waits in a lock-free slot, so a thread that takes
+// a connection, uses it and gives it back touches no mutex (pool.cpp says why no waiter
+// can miss it).
 #pragma once
 
 #include <atomic>
@@ -14,55 +21,77 @@
 #include <string>
 #include <vector>
 
+#include "tether/client.hpp"
 #include "tether/engine/engine.hpp"
 
 namespace tether::detail {
+
+using clock = std::chrono::steady_clock;
+
+struct pooled_connection {
+  std::unique_ptr<engine::connection> conn;
+  clock::time_point created;
+  clock::time_point last_used;
+};
+
+struct pool_settings {
+  std::size_t max_size = 1;
+  std::chrono::milliseconds acquire_timeout{30000};
+  std::chrono::milliseconds max_lifetime{0};        // 0: no limit
+  std::chrono::milliseconds health_check_after{0};  // idle at least this long: alive() first
+};
 
 class pool;
 
 class lease {
  public:
-  lease(pool* p, std::unique_ptr<engine::connection> c) : pool_(p), conn_(std::move(c)) {}
+  lease(pool* p, std::unique_ptr<pooled_connection> c) noexcept : pool_(p), c_(std::move(c)) {}
   lease(lease&& o) noexcept = default;
   lease& operator=(lease&&) = delete;
   ~lease();
-  engine::connection& operator*() const noexcept { return *conn_; }
-  engine::connection* operator->() const noexcept { return conn_.get(); }
-  engine::connection* get() const noexcept { return conn_.get(); }
+  engine::connection& operator*() const noexcept { return *c_->conn; }
+  engine::connection* operator->() const noexcept { return c_->conn.get(); }
+  engine::connection* get() const noexcept { return c_->conn.get(); }
   void mark_broken() noexcept { broken_ = true; }
 
  private:
   pool* pool_;
-  std::unique_ptr<engine::connection> conn_;
+  std::unique_ptr<pooled_connection> c_;
   bool broken_ = false;
 };
 
 class pool {
  public:
-  pool(std::shared_ptr<engine::driver> driver, std::string url, std::size_t max_size,
-       std::chrono::milliseconds acquire_timeout);
+  pool(std::shared_ptr<engine::driver> driver, std::string url, pool_settings settings);
   ~pool();
   pool(const pool&) = delete;
   pool& operator=(const pool&) = delete;
+
   lease acquire();
   void close_idle();
+  tether::pool_stats stats();
   engine::statement_stats idle_statement_stats();
-  std::size_t max_size() const noexcept { return max_size_; }
+  std::size_t max_size() const noexcept { return settings_.max_size; }
 
  private:
   friend class lease;
-  void give_back(std::unique_ptr<engine::connection> c, bool broken) noexcept;
+  void give_back(std::unique_ptr<pooled_connection> c, bool broken) noexcept;
+  // Whether an idle connection may be handed out now (lifetime, then health).
+  bool usable(pooled_connection& c, clock::time_point now);
+  lease hand_out(std::unique_ptr<pooled_connection> c);
+  void discard(std::unique_ptr<pooled_connection> c) noexcept;  // call without the mutex
 
   std::shared_ptr<engine::driver> driver_;
   std::string url_;
-  std::size_t max_size_;
-  std::chrono::milliseconds timeout_;
+  pool_settings settings_;
   std::mutex mutex_;
   std::condition_variable available_;
-  std::vector<std::unique_ptr<engine::connection>> idle_;
-  std::size_t open_ = 0;                  // idle + hot + leased
+  std::vector<std::unique_ptr<pooled_connection>> idle_;
+  std::size_t open_ = 0;                  // idle + hot + leased, under mutex_
   std::atomic<std::size_t> waiting_{0};   // threads blocked in acquire()
-  std::atomic<engine::connection*> hot_{nullptr};  // an idle connection, owned here
+  std::atomic<pooled_connection*> hot_{nullptr};  // an idle connection, owned here
+  std::atomic<std::size_t> in_use_{0};
+  std::atomic<std::uint64_t> waits_{0}, timeouts_{0}, created_{0}, discarded_{0};
 };
 
 }  // namespace tether::detail

@@ -447,13 +447,16 @@ void connection::begin(const transaction_options& o) {
                 "sqlite cannot honour a deferrable transaction (a PostgreSQL option); drop it",
                 {"sqlite", 0, "", ""});
   // Every SQLite transaction is serializable, which honours any level asked for: the SQL
-  // standard lets an engine run a stronger level than requested.
+  // standard lets an engine run a stronger level than requested. A read-write
+  // transaction takes the write lock at BEGIN (IMMEDIATE): begun deferred, a read and then
+  // a write fails at once with SQLITE_BUSY when another connection writes, instead of
+  // waiting out the busy timeout.
   if (o.read_only) {
     exec("PRAGMA query_only = ON");
     read_only_tx_ = true;
   }
   try {
-    exec("BEGIN");
+    exec(o.read_only ? "BEGIN" : "BEGIN IMMEDIATE");
   } catch (...) {
     if (read_only_tx_) exec("PRAGMA query_only = OFF");
     read_only_tx_ = false;

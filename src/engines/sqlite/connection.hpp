@@ -77,6 +77,13 @@ class connection final : public engine::connection {
   const table_info& info(const std::string& table);
 
   engine::execution find(const engine::plan& p);
+  // A unit of tether's own that is sure to write: BEGIN IMMEDIATE outside a transaction
+  // (a read first would make a later write fail at once with SQLITE_BUSY under
+  // contention, instead of waiting), a savepoint inside one. Returns whether it began a
+  // transaction; pass that to the matching end.
+  bool begin_unit(std::string_view name);
+  void undo_unit(std::string_view name, bool own);  // back to the start, still open
+  void end_unit(std::string_view name, bool own, bool keep);
   engine::execution insert(const engine::plan& p);
   bool insert_rows(const engine::plan& p, const table_info& t, bool fast, engine::execution& e);
   engine::execution write(const engine::plan& p);

@@ -112,6 +112,34 @@ const connection::table_info& connection::info(const std::string& table) {
   return t;
 }
 
+bool connection::begin_unit(std::string_view name) {
+  if (sqlite3_get_autocommit(db_)) {
+    exec("BEGIN IMMEDIATE");
+    return true;
+  }
+  savepoint(name);
+  return false;
+}
+
+void connection::undo_unit(std::string_view name, bool own) {
+  if (own) {
+    exec("ROLLBACK");
+    exec("BEGIN IMMEDIATE");
+  } else {
+    rollback_to_savepoint(name);
+  }
+}
+
+void connection::end_unit(std::string_view name, bool own, bool keep) {
+  if (own) {
+    if (keep) exec("COMMIT");
+    else if (!sqlite3_get_autocommit(db_)) exec("ROLLBACK");
+    return;
+  }
+  if (!keep) rollback_to_savepoint(name);
+  release_savepoint(name);
+}
+
 void connection::bind_rows(const cached& c, const engine::plan& p, std::size_t first, std::size_t n) {
   int i = 1;
   for (std::size_t r = first; r < first + n; ++r)
@@ -172,19 +200,16 @@ engine::execution connection::insert(const engine::plan& p) {
   engine::execution e;
   e.inserted_ids.reserve(p.row_count);
   // Several statements are one unit: all rows or none.
-  if (guarded) savepoint("tether_insert");
+  bool own = guarded && begin_unit("tether_insert");
   try {
     if (!insert_rows(p, t, fast, e)) {
-      rollback_to_savepoint("tether_insert");
+      undo_unit("tether_insert", own);
       e = engine::execution{};
       insert_rows(p, t, false, e);
     }
-    if (guarded) release_savepoint("tether_insert");
+    if (guarded) end_unit("tether_insert", own, true);
   } catch (...) {
-    if (guarded) {
-      rollback_to_savepoint("tether_insert");
-      release_savepoint("tether_insert");
-    }
+    if (guarded) end_unit("tether_insert", own, false);
     throw;
   }
   e.affected = static_cast<std::int64_t>(e.inserted_ids.size());
@@ -196,7 +221,7 @@ engine::execution connection::upsert(const engine::plan& p) {
   engine::execution e;
   // Read-then-write inside one savepoint: in WAL mode a write after a stale read fails
   // with a serialization conflict, so "inserted" or "updated" is never a guess.
-  savepoint("tether_upsert");
+  bool own = begin_unit("tether_upsert");
   try {
     cached& probe = prepare(p.shape.str() + "#exists", [&] {
       sql::statement s;
@@ -222,10 +247,9 @@ engine::execution connection::upsert(const engine::plan& p) {
     e.rows = records(c.all_names);
     e.affected = run(c, &e.rows, nullptr);
     e.operation = existed ? upsert_operation::updated : upsert_operation::inserted;
-    release_savepoint("tether_upsert");
+    end_unit("tether_upsert", own, true);
   } catch (...) {
-    rollback_to_savepoint("tether_upsert");
-    release_savepoint("tether_upsert");
+    end_unit("tether_upsert", own, false);
     throw;
   }
   return e;

@@ -216,22 +216,43 @@ TEST_F(sqlite_errors, a_locked_database_is_a_retryable_timeout) {
 }
 
 TEST_F(sqlite_errors, a_stale_snapshot_is_a_serialization_conflict) {
-  db->raw({.query = "CREATE TABLE s (id INTEGER PRIMARY KEY, n INTEGER)"});
-  db->insert({.table = "s", .records = {{{"n", 1}}}});
+  // db.begin() takes the write lock up front (BEGIN IMMEDIATE), so its transactions never
+  // go stale; a deferred one begun by hand can, and must report it as retryable.
+  client deferred{"sqlite://" + file_url(), {.pool_size = 1}};
+  deferred.raw({.query = "CREATE TABLE s (id INTEGER PRIMARY KEY, n INTEGER)"});
+  deferred.insert({.table = "s", .records = {{{"n", 1}}}});
   client other{"sqlite://" + file_url()};
-  auto tx = db->begin();
-  EXPECT_EQ(tx.count({.table = "s"}), 1);  // the transaction now reads a snapshot
+  deferred.raw({.query = "BEGIN"});
+  EXPECT_EQ(deferred.count({.table = "s"}), 1);  // reads a snapshot
   other.insert({.table = "s", .records = {{{"n", 2}}}});
   try {
-    tx.insert({.table = "s", .records = {{{"n", 3}}}});
+    deferred.insert({.table = "s", .records = {{{"n", 3}}}});
     FAIL() << "a write on a stale snapshot succeeded";
   } catch (const error& e) {
     EXPECT_EQ(e.category(), error_category::serialization_conflict);
     EXPECT_TRUE(e.is_retryable());
     EXPECT_EQ(e.sqlstate(), "40001");
   }
-  tx.rollback();
+  deferred.raw({.query = "ROLLBACK"});
   EXPECT_EQ(db->count({.table = "s"}), 2);
+}
+
+TEST_F(sqlite_errors, read_write_transactions_wait_for_the_writer_instead_of_failing) {
+  db->raw({.query = "CREATE TABLE q (id INTEGER PRIMARY KEY, n INTEGER)"});
+  client other{"sqlite://" + file_url()};
+  auto tx = db->begin();
+  tx.insert({.table = "q", .records = {{{"n", 1}}}});
+  std::thread finisher([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    tx.commit();
+  });
+  // Reads first, then writes: begun deferred, this would fail at once with SQLITE_BUSY.
+  other.transaction([&](transaction& t2) {
+    EXPECT_GE(t2.count({.table = "q"}), 1);
+    t2.insert({.table = "q", .records = {{{"n", 2}}}});
+  });
+  finisher.join();
+  EXPECT_EQ(db->count({.table = "q"}), 2);
 }
 
 TEST(sqlite_pool, an_exhausted_pool_times_out_with_a_clear_error) {
