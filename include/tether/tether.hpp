@@ -1,5 +1,5 @@
-// tether/tether.hpp — everything: values, records, options, the client, and the engines
-// this build includes. Link tether::tether.
+// tether/tether.hpp — everything: values, records, options, the client, the workspace
+// registry and sessions, and the engines this build includes. Link tether::tether.
 #pragma once
 
 #include "tether/client.hpp"
@@ -7,6 +7,8 @@
 #include "tether/error.hpp"
 #include "tether/options.hpp"
 #include "tether/records.hpp"
+#include "tether/session.hpp"
 #include "tether/types.hpp"
 #include "tether/value.hpp"
+#include "tether/workspace.hpp"
 #include "tether/engines/sqlite.hpp"

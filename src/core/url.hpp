@@ -1,12 +1,27 @@
 // Private: connection URL helpers shared by the core and the engines.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tether::detail {
 
 // "postgresql://app:secret@host/db" → "postgresql://app:****@host/db".
 std::string mask_url(std::string_view url);
+
+// Replaces every ${NAME} with the environment variable's value. Throws tether::error
+// (usage) naming the first variable that is not set.
+std::string resolve_env(std::string_view url);
+
+// scheme://[user[:password]@]host[:port][,host[:port]…][/database][?k=v&…]
+struct network_url {
+  std::string scheme, user, password, database;
+  std::vector<std::pair<std::string, int>> hosts;  // port 0: the engine's default
+  std::map<std::string, std::string> options;
+};
+// Throws tether::error (usage) naming the URL (masked) and what is wrong.
+network_url parse_network_url(std::string_view url);
 
 }  // namespace tether::detail
