@@ -6,8 +6,7 @@ CMAKE_FLAGS ?=
 .PHONY: demo test build setup setup-test bench clean
 
 demo: setup build
-	rm -f $(BUILD)/getting_started.db $(BUILD)/getting_started.db-wal $(BUILD)/getting_started.db-shm
-	cd $(BUILD) && ./examples/getting_started sqlite://getting_started.db
+	cd $(BUILD) && ./examples/getting_started demo-workspace
 
 test: setup-test
 	$(MAKE) build CMAKE_FLAGS="$(CMAKE_FLAGS) -DTETHER_WERROR=ON"
