@@ -236,7 +236,7 @@ workspace workspace::open(const fs::path& dir_or_file) {
   if (!fs::exists(file))
     throw error(error_category::not_found,
                 fmt::format("no workspace at {}; run `tether init` there to create one", file.string()));
-  workspace ws(fs::absolute(file));
+  workspace ws(fs::absolute(file).lexically_normal());
   (void)read(ws.file_);  // fail now on a broken file
   return ws;
 }
@@ -249,7 +249,7 @@ std::optional<workspace> workspace::find(const fs::path& start) {
 }
 
 workspace workspace::init(const fs::path& dir) {
-  fs::path file = fs::absolute(dir) / workspace_file_name;
+  fs::path file = (fs::absolute(dir) / workspace_file_name).lexically_normal();
   if (fs::exists(file)) usage(fmt::format("a workspace already exists at {}", file.string()));
   fs::create_directories(file.parent_path());
   write(file, document{});

@@ -1,0 +1,50 @@
+// The `tether` command: argument parsing and output only; every decision is the library's.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <tether/tether.hpp>
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+namespace tether::cli {
+
+// Exit codes, documented in docs/cli.md.
+enum exit_code : int { ok = 0, internal = 1, usage_error = 2, connection_error = 3, query_error = 4 };
+int exit_code_for(const tether::error& e);
+
+// The context flags every command takes, and --json.
+struct globals {
+  std::string workspace, product, database, env, url;
+  bool json = false;
+};
+void add_context_flags(CLI::App& app, globals& g);
+
+// The database a data command talks to: --url, else the workspace (--workspace or found
+// upward) with --product/--database/--env, else DATABASE_URL / DB_* variables.
+class target {
+ public:
+  explicit target(const globals& g);
+  tether::client& db();
+
+ private:
+  std::unique_ptr<tether::client> direct_;
+  std::unique_ptr<tether::session> session_;
+};
+std::optional<tether::workspace> open_workspace(const globals& g, bool required);
+
+// A JSON flag: inline text, @path for a file, or - for standard input. Errors name the flag.
+tether::value json_arg(const std::string& text, std::string_view flag);
+std::vector<std::string> list_arg(const std::string& text);  // "a,b" → {"a", "b"}
+
+void print_records(std::ostream& out, const tether::records& rows);
+std::string cell_text(const tether::value& v);
+
+// Each command stores what it will do here; main runs it after parsing.
+using action = std::function<int()>;
+void add_db_commands(CLI::App& app, globals& g, action& run);
+void add_data_commands(CLI::App& app, globals& g, action& run);
+
+}  // namespace tether::cli

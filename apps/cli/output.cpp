@@ -1,0 +1,130 @@
+// Output: aligned tables for people, and the helpers every command shares.
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli.hpp"
+
+namespace tether::cli {
+
+int exit_code_for(const tether::error& e) {
+  switch (e.category()) {
+    case error_category::usage:
+    case error_category::unsupported:
+    case error_category::not_found: return usage_error;
+    case error_category::connection: return connection_error;
+    default: return query_error;
+  }
+}
+
+void add_context_flags(CLI::App& app, globals& g) {
+  app.add_option("--workspace", g.workspace, "Workspace folder (default: search upward for tether.json)");
+  app.add_option("--product", g.product, "Product name in the workspace");
+  app.add_option("--database", g.database, "Database tag in the workspace");
+  app.add_option("--env", g.env, "Environment slug (dev, staging, prd, …)");
+  app.add_option("--url", g.url, "Connection URL, instead of a workspace");
+  app.add_flag("--json", g.json, "Print the result object as JSON");
+}
+
+std::optional<tether::workspace> open_workspace(const globals& g, bool required) {
+  if (!g.workspace.empty()) return tether::workspace::open(g.workspace);
+  auto ws = tether::workspace::find();
+  if (!ws && required)
+    throw tether::error(error_category::usage,
+                        "no tether.json in this folder or any parent; run `tether init` or pass --workspace");
+  return ws;
+}
+
+target::target(const globals& g) {
+  if (!g.url.empty()) {
+    direct_ = std::make_unique<tether::client>(g.url, tether::options_from_environment());
+    return;
+  }
+  session_ = std::make_unique<tether::session>(open_workspace(g, false));
+  session_->connect({g.env, g.product, g.database});
+}
+
+tether::client& target::db() { return direct_ ? *direct_ : session_->on(); }
+
+tether::value json_arg(const std::string& text, std::string_view flag) {
+  std::string body = text;
+  if (text == "-") {
+    std::stringstream in;
+    in << std::cin.rdbuf();
+    body = in.str();
+  } else if (!text.empty() && text[0] == '@') {
+    std::ifstream in(text.substr(1));
+    if (!in) throw tether::error(error_category::usage, fmt::format("{}: cannot read file {}", flag, text.substr(1)));
+    std::stringstream s;
+    s << in.rdbuf();
+    body = s.str();
+  }
+  try {
+    return tether::value::from_json(body);
+  } catch (const tether::error& e) {
+    throw tether::error(error_category::usage, fmt::format("{}: {}", flag, e.what()));
+  }
+}
+
+std::vector<std::string> list_arg(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream s(text);
+  for (std::string item; std::getline(s, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+std::string cell_text(const tether::value& v) {
+  switch (v.kind()) {
+    case value_kind::null: return "null";
+    case value_kind::string: return v.as_string();
+    case value_kind::decimal: return v.as_decimal().text;
+    case value_kind::date: return v.as_date().to_string();
+    case value_kind::time: return v.as_time().to_string();
+    case value_kind::timestamp: return v.as_timestamp().to_string();
+    case value_kind::uuid: return v.as_uuid().to_string();
+    default: return v.to_json();
+  }
+}
+
+namespace {
+// Display width in code points (good enough for aligned columns of text).
+std::size_t width(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+}  // namespace
+
+void print_records(std::ostream& out, const tether::records& rows) {
+  const std::size_t ncols = rows.column_count();
+  std::vector<std::vector<std::string>> cells(rows.size() + 1);
+  std::vector<std::size_t> widths(ncols, 0);
+  for (std::size_t c = 0; c < ncols; ++c) {
+    cells[0].emplace_back(rows.column_name(c));
+    widths[c] = width(cells[0][c]);
+  }
+  for (std::size_t r = 0; r < rows.size(); ++r)
+    for (std::size_t c = 0; c < ncols; ++c) {
+      cells[r + 1].push_back(cell_text(rows.get(r, c)));
+      widths[c] = std::max(widths[c], width(cells[r + 1][c]));
+    }
+  auto line = [&](const std::vector<std::string>& row) {
+    for (std::size_t c = 0; c < ncols; ++c) {
+      out << row[c];
+      if (c + 1 < ncols) out << std::string(widths[c] - width(row[c]) + 2, ' ');
+    }
+    out << '\n';
+  };
+  line(cells[0]);
+  std::vector<std::string> rule;
+  for (auto w : widths) rule.emplace_back(w, '-');
+  line(rule);
+  for (std::size_t r = 1; r < cells.size(); ++r) line(cells[r]);
+  out << "(" << rows.size() << (rows.size() == 1 ? " row)\n" : " rows)\n");
+}
+
+}  // namespace tether::cli

@@ -1,0 +1,216 @@
+// The `tether` command, run as a user runs it: arguments in, stdout, stderr and exit code out.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct outcome {
+  int code;
+  std::string out, err;
+};
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("tether-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    ::unsetenv("DATABASE_URL");
+    ::unsetenv("DB_TYPE");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  outcome run(const std::vector<std::string>& args, const std::string& stdin_text = "") {
+    std::string cmd = "cd " + quote(dir_.string()) + " && " + quote(TETHER_CLI_PATH);
+    for (const auto& a : args) cmd += " " + quote(a);
+    fs::path in = dir_ / ".stdin", out = dir_ / ".stdout", err = dir_ / ".stderr";
+    std::ofstream(in) << stdin_text;
+    cmd += " <" + quote(in.string()) + " >" + quote(out.string()) + " 2>" + quote(err.string());
+    int status = std::system(cmd.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  }
+  // A workspace with one SQLite database, and a users table with two rows.
+  void seed() {
+    ASSERT_EQ(run({"init"}).code, 0);
+    auto c = run({"db", "create", "--product", "shop", "--tag", "app", "--name", "App", "--type", "sqlite",
+                  "--env", "dev=sqlite://" + (dir_ / "dev.db").string(), "--env", "prd=${TETHER_CLI_PRD}"});
+    ASSERT_EQ(c.code, 0) << c.err;
+    ASSERT_EQ(run({"raw", "--query", "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, email TEXT UNIQUE, age INTEGER)"}).code, 0);
+    auto i = run({"insert", "users", "--data", R"([{"name":"Ada","email":"ada@x.io","age":36},{"name":"Linus","email":"linus@x.io","age":17}])"});
+    ASSERT_EQ(i.code, 0) << i.err;
+  }
+  fs::path dir_;
+};
+
+TEST_F(cli, init_and_the_db_commands) {
+  EXPECT_EQ(run({"init"}).code, 0);
+  EXPECT_TRUE(fs::exists(dir_ / "tether.json"));
+  auto again = run({"init"});
+  EXPECT_EQ(again.code, 2);
+  EXPECT_NE(again.err.find("already exists"), std::string::npos);
+
+  auto created = run({"db", "create", "--product", "shop", "--tag", "orders", "--name", "Orders", "--type",
+                      "postgresql", "--env", "dev=postgresql://app:s3cret@localhost/orders", "--json"});
+  EXPECT_EQ(created.code, 0) << created.err;
+  EXPECT_EQ(created.out.find("s3cret"), std::string::npos) << "a password was printed";
+
+  auto list = run({"db", "list", "--product", "shop"});
+  EXPECT_EQ(list.code, 0);
+  EXPECT_NE(list.out.find("shop     orders  Orders  postgresql  dev"), std::string::npos) << list.out;
+
+  auto show = run({"db", "show", "orders", "--json"});
+  EXPECT_EQ(show.out, R"({"name":"Orders","tag":"orders","type":"postgresql","envs":[{"slug":"dev","connection_url":"postgresql://app:****@localhost/orders"}],"product":"shop"})"
+                      "\n");
+  EXPECT_EQ(run({"db", "update", "orders", "--set-env", "prd=${PRD}", "--name", "Orders DB"}).code, 0);
+  EXPECT_NE(run({"db", "show", "orders"}).out.find("Orders DB"), std::string::npos);
+  EXPECT_NE(run({"db", "show", "orders"}).out.find("${PRD}"), std::string::npos);
+  EXPECT_EQ(run({"db", "remove", "orders"}).code, 0);
+  auto gone = run({"db", "show", "orders", "--product", "shop"});
+  EXPECT_EQ(gone.code, 2);
+  EXPECT_NE(gone.err.find("no database \"orders\" in product \"shop\""), std::string::npos) << gone.err;
+}
+
+TEST_F(cli, db_create_refuses_bad_input_with_the_field_named) {
+  run({"init"});
+  auto bad_type = run({"db", "create", "--product", "p", "--tag", "x", "--name", "X", "--type", "oracle", "--env", "dev=oracle://h/x"});
+  EXPECT_EQ(bad_type.code, 2);
+  EXPECT_NE(bad_type.err.find("has type \"oracle\""), std::string::npos) << bad_type.err;
+  auto bad_env = run({"db", "create", "--product", "p", "--tag", "x", "--name", "X", "--type", "sqlite", "--env", "dev"});
+  EXPECT_EQ(bad_env.code, 2);
+  EXPECT_NE(bad_env.err.find("must be SLUG=URL"), std::string::npos) << bad_env.err;
+  auto missing = run({"db", "create", "--product", "p", "--tag", "x", "--type", "sqlite", "--env", "dev=sqlite://x.db"});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("--name"), std::string::npos) << missing.err;
+  fs::remove(dir_ / "tether.json");
+  auto no_workspace = run({"db", "list"});
+  EXPECT_EQ(no_workspace.code, 2);
+  EXPECT_NE(no_workspace.err.find("tether init"), std::string::npos) << no_workspace.err;
+}
+
+TEST_F(cli, db_test_reports_connected_or_not) {
+  seed();
+  auto good = run({"db", "test", "app", "--env", "dev", "--json"});
+  EXPECT_EQ(good.code, 0) << good.err;
+  EXPECT_NE(good.out.find(R"({"connected":true,"version":")"), std::string::npos) << good.out;
+  EXPECT_NE(good.out.find(R"("latency_ms":)"), std::string::npos) << good.out;
+  auto bad = run({"db", "test", "app", "--env", "prd", "--json"});
+  EXPECT_EQ(bad.code, 3);
+  EXPECT_NE(bad.out.find("TETHER_CLI_PRD is not set"), std::string::npos) << bad.out;
+}
+
+TEST_F(cli, data_commands_print_the_library_result_objects) {
+  seed();
+  EXPECT_EQ(run({"find", "users", "--select", "id,name", "--order-by", "age:desc", "--json"}).out,
+            R"({"records":[{"id":1,"name":"Ada"},{"id":2,"name":"Linus"}],"count":2})" "\n");
+  EXPECT_EQ(run({"find", "users", "--where", R"({"age":{"$lt":20}})", "--select", "name", "--limit", "1", "--json"}).out,
+            R"({"records":[{"name":"Linus"}],"count":1})" "\n");
+  EXPECT_EQ(run({"find-one", "users", "--where", R"({"email":"ada@x.io"})", "--json"}).out,
+            R"({"id":1,"name":"Ada","email":"ada@x.io","age":36})" "\n");
+  EXPECT_EQ(run({"find-one", "users", "--where", R"({"email":"no@x.io"})", "--json"}).out, "null\n");
+  EXPECT_EQ(run({"insert", "users", "--data", R"({"name":"Grace","age":45})", "--json"}).out,
+            R"({"records":[],"count":1,"inserted_ids":[3]})" "\n");
+  EXPECT_EQ(run({"update", "users", "--data", R"({"$inc":{"age":1}})", "--where", R"({"id":1})", "--json"}).out,
+            R"({"count":1})" "\n");
+  EXPECT_EQ(run({"count", "users", "--where", R"({"age":{"$gt":18}})", "--json"}).out, "2\n");
+  auto up = run({"upsert", "users", "--data", R"({"email":"ada@x.io","name":"Ada L."})", "--conflict-keys", "email", "--json"});
+  EXPECT_NE(up.out.find(R"("operation":"updated")"), std::string::npos) << up.out << up.err;
+  auto agg = run({"aggregate", "users", "--operations", R"({"n":{"$count":"*"},"oldest":{"$max":"age"}})", "--json"});
+  EXPECT_EQ(agg.out, R"([{"n":3,"oldest":45}])" "\n") << agg.err;
+  auto raw = run({"raw", "--query", "SELECT name FROM users WHERE id = ?", "--params", "[2]", "--json"});
+  EXPECT_NE(raw.out.find(R"({"records":[{"name":"Linus"}],"fields":[{"name":"name")"), std::string::npos) << raw.out;
+  EXPECT_EQ(run({"delete", "users", "--where", R"({"name":"Grace"})", "--json"}).out, R"({"count":1})" "\n");
+}
+
+TEST_F(cli, data_can_come_from_a_file_or_stdin) {
+  seed();
+  std::ofstream(dir_ / "rows.json") << R"([{"name":"F1"},{"name":"F2"}])";
+  EXPECT_EQ(run({"insert", "users", "--data", "@rows.json", "--json"}).out,
+            R"({"records":[],"count":2,"inserted_ids":[3,4]})" "\n");
+  EXPECT_EQ(run({"insert", "users", "--data", "-", "--returning", "--json"}, R"({"name":"S"})").out,
+            R"({"records":[{"id":5,"name":"S","email":null,"age":null}],"count":1,"inserted_ids":[5]})" "\n");
+}
+
+TEST_F(cli, without_json_the_output_is_an_aligned_table) {
+  seed();
+  auto t = run({"find", "users", "--select", "id,name,email", "--order-by", "id"});
+  EXPECT_EQ(t.out,
+            "id  name   email\n"
+            "--  -----  ----------\n"
+            "1   Ada    ada@x.io\n"
+            "2   Linus  linus@x.io\n"
+            "(2 rows)\n");
+}
+
+TEST_F(cli, errors_go_to_stderr_with_exit_codes_by_kind) {
+  seed();
+  auto op = run({"find", "users", "--where", R"({"age":{"$gtt":1}})"});
+  EXPECT_EQ(op.code, 2);
+  EXPECT_TRUE(op.out.empty());
+  EXPECT_NE(op.err.find("unknown where-operator \"$gtt\" on column \"age\""), std::string::npos) << op.err;
+  auto json = run({"find", "users", "--where", "{age: 3}"});
+  EXPECT_EQ(json.code, 2);
+  EXPECT_NE(json.err.find("--where: invalid JSON"), std::string::npos) << json.err;
+  auto empty_delete = run({"delete", "users"});
+  EXPECT_EQ(empty_delete.code, 2);
+  EXPECT_NE(empty_delete.err.find("all_rows"), std::string::npos) << empty_delete.err;
+  EXPECT_EQ(run({"count", "users"}).out, "2\n");  // nothing was deleted
+  auto table = run({"find", "nope"});
+  EXPECT_EQ(table.code, 4);
+  EXPECT_NE(table.err.find("unknown table \"nope\""), std::string::npos) << table.err;
+  auto dup = run({"insert", "users", "--data", R"({"email":"ada@x.io"})"});
+  EXPECT_EQ(dup.code, 4);
+  EXPECT_NE(dup.err.find("unique_violation"), std::string::npos) << dup.err;
+  auto conn = run({"--url", "sqlite:///nonexistent-tether-cli/x.db", "count", "t"});
+  EXPECT_EQ(conn.code, 3);
+  auto url = run({"--url", "oracle://u:secret@h/db", "count", "t"});
+  EXPECT_EQ(url.code, 2);
+  EXPECT_EQ(url.err.find("secret"), std::string::npos) << url.err;
+  auto flag = run({"find"});
+  EXPECT_EQ(flag.code, 2);
+}
+
+TEST_F(cli, a_url_or_the_environment_works_without_a_workspace) {
+  std::string url = "sqlite://" + (dir_ / "plain.db").string();
+  EXPECT_EQ(run({"--url", url, "raw", "--query", "CREATE TABLE t (x INTEGER)"}).code, 0);
+  EXPECT_EQ(run({"insert", "t", "--data", R"({"x":1})", "--url", url}).code, 0);  // flags after the command too
+  ::setenv("DATABASE_URL", url.c_str(), 1);
+  EXPECT_EQ(run({"count", "t"}).out, "1\n");
+  ::unsetenv("DATABASE_URL");
+}
+
+TEST_F(cli, every_command_has_help_with_an_example) {
+  for (std::vector<std::string> cmd :
+       {std::vector<std::string>{"init"}, {"db", "create"}, {"db", "update"}, {"db", "list"}, {"db", "show"},
+        {"db", "remove"}, {"db", "test"}, {"find"}, {"find-one"}, {"insert"}, {"update"}, {"delete"}, {"upsert"},
+        {"count"}, {"aggregate"}, {"raw"}}) {
+    cmd.push_back("--help");
+    auto h = run(cmd);
+    EXPECT_EQ(h.code, 0) << cmd[0];
+    EXPECT_NE(h.out.find("Example:\n  tether"), std::string::npos) << cmd[0] << " " << h.out;
+  }
+}
+
+}  // namespace
