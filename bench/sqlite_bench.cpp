@@ -118,7 +118,8 @@ void tether_point_select(benchmark::State& state) {
   for (auto _ : state) {
     auto r = db.find({.table = "users",
                       .select = {"id", "name", "email", "age", "score"},
-                      .where = {{"id", pick(rng)}}});
+                      .where = {{"id", pick(rng)}},
+                      .limit = 1});
     user u = read_user(r.records);
     benchmark::DoNotOptimize(u);
   }
@@ -129,7 +130,8 @@ void tether_point_select_prepared(benchmark::State& state) {
   tether::client db{"sqlite://" + db_path(), {.pool_size = 1}};
   auto q = db.prepare({.table = "users",
                        .select = {"id", "name", "email", "age", "score"},
-                       .where = {{"id", tether::param("id")}}});
+                       .where = {{"id", tether::param("id")}},
+                       .limit = 1});
   std::mt19937 rng(1);
   std::uniform_int_distribution<int> pick(1, table_rows);
   tether::value args = {{"id", 0}};

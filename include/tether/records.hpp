@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -99,10 +100,17 @@ class records {
   // Building (engines and the core use these). Call add_* once per column per row, in
   // column order, then end_row().
   void reserve(std::size_t rows);
-  void add_null();
-  void add_bool(bool b);
-  void add_int(std::int64_t i);
-  void add_double(double d);
+  // The fixed-width cells are inline: an engine fills them in its row loop.
+  void add_null() { next_cell(); }
+  void add_bool(bool b) { next_cell() = cell{value_kind::boolean, 0, 0, b ? 1u : 0u}; }
+  void add_int(std::int64_t i) {
+    next_cell() = cell{value_kind::integer, 0, 0, static_cast<std::uint64_t>(i)};
+  }
+  void add_double(double d) {
+    std::uint64_t bits;
+    std::memcpy(&bits, &d, sizeof bits);
+    next_cell() = cell{value_kind::real, 0, 0, bits};
+  }
   void add_text(std::string_view s);
   void add_bytes(const void* data, std::size_t size);
   void add_decimal(std::string_view canonical);
@@ -112,7 +120,11 @@ class records {
   void add_timestamp(timestamp t);
   void add_uuid(const uuid& u);
   void add(const value& v);
-  void end_row();
+  void end_row() {
+    if (cursor_ != ncols_) short_row();
+    cursor_ = 0;
+    ++rows_;
+  }
 
  private:
   friend class record;
@@ -122,10 +134,22 @@ class records {
     std::uint32_t length;  // arena bytes
     std::uint64_t payload; // fixed-width bits, or arena offset
   };
-  cell& next_cell();
+  cell& next_cell() {
+    if (cursor_ >= ncols_) too_many_cells();
+    if (rows_ == capacity_) grow(capacity_ ? capacity_ * 2 : 1);
+    cell& c = cells_[cursor_++ * capacity_ + rows_];
+    c = cell{value_kind::null, 0, 0, 0};
+    return c;
+  }
+  [[noreturn]] void too_many_cells() const;
+  [[noreturn]] void short_row() const;
+  [[noreturn]] void bad_column(std::size_t col) const;
   void grow(std::size_t rows);
   void add_arena(value_kind kind, const void* data, std::size_t size);
-  const cell& cell_at(std::size_t row, std::size_t col) const;
+  const cell& cell_at(std::size_t row, std::size_t col) const {
+    if (col >= ncols_) bad_column(col);
+    return cells_[col * capacity_ + row];
+  }
   std::size_t require_column(std::string_view name) const;
   std::string_view arena_view(const cell& c) const;
 

@@ -125,39 +125,15 @@ void records::grow(std::size_t rows) {
   capacity_ = rows;
 }
 
-records::cell& records::next_cell() {
-  if (cursor_ >= column_count())
-    throw error(error_category::usage, "more cells than columns in a row");
-  if (rows_ == capacity_) grow(capacity_ ? capacity_ * 2 : 1);
-  cell& c = cells_[cursor_++ * capacity_ + rows_];
-  c = cell{value_kind::null, 0, 0, 0};
-  return c;
+void records::too_many_cells() const {
+  throw error(error_category::usage, "more cells than columns in a row");
 }
 
-void records::end_row() {
-  if (cursor_ != column_count())
-    throw error(error_category::usage,
-                fmt::format("a row has {} cells for {} columns", cursor_, column_count()));
-  cursor_ = 0;
-  ++rows_;
+void records::short_row() const {
+  throw error(error_category::usage,
+              fmt::format("a row has {} cells for {} columns", cursor_, column_count()));
 }
 
-void records::add_null() { next_cell(); }
-void records::add_bool(bool b) {
-  auto& c = next_cell();
-  c.kind = value_kind::boolean;
-  c.payload = b ? 1 : 0;
-}
-void records::add_int(std::int64_t i) {
-  auto& c = next_cell();
-  c.kind = value_kind::integer;
-  c.payload = static_cast<std::uint64_t>(i);
-}
-void records::add_double(double d) {
-  auto& c = next_cell();
-  c.kind = value_kind::real;
-  std::memcpy(&c.payload, &d, sizeof d);
-}
 void records::add_date(date d) {
   auto& c = next_cell();
   c.kind = value_kind::date;
@@ -223,12 +199,9 @@ void records::add(const value& v) {
   }
 }
 
-const records::cell& records::cell_at(std::size_t row, std::size_t col) const {
-  if (col >= column_count())
-    throw error(error_category::not_found,
-                fmt::format("column {} is past the end of a result of {} columns", col,
-                            column_count()));
-  return cells_[col * capacity_ + row];
+void records::bad_column(std::size_t col) const {
+  throw error(error_category::not_found,
+              fmt::format("column {} is past the end of a result of {} columns", col, column_count()));
 }
 
 std::string_view records::arena_view(const cell& c) const {

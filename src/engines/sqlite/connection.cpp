@@ -314,7 +314,9 @@ void connection::bind(const cached& c, const engine::plan& p, std::size_t offset
   }
 }
 
-std::int64_t connection::run(cached& c, records* out, std::vector<value>* ids) {
+// max_rows: when the plan's LIMIT says no more rows can come, stop there and reset,
+// instead of stepping once more only to hear SQLITE_DONE.
+std::int64_t connection::run(cached& c, records* out, std::vector<value>* ids, std::int64_t max_rows) {
   struct resetter {
     sqlite3_stmt* s;
     ~resetter() { sqlite3_reset(s); }
@@ -337,6 +339,7 @@ std::int64_t connection::run(cached& c, records* out, std::vector<value>* ids) {
       out->end_row();
     }
     if (ids) ids->push_back(cell_value(c.stmt, ncols - 1));
+    if (rows == max_rows) break;
   }
   return rows;
 }
@@ -370,7 +373,12 @@ engine::execution connection::find(const engine::plan& p) {
   bind(c, p, 0);
   engine::execution e;
   e.rows = records(c.all_names);
-  e.affected = run(c, &e.rows, nullptr);
+  std::int64_t limit = -1;
+  if (p.limit != engine::no_param) {
+    const value* v = p.param(p.limit);
+    if (v->kind() == value_kind::integer) limit = v->as_int();
+  }
+  e.affected = run(c, &e.rows, nullptr, limit);
   return e;
 }
 

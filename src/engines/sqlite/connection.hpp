@@ -72,7 +72,7 @@ class connection final : public engine::connection {
   void bind_value(sqlite3_stmt* stmt, int index, const value& v, sql::transform how);
   // Steps to completion; rows go to `out` (all columns but the last `id_columns`, which go
   // to `ids`). Returns the number of rows.
-  std::int64_t run(cached& c, records* out, std::vector<value>* ids);
+  std::int64_t run(cached& c, records* out, std::vector<value>* ids, std::int64_t max_rows = -1);
   void exec(const char* sql);
   const table_info& info(const std::string& table);
 
