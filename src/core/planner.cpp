@@ -119,7 +119,14 @@ void set_returning(plan& p, const std::vector<std::string>& returning,
   p.returning = returning;
 }
 
-void require_table(const std::string& table) { validate_identifier(table, "table"); }
+// Every plan starts the same way: its kind, and a table whose name is valid.
+plan begin_plan(plan_kind kind, const std::string& table) {
+  validate_identifier(table, "table");
+  plan p;
+  p.kind = kind;
+  p.table = table;
+  return p;
+}
 
 void require_where(const value& where, bool all_rows, std::string_view verb,
                    const std::string& table) {
@@ -328,10 +335,7 @@ void validate_identifier(std::string_view name, std::string_view what) {
 }
 
 plan plan_find(const find_options& o, const engine::capabilities& caps) {
-  plan p;
-  p.kind = plan_kind::find;
-  require_table(o.table);
-  p.table = o.table;
+  plan p = begin_plan(plan_kind::find, o.table);
   validate_columns(o.select, "column");
   p.columns = o.select;
   parse_filter(o.where, p, p.where, caps);
@@ -343,10 +347,7 @@ plan plan_find(const find_options& o, const engine::capabilities& caps) {
 }
 
 plan plan_insert(const insert_options& o, const engine::capabilities& caps) {
-  plan p;
-  p.kind = plan_kind::insert;
-  require_table(o.table);
-  p.table = o.table;
+  plan p = begin_plan(plan_kind::insert, o.table);
   add_rows(p, o.records.view());
   if (o.on_conflict) set_conflict(p, *o.on_conflict, caps);
   set_returning(p, o.returning, caps);
@@ -355,10 +356,7 @@ plan plan_insert(const insert_options& o, const engine::capabilities& caps) {
 }
 
 plan plan_update(const update_options& o, const engine::capabilities& caps) {
-  plan p;
-  p.kind = plan_kind::update;
-  require_table(o.table);
-  p.table = o.table;
+  plan p = begin_plan(plan_kind::update, o.table);
   require_where(o.where, o.all_rows, "update", o.table);
   parse_update_data(p, o.data, caps);  // SET params come before WHERE params
   parse_filter(o.where, p, p.where, caps);
@@ -368,10 +366,7 @@ plan plan_update(const update_options& o, const engine::capabilities& caps) {
 }
 
 plan plan_remove(const remove_options& o, const engine::capabilities& caps) {
-  plan p;
-  p.kind = plan_kind::remove;
-  require_table(o.table);
-  p.table = o.table;
+  plan p = begin_plan(plan_kind::remove, o.table);
   require_where(o.where, o.all_rows, "delete", o.table);
   parse_filter(o.where, p, p.where, caps);
   set_returning(p, o.returning, caps);
@@ -380,10 +375,7 @@ plan plan_remove(const remove_options& o, const engine::capabilities& caps) {
 }
 
 plan plan_upsert(const upsert_options& o, const engine::capabilities& caps) {
-  plan p;
-  p.kind = plan_kind::upsert;
-  require_table(o.table);
-  p.table = o.table;
+  plan p = begin_plan(plan_kind::upsert, o.table);
   require(caps.upsert, "upsert", "");
   if (!o.data.is_object() || o.data.size() == 0)
     fail(fmt::format("upsert data for \"{}\" must be a non-empty object", o.table));
@@ -407,10 +399,7 @@ plan plan_upsert(const upsert_options& o, const engine::capabilities& caps) {
 }
 
 plan plan_count(const count_options& o, const engine::capabilities& caps) {
-  plan p;
-  p.kind = plan_kind::count;
-  require_table(o.table);
-  p.table = o.table;
+  plan p = begin_plan(plan_kind::count, o.table);
   if (!o.column.empty()) validate_identifier(o.column, "column");
   if (o.distinct && o.column.empty())
     fail(fmt::format("count with distinct on \"{}\" needs a column", o.table));
@@ -422,10 +411,7 @@ plan plan_count(const count_options& o, const engine::capabilities& caps) {
 }
 
 plan plan_column(const column_options& o, aggregate_fn fn, const engine::capabilities& caps) {
-  plan p;
-  p.kind = plan_kind::count;
-  require_table(o.table);
-  p.table = o.table;
+  plan p = begin_plan(plan_kind::count, o.table);
   if (o.column.empty()) fail(fmt::format("this aggregate on \"{}\" needs a column", o.table));
   validate_identifier(o.column, "column");
   p.aggregates.push_back({"value", fn, o.column, engine::no_param});
@@ -435,11 +421,8 @@ plan plan_column(const column_options& o, aggregate_fn fn, const engine::capabil
 }
 
 plan plan_aggregate(const aggregate_options& o, const engine::capabilities& caps) {
-  plan p;
-  p.kind = plan_kind::aggregate;
   require(caps.aggregates, "aggregate", "");
-  require_table(o.table);
-  p.table = o.table;
+  plan p = begin_plan(plan_kind::aggregate, o.table);
   validate_columns(o.group_by, "group_by column");
   p.group_by = o.group_by;
   if (!o.operations.is_object() || o.operations.size() == 0)

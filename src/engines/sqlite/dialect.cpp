@@ -15,17 +15,13 @@ void dialect::placeholder(std::string& out, std::size_t /*ordinal*/) const { out
 void dialect::text_match(sql::renderer& r, const engine::filter_node& n) const {
   switch (n.op) {
     case compare::like:
-      r.column(n);
-      r.text(" GLOB ");
-      return r.param(n.first_param, transform::glob_from_like);
     case compare::starts_with:
-      r.column(n);
-      r.text(" GLOB ");
-      return r.param(n.first_param, transform::glob_prefix);
     case compare::ends_with:
       r.column(n);
       r.text(" GLOB ");
-      return r.param(n.first_param, transform::glob_suffix);
+      return r.param(n.first_param, n.op == compare::like          ? transform::glob_from_like
+                                    : n.op == compare::starts_with ? transform::glob_prefix
+                                                                   : transform::glob_suffix);
     case compare::contains:
       r.text("instr(");
       r.column(n);
