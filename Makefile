@@ -10,7 +10,7 @@ demo: setup build
 
 test: setup-test
 	$(MAKE) build CMAKE_FLAGS="$(CMAKE_FLAGS) -DTETHER_WERROR=ON"
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	./scripts/run-tests $(BUILD) $(JOBS)
 
 setup:
 	./scripts/setup

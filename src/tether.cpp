@@ -11,6 +11,9 @@ void register_builtin_drivers() {
 #ifdef TETHER_WITH_SQLITE
     engine::register_driver(sqlite::make_driver());
 #endif
+#ifdef TETHER_WITH_POSTGRESQL
+    engine::register_driver(postgresql::make_driver());
+#endif
   });
 }
 }  // namespace

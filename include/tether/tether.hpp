@@ -11,4 +11,5 @@
 #include "tether/types.hpp"
 #include "tether/value.hpp"
 #include "tether/workspace.hpp"
+#include "tether/engines/postgresql.hpp"
 #include "tether/engines/sqlite.hpp"

@@ -116,9 +116,11 @@ class value {
     if (auto* b = std::get_if<bool>(&v_)) return *b;
     mismatch(value_kind::boolean);
   }
+  // An integer, or a decimal holding a whole number that fits (SUM of integers is an
+  // exact decimal on some engines).
   std::int64_t as_int() const {
     if (auto* i = std::get_if<std::int64_t>(&v_)) return *i;
-    mismatch(value_kind::integer);
+    return whole_decimal();
   }
   double as_double() const;  // integer, real or decimal
   const std::string& as_string() const {
@@ -152,6 +154,7 @@ class value {
 
  private:
   [[noreturn]] void mismatch(value_kind wanted) const;
+  std::int64_t whole_decimal() const;
   std::variant<std::monostate, bool, std::int64_t, double, tether::decimal, std::string,
                tether::bytes, tether::date, time_of_day, tether::timestamp, tether::uuid,
                tether::array, tether::object>

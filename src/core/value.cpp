@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "tether/error.hpp"
 
 namespace tether {
@@ -59,6 +61,20 @@ value::value(std::initializer_list<value> items) {
 }
 
 void value::mismatch(value_kind wanted) const { kind_mismatch(wanted, kind()); }
+
+std::int64_t value::whole_decimal() const {
+  if (auto* d = std::get_if<tether::decimal>(&v_)) {
+    std::string_view t = d->text;
+    if (auto dot = t.find('.'); dot != std::string_view::npos) {
+      if (t.find_first_not_of('0', dot + 1) != std::string_view::npos) mismatch(value_kind::integer);
+      t = t.substr(0, dot);
+    }
+    std::int64_t v = 0;
+    auto r = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (r.ec == std::errc{} && r.ptr == t.data() + t.size()) return v;
+  }
+  mismatch(value_kind::integer);
+}
 
 double value::as_double() const {
   if (auto* d = std::get_if<double>(&v_)) return *d;

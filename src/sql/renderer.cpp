@@ -223,13 +223,14 @@ void returning_clause(renderer& r, const plan& p) {
   column_list(r, p.returning);
 }
 
-void order_clause(renderer& r, const plan& p) {
+void order_clause(renderer& r, const dialect& d, const plan& p) {
   if (p.order_by.empty()) return;
   r.text(" ORDER BY ");
   for (std::size_t i = 0; i < p.order_by.size(); ++i) {
     if (i) r.text(", ");
     r.ident(p.order_by[i].column);
     r.text(p.order_by[i].dir == direction::desc ? " DESC" : " ASC");
+    d.null_order(r, p.order_by[i].dir);
   }
 }
 
@@ -306,7 +307,7 @@ statement render(const plan& p, const dialect& d) {
       r.text(" FROM ");
       r.ident(p.table);
       where_clause(r, p.where);
-      order_clause(r, p);
+      order_clause(r, d, p);
       d.limit_offset(r, p);
       break;
     case plan_kind::count:
@@ -336,7 +337,7 @@ statement render(const plan& p, const dialect& d) {
         r.text(" HAVING ");
         r.having(p.having);
       }
-      order_clause(r, p);
+      order_clause(r, d, p);
       d.limit_offset(r, p);
       break;
     }
@@ -363,6 +364,13 @@ statement render(const plan& p, const dialect& d) {
       throw error(error_category::usage, "a raw query is not rendered");
   }
   return std::move(r).take();
+}
+
+std::string savepoint_sql(const dialect& d, std::string_view verb, std::string_view name) {
+  std::string s(verb);
+  s += ' ';
+  d.quote(s, name);
+  return s;
 }
 
 std::string apply_transform(transform how, std::string_view s) {

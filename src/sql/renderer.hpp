@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,9 @@ class dialect {
   virtual void concat(renderer& r, const engine::assignment& a) const;
   virtual void json_array_op(renderer& r, const engine::assignment& a) const = 0;
   virtual void limit_offset(renderer& r, const engine::plan& p) const;
+  // Null sorts as the smallest value on every engine (first ascending, last descending);
+  // a dialect whose default differs says so here.
+  virtual void null_order(renderer& /*r*/, direction /*dir*/) const {}
   virtual void upsert_clause(renderer& r, const engine::plan& p) const;
 };
 
@@ -85,6 +89,15 @@ class renderer {
 statement render(const engine::plan& p, const dialect& d);
 // An INSERT of `rows` rows taken from the start of the plan's row params.
 statement render_insert(const engine::plan& p, const dialect& d, std::size_t rows);
+
+// "SAVEPOINT "name"", "RELEASE SAVEPOINT …", "ROLLBACK TO SAVEPOINT …".
+std::string savepoint_sql(const dialect& d, std::string_view verb, std::string_view name);
+
+// Statement caches look keys up without building a std::string.
+struct key_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
 
 // Apply a binding transform to a string operand.
 std::string apply_transform(transform how, std::string_view s);

@@ -42,6 +42,11 @@ class fixture : public ::testing::Test {
   std::vector<std::string> tables_;
 };
 
+// CREATE TABLE text for an engine's profile: `type_of` maps a portable kind ("pk", "int",
+// …) to the engine's type; the "!" and "+" suffixes become NOT NULL and UNIQUE here.
+std::string create_table_sql(const std::string& table, const columns& cols,
+                             const std::function<std::string(std::string_view kind)>& type_of);
+
 // Ids of the records, in order, for compact assertions.
 std::vector<std::int64_t> ids(const records& r, std::string_view column = "id");
 std::vector<std::string> names(const records& r, std::string_view column = "name");

@@ -25,6 +25,14 @@ TEST_F(crud, find_with_where_order_limit_offset_and_select) {
   EXPECT_EQ(ids(tail.records), (std::vector<std::int64_t>{4, 5}));
 }
 
+TEST_F(crud, null_sorts_as_the_smallest_value_everywhere) {
+  auto t = people();  // Émile's age is null
+  auto asc = db->find({.table = t, .select = {"name"}, .order_by = {{"age"}}});
+  EXPECT_EQ(names(asc.records).front(), "Émile");
+  auto desc = db->find({.table = t, .select = {"name"}, .order_by = {{"age", direction::desc}}});
+  EXPECT_EQ(names(desc.records).back(), "Émile");
+}
+
 TEST_F(crud, find_everything_with_empty_where) {
   auto t = people();
   EXPECT_EQ(db->find({.table = t}).count, 5);

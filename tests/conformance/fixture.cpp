@@ -47,6 +47,19 @@ std::string fixture::people() {
   return t;
 }
 
+std::string create_table_sql(const std::string& table, const columns& cols,
+                             const std::function<std::string(std::string_view kind)>& type_of) {
+  std::string sql = "CREATE TABLE \"" + table + "\" (";
+  for (std::size_t i = 0; i < cols.size(); ++i) {
+    const std::string& portable = cols[i].second;
+    std::string type = type_of(std::string_view(portable).substr(0, portable.find_first_of("!+")));
+    if (portable.find('!') != std::string::npos) type += " NOT NULL";
+    if (portable.find('+') != std::string::npos) type += " UNIQUE";
+    sql += (i ? ", \"" : "\"") + cols[i].first + "\" " + type;
+  }
+  return sql + ")";
+}
+
 std::vector<std::int64_t> ids(const records& r, std::string_view column) {
   std::vector<std::int64_t> out;
   for (auto rec : r) out.push_back(rec.get<std::int64_t>(column));

@@ -2,19 +2,13 @@
 #include <gtest/gtest.h>
 
 #include "core/planner.hpp"
+#include "render/render_test.hpp"
 #include "engines/sqlite/dialect.hpp"
 
 namespace tether {
 namespace {
 
-const engine::capabilities& caps() {
-  static engine::capabilities c = [] {
-    engine::capabilities x;
-    x.regex = x.json_arrays = x.returning = x.upsert = x.aggregates = x.raw_queries = true;
-    return x;
-  }();
-  return c;
-}
+const engine::capabilities& caps() { return render_test::all_capabilities(); }
 
 std::string sql(const engine::plan& p) {
   return detail::sql::render(p, detail::sqlite::the_dialect()).text;

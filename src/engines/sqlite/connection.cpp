@@ -486,21 +486,15 @@ void connection::rollback() {
 }
 
 void connection::savepoint(std::string_view name) {
-  std::string s = "SAVEPOINT ";
-  the_dialect().quote(s, name);
-  exec(s.c_str());
+  exec(sql::savepoint_sql(the_dialect(), "SAVEPOINT", name).c_str());
 }
 
 void connection::release_savepoint(std::string_view name) {
-  std::string s = "RELEASE SAVEPOINT ";
-  the_dialect().quote(s, name);
-  exec(s.c_str());
+  exec(sql::savepoint_sql(the_dialect(), "RELEASE SAVEPOINT", name).c_str());
 }
 
 void connection::rollback_to_savepoint(std::string_view name) {
-  std::string s = "ROLLBACK TO SAVEPOINT ";
-  the_dialect().quote(s, name);
-  exec(s.c_str());
+  exec(sql::savepoint_sql(the_dialect(), "ROLLBACK TO SAVEPOINT", name).c_str());
 }
 
 bool connection::alive() { return db_ != nullptr; }

@@ -92,11 +92,7 @@ class connection final : public engine::connection {
   void run_script(std::string_view rest, engine::execution& e);
 
   sqlite3* db_ = nullptr;
-  struct key_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, cached, key_hash, std::equal_to<>> cache_;
+  std::unordered_map<std::string, cached, sql::key_hash, std::equal_to<>> cache_;
   std::unordered_map<std::string, table_info> tables_;
   bool read_only_tx_ = false;
   engine::statement_stats stats_;

@@ -12,19 +12,15 @@
 namespace tether::conformance {
 
 namespace {
-std::string sqlite_type(const std::string& portable) {
-  std::string base = portable.substr(0, portable.find_first_of("!+"));
-  std::string extra;
-  if (portable.find('!') != std::string::npos) extra += " NOT NULL";
-  if (portable.find('+') != std::string::npos) extra += " UNIQUE";
+std::string sqlite_type(std::string_view kind) {
   static const std::pair<const char*, const char*> map[] = {
       {"pk", "INTEGER PRIMARY KEY"}, {"int", "INTEGER"},   {"text", "TEXT"},
       {"real", "REAL"},              {"bool", "BOOLEAN"},  {"json", "JSON"},
       {"decimal", "DECIMAL_TEXT"},   {"timestamp", "TIMESTAMP"}, {"date", "DATE"},
       {"time", "TIME"},              {"uuid", "UUID"},     {"bytes", "BLOB"}};
   for (const auto& [k, v] : map)
-    if (base == k) return v + extra;
-  throw std::invalid_argument("no SQLite type for " + portable);
+    if (kind == k) return v;
+  throw std::invalid_argument("no SQLite type for " + std::string(kind));
 }
 }  // namespace
 
@@ -38,12 +34,7 @@ const engine_profile& profile() {
         std::filesystem::create_directories(dir);
         return "sqlite://" + (dir / ("t" + std::to_string(++n) + ".db")).string();
       },
-      [](const std::string& table, const columns& cols) {
-        std::string sql = "CREATE TABLE \"" + table + "\" (";
-        for (std::size_t i = 0; i < cols.size(); ++i)
-          sql += (i ? ", \"" : "\"") + cols[i].first + "\" " + sqlite_type(cols[i].second);
-        return sql + ")";
-      },
+      [](const std::string& table, const columns& cols) { return create_table_sql(table, cols, sqlite_type); },
       [](const std::string& table) { return "DROP TABLE IF EXISTS \"" + table + "\""; },
   };
   return p;

@@ -1,0 +1,363 @@
+// One PostgreSQL connection: named prepared statements keyed by plan shape, text params
+// (bytea as binary), results decoded by type, and each plan kind.
+#include "connection.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "../../core/url.hpp"
+#include "dialect.hpp"
+#include "error.hpp"
+
+namespace tether::detail::postgresql {
+namespace {
+
+constexpr std::size_t cache_limit = 256;
+constexpr std::size_t max_params = 65535;  // the protocol's limit per statement
+constexpr std::size_t max_rows_per_insert = 1000;
+
+// libpq's URI options that tether passes through; anything else is a typo to refuse.
+constexpr std::string_view known_options[] = {
+    "sslmode", "connect_timeout", "application_name", "host", "port", "options", "sslrootcert",
+    "sslcert", "sslkey", "target_session_attrs", "keepalives", "keepalives_idle", "client_encoding"};
+
+}  // namespace
+
+void validate_url(std::string_view url) {
+  auto u = parse_network_url(url);
+  if (u.scheme != "postgresql" && u.scheme != "postgres")
+    throw error(error_category::usage,
+                fmt::format("\"{}\" is not a PostgreSQL URL; expected postgresql:// or postgres://", mask_url(url)));
+  for (const auto& [key, value] : u.options)
+    if (std::find(std::begin(known_options), std::end(known_options), key) == std::end(known_options))
+      throw error(error_category::usage,
+                  fmt::format("unknown option \"{}\" in PostgreSQL URL \"{}\"; known: sslmode, connect_timeout, "
+                              "application_name, host (a unix-socket folder), …",
+                              key, mask_url(url)));
+}
+
+connection::connection(std::string_view url) {
+  std::string u(url);
+  conn_ = PQconnectdb(u.c_str());
+  if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+    std::string why = conn_ ? PQerrorMessage(conn_) : "out of memory";
+    PQfinish(conn_);
+    conn_ = nullptr;
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    throw error(error_category::connection,
+                fmt::format("cannot connect to PostgreSQL at {}: {}", mask_url(url), why),
+                error_details{"postgresql", 0, "08001", ""});
+  }
+  // One way to read dates and times, whatever the server's defaults.
+  command("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'");
+}
+
+connection::~connection() { PQfinish(conn_); }
+
+void connection::command(const char* sql) {
+  result r{PQexec(conn_, sql)};
+  auto status = PQresultStatus(r.r);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY)
+    throw_result_error(conn_, r.r, sql);
+}
+
+connection::cached& connection::prepare(std::string_view key, const std::function<sql::statement()>& render) {
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    ++stats_.reuses;
+    return it->second;
+  }
+  if (cache_.size() >= cache_limit) {
+    command("DEALLOCATE ALL");
+    cache_.clear();
+    ++generation_;
+  }
+  sql::statement s = render();
+  ++stats_.renders;
+  cached c{fmt::format("t{}", ++next_name_), std::move(s.text), std::move(s.bindings)};
+  result r{PQprepare(conn_, c.name.c_str(), c.text.c_str(), 0, nullptr)};
+  if (PQresultStatus(r.r) != PGRES_COMMAND_OK) throw_result_error(conn_, r.r, c.text);
+  ++stats_.prepares;
+  return cache_.emplace(std::string(key), std::move(c)).first->second;
+}
+
+connection::cached& connection::prepare_plan(const engine::plan& p) {
+  if (p.hint.owner == this && p.hint.generation == generation_) {
+    ++stats_.reuses;
+    return *static_cast<cached*>(p.hint.entry);
+  }
+  cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect()); });
+  p.hint = {this, generation_, &c};
+  return c;
+}
+
+void connection::run(const cached& c, const engine::plan& p, std::size_t offset, result& out) {
+  const std::size_t n = c.bindings.size();
+  texts_.resize(n);
+  values_.assign(n, nullptr);
+  lengths_.assign(n, 0);
+  formats_.assign(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& b = c.bindings[i];
+    const value& v = *p.param(b.param + offset);
+    std::string& t = texts_[i];
+    if (b.how == sql::transform::json_text) {
+      t = v.to_json();
+    } else if (b.how != sql::transform::none) {
+      t = sql::apply_transform(b.how, v.as_string());
+    } else {
+      switch (v.kind()) {
+        case value_kind::null: continue;  // values_[i] stays null: SQL NULL
+        case value_kind::boolean: t = v.as_bool() ? "t" : "f"; break;
+        case value_kind::integer: t = std::to_string(v.as_int()); break;
+        case value_kind::real: {
+          double d = v.as_double();
+          t = std::isnan(d) ? "NaN" : std::isinf(d) ? (d > 0 ? "Infinity" : "-Infinity") : fmt::format("{}", d);
+          break;
+        }
+        case value_kind::decimal: t = v.as_decimal().text; break;
+        case value_kind::string: {
+          const auto& s = v.as_string();
+          values_[i] = s.data();
+          lengths_[i] = static_cast<int>(s.size());
+          continue;
+        }
+        case value_kind::bytes: {  // binary: no escaping, no hex
+          const auto& b = v.as_bytes().data;
+          values_[i] = reinterpret_cast<const char*>(b.data());
+          lengths_[i] = static_cast<int>(b.size());
+          formats_[i] = 1;
+          continue;
+        }
+        case value_kind::date: t = v.as_date().to_string(); break;
+        case value_kind::time: t = v.as_time().to_string(); break;
+        case value_kind::timestamp: t = v.as_timestamp().to_string(); break;
+        case value_kind::uuid: t = v.as_uuid().to_string(); break;
+        default: t = v.to_json(); break;
+      }
+    }
+    values_[i] = t.c_str();
+    lengths_[i] = static_cast<int>(t.size());
+  }
+  out.r = PQexecPrepared(conn_, c.name.c_str(), static_cast<int>(n), values_.data(), lengths_.data(),
+                         formats_.data(), 0);
+  auto status = PQresultStatus(out.r);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    if (PQresultErrorField(out.r, PG_DIAG_SQLSTATE) &&
+        std::string_view(PQresultErrorField(out.r, PG_DIAG_SQLSTATE)).substr(0, 2) == "42")
+      keys_.clear();  // the schema may have changed under cached facts
+    throw_result_error(conn_, out.r, c.text);
+  }
+}
+
+std::vector<std::string> connection::primary_key(const std::string& table) {
+  if (auto it = keys_.find(table); it != keys_.end()) return it->second;
+  std::string quoted;
+  the_dialect().quote(quoted, table);
+  const char* sql =
+      "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+      "WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)";
+  const char* values[] = {quoted.c_str()};
+  result r{PQexecParams(conn_, sql, 1, nullptr, values, nullptr, nullptr, 0)};
+  if (PQresultStatus(r.r) != PGRES_TUPLES_OK) throw_result_error(conn_, r.r, sql);
+  std::vector<std::string> key;
+  for (int i = 0; i < PQntuples(r.r); ++i) key.emplace_back(PQgetvalue(r.r, i, 0));
+  return keys_[table] = key;
+}
+
+engine::execution connection::execute(const engine::plan& p) {
+  switch (p.kind) {
+    case engine::plan_kind::insert: return insert(p);
+    case engine::plan_kind::upsert: return upsert(p);
+    case engine::plan_kind::raw: return raw(p);
+    default: return rows(p);
+  }
+}
+
+engine::execution connection::rows(const engine::plan& p) {
+  cached& c = prepare_plan(p);
+  result r;
+  run(c, p, 0, r);
+  engine::execution e;
+  if (PQresultStatus(r.r) == PGRES_TUPLES_OK && PQnfields(r.r) > 0) decode_rows(r.r, e.rows);
+  const char* tuples = PQcmdTuples(r.r);
+  e.affected = (p.kind == engine::plan_kind::update || p.kind == engine::plan_kind::remove) && *tuples
+                   ? std::atoll(tuples)
+                   : static_cast<std::int64_t>(e.rows.size());
+  return e;
+}
+
+engine::execution connection::insert(const engine::plan& p) {
+  const auto key = primary_key(p.table);
+  std::string id_expression;
+  if (key.size() == 1) {
+    the_dialect().quote(id_expression, key[0]);
+  } else if (key.size() > 1) {
+    id_expression = "json_build_array(";
+    for (std::size_t i = 0; i < key.size(); ++i) {
+      if (i) id_expression += ", ";
+      the_dialect().quote(id_expression, key[i]);
+    }
+    id_expression += ")";
+  }
+  const std::size_t ncols = p.columns.size();
+  const std::size_t chunk = std::min({p.row_count, std::max<std::size_t>(1, max_params / ncols), max_rows_per_insert});
+  const bool several = p.row_count > chunk;
+  const bool own = several && PQtransactionStatus(conn_) == PQTRANS_IDLE;
+  if (several) command(own ? "BEGIN" : "SAVEPOINT tether_insert");
+  engine::execution e;
+  e.inserted_ids.reserve(p.row_count);
+  try {
+    for (std::size_t start = 0; start < p.row_count; start += chunk) {
+      std::size_t n = std::min(chunk, p.row_count - start);
+      std::string cache_key(p.shape.view());
+      cache_key += "#" + std::to_string(n);
+      cached& c = prepare(cache_key, [&] {
+        sql::statement s = sql::render_insert(p, the_dialect(), n);
+        if (!id_expression.empty()) {
+          s.text += p.returning.empty() ? " RETURNING " : ", ";
+          s.text += id_expression;
+        }
+        return s;
+      });
+      result r;
+      run(c, p, start * ncols, r);
+      const int skip = id_expression.empty() ? 0 : 1;
+      if (!p.returning.empty()) decode_rows(r.r, e.rows, skip);
+      if (skip)
+        for (int row = 0; row < PQntuples(r.r); ++row) e.inserted_ids.push_back(decode_cell(r.r, row, PQnfields(r.r) - 1));
+      e.affected += std::atoll(PQcmdTuples(r.r));
+    }
+    if (several) command(own ? "COMMIT" : "RELEASE SAVEPOINT tether_insert");
+  } catch (...) {
+    if (several) {
+      try {
+        command(own ? "ROLLBACK" : "ROLLBACK TO SAVEPOINT tether_insert");
+      } catch (...) {
+        // The original error is the one to report.
+      }
+    }
+    throw;
+  }
+  return e;
+}
+
+engine::execution connection::upsert(const engine::plan& p) {
+  std::string key(p.shape.view());
+  key += "#upsert";
+  cached& c = prepare(key, [&] {
+    sql::statement s = sql::render(p, the_dialect());
+    // xmax is 0 on a row version this statement inserted, and set when it updated one.
+    s.text += ", (xmax = 0) AS tether_inserted";
+    return s;
+  });
+  result r;
+  run(c, p, 0, r);
+  engine::execution e;
+  decode_rows(r.r, e.rows, 1);
+  e.affected = PQntuples(r.r);
+  const int last = PQnfields(r.r) - 1;
+  e.operation = PQntuples(r.r) > 0 && std::string_view(PQgetvalue(r.r, 0, last)) == "t"
+                    ? upsert_operation::inserted
+                    : upsert_operation::updated;
+  return e;
+}
+
+engine::execution connection::raw(const engine::plan& p) {
+  engine::execution e;
+  result r;
+  if (p.params.empty()) {
+    r.r = PQexec(conn_, p.raw_query.c_str());  // may hold several statements
+  } else {
+    std::vector<std::string> texts;
+    std::vector<const char*> values;
+    for (std::size_t i = 0; i < p.params.size(); ++i) {
+      const value& v = *p.params[i];
+      if (v.is_null()) {
+        texts.emplace_back();
+        continue;
+      }
+      texts.push_back(v.is_string() ? v.as_string()
+                      : v.kind() == value_kind::boolean ? (v.as_bool() ? "t" : "f")
+                      : v.kind() == value_kind::decimal ? v.as_decimal().text
+                      : v.kind() == value_kind::timestamp ? v.as_timestamp().to_string()
+                      : v.kind() == value_kind::date ? v.as_date().to_string()
+                      : v.kind() == value_kind::uuid ? v.as_uuid().to_string()
+                                                     : v.to_json());
+    }
+    for (std::size_t i = 0; i < p.params.size(); ++i)
+      values.push_back(p.params[i]->is_null() ? nullptr : texts[i].c_str());
+    r.r = PQexecParams(conn_, p.raw_query.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                       nullptr, nullptr, 0);
+  }
+  auto status = PQresultStatus(r.r);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK && status != PGRES_EMPTY_QUERY)
+    throw_result_error(conn_, r.r, p.raw_query);
+  keys_.clear();  // raw may have changed the schema
+  if (status == PGRES_TUPLES_OK) {
+    decode_rows(r.r, e.rows);
+    for (int c = 0; c < PQnfields(r.r); ++c) {
+      result t{PQexec(conn_, fmt::format("SELECT format_type({}, NULL)", PQftype(r.r, c)).c_str())};
+      e.fields.push_back({PQfname(r.r, c), PQresultStatus(t.r) == PGRES_TUPLES_OK ? PQgetvalue(t.r, 0, 0) : ""});
+    }
+    e.affected = PQntuples(r.r);
+  } else {
+    const char* tuples = PQcmdTuples(r.r);
+    e.affected = *tuples ? std::atoll(tuples) : 0;
+  }
+  return e;
+}
+
+void connection::begin(const transaction_options& o) {
+  std::string sql = "BEGIN";
+  if (o.isolation) {
+    switch (*o.isolation) {
+      case isolation::read_uncommitted: sql += " ISOLATION LEVEL READ UNCOMMITTED"; break;
+      case isolation::read_committed: sql += " ISOLATION LEVEL READ COMMITTED"; break;
+      case isolation::repeatable_read: sql += " ISOLATION LEVEL REPEATABLE READ"; break;
+      case isolation::serializable: sql += " ISOLATION LEVEL SERIALIZABLE"; break;
+    }
+  }
+  if (o.read_only) sql += " READ ONLY";
+  if (o.deferrable) sql += " DEFERRABLE";
+  command(sql.c_str());
+}
+
+void connection::commit() {
+  result r{PQexec(conn_, "COMMIT")};
+  if (PQresultStatus(r.r) != PGRES_COMMAND_OK) throw_result_error(conn_, r.r, "COMMIT");
+  // COMMIT of a transaction in which a statement failed answers ROLLBACK: say so.
+  if (std::string_view(PQcmdStatus(r.r)) == "ROLLBACK")
+    throw error(error_category::query, "the transaction was rolled back because a statement in it failed",
+                error_details{"postgresql", 0, "25P02", "COMMIT"});
+}
+
+void connection::rollback() {
+  if (PQtransactionStatus(conn_) != PQTRANS_IDLE) command("ROLLBACK");
+}
+
+void connection::savepoint(std::string_view name) {
+  command(sql::savepoint_sql(the_dialect(), "SAVEPOINT", name).c_str());
+}
+
+void connection::release_savepoint(std::string_view name) {
+  command(sql::savepoint_sql(the_dialect(), "RELEASE SAVEPOINT", name).c_str());
+}
+
+void connection::rollback_to_savepoint(std::string_view name) {
+  command(sql::savepoint_sql(the_dialect(), "ROLLBACK TO SAVEPOINT", name).c_str());
+}
+
+bool connection::alive() {
+  if (PQstatus(conn_) != CONNECTION_OK) return false;
+  result r{PQexec(conn_, "")};  // one round trip
+  return PQresultStatus(r.r) == PGRES_EMPTY_QUERY;
+}
+
+std::string connection::server_version() {
+  const char* v = PQparameterStatus(conn_, "server_version");
+  return v ? v : "";
+}
+
+}  // namespace tether::detail::postgresql

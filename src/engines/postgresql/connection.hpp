@@ -1,0 +1,75 @@
+// Private: one PostgreSQL connection (libpq) with its named prepared statements.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "../../sql/renderer.hpp"
+#include "tether/engine/engine.hpp"
+
+namespace tether::detail::postgresql {
+
+// Throws tether::error (usage) naming the URL (masked) when it does not fit.
+void validate_url(std::string_view url);
+
+class connection final : public engine::connection {
+ public:
+  explicit connection(std::string_view url);
+  ~connection() override;
+
+  engine::execution execute(const engine::plan& p) override;
+  void begin(const transaction_options& options) override;
+  void commit() override;
+  void rollback() override;
+  void savepoint(std::string_view name) override;
+  void release_savepoint(std::string_view name) override;
+  void rollback_to_savepoint(std::string_view name) override;
+  bool alive() override;
+  std::string server_version() override;
+  engine::statement_stats statement_stats() const override { return stats_; }
+
+ private:
+  struct cached {
+    std::string name;  // the server-side prepared statement
+    std::string text;
+    std::vector<sql::binding> bindings;
+  };
+  struct result {  // owns a PGresult
+    PGresult* r = nullptr;
+    ~result() { PQclear(r); }
+  };
+
+  cached& prepare(std::string_view key, const std::function<sql::statement()>& render);
+  cached& prepare_plan(const engine::plan& p);
+  // Binds the plan's params (from `offset`) and runs; throws on failure.
+  void run(const cached& c, const engine::plan& p, std::size_t offset, result& out);
+  void command(const char* sql);  // a statement without params or rows
+  std::vector<std::string> primary_key(const std::string& table);
+
+  engine::execution rows(const engine::plan& p);
+  engine::execution insert(const engine::plan& p);
+  engine::execution upsert(const engine::plan& p);
+  engine::execution raw(const engine::plan& p);
+
+  PGconn* conn_ = nullptr;
+  std::unordered_map<std::string, cached, sql::key_hash, std::equal_to<>> cache_;
+  std::unordered_map<std::string, std::vector<std::string>> keys_;  // table → primary key
+  std::uint64_t next_name_ = 0;
+  std::uint64_t generation_ = 1;
+  engine::statement_stats stats_;
+  // Parameter buffers, reused from call to call.
+  std::vector<std::string> texts_;
+  std::vector<const char*> values_;
+  std::vector<int> lengths_, formats_;
+};
+
+// Appends the PGresult's rows to `out` (created with the result's column names when
+// empty), decoding each column by its type; skips the last `skip_last` columns.
+void decode_rows(const PGresult* res, records& out, int skip_last = 0);
+value decode_cell(const PGresult* res, int row, int col);
+
+}  // namespace tether::detail::postgresql

@@ -1,0 +1,159 @@
+// PostgreSQL text output → tether cells, by column type OID. The session runs with
+// TimeZone UTC and DateStyle ISO (set at connect), so dates and times parse one way.
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+
+#include "connection.hpp"
+
+namespace tether::detail::postgresql {
+namespace {
+
+// Type OIDs from pg_type.dat: stable across PostgreSQL versions.
+enum oid : Oid {
+  bool_ = 16, bytea = 17, char_ = 18, name = 19, int8 = 20, int2 = 21, int4 = 23, text = 25, oid_ = 26,
+  json = 114, float4 = 700, float8 = 701, bpchar = 1042, varchar = 1043, date_ = 1082, time_ = 1083,
+  timestamp_ = 1114, timestamptz = 1184, numeric = 1700, uuid_ = 2950, jsonb = 3802,
+  bool_array = 1000, int2_array = 1005, int4_array = 1007, text_array = 1009, varchar_array = 1015,
+  int8_array = 1016, float4_array = 1021, float8_array = 1022, numeric_array = 1231, uuid_array = 2951,
+};
+
+Oid element_of(Oid array) {
+  switch (array) {
+    case bool_array: return bool_;
+    case int2_array: return int2;
+    case int4_array: return int4;
+    case int8_array: return int8;
+    case text_array: return text;
+    case varchar_array: return varchar;
+    case float4_array: return float4;
+    case float8_array: return float8;
+    case numeric_array: return numeric;
+    case uuid_array: return uuid_;
+    default: return 0;
+  }
+}
+
+std::int64_t to_int(std::string_view s) {
+  std::int64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+double to_double(std::string_view s) {
+  if (s == "NaN") return std::nan("");
+  if (s == "Infinity") return HUGE_VAL;
+  if (s == "-Infinity") return -HUGE_VAL;
+  return std::strtod(std::string(s).c_str(), nullptr);
+}
+
+std::vector<std::uint8_t> unhex(std::string_view s) {
+  std::vector<std::uint8_t> out;
+  if (s.size() < 2 || s[0] != '\\' || s[1] != 'x') return out;
+  out.reserve((s.size() - 2) / 2);
+  for (std::size_t i = 2; i + 1 < s.size(); i += 2) {
+    unsigned b = 0;
+    std::from_chars(s.data() + i, s.data() + i + 2, b, 16);
+    out.push_back(static_cast<std::uint8_t>(b));
+  }
+  return out;
+}
+
+// One scalar, by type; anything unknown stays text.
+value scalar(Oid type, std::string_view s) {
+  try {
+    switch (type) {
+      case bool_: return s == "t";
+      case int2: case int4: case int8: case oid_: return to_int(s);
+      case float4: case float8: return to_double(s);
+      case numeric: return s == "NaN" ? value(std::nan("")) : value(decimal{std::string(s)});
+      case bytea: return bytes{unhex(s)};
+      case date_: return date::parse(s);
+      case time_: return time_of_day::parse(s);
+      case timestamp_: case timestamptz: return timestamp::parse(s);
+      case uuid_: return uuid::parse(s);
+      case json: case jsonb: return value::from_json(s);
+      default: return std::string(s);
+    }
+  } catch (const error&) {
+    return std::string(s);  // infinity dates and the like: keep the text
+  }
+}
+
+// A PostgreSQL array literal: {1,2,NULL}, {"a b","c\"d"}, {{1,2},{3,4}}.
+value parse_array(std::string_view s, std::size_t& i, Oid element) {
+  array out;
+  ++i;  // '{'
+  while (i < s.size() && s[i] != '}') {
+    if (s[i] == '{') {
+      out.push_back(parse_array(s, i, element));
+    } else if (s[i] == '"') {
+      std::string item;
+      for (++i; i < s.size() && s[i] != '"'; ++i) {
+        if (s[i] == '\\' && i + 1 < s.size()) ++i;
+        item += s[i];
+      }
+      ++i;  // closing quote
+      out.push_back(scalar(element, item));
+    } else {
+      auto end = s.find_first_of(",}", i);
+      auto item = s.substr(i, end - i);
+      out.push_back(item == "NULL" ? value() : scalar(element, item));
+      i = end;
+    }
+    if (i < s.size() && s[i] == ',') ++i;
+  }
+  ++i;  // '}'
+  return out;
+}
+
+}  // namespace
+
+value decode_cell(const PGresult* res, int row, int col) {
+  if (PQgetisnull(res, row, col)) return nullptr;
+  std::string_view s(PQgetvalue(res, row, col), static_cast<std::size_t>(PQgetlength(res, row, col)));
+  Oid type = PQftype(res, col);
+  if (Oid element = element_of(type); element != 0 && !s.empty() && s.front() == '{') {
+    std::size_t i = 0;
+    return parse_array(s, i, element);
+  }
+  return scalar(type, s);
+}
+
+void decode_rows(const PGresult* res, records& out, int skip_last) {
+  const int ncols = PQnfields(res) - skip_last;
+  if (out.column_count() == 0) {
+    std::vector<std::string> names;
+    for (int c = 0; c < ncols; ++c) names.emplace_back(PQfname(res, c));
+    out = records(std::move(names));
+  }
+  const int nrows = PQntuples(res);
+  out.reserve(out.size() + static_cast<std::size_t>(nrows));
+  std::vector<Oid> types(static_cast<std::size_t>(ncols));
+  for (int c = 0; c < ncols; ++c) types[c] = PQftype(res, c);
+  for (int r = 0; r < nrows; ++r) {
+    for (int c = 0; c < ncols; ++c) {
+      if (PQgetisnull(res, r, c)) {
+        out.add_null();
+        continue;
+      }
+      std::string_view s(PQgetvalue(res, r, c), static_cast<std::size_t>(PQgetlength(res, r, c)));
+      switch (types[c]) {
+        case int2: case int4: case int8: out.add_int(to_int(s)); break;
+        case text: case varchar: case bpchar: case name: out.add_text(s); break;
+        case float4: case float8: out.add_double(to_double(s)); break;
+        case bool_: out.add_bool(s == "t"); break;
+        case json: case jsonb:
+          if (!s.empty() && (s.front() == '[' || s.front() == '{')) out.add_json(s);
+          else out.add(value::from_json(s));
+          break;
+        default: out.add(decode_cell(res, r, c));
+      }
+    }
+    out.end_row();
+  }
+}
+
+}  // namespace tether::detail::postgresql

@@ -1,0 +1,94 @@
+// PostgreSQL's hooks: its LIKE is case-sensitive and ILIKE folds case by the database's
+// LC_CTYPE, so both are used as they are; arrays of json live in jsonb.
+#include "dialect.hpp"
+
+namespace tether::detail::postgresql {
+
+using engine::compare;
+using sql::transform;
+
+void dialect::placeholder(std::string& out, std::size_t ordinal) const {
+  out += '$';
+  out += std::to_string(ordinal);
+}
+
+void dialect::text_match(sql::renderer& r, const engine::filter_node& n) const {
+  auto like = [&](std::string_view op, transform how) {
+    r.column(n);
+    r.text(op);
+    r.param(n.first_param, how);
+    r.text(" ESCAPE '\\'");
+  };
+  switch (n.op) {
+    case compare::like: return like(" LIKE ", transform::none);
+    case compare::ilike: return like(" ILIKE ", transform::none);
+    case compare::starts_with: return like(" LIKE ", transform::like_prefix);
+    case compare::ends_with: return like(" LIKE ", transform::like_suffix);
+    case compare::contains:
+      r.text("strpos(");
+      r.column(n);
+      r.text(", ");
+      r.param(n.first_param);
+      return r.text(") > 0");
+    case compare::regex:
+      r.column(n);
+      r.text(" ~ ");
+      return r.param(n.first_param);
+    default: break;
+  }
+}
+
+void dialect::json_array_op(sql::renderer& r, const engine::assignment& a) const {
+  auto col = [&] { r.ident(a.column); };
+  auto element = [&] {
+    r.text("jsonb_build_array(");
+    r.param(a.param, transform::json_text);
+    r.text("::jsonb)");
+  };
+  switch (a.op) {
+    case engine::update_op::push:
+      r.text("COALESCE(");
+      col();
+      r.text(", '[]'::jsonb) || ");
+      return element();
+    case engine::update_op::add_to_set:
+      r.text("CASE WHEN COALESCE(");
+      col();
+      r.text(", '[]'::jsonb) @> ");
+      element();
+      r.text(" THEN ");
+      col();
+      r.text(" ELSE COALESCE(");
+      col();
+      r.text(", '[]'::jsonb) || ");
+      element();
+      return r.text(" END");
+    case engine::update_op::pull:
+      r.text("(SELECT COALESCE(jsonb_agg(e ORDER BY i), '[]'::jsonb) FROM jsonb_array_elements(");
+      col();
+      r.text(") WITH ORDINALITY AS t(e, i) WHERE e <> ");
+      r.param(a.param, transform::json_text);
+      return r.text("::jsonb)");
+    case engine::update_op::pop_last:
+      col();
+      r.text(" - (jsonb_array_length(");
+      col();
+      return r.text(") - 1)");
+    case engine::update_op::pop_first:
+      col();
+      return r.text(" - 0");
+    default: break;
+  }
+}
+
+// PostgreSQL sorts null as the largest value; tether's order is the other way round.
+void dialect::null_order(sql::renderer& r, direction dir) const {
+  r.text(dir == direction::desc ? " NULLS LAST" : " NULLS FIRST");
+}
+
+const dialect& the_dialect() {
+  static const dialect d;
+  return d;
+}
+
+}  // namespace tether::detail::postgresql

@@ -1,0 +1,19 @@
+// Private: PostgreSQL's SQL dialect.
+#pragma once
+
+#include "../../sql/renderer.hpp"
+
+namespace tether::detail::postgresql {
+
+class dialect final : public sql::dialect {
+ public:
+  std::string_view name() const noexcept override { return "postgresql"; }
+  void placeholder(std::string& out, std::size_t ordinal) const override;
+  void text_match(sql::renderer& r, const engine::filter_node& n) const override;
+  void json_array_op(sql::renderer& r, const engine::assignment& a) const override;
+  void null_order(sql::renderer& r, direction dir) const override;
+};
+
+const dialect& the_dialect();
+
+}  // namespace tether::detail::postgresql

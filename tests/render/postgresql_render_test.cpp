@@ -1,0 +1,41 @@
+// Golden SQL for the PostgreSQL dialect. No database needed.
+#include <gtest/gtest.h>
+
+#include "core/planner.hpp"
+#include "render/render_test.hpp"
+#include "engines/postgresql/dialect.hpp"
+
+namespace tether {
+namespace {
+
+const engine::capabilities& caps() { return render_test::all_capabilities(); }
+
+std::string sql(const engine::plan& p) { return detail::sql::render(p, detail::postgresql::the_dialect()).text; }
+std::string where(value w) { return sql(detail::plan_find({.table = "t", .where = std::move(w)}, caps())); }
+
+TEST(render_postgresql, numbered_placeholders_and_null_order) {
+  EXPECT_EQ(sql(detail::plan_find({.table = "users", .where = {{"a", 1}, {"b", {{"$gt", 2}}}},
+                                   .order_by = {{"b", direction::desc}, {"a"}}, .limit = 5}, caps())),
+            R"(SELECT * FROM "users" WHERE ("a" = $1 AND "b" > $2) ORDER BY "b" DESC NULLS LAST, "a" ASC NULLS FIRST LIMIT $3)");
+}
+
+TEST(render_postgresql, text_matching_uses_like_ilike_and_regex) {
+  EXPECT_EQ(where({{"a", {{"$like", "x%"}}}}), R"(SELECT * FROM "t" WHERE "a" LIKE $1 ESCAPE '\')");
+  EXPECT_EQ(where({{"a", {{"$ilike", "x%"}}}}), R"(SELECT * FROM "t" WHERE "a" ILIKE $1 ESCAPE '\')");
+  EXPECT_EQ(where({{"a", {{"$startsWith", "x"}}}}), R"(SELECT * FROM "t" WHERE "a" LIKE $1 ESCAPE '\')");
+  EXPECT_EQ(where({{"a", {{"$contains", "x"}}}}), R"(SELECT * FROM "t" WHERE strpos("a", $1) > 0)");
+  EXPECT_EQ(where({{"a", {{"$regex", "^x"}}}}), R"(SELECT * FROM "t" WHERE "a" ~ $1)");
+  EXPECT_EQ(where({{"a", {{"$ne", 1}}}}), R"(SELECT * FROM "t" WHERE "a" IS DISTINCT FROM $1)");
+}
+
+TEST(render_postgresql, upsert_and_json_arrays) {
+  EXPECT_EQ(sql(detail::plan_upsert({.table = "t", .data = {{"k", 1}, {"v", 2}}, .conflict_keys = {"k"}}, caps())),
+            R"(INSERT INTO "t" ("k", "v") VALUES ($1, $2) ON CONFLICT ("k") DO UPDATE SET "v" = excluded."v" RETURNING *)");
+  EXPECT_EQ(sql(detail::plan_update({.table = "t", .data = {{"$push", {{"tags", "x"}}}}, .where = {{"id", 1}}}, caps())),
+            R"(UPDATE "t" SET "tags" = COALESCE("tags", '[]'::jsonb) || jsonb_build_array($1::jsonb) WHERE "id" = $2)");
+  EXPECT_EQ(sql(detail::plan_aggregate({.table = "t", .operations = {{"s", {{"$stringAgg", "n"}}}}}, caps())),
+            R"(SELECT string_agg(CAST("n" AS TEXT), $1) AS "s" FROM "t")");
+}
+
+}  // namespace
+}  // namespace tether
