@@ -169,6 +169,17 @@ struct client_options {
   std::chrono::milliseconds retry_delay{200};
 };
 
+// How transaction_with_retry runs a callback again.
+struct retry_options {
+  int max_attempts = 5;                          // including the first
+  std::chrono::milliseconds initial_delay{10};   // doubled each time, with ±50% jitter
+  std::chrono::milliseconds max_delay{1000};
+};
+
+namespace detail {
+void retry_pause(int attempt, const retry_options& r);  // sleeps before attempt + 1
+}
+
 // A snapshot of a client's pool.
 struct pool_stats {
   std::size_t max_size = 0;
@@ -205,6 +216,22 @@ class client : public executor {
       auto result = fn(tx);
       if (tx.is_active()) tx.commit();
       return result;
+    }
+  }
+
+  // transaction(fn) again when it fails with a retryable error (a serialization conflict,
+  // a deadlock, a lock timeout, a lost connection), up to max_attempts, pausing between
+  // attempts. Only the database work is undone: fn must be safe to run again.
+  template <class F>
+  auto transaction_with_retry(F&& fn, transaction_options options = {}, retry_options retry = {})
+      -> decltype(fn(std::declval<tether::transaction&>())) {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        return transaction(fn, options);
+      } catch (const tether::error& e) {
+        if (!e.is_retryable() || attempt >= retry.max_attempts) throw;
+      }
+      detail::retry_pause(attempt, retry);
     }
   }
 

@@ -242,6 +242,14 @@ engine::execution transaction::run(const engine::plan& p) {
   return (*s_->lease)->execute(p);
 }
 
+void detail::retry_pause(int attempt, const retry_options& r) {
+  thread_local std::minstd_rand jitter(std::random_device{}());
+  std::uniform_real_distribution<double> factor(0.5, 1.5);
+  auto delay = r.initial_delay * (1 << std::min(attempt - 1, 20));
+  delay = std::min<std::chrono::milliseconds>(delay, r.max_delay);
+  std::this_thread::sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(delay * factor(jitter)));
+}
+
 // --- client ------------------------------------------------------------------------------
 
 namespace {

@@ -35,6 +35,8 @@ class fixture : public ::testing::Test {
 
   // A table unique to this test, created from portable columns.
   std::string make_table(const columns& cols);
+  // A table unique to this test from the engine's own column SQL ("a BIGINT[], b JSONB").
+  std::string make_table_sql(const std::string& column_sql);
   // The people table with five rows (see fixture.cpp for the data).
   std::string people();
 

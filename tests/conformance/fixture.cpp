@@ -19,10 +19,23 @@ void fixture::TearDown() {
   db.reset();
 }
 
-std::string fixture::make_table(const columns& cols) {
+namespace {
+std::string unique_table_name() {
   static std::atomic<int> counter{0};
-  std::string name = "t" + std::to_string(getpid()) + "_" + std::to_string(++counter);
+  return "t" + std::to_string(getpid()) + "_" + std::to_string(++counter);
+}
+}  // namespace
+
+std::string fixture::make_table(const columns& cols) {
+  std::string name = unique_table_name();
   db->raw({.query = profile().create_table(name, cols)});
+  tables_.push_back(name);
+  return name;
+}
+
+std::string fixture::make_table_sql(const std::string& column_sql) {
+  std::string name = unique_table_name();
+  db->raw({.query = "CREATE TABLE \"" + name + "\" (" + column_sql + ")"});
   tables_.push_back(name);
   return name;
 }

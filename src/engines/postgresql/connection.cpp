@@ -14,6 +14,39 @@
 namespace tether::detail::postgresql {
 namespace {
 
+constexpr Oid json_oid = 114, jsonb_oid = 3802;
+
+// A PostgreSQL array literal: {1,"a \"b\"",NULL,{2,3}}.
+void append_array_literal(std::string& out, const value& v) {
+  out += '{';
+  bool first = true;
+  for (const auto& e : v.as_array()) {
+    if (!first) out += ',';
+    first = false;
+    switch (e.kind()) {
+      case value_kind::null: out += "NULL"; break;
+      case value_kind::array: append_array_literal(out, e); break;
+      case value_kind::boolean: out += e.as_bool() ? "t" : "f"; break;
+      case value_kind::integer: case value_kind::real: out += e.to_json(); break;
+      case value_kind::decimal: out += e.as_decimal().text; break;
+      default: {
+        std::string text = e.is_string() ? e.as_string()
+                           : e.kind() == value_kind::uuid ? e.as_uuid().to_string()
+                           : e.kind() == value_kind::date ? e.as_date().to_string()
+                           : e.kind() == value_kind::timestamp ? e.as_timestamp().to_string()
+                                                             : e.to_json();
+        out += '"';
+        for (char ch : text) {
+          if (ch == '"' || ch == '\\') out += '\\';
+          out += ch;
+        }
+        out += '"';
+      }
+    }
+  }
+  out += '}';
+}
+
 constexpr std::size_t cache_limit = 256;
 constexpr std::size_t max_params = 65535;  // the protocol's limit per statement
 constexpr std::size_t max_rows_per_insert = 1000;
@@ -79,6 +112,10 @@ connection::cached& connection::prepare(std::string_view key, const std::functio
   result r{PQprepare(conn_, c.name.c_str(), c.text.c_str(), 0, nullptr)};
   if (PQresultStatus(r.r) != PGRES_COMMAND_OK) throw_result_error(conn_, r.r, c.text);
   ++stats_.prepares;
+  // The server's inferred parameter types tell an array column from a json one.
+  result d{PQdescribePrepared(conn_, c.name.c_str())};
+  if (PQresultStatus(d.r) == PGRES_COMMAND_OK)
+    for (int i = 0; i < PQnparams(d.r); ++i) c.param_types.push_back(PQparamtype(d.r, i));
   return cache_.emplace(std::string(key), std::move(c)).first->second;
 }
 
@@ -134,6 +171,17 @@ void connection::run(const cached& c, const engine::plan& p, std::size_t offset,
         case value_kind::time: t = v.as_time().to_string(); break;
         case value_kind::timestamp: t = v.as_timestamp().to_string(); break;
         case value_kind::uuid: t = v.as_uuid().to_string(); break;
+        case value_kind::array: {
+          // A native array column takes an array literal; json and jsonb take JSON.
+          Oid type = i < c.param_types.size() ? c.param_types[i] : 0;
+          if (type != 0 && type != json_oid && type != jsonb_oid) {
+            t.clear();
+            append_array_literal(t, v);
+          } else {
+            t = v.to_json();
+          }
+          break;
+        }
         default: t = v.to_json(); break;
       }
     }

@@ -37,6 +37,7 @@ class connection final : public engine::connection {
     std::string name;  // the server-side prepared statement
     std::string text;
     std::vector<sql::binding> bindings;
+    std::vector<Oid> param_types{};  // as the server inferred them (PQdescribePrepared)
   };
   struct result {  // owns a PGresult
     PGresult* r = nullptr;

@@ -1,0 +1,181 @@
+// PostgreSQL's own behaviour, against the real test server: native arrays, jsonb,
+// timestamptz across zones, numeric precision, enums, bytea, conflicts and retries, URLs.
+#include <gtest/gtest.h>
+#include <tether/tether.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+
+#include "conformance.hpp"
+
+namespace tether {
+namespace {
+
+using conformance::fixture;
+using conformance::profile;
+
+class postgresql_engine : public fixture {};
+
+TEST_F(postgresql_engine, native_arrays_and_jsonb_round_trip) {
+  auto t = make_table_sql("id BIGSERIAL PRIMARY KEY, ns BIGINT[], words TEXT[], doc JSONB");
+  value words = make_array({"plain", "with,comma", "with \"quotes\"", "back\\slash", nullptr, "émoji 🎉", ""});
+  value doc = {{"name", "x"}, {"nested", {{"list", make_array({1, 2.5, true, nullptr})}}}};
+  db->insert({.table = t, .records = {{{"ns", make_array({1, -2, 9007199254740993})}, {"words", words}, {"doc", doc}}}});
+  auto back = db->find_one({.table = t});
+  ASSERT_TRUE(back);
+  EXPECT_EQ((*back)["ns"], value(make_array({1, -2, 9007199254740993})));
+  EXPECT_EQ((*back)["words"], words) << (*back)["words"].to_json();
+  EXPECT_EQ((*back)["doc"]["nested"]["list"], value(make_array({1, 2.5, true, nullptr})));
+  // Arrays of arrays.
+  auto m = make_table_sql("grid INTEGER[][]");
+  db->insert({.table = m, .records = {{{"grid", make_array({make_array({1, 2}), make_array({3, 4})})}}}});
+  EXPECT_EQ(db->find_one({.table = m})->get<value>("grid"), value(make_array({make_array({1, 2}), make_array({3, 4})})));
+}
+
+TEST_F(postgresql_engine, timestamptz_keeps_the_instant_across_time_zones) {
+  auto t = make_table_sql("id BIGSERIAL PRIMARY KEY, at TIMESTAMPTZ");
+  db->insert({.table = t, .records = {{{"at", timestamp::parse("2024-06-01T12:00:00.123456+05:30")}}}});
+  auto at = db->find_one({.table = t})->get<timestamp>("at");
+  EXPECT_EQ(at.micros, timestamp::parse("2024-06-01T06:30:00.123456Z").micros);
+  auto ny = db->raw({.query = "SELECT to_char(at AT TIME ZONE 'America/New_York', 'YYYY-MM-DD HH24:MI:SS') AS local FROM \"" + t + "\""});
+  EXPECT_EQ(ny.records.front().get<std::string>("local"), "2024-06-01 02:30:00");
+  EXPECT_EQ(db->count({.table = t, .where = {{"at", {{"$lt", timestamp::parse("2024-06-01T07:00:00+00:00")}}}}}), 1);
+}
+
+TEST_F(postgresql_engine, numeric_is_exact) {
+  auto t = make_table_sql("id BIGSERIAL PRIMARY KEY, amount NUMERIC(38, 18)");
+  db->insert({.table = t,
+              .records = {{{"amount", decimal::parse("12345678901234567890.123456789012345678")}},
+                          {{"amount", decimal::parse("0.000000000000000001")}}}});
+  auto rows = db->find({.table = t, .order_by = {{"id"}}}).records;
+  EXPECT_EQ(rows[0].get<decimal>("amount").text, "12345678901234567890.123456789012345678");
+  EXPECT_EQ(rows[1].get<decimal>("amount").text, "0.000000000000000001");
+  EXPECT_EQ(db->sum({.table = t, .column = "amount"}).as_decimal().text, "12345678901234567890.123456789012345679");
+}
+
+TEST_F(postgresql_engine, enums_uuids_and_bytea) {
+  std::string type = "mood_" + std::to_string(::getpid());
+  db->raw({.query = "CREATE TYPE " + type + " AS ENUM ('sad', 'ok', 'happy')"});
+  auto t = make_table_sql("id BIGSERIAL PRIMARY KEY, m " + type + ", u UUID, b BYTEA");
+  bytes all;
+  for (int i = 0; i < 256; ++i) all.data.push_back(static_cast<std::uint8_t>(i));
+  db->insert({.table = t, .records = {{{"m", "happy"}, {"u", uuid::parse("123e4567-e89b-12d3-a456-426614174000")}, {"b", all}}}});
+  auto back = db->find_one({.table = t, .where = {{"m", "happy"}}});
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->get<std::string>("m"), "happy");
+  EXPECT_EQ(back->get<uuid>("u").to_string(), "123e4567-e89b-12d3-a456-426614174000");
+  EXPECT_EQ(back->get<bytes>("b"), all);
+  try {
+    db->insert({.table = t, .records = {{{"m", "angry"}}}});
+    FAIL();
+  } catch (const error& e) {
+    EXPECT_EQ(e.sqlstate(), "22P02");  // not a value of the enum
+  }
+  db->raw({.query = "DROP TABLE \"" + t + "\"; DROP TYPE " + type});
+}
+
+TEST_F(postgresql_engine, serialization_failures_are_retryable_and_retried) {
+  auto t = make_table_sql("id BIGINT PRIMARY KEY, n BIGINT");
+  db->insert({.table = t, .records = {{{"id", 1}, {"n", 0}}}});
+  client other{profile().url()};
+  auto a = db->begin({.isolation = isolation::serializable});
+  auto b = other.begin({.isolation = isolation::serializable});
+  a.update({.table = t, .data = {{"$inc", {{"n", 1}}}}, .where = {{"id", 1}}});
+  std::thread commit_a([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    a.commit();
+  });
+  try {
+    b.update({.table = t, .data = {{"$inc", {{"n", 1}}}}, .where = {{"id", 1}}});  // waits for a, then fails
+    FAIL() << "a concurrent serializable update succeeded";
+  } catch (const error& e) {
+    EXPECT_EQ(e.category(), error_category::serialization_conflict);
+    EXPECT_EQ(e.sqlstate(), "40001");
+    EXPECT_TRUE(e.is_retryable());
+  }
+  commit_a.join();
+  b.rollback();
+
+  // With the retry helper, every concurrent increment lands.
+  std::vector<std::thread> workers;
+  std::atomic<int> attempts{0};
+  for (int w = 0; w < 4; ++w)
+    workers.emplace_back([&] {
+      client mine{profile().url()};
+      for (int i = 0; i < 5; ++i)
+        mine.transaction_with_retry(
+            [&](transaction& tx) {
+              ++attempts;
+              auto n = tx.find_one({.table = t, .where = {{"id", 1}}})->get<std::int64_t>("n");
+              tx.update({.table = t, .data = {{"n", n + 1}}, .where = {{"id", 1}}});
+            },
+            {.isolation = isolation::serializable}, {.max_attempts = 50});
+    });
+  for (auto& w : workers) w.join();
+  EXPECT_EQ(db->find_one({.table = t})->get<std::int64_t>("n"), 1 + 20);
+  EXPECT_GE(attempts.load(), 20);
+}
+
+TEST_F(postgresql_engine, deadlocks_are_retryable) {
+  auto t = make_table_sql("id BIGINT PRIMARY KEY, n BIGINT");
+  db->insert({.table = t, .records = {{{"id", 1}, {"n", 0}}, {{"id", 2}, {"n", 0}}}});
+  client other{profile().url()};
+  auto a = db->begin();
+  auto b = other.begin();
+  a.update({.table = t, .data = {{"n", 1}}, .where = {{"id", 1}}});
+  b.update({.table = t, .data = {{"n", 2}}, .where = {{"id", 2}}});
+  std::atomic<int> deadlocks{0};
+  std::thread ta([&] {
+    try {
+      a.update({.table = t, .data = {{"n", 1}}, .where = {{"id", 2}}});
+    } catch (const error& e) {
+      if (e.sqlstate() == "40P01" && e.is_retryable()) ++deadlocks;
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  try {
+    b.update({.table = t, .data = {{"n", 2}}, .where = {{"id", 1}}});
+  } catch (const error& e) {
+    if (e.sqlstate() == "40P01" && e.is_retryable()) ++deadlocks;
+  }
+  ta.join();
+  EXPECT_EQ(deadlocks.load(), 1);  // the server picks one victim
+  a.rollback();
+  b.rollback();
+}
+
+TEST_F(postgresql_engine, a_commit_after_a_failed_statement_is_an_error) {
+  auto t = make_table_sql("id BIGINT PRIMARY KEY");
+  auto tx = db->begin();
+  tx.insert({.table = t, .records = {{{"id", 1}}}});
+  EXPECT_THROW(tx.insert({.table = t, .records = {{{"id", 1}}}}), error);
+  try {
+    tx.commit();
+    FAIL() << "a failed transaction committed silently";
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("rolled back"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(db->count({.table = t}), 0);
+}
+
+TEST(postgresql_urls, socket_hosts_options_and_bad_urls) {
+  const char* dir = std::getenv("TETHER_PG_SOCKET_DIR");
+  const char* port = std::getenv("TETHER_PG_PORT");
+  ASSERT_TRUE(dir && port) << "scripts/run-tests sets these";
+  client over_socket{std::string("postgresql://tether@localhost/tether_test?host=") + dir + "&port=" + port +
+                     "&application_name=tether-test&connect_timeout=5"};
+  auto who = over_socket.raw({.query = "SELECT current_setting('application_name') AS app"});
+  EXPECT_EQ(who.records.front().get<std::string>("app"), "tether-test");
+  EXPECT_THROW(client{"postgresql://tether@127.0.0.1:1/x?sslmod=disable"}, error);  // typo refused
+  try {
+    client refused{"postgresql://tether:hunter2@127.0.0.1:1/x?connect_timeout=2"};
+    FAIL();
+  } catch (const error& e) {
+    EXPECT_EQ(e.category(), error_category::connection);
+    EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace tether
