@@ -22,7 +22,53 @@ namespace tether {
 
 namespace detail {
 class pool;
+class lease;
 }
+
+// Rows read a chunk at a time: `for (tether::record r : db.stream({…}))`. Memory is bounded
+// by the chunk size on engines that stream (SQLite, PostgreSQL). A record is valid until
+// the iterator moves on. The stream holds its connection until it ends or is destroyed
+// (on a transaction: do not use the transaction while its stream is open). Owns copies of
+// its options; must not outlive the client or transaction. One thread at a time.
+class row_stream {
+ public:
+  class iterator {
+   public:
+    using value_type = record;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    explicit iterator(row_stream* s) : s_(s) {}
+    record operator*() const { return s_->chunk_[s_->pos_]; }
+    iterator& operator++() {
+      s_->advance();
+      if (s_->done_) s_ = nullptr;
+      return *this;
+    }
+    void operator++(int) { ++*this; }
+    bool operator==(const iterator& o) const noexcept { return s_ == o.s_; }
+
+   private:
+    row_stream* s_ = nullptr;
+  };
+
+  row_stream(row_stream&&) noexcept;
+  ~row_stream();
+  iterator begin();
+  iterator end() noexcept { return {}; }
+  std::size_t rows_read() const noexcept { return rows_; }
+  std::size_t chunk_rows() const noexcept { return chunk_size_; }
+  const records& chunk() const noexcept { return chunk_; }  // the rows in memory now
+
+ private:
+  friend class executor;
+  struct state;
+  row_stream(std::unique_ptr<state> s, std::size_t chunk_size);
+  void advance();
+  std::unique_ptr<state> s_;
+  records chunk_;
+  std::size_t chunk_size_ = 0, pos_ = 0, rows_ = 0;
+  bool started_ = false, done_ = false;
+};
 
 // One row that owns its data (what find_one returns).
 class row {
@@ -82,12 +128,17 @@ class executor {
   raw_result raw(const raw_options& o);
   // Plans `o` once; see prepared_find. Placeholders are tether::param("name").
   prepared_find prepare(find_options o);
+  // Streams the rows of a find, chunk_rows at a time; see row_stream.
+  row_stream stream(find_options o, std::size_t chunk_rows = 1000);
 
   virtual const engine::capabilities& capabilities() const noexcept = 0;
   virtual std::string_view engine_name() const noexcept = 0;
 
  protected:
   virtual engine::execution run(const engine::plan& p) = 0;
+  // The connection a stream reads from: a fresh lease (held in `hold`), or the
+  // transaction's own connection.
+  virtual engine::connection& pin(std::unique_ptr<detail::lease>& hold) = 0;
 
  private:
   friend class prepared_find;
@@ -147,6 +198,7 @@ class transaction : public executor {
 
  protected:
   engine::execution run(const engine::plan& p) override;
+  engine::connection& pin(std::unique_ptr<detail::lease>& hold) override;
 
  private:
   friend class client;
@@ -247,6 +299,7 @@ class client : public executor {
 
  protected:
   engine::execution run(const engine::plan& p) override;
+  engine::connection& pin(std::unique_ptr<detail::lease>& hold) override;
 
  private:
   void wait_for_database(const client_options& o);

@@ -141,6 +141,58 @@ find_result prepared_find::run(const value& args) {
   return r;
 }
 
+// --- row_stream ----------------------------------------------------------------------------
+
+struct row_stream::state {
+  find_options options;  // the plan's params point into these
+  engine::plan plan;
+  std::unique_ptr<detail::lease> lease;  // empty inside a transaction
+  engine::connection* conn = nullptr;
+  std::unique_ptr<engine::cursor> cursor;
+  ~state() {
+    cursor.reset();  // before the lease goes back: the connection must be clean again
+  }
+};
+
+row_stream::row_stream(std::unique_ptr<state> s, std::size_t chunk_size)
+    : s_(std::move(s)), chunk_size_(chunk_size) {}
+row_stream::row_stream(row_stream&&) noexcept = default;
+row_stream::~row_stream() = default;
+
+void row_stream::advance() {
+  if (done_) return;
+  if (started_ && ++pos_ < chunk_.size()) {
+    ++rows_;
+    return;
+  }
+  started_ = true;
+  pos_ = 0;
+  if (!s_->cursor) s_->cursor = s_->conn->open(s_->plan);
+  if (!s_->cursor->fetch(chunk_, chunk_size_) || chunk_.empty()) {
+    done_ = true;
+    s_->cursor.reset();
+    s_->lease.reset();  // the connection is free for others
+    return;
+  }
+  ++rows_;
+}
+
+row_stream::iterator row_stream::begin() {
+  if (!started_) advance();
+  return done_ ? iterator() : iterator(this);
+}
+
+row_stream executor::stream(find_options o, std::size_t chunk_rows) {
+  if (chunk_rows == 0) throw error(error_category::usage, "stream needs a chunk of at least one row");
+  auto s = std::make_unique<row_stream::state>();
+  s->options = std::move(o);
+  s->plan = detail::plan_find(s->options, capabilities());
+  if (!s->plan.slots.empty())
+    throw error(error_category::usage, "tether::param placeholders are for prepared queries, not streams");
+  s->conn = &pin(s->lease);
+  return row_stream(std::move(s), chunk_rows);
+}
+
 // --- savepoint ---------------------------------------------------------------------------
 
 savepoint::savepoint(savepoint&& o) noexcept
@@ -236,6 +288,12 @@ const engine::capabilities& transaction::capabilities() const noexcept {
 }
 std::string_view transaction::engine_name() const noexcept { return s_->driver->name(); }
 
+engine::connection& transaction::pin(std::unique_ptr<detail::lease>&) {
+  if (!is_active())
+    throw error(error_category::usage, "this transaction was committed or rolled back; begin a new one");
+  return **s_->lease;
+}
+
 engine::execution transaction::run(const engine::plan& p) {
   if (!is_active())
     throw error(error_category::usage, "this transaction was committed or rolled back; begin a new one");
@@ -325,6 +383,11 @@ tether::pool_stats client::pool_stats() const { return pool_->stats(); }
 
 const engine::capabilities& client::capabilities() const noexcept { return driver_->capabilities(); }
 std::string_view client::engine_name() const noexcept { return driver_->name(); }
+
+engine::connection& client::pin(std::unique_ptr<detail::lease>& hold) {
+  hold = std::make_unique<detail::lease>(pool_->acquire());
+  return **hold;
+}
 
 engine::execution client::run(const engine::plan& p) {
   detail::lease l = pool_->acquire();

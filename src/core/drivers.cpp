@@ -16,6 +16,33 @@ std::map<std::string, std::shared_ptr<driver>, std::less<>>& registry() {
 }
 }  // namespace
 
+namespace {
+// Serves a fully buffered result in chunks.
+class buffered_cursor final : public cursor {
+ public:
+  explicit buffered_cursor(records all) : all_(std::move(all)) {}
+  bool fetch(records& out, std::size_t max_rows) override {
+    if (next_ >= all_.size()) return false;
+    std::vector<std::string> names;
+    for (std::size_t c = 0; c < all_.column_count(); ++c) names.emplace_back(all_.column_name(c));
+    out = records(std::move(names));
+    for (std::size_t n = 0; n < max_rows && next_ < all_.size(); ++n, ++next_) {
+      for (std::size_t c = 0; c < all_.column_count(); ++c) out.add(all_.get(next_, c));
+      out.end_row();
+    }
+    return true;
+  }
+
+ private:
+  records all_;
+  std::size_t next_ = 0;
+};
+}  // namespace
+
+std::unique_ptr<cursor> connection::open(const plan& p) {
+  return std::make_unique<buffered_cursor>(execute(p).rows);
+}
+
 void register_driver(std::shared_ptr<driver> d) {
   std::lock_guard lock(registry_mutex);
   for (const auto& scheme : d->schemes()) registry()[scheme] = d;

@@ -53,10 +53,22 @@ struct statement_stats {
   }
 };
 
+// Rows of one query, a chunk at a time, so memory is bounded by the chunk size. The
+// connection that opened it is busy until the cursor is exhausted or destroyed.
+class cursor {
+ public:
+  virtual ~cursor() = default;
+  // Replaces `out` with up to max_rows next rows; false when there were none left.
+  virtual bool fetch(records& out, std::size_t max_rows) = 0;
+};
+
 class connection {
  public:
   virtual ~connection() = default;
   virtual execution execute(const plan& p) = 0;
+  // A streaming cursor for a find or raw plan. The default runs the whole query and
+  // serves it in chunks (no memory bound); engines that can stream override it.
+  virtual std::unique_ptr<cursor> open(const plan& p);
   virtual void begin(const transaction_options& options) = 0;
   virtual void commit() = 0;
   virtual void rollback() = 0;

@@ -130,6 +130,19 @@ connection::cached& connection::prepare_plan(const engine::plan& p) {
 }
 
 void connection::run(const cached& c, const engine::plan& p, std::size_t offset, result& out) {
+  bind(c, p, offset);
+  out.r = PQexecPrepared(conn_, c.name.c_str(), static_cast<int>(c.bindings.size()), values_.data(), lengths_.data(),
+                         formats_.data(), 0);
+  auto status = PQresultStatus(out.r);
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    if (PQresultErrorField(out.r, PG_DIAG_SQLSTATE) &&
+        std::string_view(PQresultErrorField(out.r, PG_DIAG_SQLSTATE)).substr(0, 2) == "42")
+      keys_.clear();  // the schema may have changed under cached facts
+    throw_result_error(conn_, out.r, c.text);
+  }
+}
+
+void connection::bind(const cached& c, const engine::plan& p, std::size_t offset) {
   const std::size_t n = c.bindings.size();
   texts_.resize(n);
   values_.assign(n, nullptr);
@@ -188,15 +201,65 @@ void connection::run(const cached& c, const engine::plan& p, std::size_t offset,
     values_[i] = t.c_str();
     lengths_[i] = static_cast<int>(t.size());
   }
-  out.r = PQexecPrepared(conn_, c.name.c_str(), static_cast<int>(n), values_.data(), lengths_.data(),
-                         formats_.data(), 0);
-  auto status = PQresultStatus(out.r);
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-    if (PQresultErrorField(out.r, PG_DIAG_SQLSTATE) &&
-        std::string_view(PQresultErrorField(out.r, PG_DIAG_SQLSTATE)).substr(0, 2) == "42")
-      keys_.clear();  // the schema may have changed under cached facts
-    throw_result_error(conn_, out.r, c.text);
+}
+
+// libpq's single-row mode: the server sends rows as it produces them and libpq hands them
+// over one by one, so only the current chunk is in memory. Destroyed early, the cursor
+// cancels the query and drains what is left, leaving the connection ready for the next.
+class cursor final : public engine::cursor {
+ public:
+  cursor(connection& c, std::string statement) : c_(c), statement_(std::move(statement)) {}
+  ~cursor() override {
+    if (done_) return;
+    if (PGcancel* cancel = PQgetCancel(c_.conn_)) {
+      char why[256];
+      PQcancel(cancel, why, sizeof why);
+      PQfreeCancel(cancel);
+    }
+    while (PGresult* r = PQgetResult(c_.conn_)) PQclear(r);
   }
+  bool fetch(records& out, std::size_t max_rows) override {
+    if (done_) return false;
+    out = records();
+    for (std::size_t n = 0; n < max_rows;) {
+      connection::result r{PQgetResult(c_.conn_)};
+      if (!r.r) {
+        done_ = true;
+        break;
+      }
+      auto status = PQresultStatus(r.r);
+      if (status == PGRES_SINGLE_TUPLE) {
+        decode_rows(r.r, out);
+        ++n;
+      } else if (status == PGRES_TUPLES_OK) {
+        if (out.column_count() == 0) decode_rows(r.r, out);  // names for an empty result
+      } else {
+        while (PGresult* rest = PQgetResult(c_.conn_)) PQclear(rest);
+        done_ = true;
+        throw_result_error(c_.conn_, r.r, statement_);
+      }
+    }
+    return !out.empty();
+  }
+
+ private:
+  connection& c_;
+  std::string statement_;
+  bool done_ = false;
+};
+
+std::unique_ptr<engine::cursor> connection::open(const engine::plan& p) {
+  if (p.kind != engine::plan_kind::find) return engine::connection::open(p);
+  cached& c = prepare_plan(p);
+  bind(c, p, 0);
+  if (!PQsendQueryPrepared(conn_, c.name.c_str(), static_cast<int>(c.bindings.size()), values_.data(),
+                           lengths_.data(), formats_.data(), 0))
+    throw_connection_error(conn_, "cannot send the query");
+  if (!PQsetSingleRowMode(conn_)) {
+    while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+    throw error(error_category::query, "libpq refused single-row mode", error_details{"postgresql", 0, "", c.text});
+  }
+  return std::make_unique<cursor>(*this, c.text);
 }
 
 std::vector<std::string> connection::primary_key(const std::string& table) {

@@ -22,6 +22,7 @@ class connection final : public engine::connection {
   ~connection() override;
 
   engine::execution execute(const engine::plan& p) override;
+  std::unique_ptr<engine::cursor> open(const engine::plan& p) override;
   void begin(const transaction_options& options) override;
   void commit() override;
   void rollback() override;
@@ -33,6 +34,7 @@ class connection final : public engine::connection {
   engine::statement_stats statement_stats() const override { return stats_; }
 
  private:
+  friend class cursor;
   struct cached {
     std::string name;  // the server-side prepared statement
     std::string text;
@@ -46,7 +48,9 @@ class connection final : public engine::connection {
 
   cached& prepare(std::string_view key, const std::function<sql::statement()>& render);
   cached& prepare_plan(const engine::plan& p);
-  // Binds the plan's params (from `offset`) and runs; throws on failure.
+  // Fills the parameter buffers from the plan's params (from `offset`).
+  void bind(const cached& c, const engine::plan& p, std::size_t offset);
+  // Binds and runs; throws on failure.
   void run(const cached& c, const engine::plan& p, std::size_t offset, result& out);
   void command(const char* sql);  // a statement without params or rows
   std::vector<std::string> primary_key(const std::string& table);

@@ -382,6 +382,47 @@ engine::execution connection::find(const engine::plan& p) {
   return e;
 }
 
+// A statement of its own, stepped a chunk at a time: nothing beyond the chunk is held.
+class cursor final : public engine::cursor {
+ public:
+  cursor(connection& c, connection::cached stmt) : c_(c), s_(std::move(stmt)) {}
+  ~cursor() override { sqlite3_finalize(s_.stmt); }
+  bool fetch(records& out, std::size_t max_rows) override {
+    if (done_) return false;
+    out = records(s_.all_names);
+    for (std::size_t n = 0; n < max_rows; ++n) {
+      int rc = sqlite3_step(s_.stmt);
+      if (rc == SQLITE_DONE) {
+        done_ = true;
+        break;
+      }
+      if (rc != SQLITE_ROW) throw_error(c_.db_, rc, sqlite3_sql(s_.stmt));
+      for (int i = 0; i < static_cast<int>(s_.names.size()); ++i) add_cell(out, s_.stmt, i, s_.decoders[i]);
+      out.end_row();
+    }
+    return !out.empty();
+  }
+
+ private:
+  connection& c_;
+  connection::cached s_;
+  bool done_ = false;
+};
+
+std::unique_ptr<engine::cursor> connection::open(const engine::plan& p) {
+  if (p.kind != engine::plan_kind::find) return engine::connection::open(p);
+  sql::statement text = sql::render(p, the_dialect());
+  cached c = prepare_uncached(text.text);
+  c.bindings = std::move(text.bindings);
+  try {
+    bind(c, p, 0);
+  } catch (...) {
+    sqlite3_finalize(c.stmt);
+    throw;
+  }
+  return std::make_unique<cursor>(*this, std::move(c));
+}
+
 engine::execution connection::write(const engine::plan& p) {
   cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect()); });
   bind(c, p, 0);

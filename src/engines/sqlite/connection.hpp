@@ -34,6 +34,7 @@ class connection final : public engine::connection {
   ~connection() override;
 
   engine::execution execute(const engine::plan& p) override;
+  std::unique_ptr<engine::cursor> open(const engine::plan& p) override;
   void begin(const transaction_options& options) override;
   void commit() override;
   void rollback() override;
@@ -45,6 +46,7 @@ class connection final : public engine::connection {
   engine::statement_stats statement_stats() const override { return stats_; }
 
  private:
+  friend class cursor;
   struct cached {
     sqlite3_stmt* stmt = nullptr;
     std::vector<sql::binding> bindings;
