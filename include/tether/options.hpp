@@ -89,6 +89,9 @@ struct insert_options {
   value_list records{};  // each an object with the same keys; keys become columns
   std::vector<std::string> returning{};  // empty: none; {"*"}: every column
   std::optional<tether::on_conflict> on_conflict{};
+  // false: no inserted_ids, which lets an engine take its fastest bulk path (PostgreSQL:
+  // COPY) when nothing else is to be returned either.
+  bool return_ids = true;
 };
 
 struct insert_result {

@@ -67,6 +67,7 @@ void compute_shape(plan& p) {
     s.append(o.dir == direction::desc ? "-," : "+,");
   }
   s.push_back(p.limit != engine::no_param ? 'L' : '_');
+  s.push_back(p.want_ids ? 'i' : '_');
   s.push_back(p.offset != engine::no_param ? 'O' : '_');
   for (const auto& a : p.set) {
     s.append(a.column);
@@ -349,6 +350,7 @@ plan plan_find(const find_options& o, const engine::capabilities& caps) {
 plan plan_insert(const insert_options& o, const engine::capabilities& caps) {
   plan p = begin_plan(plan_kind::insert, o.table);
   add_rows(p, o.records.view());
+  p.want_ids = o.return_ids;
   if (o.on_conflict) set_conflict(p, *o.on_conflict, caps);
   set_returning(p, o.returning, caps);
   compute_shape(p);

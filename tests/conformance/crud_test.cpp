@@ -77,6 +77,17 @@ TEST_F(crud, insert_without_returning_still_gives_ids) {
   EXPECT_EQ(r.inserted_ids, std::vector<value>{value(6)});
 }
 
+TEST_F(crud, insert_without_ids_counts_the_rows) {
+  auto t = make_table({{"id", "pk"}, {"n", "int"}});
+  std::vector<value> rows;
+  for (int i = 0; i < 1500; ++i) rows.push_back({{"n", i}});
+  auto r = db->insert({.table = t, .records = rows, .return_ids = false});
+  EXPECT_EQ(r.count, 1500);
+  EXPECT_TRUE(r.inserted_ids.empty());
+  EXPECT_EQ(db->count({.table = t}), 1500);
+  EXPECT_EQ(db->sum({.table = t, .column = "n"}).as_int(), 1500 * 1499 / 2);
+}
+
 TEST_F(crud, insert_records_with_keys_in_different_order) {
   auto t = people();
   db->insert({.table = t, .records = {{{"name", "A"}, {"age", 1}}, {{"age", 2}, {"name", "B"}}}});

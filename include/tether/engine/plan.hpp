@@ -142,6 +142,7 @@ struct plan {
   std::vector<std::string> conflict_columns{};
   std::vector<std::string> conflict_update{};  // columns to overwrite on conflict
   bool has_conflict = false;
+  bool want_ids = true;  // insert: fill inserted_ids
   conflict_action on_conflict = conflict_action::ignore;
 
   std::vector<assignment> set{};              // update

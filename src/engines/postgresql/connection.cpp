@@ -299,8 +299,97 @@ engine::execution connection::rows(const engine::plan& p) {
   return e;
 }
 
+namespace {
+
+// A value in COPY's text format: \N for null; backslash, tab, newline and carriage
+// return escaped; bytea as \\x hex; arrays as array literals; json as its text.
+void append_copy_field(std::string& out, const value& v) {
+  auto escaped = [&](std::string_view s) {
+    for (char c : s) {
+      switch (c) {
+        case '\\': out += "\\\\"; break;
+        case '\t': out += "\\t"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        default: out += c;
+      }
+    }
+  };
+  switch (v.kind()) {
+    case value_kind::null: out += "\\N"; return;
+    case value_kind::boolean: out += v.as_bool() ? 't' : 'f'; return;
+    case value_kind::integer: out += std::to_string(v.as_int()); return;
+    case value_kind::real: {
+      double d = v.as_double();
+      out += std::isnan(d) ? "NaN" : std::isinf(d) ? (d > 0 ? "Infinity" : "-Infinity") : fmt::format("{}", d);
+      return;
+    }
+    case value_kind::decimal: out += v.as_decimal().text; return;
+    case value_kind::string: return escaped(v.as_string());
+    case value_kind::bytes: {
+      static constexpr char hex[] = "0123456789abcdef";
+      out += "\\\\x";
+      for (auto b : v.as_bytes().data) {
+        out += hex[b >> 4];
+        out += hex[b & 15];
+      }
+      return;
+    }
+    case value_kind::date: out += v.as_date().to_string(); return;
+    case value_kind::time: out += v.as_time().to_string(); return;
+    case value_kind::timestamp: out += v.as_timestamp().to_string(); return;
+    case value_kind::uuid: out += v.as_uuid().to_string(); return;
+    case value_kind::array: {
+      std::string literal;
+      append_array_literal(literal, v);
+      return escaped(literal);
+    }
+    case value_kind::object: return escaped(v.to_json());
+  }
+}
+
+}  // namespace
+
+engine::execution connection::copy(const engine::plan& p) {
+  std::string sql = "COPY ";
+  the_dialect().quote(sql, p.table);
+  sql += " (";
+  for (std::size_t i = 0; i < p.columns.size(); ++i) {
+    if (i) sql += ", ";
+    the_dialect().quote(sql, p.columns[i]);
+  }
+  sql += ") FROM STDIN";
+  result start{PQexec(conn_, sql.c_str())};
+  if (PQresultStatus(start.r) != PGRES_COPY_IN) throw_result_error(conn_, start.r, sql);
+  std::string buffer;
+  buffer.reserve(1 << 17);
+  bool sent = true;
+  const std::size_t ncols = p.columns.size();
+  for (std::size_t r = 0; r < p.row_count && sent; ++r) {
+    for (std::size_t c = 0; c < ncols; ++c) {
+      if (c) buffer += '\t';
+      append_copy_field(buffer, *p.param(p.rows_param + r * ncols + c));
+    }
+    buffer += '\n';
+    if (buffer.size() >= (1 << 16)) {
+      sent = PQputCopyData(conn_, buffer.data(), static_cast<int>(buffer.size())) == 1;
+      buffer.clear();
+    }
+  }
+  if (sent && !buffer.empty()) sent = PQputCopyData(conn_, buffer.data(), static_cast<int>(buffer.size())) == 1;
+  PQputCopyEnd(conn_, sent ? nullptr : "tether: sending rows failed");
+  result done{PQgetResult(conn_)};
+  while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);
+  if (PQresultStatus(done.r) != PGRES_COMMAND_OK) throw_result_error(conn_, done.r, sql);
+  engine::execution e;
+  e.affected = std::atoll(PQcmdTuples(done.r));
+  return e;
+}
+
 engine::execution connection::insert(const engine::plan& p) {
-  const auto key = primary_key(p.table);
+  // Nothing to return: COPY sends every row in one statement, in one round trip.
+  if (!p.want_ids && p.returning.empty() && !p.has_conflict && p.row_count > 1) return copy(p);
+  const auto key = p.want_ids ? primary_key(p.table) : std::vector<std::string>{};
   std::string id_expression;
   if (key.size() == 1) {
     the_dialect().quote(id_expression, key[0]);

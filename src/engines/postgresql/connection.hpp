@@ -57,6 +57,7 @@ class connection final : public engine::connection {
 
   engine::execution rows(const engine::plan& p);
   engine::execution insert(const engine::plan& p);
+  engine::execution copy(const engine::plan& p);  // COPY … FROM STDIN: one statement for every row
   engine::execution upsert(const engine::plan& p);
   engine::execution raw(const engine::plan& p);
 

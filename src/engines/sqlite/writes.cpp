@@ -157,7 +157,7 @@ bool connection::insert_rows(const engine::plan& p, const table_info& t, bool fa
     key += std::to_string(n);
     cached& c = prepare(key, [&] {
       sql::statement s = sql::render_insert(p, the_dialect(), n);
-      if (!fast) {
+      if (!fast && p.want_ids) {
         s.text += p.returning.empty() ? " RETURNING " : ", ";
         s.text += t.id_expression;
       }
@@ -172,10 +172,13 @@ bool connection::insert_rows(const engine::plan& p, const table_info& t, bool fa
       auto changed = sqlite3_changes64(db_);
       auto last = sqlite3_last_insert_rowid(db_);
       for (std::int64_t i = changed - 1; i >= 0; --i) e.inserted_ids.emplace_back(last - i);
+      e.affected += changed;
       continue;
     }
-    if (!p.returning.empty() && e.rows.column_count() == 0) e.rows = records(c.data_names);
-    run(c, p.returning.empty() ? nullptr : &e.rows, &e.inserted_ids);
+    if (!p.returning.empty() && e.rows.column_count() == 0)
+      e.rows = records(p.want_ids ? c.data_names : c.all_names);
+    run(c, p.returning.empty() ? nullptr : &e.rows, p.want_ids ? &e.inserted_ids : nullptr);
+    e.affected += sqlite3_changes64(db_);
   }
   if (!fast) return true;
   std::string key = "\x01max_rowid#" + p.table;
@@ -191,7 +194,7 @@ bool connection::insert_rows(const engine::plan& p, const table_info& t, bool fa
 
 engine::execution connection::insert(const engine::plan& p) {
   const table_info& t = info(p.table);
-  bool fast = t.consecutive_ids && p.returning.empty() && !p.has_conflict;
+  bool fast = p.want_ids && t.consecutive_ids && p.returning.empty() && !p.has_conflict;
   for (const auto& col : p.columns)
     if (iequals(col, t.rowid_column) || iequals(col, "rowid") || iequals(col, "oid") || iequals(col, "_rowid_"))
       fast = false;  // the caller's own keys need not be consecutive
@@ -212,7 +215,6 @@ engine::execution connection::insert(const engine::plan& p) {
     if (guarded) end_unit("tether_insert", own, false);
     throw;
   }
-  e.affected = static_cast<std::int64_t>(e.inserted_ids.size());
   return e;
 }
 

@@ -216,3 +216,53 @@ TEST_F(postgresql_engine, a_million_rows_stream_in_bounded_memory) {
 
 }  // namespace
 }  // namespace tether
+
+namespace tether {
+namespace {
+
+TEST_F(postgresql_engine, copy_carries_every_awkward_character_and_type) {
+  auto t = make_table_sql("id BIGINT PRIMARY KEY, s TEXT, b BYTEA, words TEXT[], doc JSONB, at TIMESTAMPTZ, d NUMERIC");
+  const std::vector<std::string> awkward = {"tab\there", "new\nline", "carriage\rreturn", "back\\slash",
+                                            "\\N is not null", "ünïcödé ✓ 🎉", "", "\\.", "quote \" and '"};
+  std::vector<value> rows;
+  for (std::size_t i = 0; i < 1000; ++i) {
+    const std::string& s = awkward[i % awkward.size()];
+    rows.push_back({{"id", static_cast<std::int64_t>(i)},
+                    {"s", i % 10 == 0 ? value() : value(s)},
+                    {"b", bytes{{0, 9, 10, 13, 92, 255}}},
+                    {"words", make_array({s, nullptr, "x,y"})},
+                    {"doc", value{{"s", s}}},
+                    {"at", timestamp::parse("2024-01-02T03:04:05.678901+01:00")},
+                    {"d", decimal::parse("1234567890.0987654321")}});
+  }
+  auto before = db->statement_stats();
+  auto r = db->insert({.table = t, .records = rows, .return_ids = false});
+  EXPECT_EQ(r.count, 1000);
+  EXPECT_EQ(db->statement_stats().prepares, before.prepares) << "COPY should not prepare INSERTs";
+  auto back = db->find({.table = t, .order_by = {{"id"}}}).records;
+  ASSERT_EQ(back.size(), 1000u);
+  for (std::size_t i = 0; i < 1000; ++i) {
+    auto row = back[i];
+    for (const auto& [k, v] : rows[i].as_object()) {
+      if (k == "at") EXPECT_EQ(row.get<timestamp>("at").micros, v.as_timestamp().micros);
+      else EXPECT_EQ(row[k], v) << "row " << i << " column " << k << ": " << row[k].to_json();
+    }
+  }
+}
+
+TEST_F(postgresql_engine, a_failing_copy_writes_nothing) {
+  auto t = make_table_sql("id BIGINT PRIMARY KEY");
+  std::vector<value> rows;
+  for (int i = 0; i < 5000; ++i) rows.push_back({{"id", i}});
+  rows.push_back({{"id", 42}});
+  try {
+    db->insert({.table = t, .records = rows, .return_ids = false});
+    FAIL();
+  } catch (const error& e) {
+    EXPECT_EQ(e.category(), error_category::unique_violation);
+  }
+  EXPECT_EQ(db->count({.table = t}), 0);
+}
+
+}  // namespace
+}  // namespace tether
