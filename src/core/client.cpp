@@ -30,6 +30,26 @@ find_result executor::find(const find_options& o) {
   return r;
 }
 
+std::vector<find_result> executor::find_batch(const std::vector<find_options>& queries) {
+  std::vector<engine::plan> plans;
+  plans.reserve(queries.size());
+  for (const auto& q : queries) {
+    plans.push_back(detail::plan_find(q, capabilities()));
+    if (!plans.back().slots.empty())
+      throw error(error_category::usage, "tether::param placeholders are for prepared queries, not batches");
+  }
+  std::vector<const engine::plan*> pointers;
+  for (const auto& p : plans) pointers.push_back(&p);
+  std::vector<find_result> out;
+  out.reserve(plans.size());
+  for (auto& e : run_batch(pointers)) {
+    find_result r{std::move(e.rows), 0};
+    r.count = static_cast<std::int64_t>(r.records.size());
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 std::optional<row> executor::find_one(find_options o) {
   o.limit = 1;
   auto e = execute(detail::plan_find(o, capabilities()));
@@ -288,6 +308,12 @@ const engine::capabilities& transaction::capabilities() const noexcept {
 }
 std::string_view transaction::engine_name() const noexcept { return s_->driver->name(); }
 
+std::vector<engine::execution> transaction::run_batch(const std::vector<const engine::plan*>& plans) {
+  if (!is_active())
+    throw error(error_category::usage, "this transaction was committed or rolled back; begin a new one");
+  return (*s_->lease)->execute_batch(plans);
+}
+
 engine::connection& transaction::pin(std::unique_ptr<detail::lease>&) {
   if (!is_active())
     throw error(error_category::usage, "this transaction was committed or rolled back; begin a new one");
@@ -383,6 +409,16 @@ tether::pool_stats client::pool_stats() const { return pool_->stats(); }
 
 const engine::capabilities& client::capabilities() const noexcept { return driver_->capabilities(); }
 std::string_view client::engine_name() const noexcept { return driver_->name(); }
+
+std::vector<engine::execution> client::run_batch(const std::vector<const engine::plan*>& plans) {
+  detail::lease l = pool_->acquire();
+  try {
+    return l->execute_batch(plans);
+  } catch (const error& e) {
+    if (e.category() == error_category::connection) l.mark_broken();
+    throw;
+  }
+}
 
 engine::connection& client::pin(std::unique_ptr<detail::lease>& hold) {
   hold = std::make_unique<detail::lease>(pool_->acquire());

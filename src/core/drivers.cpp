@@ -43,6 +43,13 @@ std::unique_ptr<cursor> connection::open(const plan& p) {
   return std::make_unique<buffered_cursor>(execute(p).rows);
 }
 
+std::vector<execution> connection::execute_batch(const std::vector<const plan*>& plans) {
+  std::vector<execution> out;
+  out.reserve(plans.size());
+  for (const plan* p : plans) out.push_back(execute(*p));
+  return out;
+}
+
 void register_driver(std::shared_ptr<driver> d) {
   std::lock_guard lock(registry_mutex);
   for (const auto& scheme : d->schemes()) registry()[scheme] = d;

@@ -58,3 +58,44 @@ TEST_F(streaming, inside_a_transaction_and_on_an_empty_result) {
 
 }  // namespace
 }  // namespace tether::conformance
+
+namespace tether::conformance {
+namespace {
+
+class batches : public fixture {};
+
+TEST_F(batches, independent_finds_come_back_in_order) {
+  auto t = people();
+  std::vector<find_options> queries;
+  for (int i = 1; i <= 5; ++i) queries.push_back({.table = t, .select = {"name"}, .where = {{"id", i}}});
+  queries.push_back({.table = t, .where = {{"age", {{"$gt", 100}}}}});
+  queries.push_back({.table = t, .select = {"id"}, .order_by = {{"id", direction::desc}}, .limit = 2});
+  auto results = db->find_batch(queries);
+  ASSERT_EQ(results.size(), 7u);
+  EXPECT_EQ(names(results[0].records), std::vector<std::string>{"Ada"});
+  EXPECT_EQ(names(results[4].records), std::vector<std::string>{"O'Brien"});
+  EXPECT_EQ(results[5].count, 0);
+  EXPECT_EQ(ids(results[6].records), (std::vector<std::int64_t>{5, 4}));
+  EXPECT_TRUE(db->find_batch({}).empty());
+}
+
+TEST_F(batches, bad_input_is_refused_before_anything_is_sent_and_failures_are_thrown) {
+  auto t = people();
+  EXPECT_THROW(db->find_batch({{.table = t}, {.table = t, .where = {{"age", {{"$gtt", 1}}}}}}), error);
+  try {
+    db->find_batch({{.table = t}, {.table = "no_such_table"}, {.table = t}});
+    FAIL();
+  } catch (const error& e) {
+    EXPECT_EQ(e.category(), error_category::schema);
+  }
+  EXPECT_EQ(db->count({.table = t}), 5);  // the connection is fine afterwards
+  db->transaction([&](transaction& tx) {
+    tx.insert({.table = t, .records = {{{"name", "Hedy"}}}});
+    auto r = tx.find_batch({{.table = t, .where = {{"name", "Hedy"}}}});
+    EXPECT_EQ(r.at(0).count, 1);
+    tx.rollback();
+  });
+}
+
+}  // namespace
+}  // namespace tether::conformance

@@ -69,6 +69,9 @@ class connection {
   // A streaming cursor for a find or raw plan. The default runs the whole query and
   // serves it in chunks (no memory bound); engines that can stream override it.
   virtual std::unique_ptr<cursor> open(const plan& p);
+  // Independent plans, results in order. The default runs them one by one; PostgreSQL
+  // pipelines them. The first failure is thrown after the batch has been read.
+  virtual std::vector<execution> execute_batch(const std::vector<const plan*>& plans);
   virtual void begin(const transaction_options& options) = 0;
   virtual void commit() = 0;
   virtual void rollback() = 0;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "../../core/url.hpp"
 #include "dialect.hpp"
@@ -284,6 +285,58 @@ engine::execution connection::execute(const engine::plan& p) {
     case engine::plan_kind::raw: return raw(p);
     default: return rows(p);
   }
+}
+
+// Pipeline mode: send a group of queries and a sync, then read every result. Groups of
+// 200 keep both directions' buffers small, so a blocking client cannot deadlock with a
+// server that is waiting for it to read.
+std::vector<engine::execution> connection::execute_batch(const std::vector<const engine::plan*>& plans) {
+  for (const auto* p : plans)
+    if (p->kind != engine::plan_kind::find) return engine::connection::execute_batch(plans);
+  constexpr std::size_t group = 200;
+  std::vector<cached*> statements;
+  statements.reserve(plans.size());
+  for (const auto* p : plans) statements.push_back(&prepare_plan(*p));  // new shapes prepared first
+  std::vector<engine::execution> out(plans.size());
+  std::optional<error> failure;
+  if (!PQenterPipelineMode(conn_)) throw_connection_error(conn_, "cannot enter pipeline mode");
+  struct leave {
+    PGconn* c;
+    ~leave() { PQexitPipelineMode(c); }
+  } leave_pipeline{conn_};
+  for (std::size_t first = 0; first < plans.size(); first += group) {
+    const std::size_t last = std::min(plans.size(), first + group);
+    for (std::size_t i = first; i < last; ++i) {
+      bind(*statements[i], *plans[i], 0);
+      if (!PQsendQueryPrepared(conn_, statements[i]->name.c_str(), static_cast<int>(statements[i]->bindings.size()),
+                               values_.data(), lengths_.data(), formats_.data(), 0))
+        throw_connection_error(conn_, "cannot send a pipelined query");
+    }
+    if (!PQpipelineSync(conn_)) throw_connection_error(conn_, "cannot sync the pipeline");
+    for (std::size_t i = first; i < last; ++i) {
+      result r{PQgetResult(conn_)};
+      auto status = PQresultStatus(r.r);
+      if (status == PGRES_TUPLES_OK) {
+        decode_rows(r.r, out[i].rows);
+        out[i].affected = PQntuples(r.r);
+      } else if (status != PGRES_PIPELINE_ABORTED && !failure) {
+        try {
+          throw_result_error(conn_, r.r, statements[i]->text);
+        } catch (const error& e) {
+          failure = e;
+        }
+      }
+      while (PGresult* end = PQgetResult(conn_)) PQclear(end);  // the NULL after each query
+    }
+    while (PGresult* r = PQgetResult(conn_)) {  // the sync's own result
+      bool synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+      if (synced) break;
+    }
+    if (failure) break;
+  }
+  if (failure) throw *failure;
+  return out;
 }
 
 engine::execution connection::rows(const engine::plan& p) {

@@ -23,6 +23,7 @@ class connection final : public engine::connection {
 
   engine::execution execute(const engine::plan& p) override;
   std::unique_ptr<engine::cursor> open(const engine::plan& p) override;
+  std::vector<engine::execution> execute_batch(const std::vector<const engine::plan*>& plans) override;
   void begin(const transaction_options& options) override;
   void commit() override;
   void rollback() override;

@@ -266,3 +266,27 @@ TEST_F(postgresql_engine, a_failing_copy_writes_nothing) {
 
 }  // namespace
 }  // namespace tether
+
+namespace tether {
+namespace {
+
+TEST_F(postgresql_engine, a_thousand_point_selects_pipelined) {
+  auto t = make_table_sql("id BIGINT PRIMARY KEY, v TEXT");
+  db->raw({.query = "INSERT INTO \"" + t + "\" SELECT g, 'v' || g FROM generate_series(1, 1000) g"});
+  std::vector<find_options> queries;
+  for (int i = 1000; i >= 1; --i) queries.push_back({.table = t, .where = {{"id", i}}});
+  auto results = db->find_batch(queries);
+  ASSERT_EQ(results.size(), 1000u);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_EQ(results[i].count, 1);
+    EXPECT_EQ(results[i].records.front().get<std::string>("v"), "v" + std::to_string(1000 - i));
+  }
+  // A failure in the middle aborts the rest of its group; the connection recovers.
+  queries[500] = {.table = t, .where = {{"nope", 1}}};
+  EXPECT_THROW(db->find_batch(queries), error);
+  EXPECT_EQ(db->count({.table = t}), 1000);
+  EXPECT_EQ(db->find_batch({{.table = t, .where = {{"id", 7}}}}).at(0).count, 1);
+}
+
+}  // namespace
+}  // namespace tether
