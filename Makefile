@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: demo test build setup setup-test bench clean
+.PHONY: demo test build setup setup-test bench bench-postgresql clean
 
 demo: setup build
 	cd $(BUILD) && ./examples/getting_started demo-workspace
@@ -24,6 +24,11 @@ build:
 
 bench: setup build
 	./$(BUILD)/bench/tether_bench_sqlite --benchmark_repetitions=10 --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
+
+# Starts a PostgreSQL test server, runs the PostgreSQL benchmark against it, stops it.
+bench-postgresql: setup-test build
+	TETHER_PG_URL=$$(./scripts/postgres-test-server start) && trap './scripts/postgres-test-server stop' EXIT && \
+	./$(BUILD)/bench/tether_bench_postgresql --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 
 clean:
 	rm -rf $(BUILD)

@@ -4,6 +4,8 @@
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>
 #include <tether/tether.hpp>
+
+#include "collecting_reporter.hpp"
 #include <unistd.h>
 
 #include <cstdio>
@@ -197,30 +199,16 @@ void tether_bulk_insert(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * bulk_rows);
 }
 
-// Collects each run's time per iteration, then prints tether / raw.
-class ratio_reporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const auto& r : runs)
-      if (r.run_type == Run::RT_Iteration || r.aggregate_name == "median")
-        times_[r.run_name.function_name] = r.GetAdjustedCPUTime();
+void print_ratios(const tether::bench::collecting_reporter& times) {
+  std::cout << "\nratios of CPU time (tether / raw sqlite3; lower is better, 1.00 is parity)\n";
+  struct pair { const char* name; const char* tether; const char* raw; };
+  for (auto [name, t_name, r_name] : {pair{"point_select", "tether_point_select", "raw_point_select"},
+                                      pair{"point_select (prepared)", "tether_point_select_prepared", "raw_point_select"},
+                                      pair{"bulk_insert", "tether_bulk_insert", "raw_bulk_insert"}}) {
+    double t = times.time(t_name), r = times.time(r_name);
+    if (t > 0 && r > 0) std::printf("  %-24s %.3fx\n", name, t / r);
   }
-  void print_ratios() const {
-    std::cout << "\nratios of CPU time (tether / raw sqlite3; lower is better, 1.00 is parity)\n";
-    struct pair { const char* name; const char* tether; const char* raw; };
-    for (auto [name, t_name, r_name] : {pair{"point_select", "tether_point_select", "raw_point_select"},
-                                        pair{"point_select (prepared)", "tether_point_select_prepared", "raw_point_select"},
-                                        pair{"bulk_insert", "tether_bulk_insert", "raw_bulk_insert"}}) {
-      auto t = times_.find(t_name);
-      auto r = times_.find(r_name);
-      if (t != times_.end() && r != times_.end()) std::printf("  %-24s %.3fx\n", name, t->second / r->second);
-    }
-  }
-
- private:
-  std::map<std::string, double> times_;
-};
+}
 
 }  // namespace
 
@@ -233,9 +221,9 @@ BENCHMARK(tether_bulk_insert)->Unit(benchmark::kMillisecond)->Iterations(3);
 int main(int argc, char** argv) {
   create_users();
   benchmark::Initialize(&argc, argv);
-  ratio_reporter reporter;
+  tether::bench::collecting_reporter reporter(tether::bench::collecting_reporter::clock::cpu);
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  reporter.print_ratios();
+  print_ratios(reporter);
   benchmark::Shutdown();
   std::error_code ec;
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path() + suffix, ec);

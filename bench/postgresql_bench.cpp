@@ -1,0 +1,383 @@
+// tether vs raw libpq, libpqxx and SOCI, in one binary, against one PostgreSQL server.
+// Needs TETHER_PG_URL (make bench-postgresql starts a server). Prints Google Benchmark's
+// table, then each peer's time relative to raw libpq (lower is better).
+#include <benchmark/benchmark.h>
+#include <libpq-fe.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <tether/tether.hpp>
+
+#include "collecting_reporter.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <pqxx/pqxx>
+#include <random>
+
+namespace {
+
+constexpr int table_rows = 10'000;
+constexpr int bulk_rows = 1'000'000;
+
+std::string url() {
+  const char* u = std::getenv("TETHER_PG_URL");
+  return u ? u : "";
+}
+
+// SOCI's PostgreSQL backend takes libpq's key=value form, not a URI.
+std::string keyword_url() {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(url().c_str(), &err);
+  if (!opts) throw std::runtime_error(err ? err : "bad URL");
+  std::string out;
+  for (auto* o = opts; o->keyword; ++o)
+    if (o->val && *o->val) out += std::string(out.empty() ? "" : " ") + o->keyword + "=" + o->val;
+  PQconninfoFree(opts);
+  return out;
+}
+
+PGconn* raw_connect() {
+  PGconn* c = PQconnectdb(url().c_str());
+  if (PQstatus(c) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(c));
+  return c;
+}
+
+void raw_exec(PGconn* c, const char* sql) {
+  PGresult* r = PQexec(c, sql);
+  auto s = PQresultStatus(r);
+  PQclear(r);
+  if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) throw std::runtime_error(PQerrorMessage(c));
+}
+
+void setup_tables() {
+  PGconn* c = raw_connect();
+  raw_exec(c,
+           "SET client_min_messages = warning; DROP TABLE IF EXISTS users; CREATE TABLE users (id BIGINT PRIMARY KEY, name TEXT NOT NULL, "
+           "score DOUBLE PRECISION, created TIMESTAMPTZ, active BOOLEAN, amount NUMERIC(12,2));"
+           "INSERT INTO users SELECT g, 'user' || g, g * 0.5, now(), g % 2 = 0, g * 1.25 FROM generate_series(1, 10000) g;"
+           "DROP TABLE IF EXISTS events; CREATE TABLE events (id BIGSERIAL PRIMARY KEY, kind TEXT, n BIGINT);"
+           "DROP TABLE IF EXISTS bulk; CREATE TABLE bulk (id BIGINT, name TEXT, x DOUBLE PRECISION);"
+           "ANALYZE users");
+  PQfinish(c);
+}
+
+struct user {
+  std::int64_t id = 0;
+  std::string name;
+  double score = 0;
+};
+
+int pick(std::mt19937& rng) { return std::uniform_int_distribution<int>(1, table_rows)(rng); }
+
+// --- point select by primary key ----------------------------------------------------------
+
+void libpq_point_select(benchmark::State& state) {
+  PGconn* c = raw_connect();
+  PQclear(PQprepare(c, "ps", "SELECT id, name, score FROM users WHERE id = $1", 0, nullptr));
+  std::mt19937 rng(1);
+  for (auto _ : state) {
+    std::string id = std::to_string(pick(rng));
+    const char* v[] = {id.c_str()};
+    PGresult* r = PQexecPrepared(c, "ps", 1, v, nullptr, nullptr, 0);
+    user u{std::atoll(PQgetvalue(r, 0, 0)), PQgetvalue(r, 0, 1), std::atof(PQgetvalue(r, 0, 2))};
+    PQclear(r);
+    benchmark::DoNotOptimize(u);
+  }
+  PQfinish(c);
+}
+
+void tether_point_select(benchmark::State& state) {
+  tether::client db{url(), {.pool_size = 1}};
+  auto q = db.prepare({.table = "users", .select = {"id", "name", "score"}, .where = {{"id", tether::param("id")}}, .limit = 1});
+  std::mt19937 rng(1);
+  tether::value args = {{"id", 0}};
+  for (auto _ : state) {
+    args.as_object()[0].second = pick(rng);
+    auto r = q.run(args);
+    auto row = r.records[0];
+    user u{row.get<std::int64_t>(std::size_t{0}), std::string(row.get<std::string_view>(1)), row.get<double>(2)};
+    benchmark::DoNotOptimize(u);
+  }
+}
+
+void libpqxx_point_select(benchmark::State& state) {
+  pqxx::connection c{url()};
+  c.prepare("ps", "SELECT id, name, score FROM users WHERE id = $1");
+  pqxx::nontransaction tx{c};
+  std::mt19937 rng(1);
+  for (auto _ : state) {
+    auto r = tx.exec_prepared("ps", pick(rng));
+    user u{r[0][0].as<std::int64_t>(), r[0][1].as<std::string>(), r[0][2].as<double>()};
+    benchmark::DoNotOptimize(u);
+  }
+}
+
+void soci_point_select(benchmark::State& state) {
+  soci::session sql(*soci::factory_postgresql(), keyword_url());
+  int id = 0;
+  user u;
+  long long uid = 0;
+  soci::statement st = (sql.prepare << "SELECT id, name, score FROM users WHERE id = :id", soci::use(id),
+                        soci::into(uid), soci::into(u.name), soci::into(u.score));
+  std::mt19937 rng(1);
+  for (auto _ : state) {
+    id = pick(rng);
+    st.execute(true);
+    u.id = uid;
+    benchmark::DoNotOptimize(u);
+  }
+}
+
+// --- read 200 rows of mixed types ---------------------------------------------------------
+
+struct wide {
+  std::int64_t id;
+  std::string name;
+  double score;
+  std::string created;
+  bool active;
+  std::string amount;
+};
+
+void libpq_read_200(benchmark::State& state) {
+  PGconn* c = raw_connect();
+  PQclear(PQprepare(c, "r200", "SELECT id, name, score, created, active, amount FROM users WHERE id <= 200", 0, nullptr));
+  for (auto _ : state) {
+    PGresult* r = PQexecPrepared(c, "r200", 0, nullptr, nullptr, nullptr, 0);
+    std::vector<wide> rows;
+    rows.reserve(200);
+    for (int i = 0; i < PQntuples(r); ++i)
+      rows.push_back({std::atoll(PQgetvalue(r, i, 0)), PQgetvalue(r, i, 1), std::atof(PQgetvalue(r, i, 2)),
+                      PQgetvalue(r, i, 3), PQgetvalue(r, i, 4)[0] == 't', PQgetvalue(r, i, 5)});
+    PQclear(r);
+    benchmark::DoNotOptimize(rows);
+  }
+  PQfinish(c);
+}
+
+void tether_read_200(benchmark::State& state) {
+  tether::client db{url(), {.pool_size = 1}};
+  auto q = db.prepare({.table = "users", .where = {{"id", {{"$lte", tether::param("n")}}}}});
+  tether::value args = {{"n", 200}};
+  for (auto _ : state) {
+    auto r = q.run(args);
+    std::vector<wide> rows;
+    rows.reserve(200);
+    for (auto rec : r.records)
+      rows.push_back({rec.get<std::int64_t>(std::size_t{0}), std::string(rec.get<std::string_view>(1)),
+                      rec.get<double>(2), rec.get<std::string>(3), rec.get<bool>(4), rec.get<std::string>(5)});
+    benchmark::DoNotOptimize(rows);
+  }
+}
+
+void libpqxx_read_200(benchmark::State& state) {
+  pqxx::connection c{url()};
+  c.prepare("r200", "SELECT id, name, score, created, active, amount FROM users WHERE id <= 200");
+  pqxx::nontransaction tx{c};
+  for (auto _ : state) {
+    auto r = tx.exec_prepared("r200");
+    std::vector<wide> rows;
+    rows.reserve(200);
+    for (const auto& row : r)
+      rows.push_back({row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<double>(),
+                      row[3].as<std::string>(), row[4].as<bool>(), row[5].as<std::string>()});
+    benchmark::DoNotOptimize(rows);
+  }
+}
+
+void soci_read_200(benchmark::State& state) {
+  soci::session sql(*soci::factory_postgresql(), keyword_url());
+  for (auto _ : state) {
+    soci::rowset<soci::row> rs = (sql.prepare << "SELECT id, name, score, created::text, active::int, amount::text FROM users WHERE id <= 200");
+    std::vector<wide> rows;
+    rows.reserve(200);
+    for (const auto& row : rs)
+      rows.push_back({row.get<long long>(0), row.get<std::string>(1), row.get<double>(2), row.get<std::string>(3),
+                      row.get<int>(4) != 0, row.get<std::string>(5)});
+    benchmark::DoNotOptimize(rows);
+  }
+}
+
+// --- single insert returning id -----------------------------------------------------------
+
+void libpq_insert_returning(benchmark::State& state) {
+  PGconn* c = raw_connect();
+  PQclear(PQprepare(c, "ins", "INSERT INTO events (kind, n) VALUES ($1, $2) RETURNING id", 0, nullptr));
+  for (auto _ : state) {
+    const char* v[] = {"click", "7"};
+    PGresult* r = PQexecPrepared(c, "ins", 2, v, nullptr, nullptr, 0);
+    benchmark::DoNotOptimize(std::atoll(PQgetvalue(r, 0, 0)));
+    PQclear(r);
+  }
+  PQfinish(c);
+}
+
+void tether_insert_returning(benchmark::State& state) {
+  tether::client db{url(), {.pool_size = 1}};
+  for (auto _ : state) {
+    auto r = db.insert({.table = "events", .records = {{{"kind", "click"}, {"n", 7}}}});
+    benchmark::DoNotOptimize(r.inserted_ids[0].as_int());
+  }
+}
+
+void libpqxx_insert_returning(benchmark::State& state) {
+  pqxx::connection c{url()};
+  c.prepare("ins", "INSERT INTO events (kind, n) VALUES ($1, $2) RETURNING id");
+  pqxx::nontransaction tx{c};
+  for (auto _ : state) benchmark::DoNotOptimize(tx.exec_prepared1("ins", "click", 7)[0].as<std::int64_t>());
+}
+
+void soci_insert_returning(benchmark::State& state) {
+  soci::session sql(*soci::factory_postgresql(), keyword_url());
+  std::string kind = "click";
+  int n = 7;
+  long long id = 0;
+  soci::statement st = (sql.prepare << "INSERT INTO events (kind, n) VALUES (:k, :n) RETURNING id", soci::use(kind),
+                        soci::use(n), soci::into(id));
+  for (auto _ : state) {
+    st.execute(true);
+    benchmark::DoNotOptimize(id);
+  }
+}
+
+// --- bulk insert of a million rows --------------------------------------------------------
+
+void libpq_bulk_copy(benchmark::State& state) {
+  PGconn* c = raw_connect();
+  for (auto _ : state) {
+    state.PauseTiming();
+    raw_exec(c, "TRUNCATE bulk");
+    state.ResumeTiming();
+    PQclear(PQexec(c, "COPY bulk (id, name, x) FROM STDIN"));
+    std::string buf;
+    for (int i = 0; i < bulk_rows; ++i) {
+      buf += std::to_string(i);
+      buf += "\tname";
+      buf += std::to_string(i);
+      buf += '\t';
+      buf += std::to_string(i * 0.25);
+      buf += '\n';
+      if (buf.size() > (1 << 16)) {
+        PQputCopyData(c, buf.data(), static_cast<int>(buf.size()));
+        buf.clear();
+      }
+    }
+    PQputCopyData(c, buf.data(), static_cast<int>(buf.size()));
+    PQputCopyEnd(c, nullptr);
+    PQclear(PQgetResult(c));
+  }
+  PQfinish(c);
+}
+
+void tether_bulk_copy(benchmark::State& state) {
+  tether::client db{url(), {.pool_size = 1}};
+  std::vector<tether::value> rows;
+  rows.reserve(bulk_rows);
+  for (int i = 0; i < bulk_rows; ++i) rows.push_back({{"id", i}, {"name", "name" + std::to_string(i)}, {"x", i * 0.25}});
+  for (auto _ : state) {
+    state.PauseTiming();
+    db.raw({.query = "TRUNCATE bulk"});
+    state.ResumeTiming();
+    benchmark::DoNotOptimize(db.insert({.table = "bulk", .records = rows, .return_ids = false}).count);
+  }
+}
+
+void libpqxx_bulk_copy(benchmark::State& state) {
+  pqxx::connection c{url()};
+  for (auto _ : state) {
+    state.PauseTiming();
+    pqxx::nontransaction(c).exec("TRUNCATE bulk");
+    state.ResumeTiming();
+    pqxx::work tx{c};
+    pqxx::stream_to out{tx, "bulk", std::vector<std::string>{"id", "name", "x"}};
+    for (int i = 0; i < bulk_rows; ++i) out << std::make_tuple(i, "name" + std::to_string(i), i * 0.25);
+    out.complete();
+    tx.commit();
+  }
+}
+
+void soci_bulk_insert(benchmark::State& state) {
+  soci::session sql(*soci::factory_postgresql(), keyword_url());
+  std::vector<int> ids;
+  std::vector<std::string> names;
+  std::vector<double> xs;
+  for (int i = 0; i < 10'000; ++i) {
+    ids.push_back(i);
+    names.push_back("name" + std::to_string(i));
+    xs.push_back(i * 0.25);
+  }
+  for (auto _ : state) {
+    state.PauseTiming();
+    sql << "TRUNCATE bulk";
+    state.ResumeTiming();
+    soci::transaction tx(sql);
+    for (int chunk = 0; chunk < bulk_rows / 10'000; ++chunk)
+      sql << "INSERT INTO bulk (id, name, x) VALUES (:i, :n, :x)", soci::use(ids), soci::use(names), soci::use(xs);
+    tx.commit();
+  }
+}
+
+// --- 1,000 independent point selects: one at a time, and as one batch ---------------------
+
+void tether_thousand_one_at_a_time(benchmark::State& state) {
+  tether::client db{url(), {.pool_size = 1}};
+  for (auto _ : state)
+    for (int i = 1; i <= 1000; ++i) benchmark::DoNotOptimize(db.find({.table = "users", .where = {{"id", i}}}).count);
+}
+
+void tether_thousand_as_a_batch(benchmark::State& state) {
+  tether::client db{url(), {.pool_size = 1}};
+  std::vector<tether::find_options> queries;
+  for (int i = 1; i <= 1000; ++i) queries.push_back({.table = "users", .where = {{"id", i}}});
+  for (auto _ : state) benchmark::DoNotOptimize(db.find_batch(queries).size());
+}
+
+void print_ratios(const tether::bench::collecting_reporter& times) {
+  std::printf("\nwall time relative to raw libpq (lower is better; 1.00 is parity)\n");
+  std::printf("  %-26s %8s %8s %8s\n", "workload", "tether", "libpqxx", "SOCI");
+  for (std::string w : {"point_select", "read_200", "insert_returning", "bulk_copy"}) {
+    double raw = times.time("libpq_" + w);
+    double soci = times.time(w == "bulk_copy" ? "soci_bulk_insert" : "soci_" + w);
+    if (raw > 0)
+      std::printf("  %-26s %8.2f %8.2f %8.2f\n", w.c_str(), times.time("tether_" + w) / raw,
+                  times.time("libpqxx_" + w) / raw, soci / raw);
+  }
+  double one = times.time("tether_thousand_one_at_a_time"), batch = times.time("tether_thousand_as_a_batch");
+  if (one > 0 && batch > 0) std::printf("  1,000 point selects: a batch is %.1fx faster than one at a time\n", one / batch);
+}
+
+}  // namespace
+
+BENCHMARK(libpq_point_select);
+BENCHMARK(tether_point_select);
+BENCHMARK(libpqxx_point_select);
+BENCHMARK(soci_point_select);
+BENCHMARK(libpq_read_200);
+BENCHMARK(tether_read_200);
+BENCHMARK(libpqxx_read_200);
+BENCHMARK(soci_read_200);
+BENCHMARK(libpq_insert_returning);
+BENCHMARK(tether_insert_returning);
+BENCHMARK(libpqxx_insert_returning);
+BENCHMARK(soci_insert_returning);
+BENCHMARK(libpq_bulk_copy)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK(tether_bulk_copy)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK(libpqxx_bulk_copy)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK(soci_bulk_insert)->Unit(benchmark::kMillisecond)->Iterations(1);  // row by row: ~100 s
+BENCHMARK(tether_thousand_one_at_a_time)->Unit(benchmark::kMillisecond);
+BENCHMARK(tether_thousand_as_a_batch)->Unit(benchmark::kMillisecond);
+
+int main(int argc, char** argv) {
+  if (url().empty()) {
+    std::cerr << "set TETHER_PG_URL, or run `make bench-postgresql`, which starts a server\n";
+    return 1;
+  }
+  setup_tables();
+  benchmark::Initialize(&argc, argv);
+  tether::bench::collecting_reporter reporter(tether::bench::collecting_reporter::clock::wall);
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  print_ratios(reporter);
+  benchmark::Shutdown();
+  return 0;
+}
