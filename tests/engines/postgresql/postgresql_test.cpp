@@ -290,3 +290,35 @@ TEST_F(postgresql_engine, a_thousand_point_selects_pipelined) {
 
 }  // namespace
 }  // namespace tether
+
+#include <cstdio>
+
+namespace tether {
+namespace {
+
+// Issue 3's start-up wait, against a real server that comes up a second late: a second
+// PostgreSQL on its own port and folder, started by the project's script.
+TEST(postgresql_startup, the_client_waits_for_a_server_that_comes_up_late) {
+  const std::string script = TETHER_SOURCE_DIR "/scripts/postgres-test-server";
+  const std::string env = "TETHER_PG_DIR=/tmp/tether-pg-late-" + std::to_string(::getpid()) + " TETHER_PG_PORT=55499 ";
+  std::system((env + script + " stop >/dev/null 2>&1").c_str());
+  std::thread late([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    ASSERT_EQ(std::system((env + script + " start >/dev/null").c_str()), 0);
+  });
+  auto started = std::chrono::steady_clock::now();
+  try {
+    client db{"postgresql://tether@127.0.0.1:55499/tether_test?connect_timeout=2",
+              {.max_retries = 30, .retry_delay = std::chrono::milliseconds(100)}};
+    auto waited = std::chrono::steady_clock::now() - started;
+    EXPECT_GE(waited, std::chrono::milliseconds(900));
+    EXPECT_EQ(db.raw({.query = "SELECT 1 AS one"}).records.front().get<int>("one"), 1);
+  } catch (const error& e) {
+    ADD_FAILURE() << e.what();
+  }
+  late.join();
+  std::system((env + script + " stop >/dev/null 2>&1").c_str());
+}
+
+}  // namespace
+}  // namespace tether
