@@ -1,6 +1,7 @@
 // Parsing and printing of decimals, dates, times, timestamps and uuids.
 #include <fmt/format.h>
 
+#include <array>
 #include <charconv>
 #include <chrono>
 
@@ -68,12 +69,56 @@ bool parse_time_at(std::string_view s, std::size_t pos, std::int64_t& micros, st
   return true;
 }
 
+// Fixed-width digits, written directly: dates and times are formatted for every row a
+// caller reads as text, and a format string costs more than the digits.
+constexpr auto two_digits = [] {
+  std::array<char, 200> t{};
+  for (int i = 0; i < 100; ++i) {
+    t[2 * i] = static_cast<char>('0' + i / 10);
+    t[2 * i + 1] = static_cast<char>('0' + i % 10);
+  }
+  return t;
+}();
+
+void append_digits(std::string& out, std::int64_t v, int width) {
+  char buf[20];
+  int i = width;
+  for (; i >= 2; i -= 2) {
+    auto pair = static_cast<std::size_t>(v % 100) * 2;
+    v /= 100;
+    buf[i - 2] = two_digits[pair];
+    buf[i - 1] = two_digits[pair + 1];
+  }
+  if (i == 1) buf[0] = static_cast<char>('0' + v % 10);
+  out.append(buf, static_cast<std::size_t>(width));
+}
+
 void append_time(std::string& out, std::int64_t micros) {
   auto secs = micros / micros_per_second;
   auto frac = micros % micros_per_second;
-  fmt::format_to(std::back_inserter(out), "{:02}:{:02}:{:02}", secs / 3600, (secs / 60) % 60,
-                 secs % 60);
-  if (frac != 0) fmt::format_to(std::back_inserter(out), ".{:06}", frac);
+  append_digits(out, secs / 3600, 2);
+  out += ':';
+  append_digits(out, (secs / 60) % 60, 2);
+  out += ':';
+  append_digits(out, secs % 60, 2);
+  if (frac != 0) {
+    out += '.';
+    append_digits(out, frac, 6);
+  }
+}
+
+void append_date(std::string& out, std::int32_t days) {
+  std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{days}}};
+  int y = int(ymd.year());
+  if (y < 0 || y > 9999) {
+    out += fmt::format("{:04}-{:02}-{:02}", y, unsigned(ymd.month()), unsigned(ymd.day()));
+    return;
+  }
+  append_digits(out, y, 4);
+  out += '-';
+  append_digits(out, unsigned(ymd.month()), 2);
+  out += '-';
+  append_digits(out, unsigned(ymd.day()), 2);
 }
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
@@ -119,9 +164,10 @@ date date::parse(std::string_view iso) {
 }
 
 std::string date::to_string() const {
-  std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{days}}};
-  return fmt::format("{:04}-{:02}-{:02}", int(ymd.year()), unsigned(ymd.month()),
-                     unsigned(ymd.day()));
+  std::string out;
+  out.reserve(10);
+  append_date(out, days);
+  return out;
 }
 
 time_of_day time_of_day::parse(std::string_view iso) {
@@ -173,15 +219,19 @@ timestamp timestamp::parse(std::string_view iso) {
 std::string timestamp::to_string() const {
   std::int64_t local = micros + std::int64_t{offset_minutes} * 60 * micros_per_second;
   std::int64_t days = floor_div(local, micros_per_day);
-  std::string out = date{static_cast<std::int32_t>(days)}.to_string();
+  std::string out;
+  out.reserve(32);
+  append_date(out, static_cast<std::int32_t>(days));
   out += 'T';
   append_time(out, local - days * micros_per_day);
   if (offset_minutes == 0) {
     out += 'Z';
   } else {
     int off = offset_minutes < 0 ? -offset_minutes : offset_minutes;
-    fmt::format_to(std::back_inserter(out), "{}{:02}:{:02}", offset_minutes < 0 ? '-' : '+',
-                   off / 60, off % 60);
+    out += offset_minutes < 0 ? '-' : '+';
+    append_digits(out, off / 60, 2);
+    out += ':';
+    append_digits(out, off % 60, 2);
   }
   return out;
 }

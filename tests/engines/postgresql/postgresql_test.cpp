@@ -168,6 +168,10 @@ TEST(postgresql_urls, socket_hosts_options_and_bad_urls) {
                      "&application_name=tether-test&connect_timeout=5"};
   auto who = over_socket.raw({.query = "SELECT current_setting('application_name') AS app"});
   EXPECT_EQ(who.records.front().get<std::string>("app"), "tether-test");
+  // Several hosts: the first refuses, libpq goes on to the next.
+  client failover{std::string("postgresql://tether@127.0.0.1:1,127.0.0.1:") + port + "/tether_test?connect_timeout=2"};
+  EXPECT_EQ(failover.raw({.query = "SELECT inet_server_port() AS p"}).records.front().get<std::int64_t>("p"),
+            std::atoll(port));
   EXPECT_THROW(client{"postgresql://tether@127.0.0.1:1/x?sslmod=disable"}, error);  // typo refused
   try {
     client refused{"postgresql://tether:hunter2@127.0.0.1:1/x?connect_timeout=2"};
