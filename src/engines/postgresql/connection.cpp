@@ -115,8 +115,11 @@ connection::cached& connection::prepare(std::string_view key, const std::functio
   ++stats_.prepares;
   // The server's inferred parameter types tell an array column from a json one.
   result d{PQdescribePrepared(conn_, c.name.c_str())};
-  if (PQresultStatus(d.r) == PGRES_COMMAND_OK)
+  if (PQresultStatus(d.r) == PGRES_COMMAND_OK) {
     for (int i = 0; i < PQnparams(d.r); ++i) c.param_types.push_back(PQparamtype(d.r, i));
+    c.binary = PQnfields(d.r) > 0;
+    for (int i = 0; i < PQnfields(d.r); ++i) c.binary = c.binary && has_binary_decoder(PQftype(d.r, i));
+  }
   return cache_.emplace(std::string(key), std::move(c)).first->second;
 }
 
@@ -130,10 +133,10 @@ connection::cached& connection::prepare_plan(const engine::plan& p) {
   return c;
 }
 
-void connection::run(const cached& c, const engine::plan& p, std::size_t offset, result& out) {
+void connection::run(const cached& c, const engine::plan& p, std::size_t offset, result& out, bool binary_rows) {
   bind(c, p, offset);
   out.r = PQexecPrepared(conn_, c.name.c_str(), static_cast<int>(c.bindings.size()), values_.data(), lengths_.data(),
-                         formats_.data(), 0);
+                         formats_.data(), binary_rows && c.binary ? 1 : 0);
   auto status = PQresultStatus(out.r);
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     if (PQresultErrorField(out.r, PG_DIAG_SQLSTATE) &&
@@ -342,7 +345,9 @@ std::vector<engine::execution> connection::execute_batch(const std::vector<const
 engine::execution connection::rows(const engine::plan& p) {
   cached& c = prepare_plan(p);
   result r;
-  run(c, p, 0, r);
+  const bool read = p.kind == engine::plan_kind::find || p.kind == engine::plan_kind::count ||
+                    p.kind == engine::plan_kind::aggregate;
+  run(c, p, 0, r, read);
   engine::execution e;
   if (PQresultStatus(r.r) == PGRES_TUPLES_OK && PQnfields(r.r) > 0) decode_rows(r.r, e.rows);
   const char* tuples = PQcmdTuples(r.r);

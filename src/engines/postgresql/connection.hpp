@@ -41,6 +41,7 @@ class connection final : public engine::connection {
     std::string text;
     std::vector<sql::binding> bindings;
     std::vector<Oid> param_types{};  // as the server inferred them (PQdescribePrepared)
+    bool binary = false;  // every result column has a binary decoder: ask for binary rows
   };
   struct result {  // owns a PGresult
     PGresult* r = nullptr;
@@ -51,8 +52,8 @@ class connection final : public engine::connection {
   cached& prepare_plan(const engine::plan& p);
   // Fills the parameter buffers from the plan's params (from `offset`).
   void bind(const cached& c, const engine::plan& p, std::size_t offset);
-  // Binds and runs; throws on failure.
-  void run(const cached& c, const engine::plan& p, std::size_t offset, result& out);
+  // Binds and runs; throws on failure. Reads may ask for binary rows (see cached::binary).
+  void run(const cached& c, const engine::plan& p, std::size_t offset, result& out, bool binary_rows = false);
   void command(const char* sql);  // a statement without params or rows
   std::vector<std::string> primary_key(const std::string& table);
 
@@ -77,6 +78,8 @@ class connection final : public engine::connection {
 // Appends the PGresult's rows to `out` (created with the result's column names when
 // empty), decoding each column by its type; skips the last `skip_last` columns.
 void decode_rows(const PGresult* res, records& out, int skip_last = 0);
+// Whether decode_rows can read this type in binary format.
+bool has_binary_decoder(Oid type) noexcept;
 value decode_cell(const PGresult* res, int row, int col);
 
 }  // namespace tether::detail::postgresql

@@ -109,7 +109,108 @@ value parse_array(std::string_view s, std::size_t& i, Oid element) {
   return out;
 }
 
+// --- binary format ----------------------------------------------------------------------
+
+std::uint64_t be(const char* p, int bytes) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+constexpr std::int64_t unix_to_pg_days = 10957;                       // 1970-01-01 → 2000-01-01
+constexpr std::int64_t unix_to_pg_micros = 946684800LL * 1000000LL;
+
+// NUMERIC's binary form: ndigits, weight, sign, dscale, then base-10000 digits.
+std::string numeric_text(const char* p, int len) {
+  if (len < 8) return "NaN";
+  int ndigits = static_cast<std::int16_t>(be(p, 2));
+  int weight = static_cast<std::int16_t>(be(p + 2, 2));
+  unsigned sign = static_cast<unsigned>(be(p + 4, 2));
+  int dscale = static_cast<int>(be(p + 6, 2));
+  if (sign == 0xC000) return "NaN";
+  if (sign == 0xD000) return "Infinity";
+  if (sign == 0xF000) return "-Infinity";
+  auto digit = [&](int i) { return i >= 0 && i < ndigits ? static_cast<int>(be(p + 8 + 2 * i, 2)) : 0; };
+  std::string out;
+  if (sign == 0x4000) out += '-';
+  if (weight < 0) {
+    out += '0';
+  } else {
+    out += std::to_string(digit(0));
+    for (int i = 1; i <= weight; ++i) out += fmt::format("{:04}", digit(i));
+  }
+  if (dscale > 0) {
+    out += '.';
+    std::string frac;
+    for (int i = weight + 1; static_cast<int>(frac.size()) < dscale; ++i) frac += fmt::format("{:04}", digit(i));
+    out += frac.substr(0, static_cast<std::size_t>(dscale));
+  }
+  return out;
+}
+
+void add_binary(records& out, Oid type, const char* p, int len) {
+  switch (type) {
+    case bool_: return out.add_bool(p[0] != 0);
+    case int2: return out.add_int(static_cast<std::int16_t>(be(p, 2)));
+    case int4: return out.add_int(static_cast<std::int32_t>(be(p, 4)));
+    case int8: return out.add_int(static_cast<std::int64_t>(be(p, 8)));
+    case float4: {
+      std::uint32_t bits = static_cast<std::uint32_t>(be(p, 4));
+      float f;
+      std::memcpy(&f, &bits, sizeof f);
+      return out.add_double(f);
+    }
+    case float8: {
+      std::uint64_t bits = be(p, 8);
+      double d;
+      std::memcpy(&d, &bits, sizeof d);
+      return out.add_double(d);
+    }
+    case bytea: return out.add_bytes(p, static_cast<std::size_t>(len));
+    case uuid_: {
+      uuid u;
+      std::memcpy(u.octets.data(), p, 16);
+      return out.add_uuid(u);
+    }
+    case date_: {
+      auto days = static_cast<std::int32_t>(be(p, 4));
+      if (days == INT32_MAX) return out.add_text("infinity");
+      if (days == INT32_MIN) return out.add_text("-infinity");
+      return out.add_date(date{static_cast<std::int32_t>(days + unix_to_pg_days)});
+    }
+    case time_: return out.add_time(time_of_day{static_cast<std::int64_t>(be(p, 8))});
+    case timestamp_:
+    case timestamptz: {
+      auto micros = static_cast<std::int64_t>(be(p, 8));
+      if (micros == INT64_MAX) return out.add_text("infinity");
+      if (micros == INT64_MIN) return out.add_text("-infinity");
+      return out.add_timestamp(timestamp{micros + unix_to_pg_micros, 0});
+    }
+    case numeric: {
+      std::string text = numeric_text(p, len);
+      if (text == "NaN") return out.add_double(std::nan(""));
+      return out.add_decimal(text);
+    }
+    case json: case jsonb: {
+      std::string_view s(p, static_cast<std::size_t>(len));
+      if (type == jsonb && !s.empty()) s.remove_prefix(1);  // the format's version byte
+      if (!s.empty() && (s.front() == '[' || s.front() == '{')) return out.add_json(s);
+      return out.add(value::from_json(s));
+    }
+    default: return out.add_text(std::string_view(p, static_cast<std::size_t>(len)));
+  }
+}
+
 }  // namespace
+
+bool has_binary_decoder(Oid type) noexcept {
+  switch (type) {
+    case bool_: case int2: case int4: case int8: case float4: case float8: case text: case varchar:
+    case bpchar: case name: case bytea: case uuid_: case date_: case time_: case timestamp_:
+    case timestamptz: case numeric: case json: case jsonb: return true;
+    default: return false;
+  }
+}
 
 value decode_cell(const PGresult* res, int row, int col) {
   if (PQgetisnull(res, row, col)) return nullptr;
@@ -133,10 +234,15 @@ void decode_rows(const PGresult* res, records& out, int skip_last) {
   out.reserve(out.size() + static_cast<std::size_t>(nrows));
   std::vector<Oid> types(static_cast<std::size_t>(ncols));
   for (int c = 0; c < ncols; ++c) types[c] = PQftype(res, c);
+  const bool binary = ncols > 0 && PQfformat(res, 0) == 1;  // one format for all columns here
   for (int r = 0; r < nrows; ++r) {
     for (int c = 0; c < ncols; ++c) {
       if (PQgetisnull(res, r, c)) {
         out.add_null();
+        continue;
+      }
+      if (binary) {
+        add_binary(out, types[c], PQgetvalue(res, r, c), PQgetlength(res, r, c));
         continue;
       }
       std::string_view s(PQgetvalue(res, r, c), static_cast<std::size_t>(PQgetlength(res, r, c)));

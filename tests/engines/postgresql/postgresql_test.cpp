@@ -326,3 +326,36 @@ TEST(postgresql_startup, the_client_waits_for_a_server_that_comes_up_late) {
 
 }  // namespace
 }  // namespace tether
+
+namespace tether {
+namespace {
+
+// Reads go in binary when every column has a binary decoder; raw() reads text. Both
+// must give the same values.
+TEST_F(postgresql_engine, binary_and_text_results_agree) {
+  auto t = make_table_sql(
+      "id INT PRIMARY KEY, s SMALLINT, f REAL, d DOUBLE PRECISION, n NUMERIC, n2 NUMERIC(10,4), "
+      "day DATE, tod TIME, ts TIMESTAMP, tz TIMESTAMPTZ, b BOOLEAN, txt TEXT, vc VARCHAR(20), j JSONB, u UUID, bin BYTEA");
+  db->raw({.query = "INSERT INTO \"" + t + "\" VALUES "
+                    "(1, -32768, 1.5, -2.25e300, -12345678901234567890.000123, 0.0001, '1969-07-20', '23:59:59.999999', "
+                    "'1999-12-31 23:59:59.5', '1900-01-01 00:00:00+00', true, 'héllo', 'v', '{\"a\":[1,2]}', "
+                    "'123e4567-e89b-12d3-a456-426614174000', '\\x00ff'), "
+                    "(2, 0, -0.5, 0, 0, -1.5, 'infinity', '00:00:00', '2038-01-19 03:14:08', 'infinity', false, '', '', "
+                    "'\"scalar\"', '00000000-0000-0000-0000-000000000000', ''), "
+                    "(3, NULL, NULL, NULL, 100000000, 12.3400, '2000-01-01', NULL, NULL, '-infinity', NULL, NULL, NULL, "
+                    "'5', NULL, NULL)"});
+  auto binary = db->find({.table = t, .order_by = {{"id"}}}).records;
+  auto text = db->raw({.query = "SELECT * FROM \"" + t + "\" ORDER BY id"}).records;
+  ASSERT_EQ(binary.size(), 3u);
+  ASSERT_EQ(text.size(), 3u);
+  for (std::size_t r = 0; r < 3; ++r)
+    for (std::size_t c = 0; c < binary.column_count(); ++c)
+      EXPECT_EQ(binary.get(r, c), text.get(r, c))
+          << "row " << r << " column " << binary.column_name(c) << ": binary " << binary.get(r, c).to_json() << ", text "
+          << text.get(r, c).to_json();
+  EXPECT_EQ(binary[0].get<decimal>("n").text, "-12345678901234567890.000123");
+  EXPECT_EQ(binary[2].get<decimal>("n2").text, "12.3400");
+}
+
+}  // namespace
+}  // namespace tether
