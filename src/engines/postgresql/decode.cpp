@@ -131,18 +131,23 @@ std::string numeric_text(const char* p, int len) {
   if (sign == 0xD000) return "Infinity";
   if (sign == 0xF000) return "-Infinity";
   auto digit = [&](int i) { return i >= 0 && i < ndigits ? static_cast<int>(be(p + 8 + 2 * i, 2)) : 0; };
+  auto group = [](std::string& s, int d) {  // four digits, zero-padded
+    char g[4] = {static_cast<char>('0' + d / 1000), static_cast<char>('0' + d / 100 % 10),
+                 static_cast<char>('0' + d / 10 % 10), static_cast<char>('0' + d % 10)};
+    s.append(g, 4);
+  };
   std::string out;
   if (sign == 0x4000) out += '-';
   if (weight < 0) {
     out += '0';
   } else {
     out += std::to_string(digit(0));
-    for (int i = 1; i <= weight; ++i) out += fmt::format("{:04}", digit(i));
+    for (int i = 1; i <= weight; ++i) group(out, digit(i));
   }
   if (dscale > 0) {
     out += '.';
     std::string frac;
-    for (int i = weight + 1; static_cast<int>(frac.size()) < dscale; ++i) frac += fmt::format("{:04}", digit(i));
+    for (int i = weight + 1; static_cast<int>(frac.size()) < dscale; ++i) group(frac, digit(i));
     out += frac.substr(0, static_cast<std::size_t>(dscale));
   }
   return out;
