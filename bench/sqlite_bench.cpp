@@ -183,7 +183,8 @@ void raw_bulk_insert(benchmark::State& state) {
   sqlite3_close(db);
 }
 
-void tether_bulk_insert(benchmark::State& state) {
+// tether's bulk insert of the same rows, with or without inserted_ids.
+void tether_bulk(benchmark::State& state, bool return_ids) {
   tether::client db{"sqlite://" + db_path(), {.pool_size = 1}};
   std::vector<tether::value> rows;
   rows.reserve(bulk_rows);
@@ -193,27 +194,14 @@ void tether_bulk_insert(benchmark::State& state) {
     state.PauseTiming();
     db.raw({.query = "DROP TABLE IF EXISTS bulk; CREATE TABLE bulk (id INTEGER PRIMARY KEY, name TEXT, n INTEGER, x REAL)"});
     state.ResumeTiming();
-    auto r = db.insert({.table = "bulk", .records = rows});
-    benchmark::DoNotOptimize(r.count);
+    benchmark::DoNotOptimize(db.insert({.table = "bulk", .records = rows, .return_ids = return_ids}).count);
   }
   state.SetItemsProcessed(state.iterations() * bulk_rows);
 }
 
-// The same rows without inserted_ids, as the raw code produces none.
-void tether_bulk_insert_no_ids(benchmark::State& state) {
-  tether::client db{"sqlite://" + db_path(), {.pool_size = 1}};
-  std::vector<tether::value> rows;
-  rows.reserve(bulk_rows);
-  for (int i = 0; i < bulk_rows; ++i)
-    rows.push_back({{"name", "name" + std::to_string(i)}, {"n", i}, {"x", i * 0.25}});
-  for (auto _ : state) {
-    state.PauseTiming();
-    db.raw({.query = "DROP TABLE IF EXISTS bulk; CREATE TABLE bulk (id INTEGER PRIMARY KEY, name TEXT, n INTEGER, x REAL)"});
-    state.ResumeTiming();
-    benchmark::DoNotOptimize(db.insert({.table = "bulk", .records = rows, .return_ids = false}).count);
-  }
-  state.SetItemsProcessed(state.iterations() * bulk_rows);
-}
+void tether_bulk_insert(benchmark::State& state) { tether_bulk(state, true); }
+// Without inserted_ids, as the raw code produces none.
+void tether_bulk_insert_no_ids(benchmark::State& state) { tether_bulk(state, false); }
 
 void print_ratios(const tether::bench::collecting_reporter& times) {
   std::cout << "\nratios of CPU time (tether / raw sqlite3; lower is better, 1.00 is parity)\n";
