@@ -410,14 +410,22 @@ tether::pool_stats client::pool_stats() const { return pool_->stats(); }
 const engine::capabilities& client::capabilities() const noexcept { return driver_->capabilities(); }
 std::string_view client::engine_name() const noexcept { return driver_->name(); }
 
-std::vector<engine::execution> client::run_batch(const std::vector<const engine::plan*>& plans) {
-  detail::lease l = pool_->acquire();
+namespace {
+// One call on a leased connection; a connection that failed as a connection is thrown away.
+template <class F>
+auto on_lease(detail::pool& pool, F&& f) {
+  detail::lease l = pool.acquire();
   try {
-    return l->execute_batch(plans);
+    return f(*l);
   } catch (const error& e) {
     if (e.category() == error_category::connection) l.mark_broken();
     throw;
   }
+}
+}  // namespace
+
+std::vector<engine::execution> client::run_batch(const std::vector<const engine::plan*>& plans) {
+  return on_lease(*pool_, [&](engine::connection& c) { return c.execute_batch(plans); });
 }
 
 engine::connection& client::pin(std::unique_ptr<detail::lease>& hold) {
@@ -426,13 +434,7 @@ engine::connection& client::pin(std::unique_ptr<detail::lease>& hold) {
 }
 
 engine::execution client::run(const engine::plan& p) {
-  detail::lease l = pool_->acquire();
-  try {
-    return l->execute(p);
-  } catch (const error& e) {
-    if (e.category() == error_category::connection) l.mark_broken();
-    throw;
-  }
+  return on_lease(*pool_, [&](engine::connection& c) { return c.execute(p); });
 }
 
 }  // namespace tether

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tether/engine/engine.hpp"
 #include "tether/engine/plan.hpp"
 
 namespace tether::detail::sql {
@@ -98,6 +99,20 @@ struct key_hash {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
+
+// The cached statement a plan's hint points at, when this owner left it there in this
+// cache generation; otherwise `lookup()` (the shape-keyed cache) and a new hint.
+template <class Cached, class Lookup>
+Cached& hinted(const engine::plan& p, const void* owner, std::uint64_t generation,
+               engine::statement_stats& stats, Lookup&& lookup) {
+  if (p.hint.owner == owner && p.hint.generation == generation) {
+    ++stats.reuses;
+    return *static_cast<Cached*>(p.hint.entry);
+  }
+  Cached& c = lookup();
+  p.hint = {owner, generation, &c};
+  return c;
+}
 
 // Apply a binding transform to a string operand.
 std::string apply_transform(transform how, std::string_view s);

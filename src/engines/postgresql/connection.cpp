@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <optional>
 
 #include "../../core/url.hpp"
@@ -124,13 +125,8 @@ connection::cached& connection::prepare(std::string_view key, const std::functio
 }
 
 connection::cached& connection::prepare_plan(const engine::plan& p) {
-  if (p.hint.owner == this && p.hint.generation == generation_) {
-    ++stats_.reuses;
-    return *static_cast<cached*>(p.hint.entry);
-  }
-  cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect()); });
-  p.hint = {this, generation_, &c};
-  return c;
+  return sql::hinted<cached>(p, this, generation_, stats_,
+                             [&]() -> cached& { return prepare(p.shape, [&] { return sql::render(p, the_dialect()); }); });
 }
 
 void connection::run(const cached& c, const engine::plan& p, std::size_t offset, result& out, bool binary_rows) {
@@ -528,26 +524,11 @@ engine::execution connection::raw(const engine::plan& p) {
   if (p.params.empty()) {
     r.r = PQexec(conn_, p.raw_query.c_str());  // may hold several statements
   } else {
-    std::vector<std::string> texts;
-    std::vector<const char*> values;
-    for (std::size_t i = 0; i < p.params.size(); ++i) {
-      const value& v = *p.params[i];
-      if (v.is_null()) {
-        texts.emplace_back();
-        continue;
-      }
-      texts.push_back(v.is_string() ? v.as_string()
-                      : v.kind() == value_kind::boolean ? (v.as_bool() ? "t" : "f")
-                      : v.kind() == value_kind::decimal ? v.as_decimal().text
-                      : v.kind() == value_kind::timestamp ? v.as_timestamp().to_string()
-                      : v.kind() == value_kind::date ? v.as_date().to_string()
-                      : v.kind() == value_kind::uuid ? v.as_uuid().to_string()
-                                                     : v.to_json());
-    }
-    for (std::size_t i = 0; i < p.params.size(); ++i)
-      values.push_back(p.params[i]->is_null() ? nullptr : texts[i].c_str());
-    r.r = PQexecParams(conn_, p.raw_query.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
-                       nullptr, nullptr, 0);
+    cached identity;  // param i fills placeholder $i+1, converted as every other call's are
+    for (std::uint32_t i = 0; i < p.params.size(); ++i) identity.bindings.push_back({i, sql::transform::none});
+    bind(identity, p, 0);
+    r.r = PQexecParams(conn_, p.raw_query.c_str(), static_cast<int>(p.params.size()), nullptr, values_.data(),
+                       lengths_.data(), formats_.data(), 0);
   }
   auto status = PQresultStatus(r.r);
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK && status != PGRES_EMPTY_QUERY)
@@ -555,16 +536,30 @@ engine::execution connection::raw(const engine::plan& p) {
   keys_.clear();  // raw may have changed the schema
   if (status == PGRES_TUPLES_OK) {
     decode_rows(r.r, e.rows);
-    for (int c = 0; c < PQnfields(r.r); ++c) {
-      result t{PQexec(conn_, fmt::format("SELECT format_type({}, NULL)", PQftype(r.r, c)).c_str())};
-      e.fields.push_back({PQfname(r.r, c), PQresultStatus(t.r) == PGRES_TUPLES_OK ? PQgetvalue(t.r, 0, 0) : ""});
-    }
+    for (int c = 0; c < PQnfields(r.r); ++c) e.fields.push_back({PQfname(r.r, c), type_name(r.r, PQftype(r.r, c))});
     e.affected = PQntuples(r.r);
   } else {
     const char* tuples = PQcmdTuples(r.r);
     e.affected = *tuples ? std::atoll(tuples) : 0;
   }
   return e;
+}
+
+// Type names for raw()'s fields, kept per connection: the first time a result holds
+// types not seen yet, one query names all of them.
+const std::string& connection::type_name(const PGresult* res, Oid type) {
+  if (auto it = type_names_.find(type); it != type_names_.end()) return it->second;
+  std::string oids = "{";
+  for (int c = 0; c < PQnfields(res); ++c)
+    if (!type_names_.count(PQftype(res, c))) oids += (oids.size() > 1 ? "," : "") + std::to_string(PQftype(res, c));
+  oids += "}";
+  const char* sql = "SELECT t, format_type(t, NULL) FROM unnest($1::oid[]) AS t";
+  const char* values[] = {oids.c_str()};
+  result r{PQexecParams(conn_, sql, 1, nullptr, values, nullptr, nullptr, 0)};
+  if (PQresultStatus(r.r) == PGRES_TUPLES_OK)
+    for (int i = 0; i < PQntuples(r.r); ++i)
+      type_names_[static_cast<Oid>(std::strtoul(PQgetvalue(r.r, i, 0), nullptr, 10))] = PQgetvalue(r.r, i, 1);
+  return type_names_[type];  // empty when the server could not name it
 }
 
 void connection::begin(const transaction_options& o) {

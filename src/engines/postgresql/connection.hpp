@@ -56,6 +56,7 @@ class connection final : public engine::connection {
   void run(const cached& c, const engine::plan& p, std::size_t offset, result& out, bool binary_rows = false);
   void command(const char* sql);  // a statement without params or rows
   std::vector<std::string> primary_key(const std::string& table);
+  const std::string& type_name(const PGresult* res, Oid type);
 
   engine::execution rows(const engine::plan& p);
   engine::execution insert(const engine::plan& p);
@@ -66,6 +67,7 @@ class connection final : public engine::connection {
   PGconn* conn_ = nullptr;
   std::unordered_map<std::string, cached, sql::key_hash, std::equal_to<>> cache_;
   std::unordered_map<std::string, std::vector<std::string>> keys_;  // table → primary key
+  std::unordered_map<Oid, std::string> type_names_;                  // for raw()'s fields
   std::uint64_t next_name_ = 0;
   std::uint64_t generation_ = 1;
   engine::statement_stats stats_;

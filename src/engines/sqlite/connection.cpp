@@ -359,13 +359,8 @@ engine::execution connection::execute(const engine::plan& p) {
 }
 
 connection::cached& connection::prepare_plan(const engine::plan& p) {
-  if (p.hint.owner == this && p.hint.generation == generation_) {
-    ++stats_.reuses;
-    return *static_cast<cached*>(p.hint.entry);
-  }
-  cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect()); });
-  p.hint = {this, generation_, &c};
-  return c;
+  return sql::hinted<cached>(p, this, generation_, stats_,
+                             [&]() -> cached& { return prepare(p.shape, [&] { return sql::render(p, the_dialect()); }); });
 }
 
 engine::execution connection::find(const engine::plan& p) {
