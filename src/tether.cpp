@@ -14,6 +14,9 @@ void register_builtin_drivers() {
 #ifdef TETHER_WITH_POSTGRESQL
     engine::register_driver(postgresql::make_driver());
 #endif
+#ifdef TETHER_WITH_MYSQL
+    engine::register_driver(mysql::make_driver());
+#endif
   });
 }
 }  // namespace

@@ -11,5 +11,6 @@
 #include "tether/types.hpp"
 #include "tether/value.hpp"
 #include "tether/workspace.hpp"
+#include "tether/engines/mysql.hpp"
 #include "tether/engines/postgresql.hpp"
 #include "tether/engines/sqlite.hpp"

@@ -85,6 +85,13 @@ void compute_shape(plan& p) {
     s.append(a.alias);
     s.push_back(static_cast<char>('a' + static_cast<int>(a.fn)));
     s.append(a.column);
+    if (a.separator != engine::no_param && p.params[a.separator]->is_string()) {
+      // A dialect may render the separator as a literal (MySQL's GROUP_CONCAT).
+      const auto& sep = p.params[a.separator]->as_string();
+      s.append(std::to_string(sep.size()));
+      s.push_back(':');
+      s.append(sep);
+    }
     s.push_back(',');
   }
   append_list(s, p.group_by);

@@ -25,12 +25,13 @@ void dialect::quote(std::string& out, std::string_view id) const {
     quote(out, id.substr(dot + 1));
     return;
   }
-  out += '"';
+  const char q = quote_char();
+  out += q;
   for (char c : id) {
-    if (c == '"') out += '"';
+    if (c == q) out += q;
     out += c;
   }
-  out += '"';
+  out += q;
 }
 
 void dialect::not_equal(renderer& r, const filter_node& n) const {
@@ -58,6 +59,9 @@ void dialect::limit_offset(renderer& r, const plan& p) const {
   if (p.limit != engine::no_param) {
     r.text(" LIMIT ");
     r.param(p.limit);
+  } else if (p.offset != engine::no_param && !no_limit().empty()) {
+    r.text(" LIMIT ");
+    r.text(no_limit());
   }
   if (p.offset != engine::no_param) {
     r.text(" OFFSET ");
@@ -216,8 +220,8 @@ void where_clause(renderer& r, const filter_node& w) {
   r.filter(w);
 }
 
-void returning_clause(renderer& r, const plan& p) {
-  if (p.returning.empty()) return;
+void returning_clause(renderer& r, const dialect& d, const plan& p) {
+  if (p.returning.empty() || !d.returning(p.kind)) return;
   r.text(" RETURNING ");
   if (p.returning.size() == 1 && p.returning[0] == "*") return r.text("*");
   column_list(r, p.returning);
@@ -289,7 +293,7 @@ statement renderer::insert(std::size_t rows) && {
     text(")");
   }
   if (p.has_conflict) d_.upsert_clause(*this, p);
-  returning_clause(*this, p);
+  returning_clause(*this, d_, p);
   return std::move(s_);
 }
 
@@ -352,13 +356,13 @@ statement render(const plan& p, const dialect& d) {
         assignment(r, d, p.set[i]);
       }
       where_clause(r, p.where);
-      returning_clause(r, p);
+      returning_clause(r, d, p);
       break;
     case plan_kind::remove:
       r.text("DELETE FROM ");
       r.ident(p.table);
       where_clause(r, p.where);
-      returning_clause(r, p);
+      returning_clause(r, d, p);
       break;
     case plan_kind::raw:
       throw error(error_category::usage, "a raw query is not rendered");

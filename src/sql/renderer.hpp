@@ -44,7 +44,10 @@ class dialect {
   virtual std::string_view name() const noexcept = 0;
   virtual void placeholder(std::string& out, std::size_t ordinal) const = 0;  // 1-based
   virtual void quote(std::string& out, std::string_view identifier) const;     // "a"."b"
-  virtual bool has_returning() const noexcept { return true; }
+  virtual char quote_char() const noexcept { return '"'; }
+  // Whether the engine takes RETURNING on this kind of statement; where it does not, the
+  // renderer leaves the clause out and the engine emulates it.
+  virtual bool returning(engine::plan_kind /*kind*/) const noexcept { return true; }
   // Text matching: like, ilike, regex, contains, starts_with, ends_with. Each must keep
   // the portable meaning: like/contains/starts/ends case-sensitive, ilike insensitive.
   virtual void text_match(renderer& r, const engine::filter_node& n) const = 0;
@@ -54,6 +57,9 @@ class dialect {
   virtual void concat(renderer& r, const engine::assignment& a) const;
   virtual void json_array_op(renderer& r, const engine::assignment& a) const = 0;
   virtual void limit_offset(renderer& r, const engine::plan& p) const;
+  // The LIMIT that means "all rows", for an OFFSET without a LIMIT where the dialect needs
+  // one (SQLite, MySQL); empty where OFFSET stands alone.
+  virtual std::string_view no_limit() const noexcept { return {}; }
   // Null sorts as the smallest value on every engine (first ascending, last descending);
   // a dialect whose default differs says so here.
   virtual void null_order(renderer& /*r*/, direction /*dir*/) const {}

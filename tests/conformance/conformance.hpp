@@ -24,6 +24,7 @@ struct engine_profile {
   std::function<std::string()> url;  // a database the test may use; fresh where cheap
   std::function<std::string(const std::string& table, const columns& cols)> create_table;
   std::function<std::string(const std::string& table)> drop_table;
+  std::string quote = "\"";  // how the engine quotes identifiers in raw SQL
 };
 
 const engine_profile& profile();  // defined by the engine's test binary
@@ -48,6 +49,12 @@ class fixture : public ::testing::Test {
 // …) to the engine's type; the "!" and "+" suffixes become NOT NULL and UNIQUE here.
 std::string create_table_sql(const std::string& table, const columns& cols,
                              const std::function<std::string(std::string_view kind)>& type_of);
+
+// An identifier quoted for the profile's engine, for raw SQL in tests.
+std::string quote_ident(std::string_view name);
+
+// The process's peak resident set so far, for tests that bound memory.
+long peak_rss_kb();
 
 // Ids of the records, in order, for compact assertions.
 std::vector<std::int64_t> ids(const records& r, std::string_view column = "id");

@@ -1,3 +1,4 @@
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -35,7 +36,7 @@ std::string fixture::make_table(const columns& cols) {
 
 std::string fixture::make_table_sql(const std::string& column_sql) {
   std::string name = unique_table_name();
-  db->raw({.query = "CREATE TABLE \"" + name + "\" (" + column_sql + ")"});
+  db->raw({.query = "CREATE TABLE " + quote_ident(name) + " (" + column_sql + ")"});
   tables_.push_back(name);
   return name;
 }
@@ -62,15 +63,26 @@ std::string fixture::people() {
 
 std::string create_table_sql(const std::string& table, const columns& cols,
                              const std::function<std::string(std::string_view kind)>& type_of) {
-  std::string sql = "CREATE TABLE \"" + table + "\" (";
+  std::string sql = "CREATE TABLE " + quote_ident(table) + " (";
   for (std::size_t i = 0; i < cols.size(); ++i) {
     const std::string& portable = cols[i].second;
     std::string type = type_of(std::string_view(portable).substr(0, portable.find_first_of("!+")));
     if (portable.find('!') != std::string::npos) type += " NOT NULL";
     if (portable.find('+') != std::string::npos) type += " UNIQUE";
-    sql += (i ? ", \"" : "\"") + cols[i].first + "\" " + type;
+    sql += (i ? ", " : "") + quote_ident(cols[i].first) + " " + type;
   }
   return sql + ")";
+}
+
+std::string quote_ident(std::string_view name) {
+  const std::string& q = profile().quote;
+  return q + std::string(name) + q;
+}
+
+long peak_rss_kb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
 }
 
 std::vector<std::int64_t> ids(const records& r, std::string_view column) {

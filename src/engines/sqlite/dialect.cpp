@@ -102,18 +102,6 @@ void dialect::json_array_op(sql::renderer& r, const engine::assignment& a) const
   }
 }
 
-void dialect::limit_offset(sql::renderer& r, const engine::plan& p) const {
-  if (p.limit != engine::no_param) {
-    r.text(" LIMIT ");
-    r.param(p.limit);
-  } else if (p.offset != engine::no_param) {
-    r.text(" LIMIT -1");  // SQLite has no OFFSET without LIMIT
-  }
-  if (p.offset != engine::no_param) {
-    r.text(" OFFSET ");
-    r.param(p.offset);
-  }
-}
 
 const dialect& the_dialect() {
   static const dialect d;

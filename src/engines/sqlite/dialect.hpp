@@ -13,7 +13,7 @@ class dialect final : public sql::dialect {
   void not_equal(sql::renderer& r, const engine::filter_node& n) const override;
   void string_agg(sql::renderer& r, const engine::aggregate_term& t) const override;
   void json_array_op(sql::renderer& r, const engine::assignment& a) const override;
-  void limit_offset(sql::renderer& r, const engine::plan& p) const override;
+  std::string_view no_limit() const noexcept override { return "-1"; }
 };
 
 const dialect& the_dialect();

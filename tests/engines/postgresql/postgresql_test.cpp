@@ -185,21 +185,14 @@ TEST(postgresql_urls, socket_hosts_options_and_bad_urls) {
 }  // namespace
 }  // namespace tether
 
-#include <sys/resource.h>
 
 namespace tether {
 namespace {
 
-long peak_rss_kb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_maxrss;
-}
-
 TEST_F(postgresql_engine, a_million_rows_stream_in_bounded_memory) {
   auto t = make_table_sql("id BIGINT, h TEXT");
   db->raw({.query = "INSERT INTO \"" + t + "\" SELECT g, md5(g::text) FROM generate_series(1, 1000000) g"});
-  long before = peak_rss_kb();
+  long before = conformance::peak_rss_kb();
   std::int64_t rows = 0, sum = 0;
   std::size_t text_bytes = 0;
   auto s = db->stream({.table = t}, 1000);
@@ -208,7 +201,7 @@ TEST_F(postgresql_engine, a_million_rows_stream_in_bounded_memory) {
     sum += r.get<std::int64_t>("id");
     text_bytes += r.get<std::string_view>("h").size();
   }
-  long grown_kb = peak_rss_kb() - before;
+  long grown_kb = conformance::peak_rss_kb() - before;
   EXPECT_EQ(rows, 1000000);
   EXPECT_EQ(sum, 500000500000);
   EXPECT_EQ(text_bytes, 32u * 1000000u);

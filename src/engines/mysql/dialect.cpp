@@ -1,0 +1,166 @@
+// MySQL and MariaDB's hooks. Text columns usually carry a case- and accent-insensitive
+// collation (utf8mb4_general_ci), so the case-sensitive operators compare under
+// utf8mb4_bin, and $ilike lowers both sides and then compares under utf8mb4_bin too, so
+// that it folds case and nothing else, as it does on PostgreSQL and SQLite. REGEXP
+// follows the collation as well, so it gets utf8mb4_bin. Identifiers are quoted with
+// backticks, which work whatever the server's sql_mode; OFFSET needs a LIMIT.
+#include "dialect.hpp"
+
+namespace tether::detail::mysql {
+
+using engine::compare;
+using sql::transform;
+
+void dialect::placeholder(std::string& out, std::size_t /*ordinal*/) const { out += '?'; }
+
+
+namespace {
+constexpr std::string_view exact = " COLLATE utf8mb4_bin";
+}
+
+void dialect::text_match(sql::renderer& r, const engine::filter_node& n) const {
+  auto like = [&](transform how) {
+    r.column(n);
+    r.text(" LIKE (");
+    r.param(n.first_param, how);
+    r.text(exact);
+    r.text(")");
+  };
+  switch (n.op) {
+    case compare::like: return like(transform::none);
+    case compare::starts_with: return like(transform::like_prefix);
+    case compare::ends_with: return like(transform::like_suffix);
+    case compare::contains: return like(transform::like_contains);
+    case compare::ilike:
+      r.text("LOWER(");
+      r.column(n);
+      r.text(") LIKE (LOWER(");
+      r.param(n.first_param);
+      r.text(")");
+      r.text(exact);
+      return r.text(")");
+    case compare::regex:
+      r.column(n);
+      r.text(" REGEXP (");
+      r.param(n.first_param);
+      r.text(exact);
+      return r.text(")");
+    default: break;
+  }
+}
+
+void dialect::not_equal(sql::renderer& r, const engine::filter_node& n) const {
+  r.text("NOT (");
+  r.column(n);
+  r.text(" <=> ");
+  r.param(n.first_param);
+  r.text(")");
+}
+
+void append_literal(std::string& out, std::string_view text) {
+  out += '\'';
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    else if (c == '\\') out += '\\';
+    out += c;
+  }
+  out += '\'';
+}
+
+// GROUP_CONCAT takes its separator as a literal only; the planner puts the separator's
+// text in the plan's shape, so a cached statement never serves another separator.
+void dialect::string_agg(sql::renderer& r, const engine::aggregate_term& t) const {
+  r.text("GROUP_CONCAT(");
+  r.ident(t.column);
+  r.text(" SEPARATOR ");
+  const value* sep = r.plan().param(t.separator);
+  append_literal(r.out(), sep->is_string() ? std::string_view(sep->as_string()) : std::string_view(","));
+  r.text(")");
+}
+
+void dialect::concat(sql::renderer& r, const engine::assignment& a) const {
+  r.text("CONCAT(COALESCE(");
+  r.ident(a.column);
+  r.text(", ''), ");
+  r.param(a.param);
+  r.text(")");
+}
+
+// Elements arrive as JSON text; JSON_EXTRACT(?, '$') makes them JSON values, so that a
+// pushed object is an object and not a string holding one.
+void dialect::json_array_op(sql::renderer& r, const engine::assignment& a) const {
+  auto col = [&] { r.ident(a.column); };
+  auto element = [&] {
+    r.text("JSON_EXTRACT(");
+    r.param(a.param, transform::json_text);
+    r.text(", '$')");
+  };
+  auto append = [&] {
+    r.text("JSON_ARRAY_APPEND(COALESCE(");
+    col();
+    r.text(", '[]'), '$', ");
+    element();
+    r.text(")");
+  };
+  switch (a.op) {
+    case engine::update_op::push: return append();
+    case engine::update_op::add_to_set:
+      r.text("CASE WHEN JSON_CONTAINS(COALESCE(");
+      col();
+      r.text(", '[]'), JSON_ARRAY(");
+      element();
+      r.text(")) THEN ");
+      col();
+      r.text(" ELSE ");
+      append();
+      return r.text(" END");
+    case engine::update_op::pull:
+      // The elements that differ from the value, in their order, joined back as JSON.
+      r.text("(SELECT JSON_COMPACT(CONCAT('[', COALESCE(GROUP_CONCAT(j ORDER BY i SEPARATOR ','), ''), ']')) "
+             "FROM JSON_TABLE(COALESCE(");
+      col();
+      r.text(", '[]'), '$[*]' COLUMNS (i FOR ORDINALITY, j JSON PATH '$')) AS t "
+             "WHERE NOT JSON_EQUALS(j, ");
+      r.param(a.param, transform::json_text);
+      return r.text("))");
+    case engine::update_op::pop_last:
+      r.text("JSON_REMOVE(");
+      col();
+      return r.text(", '$[last]')");
+    case engine::update_op::pop_first:
+      r.text("JSON_REMOVE(");
+      col();
+      return r.text(", '$[0]')");
+    default: break;
+  }
+}
+
+
+// ON DUPLICATE KEY UPDATE fires on any unique key of the table, not only the conflict
+// columns named (docs/engines/mysql.md says so). "Ignore" is a no-op assignment rather
+// than INSERT IGNORE, which would also turn other errors (NOT NULL, bad values) into
+// warnings.
+void dialect::upsert_clause(sql::renderer& r, const engine::plan& p) const {
+  r.text(" ON DUPLICATE KEY UPDATE ");
+  if (p.on_conflict == conflict_action::ignore || p.conflict_update.empty()) {
+    const auto& c = p.conflict_columns.empty() ? p.columns.front() : p.conflict_columns.front();
+    r.ident(c);
+    r.text(" = ");
+    r.ident(c);
+    return;
+  }
+  for (std::size_t i = 0; i < p.conflict_update.size(); ++i) {
+    if (i) r.text(", ");
+    r.ident(p.conflict_update[i]);
+    r.text(" = VALUES(");
+    r.ident(p.conflict_update[i]);
+    r.text(")");
+  }
+}
+
+const dialect& the_dialect(bool native_returning) {
+  static const dialect with(true), without(false);
+  return native_returning ? with : without;
+}
+
+}  // namespace tether::detail::mysql

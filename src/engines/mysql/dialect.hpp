@@ -1,0 +1,37 @@
+// Private: MySQL and MariaDB's SQL dialect.
+#pragma once
+
+#include "../../sql/renderer.hpp"
+
+namespace tether::detail::mysql {
+
+class dialect final : public sql::dialect {
+ public:
+  // native_returning: the server takes INSERT and DELETE … RETURNING (MariaDB 10.5+).
+  // No server takes UPDATE … RETURNING; the connection emulates it.
+  explicit dialect(bool native_returning) : native_returning_(native_returning) {}
+  std::string_view name() const noexcept override { return "mysql"; }
+  bool returning(engine::plan_kind kind) const noexcept override {
+    return native_returning_ && (kind == engine::plan_kind::insert || kind == engine::plan_kind::remove);
+  }
+  void placeholder(std::string& out, std::size_t ordinal) const override;
+  char quote_char() const noexcept override { return '`'; }  // works whatever the sql_mode
+  void text_match(sql::renderer& r, const engine::filter_node& n) const override;
+  void not_equal(sql::renderer& r, const engine::filter_node& n) const override;
+  void string_agg(sql::renderer& r, const engine::aggregate_term& t) const override;
+  void concat(sql::renderer& r, const engine::assignment& a) const override;
+  void json_array_op(sql::renderer& r, const engine::assignment& a) const override;
+  std::string_view no_limit() const noexcept override { return "18446744073709551615"; }
+  void upsert_clause(sql::renderer& r, const engine::plan& p) const override;
+
+ private:
+  bool native_returning_;
+};
+
+const dialect& the_dialect(bool native_returning);
+
+// A string literal for text that cannot be a parameter (GROUP_CONCAT's SEPARATOR):
+// quotes doubled and backslashes escaped, whatever NO_BACKSLASH_ESCAPES says.
+void append_literal(std::string& out, std::string_view text);
+
+}  // namespace tether::detail::mysql

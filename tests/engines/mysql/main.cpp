@@ -1,0 +1,60 @@
+// The MySQL/MariaDB test binary: the conformance suite plus the engine's own tests,
+// against the real server that scripts/mariadb-test-server starts (its URL in
+// TETHER_MYSQL_URL). Tests share one database; each gets tables of its own.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "conformance.hpp"
+
+namespace tether::conformance {
+
+namespace {
+// --emulate-returning runs everything again as on a server without RETURNING (MySQL, or
+// MariaDB before 10.5), through the exact emulation.
+bool emulate_returning = false;
+
+std::string mysql_type(std::string_view kind) {
+  static const std::pair<const char*, const char*> map[] = {
+      {"pk", "BIGINT AUTO_INCREMENT PRIMARY KEY"}, {"int", "BIGINT"},
+      {"text", "VARCHAR(255)"},                    {"real", "DOUBLE"},
+      {"bool", "BOOLEAN"},                         {"json", "JSON"},
+      {"decimal", "DECIMAL(38,9)"},                {"timestamp", "DATETIME(6)"},
+      {"date", "DATE"},                            {"time", "TIME(6)"},
+      {"uuid", "UUID"},                            {"bytes", "LONGBLOB"}};
+  for (const auto& [k, v] : map)
+    if (kind == k) return v;
+  throw std::invalid_argument("no MySQL type for " + std::string(kind));
+}
+}  // namespace
+
+const engine_profile& profile() {
+  static const engine_profile p{
+      "mysql",
+      [] {
+        const char* url = std::getenv("TETHER_MYSQL_URL");
+        std::string u = url ? url : "";
+        if (emulate_returning) u += (u.find('?') == std::string::npos ? "?" : "&") + std::string("returning=emulate");
+        return u;
+      },
+      [](const std::string& table, const columns& cols) { return create_table_sql(table, cols, mysql_type); },
+      [](const std::string& table) { return "DROP TABLE IF EXISTS `" + table + "`"; },
+      "`",
+  };
+  return p;
+}
+
+}  // namespace tether::conformance
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  for (int i = 1; i < argc; ++i)
+    if (std::string_view(argv[i]) == "--emulate-returning") tether::conformance::emulate_returning = true;
+  if (!std::getenv("TETHER_MYSQL_URL") && !::testing::GTEST_FLAG(list_tests)) {
+    // Only when run by hand: `make test` and CI always start the server and set the URL.
+    std::cerr << "TETHER_MYSQL_URL is not set: start a server with scripts/mariadb-test-server start\n";
+    return 1;
+  }
+  return RUN_ALL_TESTS();
+}
