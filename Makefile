@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: demo test build setup setup-test bench bench-postgresql clean
+.PHONY: demo test build setup setup-test bench bench-postgresql bench-mysql clean
 
 demo: setup build
 	cd $(BUILD) && ./examples/getting_started demo-workspace
@@ -29,6 +29,12 @@ bench: setup build
 bench-postgresql: setup-test build
 	TETHER_PG_URL=$$(./scripts/postgres-test-server start) && trap './scripts/postgres-test-server stop' EXIT && \
 	./$(BUILD)/bench/tether_bench_postgresql --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+
+# Starts a MariaDB test server, runs the MySQL/MariaDB benchmark against it, stops it.
+bench-mysql: setup-test build
+	TETHER_MYSQL_URL=$$(./scripts/mariadb-test-server start) && trap './scripts/mariadb-test-server stop' EXIT && \
+	./$(BUILD)/bench/tether_bench_mysql --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true \
+	  --benchmark_report_aggregates_only=true
 
 clean:
 	rm -rf $(BUILD)

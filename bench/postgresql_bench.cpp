@@ -8,6 +8,8 @@
 #include <tether/tether.hpp>
 
 #include "collecting_reporter.hpp"
+#include "soci_workloads.hpp"
+#include "tether_workloads.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -17,8 +19,7 @@
 
 namespace {
 
-constexpr int table_rows = 10'000;
-constexpr int bulk_rows = 1'000'000;
+using namespace tether::bench;
 
 std::string url() {
   const char* u = std::getenv("TETHER_PG_URL");
@@ -62,14 +63,6 @@ void setup_tables() {
   PQfinish(c);
 }
 
-struct user {
-  std::int64_t id = 0;
-  std::string name;
-  double score = 0;
-};
-
-int pick(std::mt19937& rng) { return std::uniform_int_distribution<int>(1, table_rows)(rng); }
-
 // --- point select by primary key ----------------------------------------------------------
 
 void libpq_point_select(benchmark::State& state) {
@@ -87,20 +80,6 @@ void libpq_point_select(benchmark::State& state) {
   PQfinish(c);
 }
 
-void tether_point_select(benchmark::State& state) {
-  tether::client db{url(), {.pool_size = 1}};
-  auto q = db.prepare({.table = "users", .select = {"id", "name", "score"}, .where = {{"id", tether::param("id")}}, .limit = 1});
-  std::mt19937 rng(1);
-  tether::value args = {{"id", 0}};
-  for (auto _ : state) {
-    args.as_object()[0].second = pick(rng);
-    auto r = q.run(args);
-    auto row = r.records[0];
-    user u{row.get<std::int64_t>(std::size_t{0}), std::string(row.get<std::string_view>(1)), row.get<double>(2)};
-    benchmark::DoNotOptimize(u);
-  }
-}
-
 void libpqxx_point_select(benchmark::State& state) {
   pqxx::connection c{url()};
   c.prepare("ps", "SELECT id, name, score FROM users WHERE id = $1");
@@ -113,32 +92,7 @@ void libpqxx_point_select(benchmark::State& state) {
   }
 }
 
-void soci_point_select(benchmark::State& state) {
-  soci::session sql(*soci::factory_postgresql(), keyword_url());
-  int id = 0;
-  user u;
-  long long uid = 0;
-  soci::statement st = (sql.prepare << "SELECT id, name, score FROM users WHERE id = :id", soci::use(id),
-                        soci::into(uid), soci::into(u.name), soci::into(u.score));
-  std::mt19937 rng(1);
-  for (auto _ : state) {
-    id = pick(rng);
-    st.execute(true);
-    u.id = uid;
-    benchmark::DoNotOptimize(u);
-  }
-}
-
 // --- read 200 rows of mixed types ---------------------------------------------------------
-
-struct wide {
-  std::int64_t id;
-  std::string name;
-  double score;
-  std::string created;
-  bool active;
-  std::string amount;
-};
 
 void libpq_read_200(benchmark::State& state) {
   PGconn* c = raw_connect();
@@ -154,21 +108,6 @@ void libpq_read_200(benchmark::State& state) {
     benchmark::DoNotOptimize(rows);
   }
   PQfinish(c);
-}
-
-void tether_read_200(benchmark::State& state) {
-  tether::client db{url(), {.pool_size = 1}};
-  auto q = db.prepare({.table = "users", .where = {{"id", {{"$lte", tether::param("n")}}}}});
-  tether::value args = {{"n", 200}};
-  for (auto _ : state) {
-    auto r = q.run(args);
-    std::vector<wide> rows;
-    rows.reserve(200);
-    for (auto rec : r.records)
-      rows.push_back({rec.get<std::int64_t>(std::size_t{0}), std::string(rec.get<std::string_view>(1)),
-                      rec.get<double>(2), rec.get<std::string>(3), rec.get<bool>(4), rec.get<std::string>(5)});
-    benchmark::DoNotOptimize(rows);
-  }
 }
 
 void libpqxx_read_200(benchmark::State& state) {
@@ -211,14 +150,6 @@ void libpq_insert_returning(benchmark::State& state) {
     PQclear(r);
   }
   PQfinish(c);
-}
-
-void tether_insert_returning(benchmark::State& state) {
-  tether::client db{url(), {.pool_size = 1}};
-  for (auto _ : state) {
-    auto r = db.insert({.table = "events", .records = {{{"kind", "click"}, {"n", 7}}}});
-    benchmark::DoNotOptimize(r.inserted_ids[0].as_int());
-  }
 }
 
 void libpqxx_insert_returning(benchmark::State& state) {
@@ -270,19 +201,6 @@ void libpq_bulk_copy(benchmark::State& state) {
   PQfinish(c);
 }
 
-void tether_bulk_copy(benchmark::State& state) {
-  tether::client db{url(), {.pool_size = 1}};
-  std::vector<tether::value> rows;
-  rows.reserve(bulk_rows);
-  for (int i = 0; i < bulk_rows; ++i) rows.push_back({{"id", i}, {"name", "name" + std::to_string(i)}, {"x", i * 0.25}});
-  for (auto _ : state) {
-    state.PauseTiming();
-    db.raw({.query = "TRUNCATE bulk"});
-    state.ResumeTiming();
-    benchmark::DoNotOptimize(db.insert({.table = "bulk", .records = rows, .return_ids = false}).count);
-  }
-}
-
 void libpqxx_bulk_copy(benchmark::State& state) {
   pqxx::connection c{url()};
   for (auto _ : state) {
@@ -293,27 +211,6 @@ void libpqxx_bulk_copy(benchmark::State& state) {
     pqxx::stream_to out{tx, "bulk", std::vector<std::string>{"id", "name", "x"}};
     for (int i = 0; i < bulk_rows; ++i) out << std::make_tuple(i, "name" + std::to_string(i), i * 0.25);
     out.complete();
-    tx.commit();
-  }
-}
-
-void soci_bulk_insert(benchmark::State& state) {
-  soci::session sql(*soci::factory_postgresql(), keyword_url());
-  std::vector<int> ids;
-  std::vector<std::string> names;
-  std::vector<double> xs;
-  for (int i = 0; i < 10'000; ++i) {
-    ids.push_back(i);
-    names.push_back("name" + std::to_string(i));
-    xs.push_back(i * 0.25);
-  }
-  for (auto _ : state) {
-    state.PauseTiming();
-    sql << "TRUNCATE bulk";
-    state.ResumeTiming();
-    soci::transaction tx(sql);
-    for (int chunk = 0; chunk < bulk_rows / 10'000; ++chunk)
-      sql << "INSERT INTO bulk (id, name, x) VALUES (:i, :n, :x)", soci::use(ids), soci::use(names), soci::use(xs);
     tx.commit();
   }
 }
@@ -350,21 +247,21 @@ void print_ratios(const tether::bench::collecting_reporter& times) {
 }  // namespace
 
 BENCHMARK(libpq_point_select);
-BENCHMARK(tether_point_select);
+BENCHMARK(tether_point_select<url>)->Name("tether_point_select");
 BENCHMARK(libpqxx_point_select);
-BENCHMARK(soci_point_select);
+BENCHMARK(soci_point_select<soci::factory_postgresql, keyword_url>)->Name("soci_point_select");
 BENCHMARK(libpq_read_200);
-BENCHMARK(tether_read_200);
+BENCHMARK(tether_read_200<url>)->Name("tether_read_200");
 BENCHMARK(libpqxx_read_200);
 BENCHMARK(soci_read_200);
 BENCHMARK(libpq_insert_returning);
-BENCHMARK(tether_insert_returning);
+BENCHMARK(tether_insert_returning<url>)->Name("tether_insert_returning");
 BENCHMARK(libpqxx_insert_returning);
 BENCHMARK(soci_insert_returning);
 BENCHMARK(libpq_bulk_copy)->Unit(benchmark::kMillisecond)->Iterations(2);
-BENCHMARK(tether_bulk_copy)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK(tether_bulk_insert<url>)->Name("tether_bulk_copy")->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(libpqxx_bulk_copy)->Unit(benchmark::kMillisecond)->Iterations(2);
-BENCHMARK(soci_bulk_insert)->Unit(benchmark::kMillisecond)->Iterations(1);  // row by row: ~100 s
+BENCHMARK(soci_bulk_insert<soci::factory_postgresql, keyword_url>)->Name("soci_bulk_insert")->Unit(benchmark::kMillisecond)->Iterations(1);  // row by row: ~100 s
 BENCHMARK(tether_thousand_one_at_a_time)->Unit(benchmark::kMillisecond);
 BENCHMARK(tether_thousand_as_a_batch)->Unit(benchmark::kMillisecond);
 

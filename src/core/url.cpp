@@ -51,6 +51,29 @@ std::string resolve_env(std::string_view url) {
   return out;
 }
 
+namespace {
+
+// %XX → the byte, so that a password may hold @ : / ? and the like. A % that does not
+// start a hex pair stays as it is.
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  auto hex = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 network_url parse_network_url(std::string_view url) {
   auto bad = [&](std::string_view why) {
     return error(error_category::usage,
@@ -78,13 +101,13 @@ network_url parse_network_url(std::string_view url) {
   }
   auto slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
-  if (slash != std::string_view::npos) u.database = std::string(rest.substr(slash + 1));
+  if (slash != std::string_view::npos) u.database = percent_decode(rest.substr(slash + 1));
   if (auto at = authority.rfind('@'); at != std::string_view::npos) {
     auto userinfo = authority.substr(0, at);
     authority = authority.substr(at + 1);
     auto colon = userinfo.find(':');
-    u.user = std::string(userinfo.substr(0, colon));
-    if (colon != std::string_view::npos) u.password = std::string(userinfo.substr(colon + 1));
+    u.user = percent_decode(userinfo.substr(0, colon));
+    if (colon != std::string_view::npos) u.password = percent_decode(userinfo.substr(colon + 1));
     if (u.user.empty()) throw bad("the user name before @ is empty");
   }
   if (authority.empty()) throw bad("no host");

@@ -211,6 +211,12 @@ TEST(urls, network_urls_parse_hosts_ports_and_options) {
   EXPECT_THROW(detail::parse_network_url("mysql://h:0/db"), error);
   EXPECT_THROW(detail::parse_network_url("mysql://h/db?novalue"), error);
   EXPECT_THROW(detail::parse_network_url("mysql://:pw@h/db"), error);
+  // A password may carry @ : / % when they are percent-encoded.
+  auto e = detail::parse_network_url("mysql://app%40corp:p%40ss%3Aw%2Fd%25@h/my%20db");
+  EXPECT_EQ(e.user, "app@corp");
+  EXPECT_EQ(e.password, "p@ss:w/d%");
+  EXPECT_EQ(e.database, "my db");
+  EXPECT_EQ(detail::parse_network_url("mysql://u:100%@h/db").password, "100%");
 }
 
 }  // namespace

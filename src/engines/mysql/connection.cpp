@@ -28,41 +28,6 @@ constexpr const char* session_setup =
 constexpr std::string_view known_options[] = {"ssl_mode", "sslmode", "ssl_ca", "charset", "connect_timeout",
                                               "socket", "returning"};
 
-void fill_time(MYSQL_TIME& t, const value& v) {
-  using namespace std::chrono;
-  t = MYSQL_TIME{};
-  auto set_date = [&](std::int64_t days) {
-    year_month_day ymd{sys_days{std::chrono::days{days}}};
-    t.year = static_cast<unsigned>(int(ymd.year()));
-    t.month = unsigned(ymd.month());
-    t.day = unsigned(ymd.day());
-  };
-  auto set_clock = [&](std::int64_t micros) {
-    t.hour = static_cast<unsigned>(micros / 3'600'000'000);
-    t.minute = static_cast<unsigned>(micros / 60'000'000 % 60);
-    t.second = static_cast<unsigned>(micros / 1'000'000 % 60);
-    t.second_part = static_cast<unsigned long>(micros % 1'000'000);
-  };
-  switch (v.kind()) {
-    case value_kind::date:
-      set_date(v.as_date().days);
-      t.time_type = MYSQL_TIMESTAMP_DATE;
-      break;
-    case value_kind::time:
-      set_clock(v.as_time().micros);
-      t.time_type = MYSQL_TIMESTAMP_TIME;
-      break;
-    default: {  // a timestamp, stored as its UTC wall-clock time
-      constexpr std::int64_t per_day = 86'400'000'000;
-      std::int64_t micros = v.as_timestamp().micros;
-      std::int64_t days = micros / per_day - (micros % per_day < 0 ? 1 : 0);
-      set_date(days);
-      set_clock(micros - days * per_day);
-      t.time_type = MYSQL_TIMESTAMP_DATETIME;
-    }
-  }
-}
-
 }  // namespace
 
 url_parts parse_url(std::string_view url) {

@@ -38,6 +38,8 @@ decode decoder_for(const MYSQL_FIELD& field);
 // Appends one cell from the text the server sent (the text protocol, or a binary-protocol
 // column read into a string buffer).
 void append_text(records& out, decode how, std::string_view text);
+// A date, time or timestamp (as its UTC wall-clock time) for a MYSQL_TIME parameter.
+void fill_time(MYSQL_TIME& t, const value& v);
 // The column's type as raw() reports it in fields: "bigint", "varchar", "json", …
 std::string type_name(const MYSQL_FIELD& field);
 
@@ -101,6 +103,9 @@ class connection final : public engine::connection {
 
   engine::execution rows(const engine::plan& p);
   engine::execution insert(const engine::plan& p);
+  // Array binding (MariaDB's bulk execution): one statement, sent once, with a column of
+  // values per parameter. False when a column mixes kinds it cannot bind as one type.
+  bool insert_bulk(const engine::plan& p, engine::execution& e);
   engine::execution insert_emulated(const engine::plan& p, const table_info& t);
   engine::execution insert_one_by_one(const engine::plan& p, const table_info& t);
   engine::execution write_returning(const engine::plan& p);  // UPDATE (and DELETE on MySQL) … RETURNING

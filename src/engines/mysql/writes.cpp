@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_map>
 
 #include "connection.hpp"
@@ -34,13 +35,19 @@ sql::statement plain(std::string text, std::size_t nparams) {
   return s;
 }
 
+// Row r's value of column c, straight from the records when the plan reads them there.
+const value& cell(const engine::plan& p, std::size_t r, std::size_t c) {
+  if (p.rows_direct && p.rows_param == 0) return p.rows[r].as_object()[c].second;
+  return *p.param(p.rows_param + r * p.columns.size() + c);
+}
+
 // The bytes a row's params take on the wire, roughly: enough to keep a statement under
 // max_allowed_packet.
 std::size_t row_bytes(const engine::plan& p, std::size_t row) {
   std::size_t n = 0;
   const std::size_t ncols = p.columns.size();
   for (std::size_t c = 0; c < ncols; ++c) {
-    const value& v = *p.param(p.rows_param + row * ncols + c);
+    const value& v = cell(p, row, c);
     n += 16;
     if (v.is_string()) n += v.as_string().size();
     else if (v.kind() == value_kind::bytes) n += v.as_bytes().data.size();
@@ -172,6 +179,20 @@ value supplied_key(const engine::plan& p, const std::vector<std::string>& key, s
   return value(std::move(parts));
 }
 
+enum class key_source { none, generated, supplied };
+
+// Where an insert's keys come from: the rows (every row gives the whole key), the server
+// (a single AUTO_INCREMENT key that no row gives), or nowhere tether can know.
+key_source source_of(const engine::plan& p, const std::vector<std::string>& key, const std::string& auto_increment) {
+  if (key.empty()) return key_source::none;
+  std::size_t given = 0;
+  for (std::size_t r = 0; r < p.row_count; ++r)
+    if (!supplied_key(p, key, r).is_null()) ++given;
+  if (given == p.row_count) return key_source::supplied;
+  if (given == 0 && key.size() == 1 && auto_increment == key[0]) return key_source::generated;
+  return key_source::none;
+}
+
 }  // namespace
 
 records connection::select_by_key(const std::string& table, const table_info& t,
@@ -239,13 +260,164 @@ records connection::select_by_key(const std::string& table, const table_info& t,
   return out;
 }
 
+namespace {
+
+constexpr std::size_t bulk_rows = 10'000;
+
+// One parameter's column of values for array binding.
+struct bulk_column {
+  enum_field_types type = MYSQL_TYPE_NULL;
+  std::vector<std::int64_t> integers;
+  std::vector<double> reals;
+  std::vector<char*> pointers;
+  std::vector<unsigned long> lengths;
+  std::vector<MYSQL_TIME> times;
+  std::vector<std::string> texts;  // values written out (decimals, uuids, json)
+  std::vector<char> indicators;
+};
+
+enum_field_types bulk_type(const value& v) {
+  switch (v.kind()) {
+    case value_kind::null: return MYSQL_TYPE_NULL;
+    case value_kind::boolean: case value_kind::integer: return MYSQL_TYPE_LONGLONG;
+    case value_kind::real: return MYSQL_TYPE_DOUBLE;
+    case value_kind::decimal: return MYSQL_TYPE_NEWDECIMAL;
+    case value_kind::bytes: return MYSQL_TYPE_BLOB;
+    case value_kind::date: return MYSQL_TYPE_DATE;
+    case value_kind::time: return MYSQL_TYPE_TIME;
+    case value_kind::timestamp: return MYSQL_TYPE_DATETIME;
+    default: return MYSQL_TYPE_STRING;  // strings, uuids, arrays and objects (JSON)
+  }
+}
+
+}  // namespace
+
+namespace {
+struct mixed_kinds {};  // a column that cannot bind as one type: the rows go the usual way
+}  // namespace
+
+// One pass per batch: each cell is checked, written into its column and counted toward
+// the packet size as it is read.
+bool connection::insert_bulk(const engine::plan& p, engine::execution& e) {
+  const std::size_t ncols = p.columns.size();
+  std::vector<bulk_column> cols(ncols);
+  for (auto& k : cols) {
+    const std::size_t n = std::min(bulk_rows, p.row_count);
+    k.indicators.resize(n);
+    k.integers.resize(n);
+    k.reals.resize(n);
+    k.pointers.resize(n);
+    k.lengths.resize(n);
+  }
+  auto body = [&] {
+    engine::execution out;
+    std::string cache_key(p.shape.view());
+    cache_key += "#bulk";
+    std::vector<MYSQL_BIND> binds(ncols);
+    for (std::size_t start = 0; start < p.row_count;) {
+      std::size_t n = 0, bytes = 0;
+      for (; start + n < p.row_count && n < bulk_rows && (n == 0 || bytes <= max_packet_ / 2); ++n) {
+        for (std::size_t c = 0; c < ncols; ++c) {
+          bulk_column& k = cols[c];
+          const value& v = cell(p, start + n, c);
+          const enum_field_types type = bulk_type(v);
+          bytes += 16;
+          if (type == MYSQL_TYPE_NULL) {
+            k.indicators[n] = STMT_INDICATOR_NULL;
+            continue;
+          }
+          if (k.type != type) {
+            if (k.type != MYSQL_TYPE_NULL) throw mixed_kinds{};
+            k.type = type;
+          }
+          k.indicators[n] = STMT_INDICATOR_NONE;
+          auto text = [&](std::string t) {
+            if (k.texts.size() < k.pointers.size()) k.texts.resize(k.pointers.size());
+            k.texts[n] = std::move(t);
+            k.pointers[n] = k.texts[n].data();
+            k.lengths[n] = k.texts[n].size();
+            bytes += k.lengths[n];
+          };
+          switch (v.kind()) {
+            case value_kind::boolean: k.integers[n] = v.as_bool() ? 1 : 0; break;
+            case value_kind::integer: k.integers[n] = v.as_int(); break;
+            case value_kind::real:
+              if (!std::isfinite(v.as_double())) throw mixed_kinds{};  // the usual path says why
+              k.reals[n] = v.as_double();
+              break;
+            case value_kind::string:
+              k.pointers[n] = const_cast<char*>(v.as_string().data());
+              k.lengths[n] = v.as_string().size();
+              bytes += k.lengths[n];
+              break;
+            case value_kind::bytes:
+              k.pointers[n] = reinterpret_cast<char*>(const_cast<std::uint8_t*>(v.as_bytes().data.data()));
+              k.lengths[n] = v.as_bytes().data.size();
+              bytes += k.lengths[n];
+              break;
+            case value_kind::date: case value_kind::time: case value_kind::timestamp:
+              if (k.times.size() < k.pointers.size()) k.times.resize(k.pointers.size());
+              fill_time(k.times[n], v);
+              k.pointers[n] = reinterpret_cast<char*>(&k.times[n]);
+              break;
+            case value_kind::decimal: text(v.as_decimal().text); break;
+            case value_kind::uuid: text(v.as_uuid().to_string()); break;
+            default: text(v.to_json()); break;
+          }
+        }
+      }
+      for (std::size_t c = 0; c < ncols; ++c) {
+        bulk_column& k = cols[c];
+        MYSQL_BIND& b = binds[c];
+        b = MYSQL_BIND{};
+        b.buffer_type = k.type == MYSQL_TYPE_NULL ? MYSQL_TYPE_LONGLONG : k.type;  // all null so far: any type
+        b.u.indicator = k.indicators.data();
+        switch (b.buffer_type) {
+          case MYSQL_TYPE_LONGLONG: b.buffer = k.integers.data(); break;
+          case MYSQL_TYPE_DOUBLE: b.buffer = k.reals.data(); break;
+          default:  // variable-length types and MYSQL_TIME: an array of pointers
+            b.buffer = k.pointers.data();
+            b.length = k.lengths.data();
+        }
+      }
+      cached& c = prepare(cache_key, [&] { return sql::render_insert(p, *dialect_, 1); });
+      unsigned size = static_cast<unsigned>(n);
+      if (mysql_stmt_attr_set(c.stmt, STMT_ATTR_ARRAY_SIZE, &size) || mysql_stmt_bind_param(c.stmt, binds.data()))
+        throw_error(c.stmt, c.text);
+      struct single {  // the cached statement runs one row at a time again afterwards
+        MYSQL_STMT* s;
+        ~single() {
+          unsigned zero = 0;
+          mysql_stmt_attr_set(s, STMT_ATTR_ARRAY_SIZE, &zero);
+        }
+      } reset{c.stmt};
+      run(c);
+      out.affected += static_cast<std::int64_t>(mysql_stmt_affected_rows(c.stmt));
+      start += n;
+    }
+    return out;
+  };
+  try {
+    e = in_unit(body);  // all rows or none, however many executions it takes
+  } catch (const mixed_kinds&) {
+    return false;  // the unit was rolled back before anything stayed
+  }
+  return true;
+}
+
 engine::execution connection::insert(const engine::plan& p) {
+  if (!p.want_ids && p.returning.empty() && !p.has_conflict && p.row_count > 1 && mariadb_) {
+    engine::execution e;
+    if (insert_bulk(p, e)) return e;
+  }
   const bool wants_rows = p.want_ids || !p.returning.empty();
   const table_info* t = wants_rows ? &info(p.table) : nullptr;
-  if (wants_rows && (!has_returning_ || p.has_conflict)) {
-    if (p.has_conflict) return insert_one_by_one(p, *t);
-    return insert_emulated(p, *t);
-  }
+  if (wants_rows && p.has_conflict) return insert_one_by_one(p, *t);
+  // Ids alone, from an AUTO_INCREMENT key: LAST_INSERT_ID is exact and cheaper than a
+  // RETURNING result set, so MariaDB takes this path too.
+  const bool generated_ids =
+      p.want_ids && p.returning.empty() && source_of(p, t->key, t->auto_increment) == key_source::generated;
+  if (wants_rows && (!has_returning_ || generated_ids)) return insert_emulated(p, *t);
   const std::string id_expr = p.want_ids ? key_expression(*t) : "";
   const std::size_t ncols = p.columns.size();
   const auto chunks =
@@ -290,19 +462,21 @@ engine::execution connection::insert(const engine::plan& p) {
 // key), then the returned columns read again by key.
 engine::execution connection::insert_emulated(const engine::plan& p, const table_info& t) {
   const std::size_t ncols = p.columns.size();
-  const bool supplied = !t.key.empty() && !supplied_key(p, t.key, 0).is_null();
-  const bool generated = !supplied && t.key.size() == 1 && t.auto_increment == t.key[0];
-  if (!p.returning.empty() && !supplied && !generated)
+  const key_source source = source_of(p, t.key, t.auto_increment);
+  const bool supplied = source == key_source::supplied, generated = source == key_source::generated;
+  if (source == key_source::none && (!p.returning.empty() || (p.want_ids && !t.key.empty())))
     no_keys(p.table, t.key.empty() ? "it has no primary key, and the server has no RETURNING"
-                                   : "its key is neither given nor AUTO_INCREMENT, and the server has no RETURNING");
+                                   : "its key is given by some rows and not others, or is neither given nor "
+                                     "AUTO_INCREMENT, and the server has no RETURNING");
   const std::size_t limit = generated && !consecutive_ids_
                                 ? 1
                                 : std::min(std::max<std::size_t>(1, max_params / ncols), max_rows_per_insert);
   std::vector<value> keys;
-  engine::execution e = in_unit([&] {
+  const auto chunks = chunk_sizes(p, limit, max_packet_);
+  auto body = [&] {
     engine::execution e;
     std::size_t start = 0;
-    for (std::size_t n : chunk_sizes(p, limit, max_packet_)) {
+    for (std::size_t n : chunks) {
       std::string cache_key(p.shape.view());
       cache_key += "#e" + std::to_string(n);
       cached& c = prepare(cache_key, [&] { return sql::render_insert(p, *dialect_, n); });
@@ -314,9 +488,7 @@ engine::execution connection::insert_emulated(const engine::plan& p, const table
           keys.emplace_back(static_cast<std::int64_t>(mysql_stmt_insert_id(c.stmt)) +
                             static_cast<std::int64_t>(i) * auto_increment_step_);
         } else if (supplied) {
-          value k = supplied_key(p, t.key, start + i);
-          if (k.is_null()) no_keys(p.table, "some rows give the key and some do not");
-          keys.push_back(std::move(k));
+          keys.push_back(supplied_key(p, t.key, start + i));
         }
       }
       start += n;
@@ -326,7 +498,9 @@ engine::execution connection::insert_emulated(const engine::plan& p, const table
       if (e.rows.size() != keys.size()) no_keys(p.table, "reading the inserted rows back by key found fewer rows");
     }
     return e;
-  });
+  };
+  // One statement and nothing to read back: atomic on its own.
+  engine::execution e = chunks.size() > 1 || !p.returning.empty() ? in_unit(body) : body();
   if (p.want_ids) e.inserted_ids = std::move(keys);
   return e;
 }

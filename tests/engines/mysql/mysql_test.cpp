@@ -143,6 +143,63 @@ TEST_F(mysql, large_inserts_are_split_under_max_allowed_packet_with_exact_ids) {
   }
 }
 
+TEST_F(mysql, ids_are_exact_when_some_rows_give_their_own_key) {
+  auto t = make_table({{"id", "pk"}, {"n", "int"}});
+  db->insert({.table = t, .records = {{{"n", 0}}}});
+  const bool emulated = profile().url().find("returning=emulate") != std::string::npos;
+  try {
+    auto r = db->insert({.table = t, .records = {{{"id", nullptr}, {"n", 1}}, {{"id", 100}, {"n", 2}}, {{"id", nullptr}, {"n", 3}}}});
+    // With RETURNING (MariaDB): the ids as the server assigned them, not a guessed range.
+    ASSERT_EQ(r.inserted_ids.size(), 3u);
+    for (std::size_t i = 0; i < 3; ++i)
+      EXPECT_EQ(db->find_one({.table = t, .where = {{"id", r.inserted_ids[i]}}})->get<std::int64_t>("n"),
+                static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(r.inserted_ids[1].as_int(), 100);
+    EXPECT_FALSE(emulated) << "without RETURNING these ids cannot be known";
+  } catch (const error& e) {
+    // Without RETURNING the server cannot say: refused, and nothing written.
+    EXPECT_TRUE(emulated) << e.what();
+    EXPECT_EQ(e.category(), error_category::unsupported) << e.what();
+    EXPECT_EQ(db->count({.table = t}), 1);
+  }
+}
+
+TEST_F(mysql, rows_without_ids_go_in_by_array_binding_all_or_nothing) {
+  auto t = make_table({{"id", "pk"}, {"name", "text!"}, {"d", "decimal"}, {"ts", "timestamp"}, {"u", "uuid"},
+                       {"j", "json"}, {"b", "bytes"}, {"x", "real"}});
+  std::vector<value> rows;
+  for (int i = 0; i < 25'000; ++i)
+    rows.push_back(value{{"name", "n" + std::to_string(i)},
+                         {"d", i % 3 ? value(decimal::parse(std::to_string(i) + ".125")) : value()},
+                         {"ts", timestamp{i * std::int64_t{1'000'000}, 0}},
+                         {"u", uuid::parse("123e4567-e89b-12d3-a456-426614174000")},
+                         {"j", make_array({i, "x"})},
+                         {"b", bytes{{1, 2, static_cast<std::uint8_t>(i)}}},
+                         {"x", i * 0.5}});
+  auto r = db->insert({.table = t, .records = rows, .return_ids = false});
+  EXPECT_EQ(r.count, 25'000);
+  EXPECT_TRUE(r.inserted_ids.empty());
+  auto row = db->find_one({.table = t, .where = {{"name", "n20000"}}});
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->get<decimal>("d").text, "20000.125000000");
+  EXPECT_TRUE(db->find_one({.table = t, .where = {{"name", "n3"}}})->is_null("d"));
+  EXPECT_EQ(row->get<timestamp>("ts").micros, 20000 * std::int64_t{1'000'000});
+  EXPECT_EQ((*row)["j"], value(make_array({20000, "x"})));
+  EXPECT_EQ(row->get<bytes>("b").data, (std::vector<std::uint8_t>{1, 2, static_cast<std::uint8_t>(20000 % 256)}));
+  EXPECT_EQ(row->get<double>("x"), 10000.0);
+  // A column that mixes kinds cannot be one array: the rows go as multi-row VALUES instead.
+  auto mixed = make_table({{"id", "pk"}, {"v", "text"}});
+  std::vector<value> mixed_rows;
+  for (int i = 0; i < 30; ++i) mixed_rows.push_back(value{{"v", i % 2 ? value("s" + std::to_string(i)) : value(i)}});
+  EXPECT_EQ(db->insert({.table = mixed, .records = mixed_rows, .return_ids = false}).count, 30);
+  EXPECT_EQ(db->count({.table = mixed, .where = {{"v", "4"}}}), 1);
+  // A bad row in the third batch: none of the rows stay.
+  rows[22'000] = value{{"name", nullptr}, {"d", nullptr}, {"ts", nullptr}, {"u", nullptr}, {"j", nullptr},
+                       {"b", nullptr}, {"x", nullptr}};
+  EXPECT_THROW(db->insert({.table = t, .records = rows, .return_ids = false}), error);
+  EXPECT_EQ(db->count({.table = t}), 25'000);
+}
+
 TEST_F(mysql, update_returning_gives_the_rows_as_written) {
   auto t = people();
   auto r = db->update({.table = t, .data = {{"$inc", {{"age", 1}}}}, .where = {{"age", {{"$gte", 30}}}},

@@ -1,0 +1,277 @@
+// tether vs raw MariaDB Connector/C prepared statements and SOCI's MySQL backend, in one
+// binary, against one MariaDB server. Needs TETHER_MYSQL_URL (make bench-mysql starts a
+// server). Prints Google Benchmark's table, then each peer's time relative to raw.
+#include <benchmark/benchmark.h>
+#include <mysql.h>
+#include <soci/mysql/soci-mysql.h>
+#include <soci/soci.h>
+#include <tether/tether.hpp>
+
+#include "collecting_reporter.hpp"
+#include "soci_workloads.hpp"
+#include "tether_workloads.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <random>
+#include <regex>
+
+namespace {
+
+using namespace tether::bench;
+
+std::string url() {
+  const char* u = std::getenv("TETHER_MYSQL_URL");
+  return u ? u : "";
+}
+
+struct parts {
+  std::string user, password, host, db;
+  unsigned port = 3306;
+};
+
+parts parse() {
+  std::smatch m;
+  std::string u = url();
+  if (!std::regex_match(u, m, std::regex(R"(\w+://([^:@]+)(?::([^@]*))?@([^:/]+)(?::(\d+))?/(\w+).*)")))
+    throw std::runtime_error("TETHER_MYSQL_URL is not mysql://user:password@host:port/db");
+  return {m[1], m[2], m[3], m[5], m[4].matched ? static_cast<unsigned>(std::stoul(m[4])) : 3306u};
+}
+
+std::string soci_url() {
+  auto p = parse();
+  return "db=" + p.db + " user=" + p.user + " password='" + p.password + "' host=" + p.host +
+         " port=" + std::to_string(p.port) + " charset=utf8mb4";
+}
+
+MYSQL* raw_connect() {
+  auto p = parse();
+  MYSQL* m = mysql_init(nullptr);
+  mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  if (!mysql_real_connect(m, p.host.c_str(), p.user.c_str(), p.password.c_str(), p.db.c_str(), p.port, nullptr,
+                          CLIENT_MULTI_STATEMENTS))
+    throw std::runtime_error(mysql_error(m));
+  return m;
+}
+
+void raw_exec(MYSQL* m, const char* sql) {
+  if (mysql_query(m, sql)) throw std::runtime_error(mysql_error(m));
+  do {
+    if (MYSQL_RES* r = mysql_store_result(m)) mysql_free_result(r);
+  } while (mysql_next_result(m) == 0);
+}
+
+// One MYSQL_BIND: a buffer of a type, with its capacity and where its length goes.
+MYSQL_BIND bind_of(enum_field_types type, void* buffer, unsigned long capacity = 0, unsigned long* length = nullptr) {
+  MYSQL_BIND b{};
+  b.buffer_type = type;
+  b.buffer = buffer;
+  b.buffer_length = capacity;
+  b.length = length;
+  return b;
+}
+
+MYSQL_STMT* raw_prepare(MYSQL* m, const char* sql) {
+  MYSQL_STMT* s = mysql_stmt_init(m);
+  if (mysql_stmt_prepare(s, sql, std::strlen(sql))) throw std::runtime_error(mysql_stmt_error(s));
+  return s;
+}
+
+void setup_tables() {
+  MYSQL* m = raw_connect();
+  raw_exec(m,
+           "DROP TABLE IF EXISTS users; CREATE TABLE users (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, "
+           "score DOUBLE, created DATETIME(6), active BOOLEAN, amount DECIMAL(12,2));"
+           "INSERT INTO users SELECT seq, CONCAT('user', seq), seq * 0.5, NOW(6), seq % 2 = 0, seq * 1.25 "
+           "FROM seq_1_to_10000;"
+           "DROP TABLE IF EXISTS events; CREATE TABLE events (id BIGINT AUTO_INCREMENT PRIMARY KEY, kind VARCHAR(20), n BIGINT);"
+           "DROP TABLE IF EXISTS bulk; CREATE TABLE bulk (id BIGINT, name VARCHAR(40), x DOUBLE);"
+           "ANALYZE TABLE users");
+  mysql_close(m);
+}
+
+// --- point select by primary key ----------------------------------------------------------
+
+void raw_point_select(benchmark::State& state) {
+  MYSQL* m = raw_connect();
+  MYSQL_STMT* s = raw_prepare(m, "SELECT id, name, score FROM users WHERE id = ?");
+  std::mt19937 rng(1);
+  long long id = 0, out_id = 0;
+  double score = 0;
+  char name[101];
+  unsigned long name_len = 0;
+  MYSQL_BIND in = bind_of(MYSQL_TYPE_LONGLONG, &id);
+  MYSQL_BIND out[] = {bind_of(MYSQL_TYPE_LONGLONG, &out_id), bind_of(MYSQL_TYPE_STRING, name, sizeof name, &name_len),
+                      bind_of(MYSQL_TYPE_DOUBLE, &score)};
+  for (auto _ : state) {
+    id = pick(rng);
+    mysql_stmt_bind_param(s, &in);
+    mysql_stmt_execute(s);
+    mysql_stmt_bind_result(s, out);
+    while (mysql_stmt_fetch(s) == 0) {
+      user u{out_id, std::string(name, name_len), score};
+      benchmark::DoNotOptimize(u);
+    }
+  }
+  mysql_stmt_close(s);
+  mysql_close(m);
+}
+
+// --- read 200 rows of mixed types ---------------------------------------------------------
+
+void raw_read_200(benchmark::State& state) {
+  MYSQL* m = raw_connect();
+  MYSQL_STMT* s = raw_prepare(m, "SELECT id, name, score, created, active, amount FROM users WHERE id <= ?");
+  long long n = 200, id = 0, active = 0;
+  double score = 0;
+  char name[101], amount[32];
+  MYSQL_TIME created{};
+  unsigned long name_len = 0, amount_len = 0;
+  MYSQL_BIND in = bind_of(MYSQL_TYPE_LONGLONG, &n);
+  MYSQL_BIND out[] = {bind_of(MYSQL_TYPE_LONGLONG, &id), bind_of(MYSQL_TYPE_STRING, name, sizeof name, &name_len),
+                      bind_of(MYSQL_TYPE_DOUBLE, &score), bind_of(MYSQL_TYPE_DATETIME, &created),
+                      bind_of(MYSQL_TYPE_LONGLONG, &active), bind_of(MYSQL_TYPE_STRING, amount, sizeof amount, &amount_len)};
+  for (auto _ : state) {
+    mysql_stmt_bind_param(s, &in);
+    mysql_stmt_execute(s);
+    mysql_stmt_bind_result(s, out);
+    std::vector<wide> rows;
+    rows.reserve(200);
+    char when[32];
+    while (mysql_stmt_fetch(s) == 0) {
+      std::snprintf(when, sizeof when, "%04u-%02u-%02u %02u:%02u:%02u.%06lu", created.year, created.month, created.day,
+                    created.hour, created.minute, created.second, created.second_part);
+      rows.push_back({id, std::string(name, name_len), score, when, active != 0, std::string(amount, amount_len)});
+    }
+    benchmark::DoNotOptimize(rows);
+  }
+  mysql_stmt_close(s);
+  mysql_close(m);
+}
+
+void soci_read_200(benchmark::State& state) {
+  soci::session sql(*soci::factory_mysql(), soci_url());
+  for (auto _ : state) {
+    soci::rowset<soci::row> rs = (sql.prepare << "SELECT id, name, score, CAST(created AS CHAR), CAST(active AS SIGNED), "
+                                                 "CAST(amount AS CHAR) FROM users WHERE id <= 200");
+    std::vector<wide> rows;
+    rows.reserve(200);
+    for (const auto& row : rs)
+      rows.push_back({row.get<long long>(0), row.get<std::string>(1), row.get<double>(2), row.get<std::string>(3),
+                      row.get<int>(4) != 0, row.get<std::string>(5)});
+    benchmark::DoNotOptimize(rows);
+  }
+}
+
+// --- single insert returning id -----------------------------------------------------------
+
+void raw_insert_returning(benchmark::State& state) {
+  MYSQL* m = raw_connect();
+  MYSQL_STMT* s = raw_prepare(m, "INSERT INTO events (kind, n) VALUES (?, ?)");
+  char kind[] = "click";
+  long long n = 7;
+  MYSQL_BIND in[] = {bind_of(MYSQL_TYPE_STRING, kind, 5), bind_of(MYSQL_TYPE_LONGLONG, &n)};
+  for (auto _ : state) {
+    mysql_stmt_bind_param(s, in);
+    mysql_stmt_execute(s);
+    benchmark::DoNotOptimize(mysql_stmt_insert_id(s));
+  }
+  mysql_stmt_close(s);
+  mysql_close(m);
+}
+
+void soci_insert_returning(benchmark::State& state) {
+  soci::session sql(*soci::factory_mysql(), soci_url());
+  std::string kind = "click";
+  int n = 7;
+  soci::statement st = (sql.prepare << "INSERT INTO events (kind, n) VALUES (:k, :n)", soci::use(kind), soci::use(n));
+  for (auto _ : state) {
+    st.execute(true);
+    long long id = 0;
+    sql.get_last_insert_id("events", id);
+    benchmark::DoNotOptimize(id);
+  }
+}
+
+// --- bulk insert of a million rows --------------------------------------------------------
+// Raw best practice on Connector/C: array binding (one COM_STMT_BULK_EXECUTE per 10,000
+// rows) in one transaction.
+
+void raw_bulk_insert(benchmark::State& state) {
+  MYSQL* m = raw_connect();
+  MYSQL_STMT* s = raw_prepare(m, "INSERT INTO bulk (id, name, x) VALUES (?, ?, ?)");
+  constexpr unsigned chunk = 10'000;
+  // The rows are ready before the clock starts, as tether's are.
+  std::vector<long long> ids(bulk_rows);
+  std::vector<std::string> name_store(bulk_rows);
+  std::vector<char*> names(bulk_rows);
+  std::vector<unsigned long> lengths(bulk_rows);
+  std::vector<double> xs(bulk_rows);
+  for (int i = 0; i < bulk_rows; ++i) {
+    ids[i] = i;
+    name_store[i] = "name" + std::to_string(i);
+    names[i] = name_store[i].data();
+    lengths[i] = name_store[i].size();
+    xs[i] = i * 0.25;
+  }
+  for (auto _ : state) {
+    state.PauseTiming();
+    raw_exec(m, "TRUNCATE bulk");
+    state.ResumeTiming();
+    raw_exec(m, "START TRANSACTION");
+    for (int base = 0; base < bulk_rows; base += chunk) {
+      // Column-wise: strings as an array of pointers and an array of lengths.
+      MYSQL_BIND in[] = {bind_of(MYSQL_TYPE_LONGLONG, ids.data() + base),
+                         bind_of(MYSQL_TYPE_STRING, names.data() + base, 0, lengths.data() + base),
+                         bind_of(MYSQL_TYPE_DOUBLE, xs.data() + base)};
+      unsigned size = chunk;
+      mysql_stmt_attr_set(s, STMT_ATTR_ARRAY_SIZE, &size);
+      mysql_stmt_bind_param(s, in);
+      if (mysql_stmt_execute(s)) throw std::runtime_error(mysql_stmt_error(s));
+    }
+    raw_exec(m, "COMMIT");
+  }
+  mysql_stmt_close(s);
+  mysql_close(m);
+}
+
+void print_ratios(const tether::bench::collecting_reporter& times) {
+  std::printf("\nwall time relative to raw Connector/C (lower is better; 1.00 is parity)\n");
+  std::printf("  %-26s %8s %8s\n", "workload", "tether", "SOCI");
+  for (std::string w : {"point_select", "read_200", "insert_returning", "bulk_insert"}) {
+    double raw = times.time("raw_" + w);
+    if (raw > 0)
+      std::printf("  %-26s %8.2f %8.2f\n", w.c_str(), times.time("tether_" + w) / raw, times.time("soci_" + w) / raw);
+  }
+}
+
+}  // namespace
+
+BENCHMARK(raw_point_select);
+BENCHMARK(tether_point_select<url>)->Name("tether_point_select");
+BENCHMARK(soci_point_select<soci::factory_mysql, soci_url>)->Name("soci_point_select");
+BENCHMARK(raw_read_200);
+BENCHMARK(tether_read_200<url>)->Name("tether_read_200");
+BENCHMARK(soci_read_200);
+BENCHMARK(raw_insert_returning);
+BENCHMARK(tether_insert_returning<url>)->Name("tether_insert_returning");
+BENCHMARK(soci_insert_returning);
+BENCHMARK(raw_bulk_insert)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK(tether_bulk_insert<url>)->Name("tether_bulk_insert")->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK(soci_bulk_insert<soci::factory_mysql, soci_url>)->Name("soci_bulk_insert")->Unit(benchmark::kMillisecond)->Iterations(1);
+
+int main(int argc, char** argv) {
+  if (url().empty()) {
+    std::cerr << "set TETHER_MYSQL_URL, or run `make bench-mysql`, which starts a server\n";
+    return 1;
+  }
+  setup_tables();
+  benchmark::Initialize(&argc, argv);
+  tether::bench::collecting_reporter reporter(tether::bench::collecting_reporter::clock::wall);
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  print_ratios(reporter);
+  benchmark::Shutdown();
+  return 0;
+}

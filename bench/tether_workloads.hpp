@@ -1,0 +1,92 @@
+// The tether side of the server benchmarks, the same for every engine: each workload
+// reads the URL from `url()` and does what the raw peers do, so one file keeps them alike.
+#pragma once
+
+#include <benchmark/benchmark.h>
+#include <tether/tether.hpp>
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace tether::bench {
+
+constexpr int table_rows = 10'000;
+constexpr int bulk_rows = 1'000'000;
+
+struct user {
+  std::int64_t id = 0;
+  std::string name;
+  double score = 0;
+};
+
+struct wide {
+  std::int64_t id;
+  std::string name;
+  double score;
+  std::string created;
+  bool active;
+  std::string amount;
+};
+
+inline int pick(std::mt19937& rng) { return std::uniform_int_distribution<int>(1, table_rows)(rng); }
+
+// Point select by primary key, prepared once.
+template <std::string (*url)()>
+void tether_point_select(benchmark::State& state) {
+  tether::client db{url(), {.pool_size = 1}};
+  auto q = db.prepare({.table = "users", .select = {"id", "name", "score"}, .where = {{"id", tether::param("id")}}});
+  std::mt19937 rng(1);
+  tether::value args = {{"id", 0}};
+  for (auto _ : state) {
+    args.as_object()[0].second = pick(rng);
+    auto r = q.run(args);
+    auto row = r.records[0];
+    user u{row.get<std::int64_t>(std::size_t{0}), std::string(row.get<std::string_view>(1)), row.get<double>(2)};
+    benchmark::DoNotOptimize(u);
+  }
+}
+
+// 200 rows of mixed types, each column read as the raw peers read it.
+template <std::string (*url)()>
+void tether_read_200(benchmark::State& state) {
+  tether::client db{url(), {.pool_size = 1}};
+  auto q = db.prepare({.table = "users", .where = {{"id", {{"$lte", tether::param("n")}}}}});
+  tether::value args = {{"n", 200}};
+  for (auto _ : state) {
+    auto r = q.run(args);
+    std::vector<wide> rows;
+    rows.reserve(200);
+    for (auto rec : r.records)
+      rows.push_back({rec.get<std::int64_t>(std::size_t{0}), std::string(rec.get<std::string_view>(1)),
+                      rec.get<double>(2), rec.get<tether::timestamp>(3).to_string(), rec.get<bool>(4),
+                      rec.get<tether::decimal>(5).text});
+    benchmark::DoNotOptimize(rows);
+  }
+}
+
+template <std::string (*url)()>
+void tether_insert_returning(benchmark::State& state) {
+  tether::client db{url(), {.pool_size = 1}};
+  for (auto _ : state) {
+    auto r = db.insert({.table = "events", .records = {{{"kind", "click"}, {"n", 7}}}});
+    benchmark::DoNotOptimize(r.inserted_ids[0].as_int());
+  }
+}
+
+// A million rows without ids: the engine's fastest way in.
+template <std::string (*url)()>
+void tether_bulk_insert(benchmark::State& state) {
+  tether::client db{url(), {.pool_size = 1}};
+  std::vector<tether::value> rows;
+  rows.reserve(bulk_rows);
+  for (int i = 0; i < bulk_rows; ++i) rows.push_back({{"id", i}, {"name", "name" + std::to_string(i)}, {"x", i * 0.25}});
+  for (auto _ : state) {
+    state.PauseTiming();
+    db.raw({.query = "TRUNCATE bulk"});
+    state.ResumeTiming();
+    benchmark::DoNotOptimize(db.insert({.table = "bulk", .records = rows, .return_ids = false}).count);
+  }
+}
+
+}  // namespace tether::bench
