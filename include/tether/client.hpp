@@ -251,6 +251,9 @@ struct pool_stats {
 };
 
 class client : public executor {
+  friend class schema;
+  friend class migrator;
+
  public:
   // Opens the database at `url` with the built-in engines ("sqlite:///path.db",
   // "sqlite::memory:"). Connects once straight away, so a bad URL or an unreachable

@@ -1,4 +1,4 @@
-// tether/tether.hpp — everything: values, records, options, the client, the workspace
+// tether/tether.hpp — everything: values, records, options, the client, schema and migrations, the workspace
 // registry and sessions, and the engines this build includes. Link tether::tether.
 #pragma once
 
@@ -7,6 +7,7 @@
 #include "tether/error.hpp"
 #include "tether/options.hpp"
 #include "tether/records.hpp"
+#include "tether/schema.hpp"
 #include "tether/session.hpp"
 #include "tether/types.hpp"
 #include "tether/value.hpp"

@@ -50,6 +50,20 @@ std::vector<execution> connection::execute_batch(const std::vector<const plan*>&
   return out;
 }
 
+namespace {
+[[noreturn]] void no_schema(std::string_view what) {
+  throw error(error_category::unsupported, fmt::format("this engine has no {} yet", what));
+}
+}  // namespace
+
+std::vector<std::string> connection::schema_statements(const schema_op&, const table_description*) {
+  no_schema("schema operations");
+}
+std::optional<table_description> connection::describe(std::string_view) { no_schema("introspection"); }
+std::vector<std::string> connection::list_tables() { no_schema("introspection"); }
+void connection::lock_migrations(std::chrono::milliseconds) { no_schema("migration lock"); }
+void connection::unlock_migrations() {}
+
 void register_driver(std::shared_ptr<driver> d) {
   std::lock_guard lock(registry_mutex);
   for (const auto& scheme : d->schemes()) registry()[scheme] = d;

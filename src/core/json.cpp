@@ -126,9 +126,9 @@ void append_tagged(std::string& out, std::string_view tag, std::string_view text
   out += '}';
 }
 
-value from_nlohmann(const nlohmann::json& j);
+value from_nlohmann(const nlohmann::ordered_json& j);
 
-value tagged(std::string_view tag, const nlohmann::json& v) {
+value tagged(std::string_view tag, const nlohmann::ordered_json& v) {
   if (!v.is_string())
     throw error(error_category::usage,
                 fmt::format("the value of \"{}\" must be a string, got {}", tag, v.dump()));
@@ -151,25 +151,25 @@ bool is_type_tag(std::string_view k) {
          k == "$uuid" || k == "$double";
 }
 
-value from_nlohmann(const nlohmann::json& j) {
+value from_nlohmann(const nlohmann::ordered_json& j) {
   switch (j.type()) {
-    case nlohmann::json::value_t::null: return nullptr;
-    case nlohmann::json::value_t::boolean: return j.get<bool>();
-    case nlohmann::json::value_t::number_integer: return j.get<std::int64_t>();
-    case nlohmann::json::value_t::number_unsigned: {
+    case nlohmann::ordered_json::value_t::null: return nullptr;
+    case nlohmann::ordered_json::value_t::boolean: return j.get<bool>();
+    case nlohmann::ordered_json::value_t::number_integer: return j.get<std::int64_t>();
+    case nlohmann::ordered_json::value_t::number_unsigned: {
       auto u = j.get<std::uint64_t>();
       if (u <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(u);
       return decimal{std::to_string(u)};  // past int64: kept exact
     }
-    case nlohmann::json::value_t::number_float: return j.get<double>();
-    case nlohmann::json::value_t::string: return j.get<std::string>();
-    case nlohmann::json::value_t::array: {
+    case nlohmann::ordered_json::value_t::number_float: return j.get<double>();
+    case nlohmann::ordered_json::value_t::string: return j.get<std::string>();
+    case nlohmann::ordered_json::value_t::array: {
       array a;
       a.reserve(j.size());
       for (const auto& e : j) a.push_back(from_nlohmann(e));
       return a;
     }
-    case nlohmann::json::value_t::object: {
+    case nlohmann::ordered_json::value_t::object: {
       if (j.size() == 1 && is_type_tag(j.begin().key()))
         return tagged(j.begin().key(), j.begin().value());
       object o;
@@ -239,10 +239,10 @@ std::string value::to_json() const {
 }
 
 value value::from_json(std::string_view text) {
-  nlohmann::json j;
+  nlohmann::ordered_json j;
   try {
-    j = nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
+    j = nlohmann::ordered_json::parse(text.begin(), text.end());
+  } catch (const nlohmann::ordered_json::parse_error& e) {
     throw error(error_category::usage,
                 fmt::format("invalid JSON at byte {}: {}", e.byte, std::string(text.substr(0, 80))));
   }

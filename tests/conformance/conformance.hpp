@@ -40,9 +40,16 @@ class fixture : public ::testing::Test {
   std::string make_table_sql(const std::string& column_sql);
   // The people table with five rows (see fixture.cpp for the data).
   std::string people();
+  // A name unique to this test (tables, migration tables), dropped at the end when it is a table.
+  std::string unique_name(std::string_view stem);
+  // The URL of an empty database of its own (another environment): a new file on SQLite,
+  // a new database on a server (dropped at the end).
+  std::string fresh_database();
 
   std::unique_ptr<tether::client> db;
+  std::string url_;  // db's database
   std::vector<std::string> tables_;
+  std::vector<std::string> databases_;
 };
 
 // CREATE TABLE text for an engine's profile: `type_of` maps a portable kind ("pk", "int",

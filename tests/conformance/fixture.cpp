@@ -7,9 +7,19 @@
 
 namespace tether::conformance {
 
-void fixture::SetUp() { db = std::make_unique<tether::client>(profile().url()); }
+void fixture::SetUp() {
+  url_ = profile().url();
+  db = std::make_unique<tether::client>(url_);
+}
 
 void fixture::TearDown() {
+  for (const auto& d : databases_) {
+    try {
+      db->raw({.query = "DROP DATABASE IF EXISTS " + quote_ident(d)});
+    } catch (const std::exception&) {
+      // Best effort, as for tables.
+    }
+  }
   for (const auto& t : tables_) {
     try {
       db->raw({.query = profile().drop_table(t)});
@@ -26,6 +36,23 @@ std::string unique_table_name() {
   return "t" + std::to_string(getpid()) + "_" + std::to_string(++counter);
 }
 }  // namespace
+
+std::string fixture::unique_name(std::string_view stem) {
+  std::string name = std::string(stem) + "_" + unique_table_name();
+  tables_.push_back(name);
+  return name;
+}
+
+std::string fixture::fresh_database() {
+  std::string base = profile().url();
+  if (profile().name == "sqlite") return base;  // every url() is a new file
+  std::string name = unique_table_name() + "_env";
+  db->raw({.query = "CREATE DATABASE " + quote_ident(name)});
+  databases_.push_back(name);
+  auto slash = base.find('/', base.find("://") + 3);
+  auto query = base.find('?', slash);
+  return base.substr(0, slash + 1) + name + (query == std::string::npos ? "" : base.substr(query));
+}
 
 std::string fixture::make_table(const columns& cols) {
   std::string name = unique_table_name();

@@ -4,12 +4,15 @@
 // Engines throw tether::error, mapped from native errors in the engine's own error.cpp.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "tether/engine/plan.hpp"
+#include "tether/engine/schema.hpp"
 #include "tether/error.hpp"
 #include "tether/options.hpp"
 
@@ -82,6 +85,20 @@ class connection {
   virtual bool alive() = 0;
   virtual std::string server_version() = 0;
   virtual engine::statement_stats statement_stats() const { return {}; }
+
+  // Schema changes (engine/schema.hpp). The defaults refuse with `unsupported`.
+  // The statements that make `op` happen; `before` is the table as it is now, for the
+  // operations that need it (a rebuild, dropping a constraint by its kind), else null.
+  virtual std::vector<std::string> schema_statements(const schema_op& op, const table_description* before);
+  // The table as the database has it; nothing when there is no such table.
+  virtual std::optional<table_description> describe(std::string_view table);
+  virtual std::vector<std::string> list_tables();
+  // Whether DDL takes part in transactions (a failed migration then leaves no trace).
+  virtual bool transactional_ddl() const noexcept { return false; }
+  // One migrator at a time, across processes: waits up to `timeout`, then throws
+  // tether::error (timeout) naming the lock. The lock is the connection's until unlocked.
+  virtual void lock_migrations(std::chrono::milliseconds timeout);
+  virtual void unlock_migrations();
 };
 
 class driver {

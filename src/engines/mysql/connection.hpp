@@ -59,6 +59,12 @@ class connection final : public engine::connection {
   bool alive() override;
   std::string server_version() override;
   engine::statement_stats statement_stats() const override { return stats_; }
+  std::vector<std::string> schema_statements(const engine::schema_op& op,
+                                             const engine::table_description* before) override;
+  std::optional<engine::table_description> describe(std::string_view table) override;
+  std::vector<std::string> list_tables() override;
+  void lock_migrations(std::chrono::milliseconds timeout) override;
+  void unlock_migrations() override;
 
  private:
   friend class cursor;

@@ -158,6 +158,74 @@ void dialect::upsert_clause(sql::renderer& r, const engine::plan& p) const {
   }
 }
 
+// The one table of portable field types → MySQL/MariaDB types (docs/engines/mysql.md).
+std::string dialect::column_type(const engine::field_def& f) const {
+  switch (f.type) {
+    case field_type::integer: return "INT";
+    case field_type::bigint: return "BIGINT";
+    case field_type::smallint: return "SMALLINT";
+    case field_type::float_: return "FLOAT";
+    case field_type::double_: return "DOUBLE";
+    case field_type::decimal:
+      return "DECIMAL(" + std::to_string(f.precision ? f.precision : 38) + ", " +
+             std::to_string(f.precision ? f.scale : 9) + ")";
+    case field_type::string: return "VARCHAR(" + std::to_string(f.length ? f.length : 255) + ")";
+    case field_type::text: return "TEXT";
+    case field_type::boolean: return "BOOLEAN";
+    case field_type::date: return "DATE";
+    case field_type::time: return "TIME(6)";
+    case field_type::datetime: case field_type::timestamp: return "DATETIME(6)";
+    case field_type::json: case field_type::array: return "JSON";
+    case field_type::uuid: return "UUID";
+    case field_type::enum_: {
+      std::string s = "ENUM(";
+      for (std::size_t i = 0; i < f.enum_values.size(); ++i) {
+        if (i) s += ", ";
+        literal(s, value(f.enum_values[i]));
+      }
+      return s + ")";
+    }
+    case field_type::binary: return "VARBINARY(" + std::to_string(f.length ? f.length : 255) + ")";
+    case field_type::blob: return "LONGBLOB";
+  }
+  return "TEXT";
+}
+
+void dialect::literal(std::string& out, const value& v) const {
+  if (v.is_string()) return append_literal(out, v.as_string());
+  sql::dialect::literal(out, v);
+}
+
+// MODIFY COLUMN restates the whole column; UNIQUE is left out, since restating it would
+// add a second unique index (uniqueness changes go through indexes and constraints).
+std::vector<std::string> dialect::modify_field(const std::string& table, const engine::field_def& f,
+                                               const engine::field_def& /*before*/) const {
+  engine::field_def def = f;
+  def.unique = false;
+  def.primary_key = false;
+  std::string s = "ALTER TABLE ";
+  quote(s, table);
+  return {s + " MODIFY COLUMN " + sql::column_definition(*this, def, false)};
+}
+
+std::string dialect::drop_index(const std::string& table, const std::string& name) const {
+  std::string s = "DROP INDEX ";
+  quote(s, name);
+  s += " ON ";
+  quote(s, table);
+  return s;
+}
+
+std::string dialect::drop_constraint(const std::string& table, const engine::constraint_def& c) const {
+  std::string s = "ALTER TABLE ";
+  quote(s, table);
+  s += c.type == engine::constraint_type::foreign_key ? " DROP FOREIGN KEY "
+       : c.type == engine::constraint_type::unique    ? " DROP INDEX "
+                                                      : " DROP CONSTRAINT ";
+  quote(s, c.name);
+  return s;
+}
+
 const dialect& the_dialect(bool native_returning) {
   static const dialect with(true), without(false);
   return native_returning ? with : without;

@@ -541,7 +541,7 @@ engine::execution connection::insert_one_by_one(const engine::plan& p, const tab
           auto it = std::find(p.columns.begin(), p.columns.end(), by[i]);
           params.push_back(p.param(p.rows_param + row * ncols + static_cast<std::size_t>(it - p.columns.begin())));
         }
-        cached& find = prepare("\x01conflict#" + sql, [&] { return plain(sql, params.size()); });
+        cached& find = prepare("\x01" "conflict#" + sql, [&] { return plain(sql, params.size()); });
         bind(find, params);
         run(find);
         records r(find.names);

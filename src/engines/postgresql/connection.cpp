@@ -85,6 +85,8 @@ connection::connection(std::string_view url) {
                 fmt::format("cannot connect to PostgreSQL at {}: {}", mask_url(url), why),
                 error_details{"postgresql", 0, "08001", ""});
   }
+  // Notices (CREATE … IF NOT EXISTS skipping) are not errors; libpq would print them.
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
   // One way to read dates and times, whatever the server's defaults.
   command("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET client_encoding = 'UTF8'");
 }

@@ -86,6 +86,57 @@ void dialect::null_order(sql::renderer& r, direction dir) const {
   r.text(dir == direction::desc ? " NULLS LAST" : " NULLS FIRST");
 }
 
+// The one table of portable field types → PostgreSQL types (docs/engines/postgresql.md).
+std::string dialect::column_type(const engine::field_def& f) const {
+  switch (f.type) {
+    case field_type::integer: return "INTEGER";
+    case field_type::bigint: return "BIGINT";
+    case field_type::smallint: return "SMALLINT";
+    case field_type::float_: return "REAL";
+    case field_type::double_: return "DOUBLE PRECISION";
+    case field_type::decimal:
+      return f.precision ? "NUMERIC(" + std::to_string(f.precision) + ", " + std::to_string(f.scale) + ")" : "NUMERIC";
+    case field_type::string: return "VARCHAR(" + std::to_string(f.length ? f.length : 255) + ")";
+    case field_type::text: case field_type::enum_: return "TEXT";
+    case field_type::boolean: return "BOOLEAN";
+    case field_type::date: return "DATE";
+    case field_type::time: return "TIME";
+    case field_type::datetime: return "TIMESTAMP";
+    case field_type::timestamp: return "TIMESTAMPTZ";
+    case field_type::json: case field_type::array: return "JSONB";
+    case field_type::uuid: return "UUID";
+    case field_type::binary: case field_type::blob: return "BYTEA";
+  }
+  return "TEXT";
+}
+
+std::vector<std::string> dialect::modify_field(const std::string& table, const engine::field_def& f,
+                                               const engine::field_def& before) const {
+  std::string head = "ALTER TABLE ";
+  quote(head, table);
+  head += " ALTER COLUMN ";
+  quote(head, f.name);
+  std::vector<std::string> out;
+  const std::string type = column_type(f);
+  if (type != column_type(before)) {
+    std::string s = head + " TYPE " + type + " USING ";
+    quote(s, f.name);
+    out.push_back(s + "::" + type);
+  }
+  if (f.nullable != before.nullable) out.push_back(head + (f.nullable ? " DROP NOT NULL" : " SET NOT NULL"));
+  if (f.default_now != before.default_now || f.default_value != before.default_value) {
+    if (f.default_now) out.push_back(head + " SET DEFAULT " + std::string(now()));
+    else if (f.default_value) {
+      std::string s = head + " SET DEFAULT ";
+      literal(s, *f.default_value);
+      out.push_back(s);
+    } else {
+      out.push_back(head + " DROP DEFAULT");
+    }
+  }
+  return out;
+}
+
 const dialect& the_dialect() {
   static const dialect d;
   return d;

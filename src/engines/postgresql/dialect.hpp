@@ -12,6 +12,9 @@ class dialect final : public sql::dialect {
   void text_match(sql::renderer& r, const engine::filter_node& n) const override;
   void json_array_op(sql::renderer& r, const engine::assignment& a) const override;
   void null_order(sql::renderer& r, direction dir) const override;
+  std::string column_type(const engine::field_def& f) const override;
+  std::vector<std::string> modify_field(const std::string& table, const engine::field_def& f,
+                                        const engine::field_def& before) const override;
 };
 
 const dialect& the_dialect();

@@ -190,6 +190,7 @@ connection::connection(const url_parts& url) {
   // Without this, a double-quoted unknown column silently becomes a string literal.
   sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
   sqlite3_db_config(db_, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
+  busy_timeout_ms_ = url.busy_timeout_ms;
   sqlite3_busy_timeout(db_, url.busy_timeout_ms);
   register_functions(db_);
   try {

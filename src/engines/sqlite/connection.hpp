@@ -44,6 +44,13 @@ class connection final : public engine::connection {
   bool alive() override;
   std::string server_version() override;
   engine::statement_stats statement_stats() const override { return stats_; }
+  std::vector<std::string> schema_statements(const engine::schema_op& op,
+                                             const engine::table_description* before) override;
+  std::optional<engine::table_description> describe(std::string_view table) override;
+  std::vector<std::string> list_tables() override;
+  bool transactional_ddl() const noexcept override { return true; }
+  void lock_migrations(std::chrono::milliseconds timeout) override;
+  void unlock_migrations() override;
 
  private:
   friend class cursor;
@@ -97,6 +104,7 @@ class connection final : public engine::connection {
   std::unordered_map<std::string, cached, sql::key_hash, std::equal_to<>> cache_;
   std::unordered_map<std::string, table_info> tables_;
   bool read_only_tx_ = false;
+  int busy_timeout_ms_ = 5000;  // the URL's; a migrator waits longer for the write lock
   engine::statement_stats stats_;
   std::uint64_t generation_ = 1;  // changes whenever cached statements are dropped
   std::string scratch_;

@@ -3,6 +3,8 @@
 // function this engine registers that folds all of Unicode (see functions.cpp).
 #include "dialect.hpp"
 
+#include "types.hpp"
+
 namespace tether::detail::sqlite {
 
 using engine::compare;
@@ -102,6 +104,15 @@ void dialect::json_array_op(sql::renderer& r, const engine::assignment& a) const
   }
 }
 
+
+// An auto-increment key is the table's INTEGER PRIMARY KEY: SQLite's rowid.
+std::string dialect::column_type(const engine::field_def& f) const {
+  if (f.auto_increment) return "INTEGER";
+  if (f.type == field_type::string && f.length) return "VARCHAR(" + std::to_string(f.length) + ")";
+  if (f.type == field_type::decimal && f.precision)
+    return "DECIMAL_TEXT(" + std::to_string(f.precision) + ", " + std::to_string(f.scale) + ")";
+  return std::string(sqlite::column_type(f.type));
+}
 
 const dialect& the_dialect() {
   static const dialect d;

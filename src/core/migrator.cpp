@@ -1,0 +1,431 @@
+// Applying, recording and undoing migrations, and the schema calls built on them. Every
+// step runs on one leased connection: take the migration lock, (on engines whose DDL is
+// transactional) begin, run each operation's DDL, record, commit, release.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+
+#include "planner.hpp"
+#include "pool.hpp"
+#include "schema_ops.hpp"
+#include "tether/client.hpp"
+#include "tether/error.hpp"
+#include "tether/schema.hpp"
+
+namespace tether {
+
+using engine::schema_op;
+using engine::schema_op_kind;
+
+namespace {
+
+schema_op migrations_table(const std::string& table) {
+  schema_op op{schema_op_kind::create_collection, table};
+  op.if_not_exists = true;
+  auto field = [](std::string name, field_type t, int length = 0) {
+    engine::field_def f{std::move(name), t};
+    f.length = length;
+    return f;
+  };
+  op.fields = {field("tag", field_type::string, 191), field("name", field_type::string, 255),
+               field("checksum", field_type::string, 64), field("applied_at", field_type::timestamp),
+               field("execution_ms", field_type::bigint), field("status", field_type::string, 16),
+               field("steps_done", field_type::integer), field("migration", field_type::text)};
+  op.fields[0].primary_key = true;
+  op.fields[0].nullable = false;
+  return op;
+}
+
+// Through the planner, so that the plan's shape (the statement-cache key) is the text.
+void run_sql(engine::connection& c, const std::string& sql) {
+  static const engine::capabilities raw_only = [] {
+    engine::capabilities caps;
+    caps.raw_queries = true;
+    return caps;
+  }();
+  c.execute(detail::plan_raw({.query = sql}, raw_only));
+}
+
+// The migration lock for the duration of a scope.
+struct lock {
+  engine::connection& c;
+  lock(engine::connection& conn, std::chrono::milliseconds timeout) : c(conn) { c.lock_migrations(timeout); }
+  ~lock() {
+    try {
+      c.unlock_migrations();
+    } catch (...) {
+      // The session ends with the connection, and the lock with it.
+    }
+  }
+};
+
+struct recorded {
+  std::string status, checksum;
+  std::int64_t steps_done = 0;
+  migration m;
+};
+
+std::optional<recorded> find_record(engine::connection& c, const engine::capabilities& caps, const std::string& table,
+                                   const std::string& tag) {
+  auto rows = c.execute(detail::plan_find({.table = table, .where = {{"tag", tag}}}, caps)).rows;
+  if (rows.empty()) return std::nullopt;
+  auto r = rows.front();
+  return recorded{r.get<std::string>("status"), r.get<std::string>("checksum"), r.get<std::int64_t>("steps_done"),
+                  migration::from_json(r.get<std::string>("migration"))};
+}
+
+value now_value() {
+  return timestamp{std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count(), 0};
+}
+
+std::string op_label(const value& op) {
+  const value* kind = op.find("op");
+  const value* t = op.find("table");
+  return fmt::format("{} {}", kind && kind->is_string() ? kind->as_string() : "?",
+                     t && t->is_string() ? t->as_string() : "");
+}
+
+// Runs `ops` in order, each on the table as it is at that moment: the statements, and
+// (when `inverses` is given) the operations that undo it, newest first.
+void run_ops(engine::connection& c, const std::vector<value>& ops, bool dry_run, std::vector<std::string>& statements,
+             std::vector<value>* inverses, std::vector<std::string>& notes,
+             const std::function<void(std::size_t)>& after_step);
+
+// A dropped column takes its indexes with it on every engine: they are dropped first, as
+// steps of their own, so that down can recreate them (engines differ on their own: SQLite
+// refuses, MySQL narrows a multi-column index).
+void drop_indexes_of(engine::connection& c, const schema_op& op, const engine::table_description& before,
+                     bool dry_run, std::vector<std::string>& statements, std::vector<value>* inverses,
+                     std::vector<std::string>& notes) {
+  std::vector<value> drops;
+  for (const auto& i : before.indexes)
+    if (std::find(i.fields.begin(), i.fields.end(), op.name) != i.fields.end())
+      drops.push_back(value(object{{"op", "drop_index"}, {"table", op.table}, {"name", i.name}}));
+  if (!drops.empty()) run_ops(c, drops, dry_run, statements, inverses, notes, {});
+}
+
+void run_ops(engine::connection& c, const std::vector<value>& ops, bool dry_run, std::vector<std::string>& statements,
+             std::vector<value>* inverses, std::vector<std::string>& notes,
+             const std::function<void(std::size_t)>& after_step) {
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    schema_op op = detail::parse_op(ops[i]);
+    if (op.kind == schema_op_kind::drop_field)
+      if (auto t = c.describe(op.table)) drop_indexes_of(c, op, *t, dry_run, statements, inverses, notes);
+    std::optional<engine::table_description> before;
+    if (op.kind != schema_op_kind::raw && op.kind != schema_op_kind::create_collection) before = c.describe(op.table);
+    if (!before && op.kind != schema_op_kind::raw && op.kind != schema_op_kind::create_collection &&
+        !(op.kind == schema_op_kind::drop_collection && op.if_exists))
+      throw error(error_category::schema, fmt::format("unknown table \"{}\" (step {}: {})", op.table, i + 1, op_label(ops[i])));
+    const engine::table_description* b = before ? &*before : nullptr;
+    if (inverses) {
+      auto inv = detail::inverse(op, b, notes);
+      for (auto it = inv.rbegin(); it != inv.rend(); ++it) inverses->insert(inverses->begin(), detail::op_to_value(*it));
+    }
+    auto sqls = c.schema_statements(op, b);
+    for (const auto& s : sqls) {
+      statements.push_back(s);
+      if (!dry_run) run_sql(c, s);
+    }
+    if (after_step) after_step(i + 1);
+  }
+}
+
+}  // namespace
+
+value schema_result::to_value() const {
+  array s;
+  for (const auto& x : statements) s.emplace_back(x);
+  return value(object{{"migration", migration.to_value()}, {"statements", value(std::move(s))}, {"applied", applied}});
+}
+
+value migration_status::to_value() const {
+  array p, d;
+  for (const auto& x : pending_migrations) p.emplace_back(x);
+  for (const auto& x : drift) d.emplace_back(x);
+  return value(object{{"total", total},
+                      {"completed", completed},
+                      {"pending", pending},
+                      {"last_applied", last_applied ? value(*last_applied) : value()},
+                      {"pending_migrations", value(std::move(p))},
+                      {"drift", value(std::move(d))}});
+}
+
+migrator::migrator(client& db, migration_options options) : db_(db), options_(std::move(options)) {
+  detail::validate_identifier(options_.table, "migrations table");
+}
+
+schema_result migrator::apply(migration m, apply_options o) {
+  const std::string& table = options_.table;
+  validate(m);
+  if (m.checksum.empty()) m.checksum = checksum(m);
+  std::unique_ptr<detail::lease> hold;
+  engine::connection& c = db_.pin(hold);
+  const auto& caps = db_.capabilities();
+  schema_result result;
+  std::vector<value> down;
+  if (o.dry_run) {
+    run_ops(c, m.up, true, result.statements, &down, m.notes, {});
+    m.down = std::move(down);
+    result.migration = std::move(m);
+    return result;
+  }
+  lock held(c, o.lock_timeout);
+  for (const auto& s : c.schema_statements(migrations_table(table), nullptr)) run_sql(c, s);
+  if (auto r = find_record(c, caps, table, m.tag)) {
+    if (r->status == "applied")
+      throw error(error_category::usage, fmt::format("migration \"{}\" is already applied", m.tag));
+    throw error(error_category::usage,
+                fmt::format("migration \"{}\" failed part-way earlier ({} of {} steps applied); run `tether migrate "
+                            "down` to undo those steps first",
+                            m.tag, r->steps_done, r->m.up.size()));
+  }
+  const auto started = std::chrono::steady_clock::now();
+  const bool atomic = c.transactional_ddl();
+  auto record = [&](std::string_view status, std::int64_t steps) {
+    migration saved = m;
+    saved.down = down;
+    value row = {{"tag", m.tag},
+                 {"name", m.name},
+                 {"checksum", m.checksum},
+                 {"applied_at", now_value()},
+                 {"execution_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - started).count()},
+                 {"status", std::string(status)},
+                 {"steps_done", steps},
+                 {"migration", saved.to_json()}};
+    if (find_record(c, caps, table, m.tag)) {
+      value data = row;
+      data.as_object().erase(data.as_object().begin());
+      c.execute(detail::plan_update({.table = table, .data = data, .where = {{"tag", m.tag}}}, caps));
+    } else {
+      c.execute(detail::plan_insert({.table = table, .records = {row}, .return_ids = false}, caps));
+    }
+  };
+  std::size_t done = 0;
+  try {
+    if (atomic) c.begin({});
+    else record("running", 0);  // the journal: each step is recorded as it completes
+    run_ops(c, m.up, false, result.statements, &down, m.notes, [&](std::size_t step) {
+      done = step;
+      if (!atomic) record("running", static_cast<std::int64_t>(step));
+    });
+    record("applied", static_cast<std::int64_t>(m.up.size()));
+    if (atomic) c.commit();
+  } catch (const error& e) {
+    std::string what;
+    if (atomic) {
+      try {
+        c.rollback();
+      } catch (...) {
+        hold->mark_broken();
+      }
+      what = "nothing was applied";
+    } else {
+      try {
+        if (done) record("failed", static_cast<std::int64_t>(done));
+        else c.execute(detail::plan_remove({.table = table, .where = {{"tag", m.tag}}}, caps));
+      } catch (...) {
+        // The journal keeps the last completed step.
+      }
+      what = done ? fmt::format("steps 1 to {} were applied and are recorded; `tether migrate down` undoes them", done)
+                  : "nothing was applied";
+    }
+    throw error(e.category(),
+                fmt::format("migration \"{}\" failed at step {} of {} ({}): {}; {}", m.tag, done + 1, m.up.size(),
+                            op_label(m.up.at(std::min(done, m.up.size() - 1))), e.what(), what),
+                error_details{std::string(db_.engine_name()), e.native_code(), e.sqlstate(), e.statement()});
+  }
+  m.down = std::move(down);
+  result.migration = std::move(m);
+  result.applied = true;
+  return result;
+}
+
+std::vector<applied_migration> migrator::history() {
+  const std::string& table = options_.table;
+  const auto& caps = db_.capabilities();
+  std::unique_ptr<detail::lease> hold;
+  engine::connection& c = db_.pin(hold);
+  // Read only: the table is made by the first migration, under the lock.
+  if (!c.describe(table)) return {};
+  auto rows = c.execute(detail::plan_find({.table = table, .order_by = {{"applied_at"}, {"tag"}}}, caps)).rows;
+  std::vector<applied_migration> out;
+  for (auto r : rows)
+    out.push_back({r.get<std::string>("tag"), r.get<std::string>("name"), r.get<std::string>("checksum"),
+                   r.get<timestamp>("applied_at").to_string(), r.get<std::int64_t>("execution_ms"),
+                   r.get<std::string>("status")});
+  return out;
+}
+
+migration_status migrator::status(const std::vector<migration>& defined) {
+  auto applied = history();
+  migration_status s;
+  s.total = defined.size();
+  for (const auto& m : defined) {
+    auto it = std::find_if(applied.begin(), applied.end(), [&](const applied_migration& a) { return a.tag == m.tag; });
+    if (it == applied.end()) {
+      s.pending_migrations.push_back(m.tag);
+      continue;
+    }
+    ++s.completed;
+    if (it->checksum != (m.checksum.empty() ? checksum(m) : m.checksum)) s.drift.push_back(m.tag);
+  }
+  s.pending = s.pending_migrations.size();
+  if (!applied.empty()) s.last_applied = applied.back().tag;
+  return s;
+}
+
+std::vector<schema_result> migrator::up(const std::vector<migration>& defined, apply_options o) {
+  auto s = status(defined);
+  if (!s.drift.empty())
+    throw error(error_category::usage,
+                fmt::format("drift: applied migration \"{}\" differs from its definition (the recorded checksum does "
+                            "not match); it is never re-applied. Restore the file or write a new migration",
+                            s.drift.front()));
+  std::vector<migration> pending;
+  for (const auto& m : defined)
+    if (std::find(s.pending_migrations.begin(), s.pending_migrations.end(), m.tag) != s.pending_migrations.end())
+      pending.push_back(m);
+  std::sort(pending.begin(), pending.end(), [](const migration& a, const migration& b) { return a.tag < b.tag; });
+  std::vector<schema_result> out;
+  for (auto& m : pending) {
+    try {
+      out.push_back(apply(m, o));
+    } catch (const error& e) {
+      // Another migrator applied it while this one waited for the lock: not an error.
+      if (std::string_view(e.what()).find("is already applied") == std::string_view::npos) throw;
+    }
+  }
+  return out;
+}
+
+std::vector<schema_result> migrator::down(int steps, apply_options o) {
+  const std::string& table = options_.table;
+  if (steps < 1) throw error(error_category::usage, fmt::format("down needs at least 1 step, got {}", steps));
+  const auto& caps = db_.capabilities();
+  std::vector<schema_result> out;
+  std::unique_ptr<detail::lease> hold;
+  engine::connection& c = db_.pin(hold);
+  std::optional<lock> held;
+  if (!o.dry_run) held.emplace(c, o.lock_timeout);
+  for (const auto& s : c.schema_statements(migrations_table(table), nullptr)) run_sql(c, s);
+  auto rows = c.execute(detail::plan_find({.table = table, .order_by = {{"applied_at", direction::desc}, {"tag", direction::desc}},
+                                           .limit = steps}, caps)).rows;
+  for (auto r : rows) {
+    migration m = migration::from_json(r.get<std::string>("migration"));
+    schema_result result;
+    std::vector<std::string> notes;
+    const bool atomic = c.transactional_ddl() && !o.dry_run;
+    try {
+      if (atomic) c.begin({});
+      run_ops(c, m.down, o.dry_run, result.statements, nullptr, notes, {});
+      if (!o.dry_run) c.execute(detail::plan_remove({.table = table, .where = {{"tag", m.tag}}}, caps));
+      if (atomic) c.commit();
+    } catch (const error& e) {
+      if (atomic) {
+        try {
+          c.rollback();
+        } catch (...) {
+          hold->mark_broken();
+        }
+      }
+      throw error(e.category(), fmt::format("undoing migration \"{}\" failed: {}", m.tag, e.what()),
+                  error_details{std::string(db_.engine_name()), e.native_code(), e.sqlstate(), e.statement()});
+    }
+    result.migration = std::move(m);
+    result.applied = !o.dry_run;
+    out.push_back(std::move(result));
+  }
+  return out;
+}
+
+// --- schema --------------------------------------------------------------------------
+
+schema::schema(client& db, migration_options options) : db_(db), options_(std::move(options)) {}
+
+schema_result schema::run(migration_builder& b, const apply_options& o) {
+  tether::migration m = b.build();
+  // Tags sort in the order the calls were made, also for several calls in one second:
+  // a tag no later than the newest applied one moves to the second after it.
+  migrator runner(db_, options_);
+  auto applied = o.dry_run ? std::vector<applied_migration>{} : runner.history();
+  auto newest = std::max_element(applied.begin(), applied.end(),
+                                 [](const applied_migration& a, const applied_migration& b) { return a.tag < b.tag; });
+  if (newest != applied.end()) {
+    auto last = detail::tag_time(newest->tag), mine = detail::tag_time(m.tag);
+    if (last && mine && *mine <= *last) {
+      m.tag = detail::tag_at(*last + std::chrono::seconds(1), m.tag.substr(16));
+      m.checksum = checksum(m);
+    }
+  }
+  schema_result r = runner.apply(std::move(m), o);
+  if (r.applied && !options_.folder.empty()) save_migration(options_.folder, r.migration);
+  return r;
+}
+
+#define TETHER_SCHEMA_CALL(label, build)                       \
+  migration_builder b(generate_tag(label));                    \
+  b.build;                                                     \
+  return run(b, o)
+
+schema_result schema::create(std::string t, value fields, value options, apply_options o) {
+  TETHER_SCHEMA_CALL("create_" + t, create_collection(t, std::move(fields), std::move(options)));
+}
+schema_result schema::drop(std::string t, value options, apply_options o) {
+  TETHER_SCHEMA_CALL("drop_" + t, drop_collection(t, std::move(options)));
+}
+schema_result schema::rename(std::string t, std::string new_name, apply_options o) {
+  TETHER_SCHEMA_CALL("rename_" + t, rename_collection(t, new_name));
+}
+schema_result schema::add_field(std::string t, std::string name, value def, apply_options o) {
+  TETHER_SCHEMA_CALL("add_" + t + "_" + name, add_field(t, name, std::move(def)));
+}
+schema_result schema::drop_field(std::string t, std::string name, apply_options o) {
+  TETHER_SCHEMA_CALL("drop_" + t + "_" + name, drop_field(t, name));
+}
+schema_result schema::rename_field(std::string t, std::string name, std::string new_name, apply_options o) {
+  TETHER_SCHEMA_CALL("rename_" + t + "_" + name, rename_field(t, name, new_name));
+}
+schema_result schema::modify_field(std::string t, std::string name, value def, apply_options o) {
+  TETHER_SCHEMA_CALL("modify_" + t + "_" + name, modify_field(t, name, std::move(def)));
+}
+schema_result schema::create_index(std::string t, std::vector<std::string> fields, value options, apply_options o) {
+  TETHER_SCHEMA_CALL("index_" + t, create_index(t, std::move(fields), std::move(options)));
+}
+schema_result schema::drop_index(std::string t, std::string name, apply_options o) {
+  TETHER_SCHEMA_CALL("drop_index_" + name, drop_index(t, name));
+}
+schema_result schema::add_constraint(std::string t, value def, apply_options o) {
+  TETHER_SCHEMA_CALL("constraint_" + t, add_constraint(t, std::move(def)));
+}
+schema_result schema::drop_constraint(std::string t, std::string name, apply_options o) {
+  TETHER_SCHEMA_CALL("drop_constraint_" + name, drop_constraint(t, name));
+}
+#undef TETHER_SCHEMA_CALL
+
+std::vector<std::string> schema::list() {
+  std::unique_ptr<detail::lease> hold;
+  auto tables = db_.pin(hold).list_tables();
+  std::erase(tables, options_.table);
+  return tables;
+}
+
+bool schema::exists(std::string_view t) {
+  std::unique_ptr<detail::lease> hold;
+  return db_.pin(hold).describe(t).has_value();
+}
+
+value schema::describe(std::string_view t) {
+  detail::validate_identifier(t, "table");
+  std::unique_ptr<detail::lease> hold;
+  auto d = db_.pin(hold).describe(t);
+  if (!d) throw error(error_category::not_found, fmt::format("unknown table \"{}\"", t));
+  return detail::describe_to_value(*d);
+}
+
+value schema::indexes(std::string_view t) { return describe(t)["indexes"]; }
+
+}  // namespace tether
