@@ -12,12 +12,12 @@
 namespace tether::cli {
 
 // Exit codes, documented in docs/cli.md.
-enum exit_code : int { ok = 0, internal = 1, usage_error = 2, connection_error = 3, query_error = 4 };
+enum exit_code : int { ok = 0, internal = 1, usage_error = 2, connection_error = 3, query_error = 4, drift_found = 5 };
 int exit_code_for(const tether::error& e);
 
 // The context flags every command takes, and --json.
 struct globals {
-  std::string workspace, product, database, env, url;
+  std::string workspace, product, database, env, url, migrations;
   bool json = false;
 };
 void add_context_flags(CLI::App& app, globals& g);
@@ -28,6 +28,9 @@ class target {
  public:
   explicit target(const globals& g);
   tether::client& db();
+  // Where this database's migration files live: --migrations, else
+  // <workspace>/migrations/<product>/<database>; empty when neither applies.
+  std::string migrations_folder(const globals& g) const;
 
  private:
   std::unique_ptr<tether::client> direct_;
@@ -46,5 +49,6 @@ std::string cell_text(const tether::value& v);
 using action = std::function<int()>;
 void add_db_commands(CLI::App& app, globals& g, action& run);
 void add_data_commands(CLI::App& app, globals& g, action& run);
+void add_schema_commands(CLI::App& app, globals& g, action& run);
 
 }  // namespace tether::cli

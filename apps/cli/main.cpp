@@ -9,13 +9,14 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   app.footer(
-      "Exit codes: 0 ok, 1 internal error, 2 usage error, 3 connection error, 4 query error.\n"
+      "Exit codes: 0 ok, 1 internal error, 2 usage error, 3 connection error, 4 query error, 5 drift.\n"
       "Example:\n  tether --url sqlite://app.db find users --where '{\"age\":{\"$gte\":18}}' --json");
   globals g;
   add_context_flags(app, g);
   action run;
   add_db_commands(app, g, run);
   add_data_commands(app, g, run);
+  add_schema_commands(app, g, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -25,6 +25,7 @@ void add_context_flags(CLI::App& app, globals& g) {
   app.add_option("--database", g.database, "Database tag in the workspace");
   app.add_option("--env", g.env, "Environment slug (dev, staging, prd, …)");
   app.add_option("--url", g.url, "Connection URL, instead of a workspace");
+  app.add_option("--migrations", g.migrations, "Migration files folder (default: <workspace>/migrations/<product>/<database>)");
   app.add_flag("--json", g.json, "Print the result object as JSON");
 }
 
@@ -47,6 +48,13 @@ target::target(const globals& g) {
 }
 
 tether::client& target::db() { return direct_ ? *direct_ : session_->on(); }
+
+std::string target::migrations_folder(const globals& g) const {
+  if (!g.migrations.empty()) return g.migrations;
+  if (!session_ || !session_->workspace()) return {};
+  const auto& c = session_->current();
+  return (session_->workspace()->folder() / "migrations" / c.product / c.database).string();
+}
 
 tether::value json_arg(const std::string& text, std::string_view flag) {
   std::string body = text;

@@ -271,7 +271,8 @@ migration_status migrator::status(const std::vector<migration>& defined) {
       continue;
     }
     ++s.completed;
-    if (it->checksum != (m.checksum.empty() ? checksum(m) : m.checksum)) s.drift.push_back(m.tag);
+    // Recomputed from the operations: the checksum a file carries is only its own claim.
+    if (it->checksum != checksum(m)) s.drift.push_back(m.tag);
   }
   s.pending = s.pending_migrations.size();
   if (!applied.empty()) s.last_applied = applied.back().tag;

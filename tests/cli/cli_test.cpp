@@ -192,6 +192,57 @@ TEST_F(cli, errors_go_to_stderr_with_exit_codes_by_kind) {
   EXPECT_EQ(flag.code, 2);
 }
 
+TEST_F(cli, schema_changes_on_dev_replay_on_prd_with_migrate) {
+  ASSERT_EQ(run({"init"}).code, 0);
+  std::string dev = "sqlite://" + (dir_ / "dev.db").string(), prd = "sqlite://" + (dir_ / "prd.db").string();
+  ASSERT_EQ(run({"db", "create", "--product", "shop", "--tag", "app", "--name", "App", "--type", "sqlite", "--env",
+                 "dev=" + dev, "--env", "prd=" + prd})
+                .code,
+            0);
+  auto created = run({"--env", "dev", "schema", "create", "users", "--fields",
+                      R"({"id":{"type":"bigint","primary_key":true,"auto_increment":true},"email":"string"})",
+                      "--timestamps", "--json"});
+  ASSERT_EQ(created.code, 0) << created.err;
+  EXPECT_NE(created.out.find(R"("applied":true)"), std::string::npos) << created.out;
+  ASSERT_EQ(run({"--env", "dev", "schema", "add-field", "users", "age", "--def", "integer"}).code, 0);
+  auto dry = run({"--env", "dev", "schema", "create-index", "users", "--fields", "email", "--unique", "--dry-run"});
+  EXPECT_NE(dry.out.find("CREATE UNIQUE INDEX"), std::string::npos) << dry.out;
+  ASSERT_EQ(run({"--env", "dev", "schema", "create-index", "users", "--fields", "email", "--unique"}).code, 0);
+  auto folder = dir_ / "migrations" / "shop" / "app";
+  ASSERT_EQ(std::distance(fs::directory_iterator(folder), fs::directory_iterator{}), 3) << "one file per change";
+
+  auto pending = run({"--env", "prd", "migrate", "status", "--json"});
+  EXPECT_EQ(pending.code, 0) << pending.err;
+  EXPECT_NE(pending.out.find(R"("total":3,"completed":0,"pending":3)"), std::string::npos) << pending.out;
+  auto applied = run({"--env", "prd", "migrate"});
+  ASSERT_EQ(applied.code, 0) << applied.err;
+  EXPECT_EQ(run({"--env", "prd", "schema", "describe", "users", "--json"}).out,
+            run({"--env", "dev", "schema", "describe", "users", "--json"}).out);
+  EXPECT_EQ(run({"--env", "prd", "migrate"}).out, "nothing to apply\n");
+  auto history = run({"--env", "prd", "migrate", "history", "--json"});
+  EXPECT_NE(history.out.find("_add_users_age"), std::string::npos) << history.out;
+
+  // Someone edits an applied migration's file: drift, named, exit 5, nothing applied.
+  fs::path edited;
+  for (const auto& f : fs::directory_iterator(folder))
+    if (f.path().string().find("add_users_age") != std::string::npos) edited = f.path();
+  std::string text = slurp(edited);
+  text.replace(text.find(R"("type":"integer")"), 16, R"("type":"bigint")");
+  std::ofstream(edited) << text;
+  auto drift = run({"--env", "prd", "migrate", "status"});
+  EXPECT_EQ(drift.code, 5);
+  EXPECT_NE(drift.err.find("add_users_age"), std::string::npos) << drift.err;
+  EXPECT_EQ(run({"--env", "prd", "migrate"}).code, 5);
+
+  auto down = run({"--env", "prd", "migrate", "down", "--steps", "2"});
+  ASSERT_EQ(down.code, 0) << down.err;
+  EXPECT_NE(down.out.find("DROP INDEX"), std::string::npos) << down.out;
+  EXPECT_NE(down.out.find("DROP COLUMN \"age\""), std::string::npos) << down.out;
+  auto bad = run({"--env", "dev", "schema", "add-field", "nope", "x", "--def", "integer"});
+  EXPECT_EQ(bad.code, 4) << bad.err;
+  EXPECT_NE(bad.err.find("unknown table \"nope\""), std::string::npos) << bad.err;
+}
+
 TEST_F(cli, a_url_or_the_environment_works_without_a_workspace) {
   std::string url = "sqlite://" + (dir_ / "plain.db").string();
   EXPECT_EQ(run({"--url", url, "raw", "--query", "CREATE TABLE t (x INTEGER)"}).code, 0);
@@ -205,7 +256,10 @@ TEST_F(cli, every_command_has_help_with_an_example) {
   for (std::vector<std::string> cmd :
        {std::vector<std::string>{"init"}, {"db", "create"}, {"db", "update"}, {"db", "list"}, {"db", "show"},
         {"db", "remove"}, {"db", "test"}, {"find"}, {"find-one"}, {"insert"}, {"update"}, {"delete"}, {"upsert"},
-        {"count"}, {"aggregate"}, {"raw"}}) {
+        {"count"}, {"aggregate"}, {"raw"}, {"schema", "create"}, {"schema", "add-field"}, {"schema", "drop-field"},
+        {"schema", "rename-field"}, {"schema", "modify-field"}, {"schema", "create-index"}, {"schema", "drop-index"},
+        {"schema", "add-constraint"}, {"schema", "drop-constraint"}, {"schema", "drop"}, {"schema", "list"},
+        {"schema", "describe"}, {"migrate"}, {"migrate", "status"}, {"migrate", "history"}, {"migrate", "down"}}) {
     cmd.push_back("--help");
     auto h = run(cmd);
     EXPECT_EQ(h.code, 0) << cmd[0];

@@ -1,0 +1,308 @@
+// tether schema … and tether migrate …: schema calls that write migration files, and the
+// migrator that replays those files on any environment.
+#include <iostream>
+
+#include "cli.hpp"
+
+namespace tether::cli {
+namespace {
+
+struct args {
+  std::string table, name, new_name, fields, def, indexes, index_fields;
+  bool timestamps = false, unique = false, dry_run = false, if_exists = false, cascade = false;
+  int steps = 1;
+};
+
+// A field definition: JSON ({"type": …}) or a bare type name ("integer").
+value definition(const std::string& text) {
+  if (!text.empty() && (text.front() == '{' || text.front() == '@' || text == "-")) return json_arg(text, "--def");
+  return value(text);
+}
+
+void print_result(const globals& g, const schema_result& r) {
+  if (g.json) {
+    std::cout << r.to_value().to_json() << "\n";
+    return;
+  }
+  std::cout << (r.applied ? "applied " : "dry run ") << r.migration.tag << "\n";
+  for (const auto& s : r.statements) std::cout << "  " << s << ";\n";
+  for (const auto& n : r.migration.notes) std::cout << "  note: " << n << "\n";
+}
+
+// A schema call: the target, a schema that writes files where this database keeps them.
+template <class F>
+action schema_call(globals& g, std::shared_ptr<args> a, F call) {
+  return [&g, a, call] {
+    target t(g);
+    tether::schema s(t.db(), {.folder = a->dry_run ? std::string() : t.migrations_folder(g)});
+    print_result(g, call(s, *a, apply_options{.dry_run = a->dry_run}));
+    return ok;
+  };
+}
+
+CLI::App* sub(CLI::App& parent, const char* name, const char* help, const char* example) {
+  auto* c = parent.add_subcommand(name, help);
+  c->fallthrough();
+  c->footer(std::string("Example:\n  ") + example + "\n");
+  return c;
+}
+
+}  // namespace
+
+void add_schema_commands(CLI::App& app, globals& g, action& run) {
+  auto a = std::make_shared<args>();
+  auto* schema = app.add_subcommand("schema", "Change or read the schema; each change is a recorded migration");
+  schema->require_subcommand(1);
+  schema->fallthrough();
+
+  auto dry = [&](CLI::App* c) { c->add_flag("--dry-run", a->dry_run, "Print the statements; change nothing"); };
+
+  auto* create = sub(*schema, "create", "Create a table",
+                     R"(tether schema create users --fields '{"id":{"type":"bigint","primary_key":true,"auto_increment":true},"email":"string"}' --timestamps)");
+  create->add_option("table", a->table, "The table")->required();
+  create->add_option("--fields", a->fields, "Fields, JSON: {\"name\": type or definition, …}")->required();
+  create->add_flag("--timestamps", a->timestamps, "Add created_at and updated_at");
+  create->add_option("--indexes", a->indexes, "Indexes, JSON: [{\"fields\": [\"a\"], \"unique\": true}]");
+  dry(create);
+  create->callback([&run, &g, a] {
+    run = schema_call(g, a, [](tether::schema& s, const args& x, apply_options o) {
+      value options = {{"timestamps", x.timestamps}};
+      if (!x.indexes.empty()) options.as_object().emplace_back("indexes", json_arg(x.indexes, "--indexes"));
+      return s.create(x.table, json_arg(x.fields, "--fields"), options, o);
+    });
+  });
+
+  auto* add_field = sub(*schema, "add-field", "Add a field", R"(tether schema add-field users age --def '{"type":"integer","default":0}')");
+  add_field->add_option("table", a->table, "The table")->required();
+  add_field->add_option("name", a->name, "The field")->required();
+  add_field->add_option("--def", a->def, "A type name, or a definition as JSON")->required();
+  dry(add_field);
+  add_field->callback([&run, &g, a] {
+    run = schema_call(g, a, [](tether::schema& s, const args& x, apply_options o) {
+      return s.add_field(x.table, x.name, definition(x.def), o);
+    });
+  });
+
+  auto* drop_field = sub(*schema, "drop-field", "Drop a field (down adds it back, empty)", "tether schema drop-field users age");
+  drop_field->add_option("table", a->table, "The table")->required();
+  drop_field->add_option("name", a->name, "The field")->required();
+  dry(drop_field);
+  drop_field->callback([&run, &g, a] {
+    run = schema_call(g, a, [](tether::schema& s, const args& x, apply_options o) { return s.drop_field(x.table, x.name, o); });
+  });
+
+  auto* rename_field = sub(*schema, "rename-field", "Rename a field", "tether schema rename-field users name full_name");
+  rename_field->add_option("table", a->table, "The table")->required();
+  rename_field->add_option("old", a->name, "The field")->required();
+  rename_field->add_option("new", a->new_name, "Its new name")->required();
+  dry(rename_field);
+  rename_field->callback([&run, &g, a] {
+    run = schema_call(g, a, [](tether::schema& s, const args& x, apply_options o) {
+      return s.rename_field(x.table, x.name, x.new_name, o);
+    });
+  });
+
+  auto* modify_field = sub(*schema, "modify-field", "Change a field's definition (down restores the previous one)",
+                           R"(tether schema modify-field users name --def '{"type":"string","length":200,"required":true}')");
+  modify_field->add_option("table", a->table, "The table")->required();
+  modify_field->add_option("name", a->name, "The field")->required();
+  modify_field->add_option("--def", a->def, "The new definition, JSON")->required();
+  dry(modify_field);
+  modify_field->callback([&run, &g, a] {
+    run = schema_call(g, a, [](tether::schema& s, const args& x, apply_options o) {
+      return s.modify_field(x.table, x.name, definition(x.def), o);
+    });
+  });
+
+  auto* create_index = sub(*schema, "create-index", "Create an index", "tether schema create-index users --fields email --unique");
+  create_index->add_option("table", a->table, "The table")->required();
+  create_index->add_option("--fields", a->index_fields, "Fields: a,b")->required();
+  create_index->add_flag("--unique", a->unique, "A unique index");
+  create_index->add_option("--name", a->name, "Its name (default: <table>_<fields>_idx or _key)");
+  dry(create_index);
+  create_index->callback([&run, &g, a] {
+    run = schema_call(g, a, [](tether::schema& s, const args& x, apply_options o) {
+      value options = {{"unique", x.unique}};
+      if (!x.name.empty()) options.as_object().emplace_back("name", x.name);
+      return s.create_index(x.table, list_arg(x.index_fields), options, o);
+    });
+  });
+
+  auto* drop_index = sub(*schema, "drop-index", "Drop an index", "tether schema drop-index users users_email_key");
+  drop_index->add_option("table", a->table, "The table")->required();
+  drop_index->add_option("name", a->name, "The index")->required();
+  dry(drop_index);
+  drop_index->callback([&run, &g, a] {
+    run = schema_call(g, a, [](tether::schema& s, const args& x, apply_options o) { return s.drop_index(x.table, x.name, o); });
+  });
+
+  auto* add_constraint = sub(*schema, "add-constraint", "Add a foreign key, unique or check constraint",
+                             R"(tether schema add-constraint orders --def '{"type":"foreign_key","columns":["user_id"],"references":{"table":"users","columns":["id"],"on_delete":"cascade"}}')");
+  add_constraint->add_option("table", a->table, "The table")->required();
+  add_constraint->add_option("--def", a->def, "The constraint, JSON")->required();
+  dry(add_constraint);
+  add_constraint->callback([&run, &g, a] {
+    run = schema_call(g, a, [](tether::schema& s, const args& x, apply_options o) {
+      return s.add_constraint(x.table, json_arg(x.def, "--def"), o);
+    });
+  });
+
+  auto* drop_constraint = sub(*schema, "drop-constraint", "Drop a constraint", "tether schema drop-constraint orders orders_user_id_fkey");
+  drop_constraint->add_option("table", a->table, "The table")->required();
+  drop_constraint->add_option("name", a->name, "The constraint")->required();
+  dry(drop_constraint);
+  drop_constraint->callback([&run, &g, a] {
+    run = schema_call(g, a, [](tether::schema& s, const args& x, apply_options o) {
+      return s.drop_constraint(x.table, x.name, o);
+    });
+  });
+
+  auto* rename = sub(*schema, "rename", "Rename a table", "tether schema rename users customers");
+  rename->add_option("table", a->table, "The table")->required();
+  rename->add_option("new", a->new_name, "Its new name")->required();
+  dry(rename);
+  rename->callback([&run, &g, a] {
+    run = schema_call(g, a, [](tether::schema& s, const args& x, apply_options o) { return s.rename(x.table, x.new_name, o); });
+  });
+
+  auto* drop = sub(*schema, "drop", "Drop a table (down recreates its structure, not its rows)", "tether schema drop users");
+  drop->add_option("table", a->table, "The table")->required();
+  drop->add_flag("--if-exists", a->if_exists, "No error when it is missing");
+  drop->add_flag("--cascade", a->cascade, "Drop what depends on it too (PostgreSQL)");
+  dry(drop);
+  drop->callback([&run, &g, a] {
+    run = schema_call(g, a, [](tether::schema& s, const args& x, apply_options o) {
+      return s.drop(x.table, {{"if_exists", x.if_exists}, {"cascade", x.cascade}}, o);
+    });
+  });
+
+  auto* list = sub(*schema, "list", "List the tables", "tether schema list --env prd");
+  list->callback([&run, &g] {
+    run = [&g] {
+      target t(g);
+      auto tables = tether::schema(t.db()).list();
+      if (g.json) {
+        array names(tables.begin(), tables.end());
+        std::cout << value(std::move(names)).to_json() << "\n";
+      } else {
+        for (const auto& n : tables) std::cout << n << "\n";
+      }
+      return ok;
+    };
+  });
+
+  auto* describe = sub(*schema, "describe", "Describe a table in portable terms", "tether schema describe users --json");
+  describe->add_option("table", a->table, "The table")->required();
+  describe->callback([&run, &g, a] {
+    run = [&g, a] {
+      target t(g);
+      value d = tether::schema(t.db()).describe(a->table);
+      if (g.json) {
+        std::cout << d.to_json() << "\n";
+        return ok;
+      }
+      records cols({"name", "type", "nullable", "default", "primary_key"});
+      for (const auto& c : d["columns"].as_array()) {
+        for (const char* k : {"name", "type", "nullable", "default", "primary_key"}) cols.add(c[k]);
+        cols.end_row();
+      }
+      print_records(std::cout, cols);
+      for (const auto& i : d["indexes"].as_array()) std::cout << "index " << i.to_json() << "\n";
+      for (const auto& c : d["constraints"].as_array()) std::cout << "constraint " << c.to_json() << "\n";
+      return ok;
+    };
+  });
+
+  // --- migrate ---------------------------------------------------------------------------
+  auto* migrate = app.add_subcommand("migrate", "Apply the pending migration files to the chosen environment");
+  migrate->fallthrough();
+  migrate->footer("Example:\n  tether migrate --env prd --dry-run\n");
+  migrate->add_flag("--dry-run", a->dry_run, "Print the statements; change nothing");
+  auto files = [&g](target& t) {
+    std::string folder = t.migrations_folder(g);
+    if (folder.empty())
+      throw error(error_category::usage, "no migrations folder: use a workspace, or pass --migrations DIR");
+    return load_migrations(folder);
+  };
+  auto drift = [&g](const migration_status& s) {
+    if (s.drift.empty()) return false;
+    std::cerr << "tether: drift: applied migration " << s.drift.front()
+              << " differs from its file (the recorded checksum does not match)\n";
+    return true;
+  };
+  migrate->callback([&run, &g, a, migrate, files, drift] {
+    if (!migrate->get_subcommands().empty()) return;
+    run = [&g, a, files, drift]() -> int {
+      target t(g);
+      auto defined = files(t);
+      tether::migrator m(t.db());
+      if (drift(m.status(defined))) return static_cast<int>(drift_found);
+      auto done = m.up(defined, {.dry_run = a->dry_run});
+      if (g.json) {
+        array out;
+        for (const auto& r : done) out.push_back(r.to_value());
+        std::cout << value(std::move(out)).to_json() << "\n";
+      } else {
+        for (const auto& r : done) print_result(g, r);
+        if (done.empty()) std::cout << "nothing to apply\n";
+      }
+      return ok;
+    };
+  });
+
+  auto* status = sub(*migrate, "status", "Total, completed, pending, last applied, drift", "tether migrate status --env prd");
+  status->callback([&run, &g, files, drift] {
+    run = [&g, files, drift] {
+      target t(g);
+      auto s = tether::migrator(t.db()).status(files(t));
+      if (g.json) std::cout << s.to_value().to_json() << "\n";
+      else {
+        std::cout << s.completed << " of " << s.total << " applied, " << s.pending << " pending";
+        if (s.last_applied) std::cout << "; last: " << *s.last_applied;
+        std::cout << "\n";
+        for (const auto& p : s.pending_migrations) std::cout << "  pending " << p << "\n";
+      }
+      return drift(s) ? drift_found : ok;
+    };
+  });
+
+  auto* history = sub(*migrate, "history", "What was applied, in order", "tether migrate history --json");
+  history->callback([&run, &g] {
+    run = [&g] {
+      target t(g);
+      records out({"tag", "name", "applied_at", "execution_ms", "checksum", "status"});
+      for (const auto& h : tether::migrator(t.db()).history()) {
+        for (const value& v : {value(h.tag), value(h.name), value(h.applied_at), value(h.execution_ms),
+                               value(h.checksum), value(h.status)})
+          out.add(v);
+        out.end_row();
+      }
+      if (g.json) std::cout << out.to_json() << "\n";
+      else print_records(std::cout, out);
+      return ok;
+    };
+  });
+
+  auto* down = sub(*migrate, "down", "Roll back the last N applied migrations", "tether migrate down --steps 2");
+  down->add_option("--steps", a->steps, "How many (default 1)")->check(CLI::PositiveNumber);
+  down->add_flag("--dry-run", a->dry_run, "Print the statements; change nothing");
+  down->callback([&run, &g, a] {
+    run = [&g, a] {
+      target t(g);
+      auto done = tether::migrator(t.db()).down(a->steps, {.dry_run = a->dry_run});
+      if (g.json) {
+        array out;
+        for (const auto& r : done) out.push_back(r.to_value());
+        std::cout << value(std::move(out)).to_json() << "\n";
+      } else {
+        for (const auto& r : done) {
+          std::cout << (r.applied ? "rolled back " : "dry run ") << r.migration.tag << "\n";
+          for (const auto& s : r.statements) std::cout << "  " << s << ";\n";
+        }
+      }
+      return ok;
+    };
+  });
+}
+
+}  // namespace tether::cli
