@@ -173,15 +173,19 @@ schema_result migrator::apply(migration m, apply_options o) {
     return result;
   }
   lock held(c, o.lock_timeout);
-  for (const auto& s : c.schema_statements(migrations_table(table), nullptr)) run_sql(c, s);
-  if (auto r = find_record(c, caps, table, m.tag)) {
-    if (r->status == "applied")
-      throw error(error_category::usage, fmt::format("migration \"{}\" is already applied", m.tag));
-    throw error(error_category::usage,
-                fmt::format("migration \"{}\" failed part-way earlier ({} of {} steps applied); run `tether migrate "
-                            "down` to undo those steps first",
-                            m.tag, r->steps_done, r->m.up.size()));
-  }
+  // On SQLite the migration's own write transaction is the lock: a writer already in the
+  // file makes these wait up to lock_timeout, and the error says which lock it was.
+  auto under_lock = [&](auto&& fn) {
+    try {
+      fn();
+    } catch (const error& e) {
+      if (e.category() != error_category::timeout) throw;
+      throw error(error_category::timeout,
+                  fmt::format("another migrator or writer holds the migration lock ({}'s write lock); waited {} ms: {}",
+                              db_.engine_name(), o.lock_timeout.count(), e.what()),
+                  error_details{std::string(db_.engine_name()), e.native_code(), e.sqlstate(), ""});
+    }
+  };
   const auto started = std::chrono::steady_clock::now();
   const bool atomic = c.transactional_ddl();
   auto record = [&](std::string_view status, std::int64_t steps) {
@@ -205,9 +209,27 @@ schema_result migrator::apply(migration m, apply_options o) {
     }
   };
   std::size_t done = 0;
+  // Whether it is applied is read under the lock (on SQLite, inside the transaction that
+  // is the lock), so that two migrators never both find it pending.
+  if (atomic) under_lock([&] { c.begin({}); });
   try {
-    if (atomic) c.begin({});
-    else record("running", 0);  // the journal: each step is recorded as it completes
+    under_lock([&] {
+      for (const auto& s : c.schema_statements(migrations_table(table), nullptr)) run_sql(c, s);
+    });
+    if (auto r = find_record(c, caps, table, m.tag)) {
+      if (r->status == "applied")
+        throw error(error_category::usage, fmt::format("migration \"{}\" is already applied", m.tag));
+      throw error(error_category::usage,
+                  fmt::format("migration \"{}\" failed part-way earlier ({} of {} steps applied); run `tether migrate "
+                              "down` to undo those steps first",
+                              m.tag, r->steps_done, r->m.up.size()));
+    }
+  } catch (...) {
+    if (atomic) c.rollback();
+    throw;
+  }
+  try {
+    if (!atomic) record("running", 0);  // the journal: each step is recorded as it completes
     run_ops(c, m.up, false, result.statements, &down, m.notes, [&](std::size_t step) {
       done = step;
       if (!atomic) record("running", static_cast<std::int64_t>(step));

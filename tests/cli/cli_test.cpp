@@ -194,9 +194,10 @@ TEST_F(cli, errors_go_to_stderr_with_exit_codes_by_kind) {
 
 TEST_F(cli, schema_changes_on_dev_replay_on_prd_with_migrate) {
   ASSERT_EQ(run({"init"}).code, 0);
-  std::string dev = "sqlite://" + (dir_ / "dev.db").string(), prd = "sqlite://" + (dir_ / "prd.db").string();
+  std::string dev = "sqlite://" + (dir_ / "dev.db").string(), prd = "sqlite://" + (dir_ / "prd.db").string(),
+              stg = "sqlite://" + (dir_ / "stg.db").string();
   ASSERT_EQ(run({"db", "create", "--product", "shop", "--tag", "app", "--name", "App", "--type", "sqlite", "--env",
-                 "dev=" + dev, "--env", "prd=" + prd})
+                 "dev=" + dev, "--env", "prd=" + prd, "--env", "stg=" + stg})
                 .code,
             0);
   auto created = run({"--env", "dev", "schema", "create", "users", "--fields",
@@ -221,6 +222,19 @@ TEST_F(cli, schema_changes_on_dev_replay_on_prd_with_migrate) {
   EXPECT_EQ(run({"--env", "prd", "migrate"}).out, "nothing to apply\n");
   auto history = run({"--env", "prd", "migrate", "history", "--json"});
   EXPECT_NE(history.out.find("_add_users_age"), std::string::npos) << history.out;
+
+  // Two migrator processes at once on staging: each migration is applied exactly once.
+  std::string both = "cd " + quote(dir_.string()) + " && (" + quote(TETHER_CLI_PATH) + " --env stg migrate >a.out 2>&1 & " +
+                     quote(TETHER_CLI_PATH) + " --env stg migrate >b.out 2>&1 & wait)";
+  ASSERT_EQ(std::system(both.c_str()), 0);
+  std::string a = slurp(dir_ / "a.out"), b = slurp(dir_ / "b.out");
+  auto count = [](const std::string& s) {
+    std::size_t n = 0;
+    for (auto p = s.find("applied "); p != std::string::npos; p = s.find("applied ", p + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count(a) + count(b), 3u) << a << b;
+  EXPECT_NE(run({"--env", "stg", "migrate", "status", "--json"}).out.find(R"("completed":3,"pending":0)"), std::string::npos);
 
   // Someone edits an applied migration's file: drift, named, exit 5, nothing applied.
   fs::path edited;

@@ -2,6 +2,7 @@
 // down with the data kept, a migration that fails part-way, two migrators at once, drift,
 // and a replay on a second environment that ends with the same schema.
 #include <atomic>
+#include <optional>
 #include <filesystem>
 #include <thread>
 
@@ -245,6 +246,33 @@ TEST_F(schema_calls, two_migrators_at_once_apply_each_migration_once) {
   EXPECT_EQ(failed.load(), 0);
   EXPECT_EQ(applied.load(), 4) << "each migration applied once, by one of the two";
   EXPECT_EQ(tether::migrator(*db, opts_).history().size(), 4u);
+}
+
+TEST_F(schema_calls, a_second_migrator_waits_for_the_lock_then_names_it) {
+  auto t = unique_name("locked");
+  auto m1 = s_->migration("20260102_000000_locked").create_collection(t, {{"id", "integer"}}).build();
+  // Someone else holds the lock: on a server, the engine's named lock; on SQLite, a write
+  // transaction (SQLite's lock is its write lock).
+  client other(url_);
+  std::optional<transaction> writer;
+  if (profile().name == "postgresql") other.raw({.query = "SELECT pg_advisory_lock(7489559315765489005)"});
+  if (profile().name == "mysql") other.raw({.query = "SELECT GET_LOCK('tether_migrations', 0)"});
+  if (profile().name == "sqlite") {
+    auto holder = make_table({{"id", "pk"}});
+    writer.emplace(other.begin());
+    writer->insert({.table = holder, .records = {{{"id", 1}}}});
+  }
+  try {
+    tether::migrator(*db, opts_).apply(m1, {.lock_timeout = std::chrono::milliseconds(300)});
+    FAIL() << "the migration ran while the lock was held";
+  } catch (const error& e) {
+    EXPECT_EQ(e.category(), error_category::timeout) << e.what();
+    EXPECT_NE(std::string(e.what()).find("migration lock"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(s_->exists(t));
+  if (writer) writer->rollback();
+  else other.close();  // the session ends, and its lock with it
+  EXPECT_TRUE(tether::migrator(*db, opts_).apply(m1).applied);
 }
 
 TEST_F(schema_calls, drift_is_reported_and_never_reapplied) {
