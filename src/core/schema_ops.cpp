@@ -477,7 +477,12 @@ std::vector<schema_op> inverse(const schema_op& op, const engine::table_descript
   return {};
 }
 
-value describe_to_value(const engine::table_description& t) {
+value describe_to_value(const engine::table_description& described) {
+  // Indexes and constraints by name: the same list whatever order the engine keeps them in.
+  engine::table_description t = described;
+  auto by_name = [](const auto& a, const auto& b) { return a.name < b.name; };
+  std::sort(t.indexes.begin(), t.indexes.end(), by_name);
+  std::sort(t.constraints.begin(), t.constraints.end(), by_name);
   array cols, idx, cons;
   for (const auto& f : t.columns) {
     value c = field_to_value(f);

@@ -98,6 +98,7 @@ class connection final : public engine::connection {
   engine::execution write(const engine::plan& p);
   engine::execution upsert(const engine::plan& p);
   engine::execution raw(const engine::plan& p);
+  std::vector<std::string> rebuild(const engine::schema_op& op, const engine::table_description& before);
   void run_script(std::string_view rest, engine::execution& e);
 
   sqlite3* db_ = nullptr;

@@ -63,20 +63,204 @@ void read_default(engine::field_def& f, std::string_view expr) {
   }
 }
 
+// The CREATE TABLE text split at its top-level commas: column definitions and table
+// constraints, as written (quotes and parentheses respected).
+std::vector<std::string> definitions(std::string_view sql) {
+  std::vector<std::string> out;
+  auto open = sql.find('(');
+  if (open == std::string_view::npos) return out;
+  int depth = 0;
+  char quote = 0;
+  std::string cur;
+  for (std::size_t i = open + 1; i < sql.size(); ++i) {
+    char c = sql[i];
+    if (quote) {
+      cur += c;
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '"' || c == '\'' || c == '`' || c == '[') {
+      quote = c == '[' ? ']' : c;
+      cur += c;
+      continue;
+    }
+    if (c == '(') ++depth;
+    if (c == ')' && depth-- == 0) break;
+    if (c == ',' && depth == 0) {
+      out.push_back(cur);
+      cur.clear();
+      continue;
+    }
+    cur += c;
+  }
+  if (!cur.empty()) out.push_back(cur);
+  for (auto& d : out) {
+    while (!d.empty() && std::isspace(static_cast<unsigned char>(d.front()))) d.erase(d.begin());
+    while (!d.empty() && std::isspace(static_cast<unsigned char>(d.back()))) d.pop_back();
+  }
+  return out;
+}
+
+// Identifiers and string literals of a clause, in order: "a", 'b', `c` (quotes removed).
+std::vector<std::string> quoted_items(std::string_view text, char quote) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != quote) continue;
+    std::string item;
+    for (++i; i < text.size(); ++i) {
+      if (text[i] == quote) {
+        if (i + 1 < text.size() && text[i + 1] == quote) {
+          item += quote;
+          ++i;
+          continue;
+        }
+        break;
+      }
+      item += text[i];
+    }
+    out.push_back(item);
+  }
+  return out;
+}
+
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
+  return s;
+}
+
+// What PRAGMA table_info cannot tell: named table constraints, and the values of an
+// enum column's CHECK, read from the table's CREATE text as tether writes it.
+void read_constraints(engine::table_description& t, std::string_view sql) {
+  for (const auto& d : definitions(sql)) {
+    std::string u = upper(d);
+    if (u.rfind("CONSTRAINT ", 0) == 0) {
+      auto names = quoted_items(d, '"');
+      if (names.empty()) continue;
+      engine::constraint_def c;
+      c.name = names[0];
+      auto after_name = d.find('"', d.find('"') + 1) + 1;
+      std::string body = d.substr(after_name);
+      std::string ub = upper(body);
+      auto paren = [&](std::size_t from) {  // the text inside the parentheses that open at or after `from`
+        auto open = body.find('(', from);
+        int depth = 0;
+        for (std::size_t i = open; i < body.size(); ++i) {
+          if (body[i] == '(') ++depth;
+          if (body[i] == ')' && --depth == 0) return body.substr(open + 1, i - open - 1);
+        }
+        return std::string();
+      };
+      if (ub.find("FOREIGN KEY") != std::string::npos) {
+        c.type = engine::constraint_type::foreign_key;
+        auto refs = ub.find("REFERENCES");
+        c.columns = quoted_items(paren(0), '"');
+        auto target = quoted_items(body.substr(refs), '"');
+        if (target.empty()) continue;
+        c.ref_table = target[0];
+        c.ref_columns = quoted_items(paren(refs), '"');
+        auto rule = [&](std::string_view key) {
+          auto at = ub.find(key);
+          if (at == std::string::npos) return std::string();
+          std::string rest = ub.substr(at + key.size());
+          for (const char* r : {"CASCADE", "RESTRICT", "SET NULL", "SET DEFAULT", "NO ACTION"})
+            if (rest.rfind(r, 0) == 0) {
+              std::string lower(r);
+              std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
+              return lower;
+            }
+          return std::string();
+        };
+        c.on_delete = rule("ON DELETE ");
+        c.on_update = rule("ON UPDATE ");
+      } else if (ub.find("UNIQUE") != std::string::npos) {
+        c.type = engine::constraint_type::unique;
+        c.columns = quoted_items(paren(0), '"');
+      } else if (ub.find("CHECK") != std::string::npos) {
+        c.type = engine::constraint_type::check;
+        c.expression = paren(0);
+      } else {
+        continue;
+      }
+      t.constraints.push_back(std::move(c));
+      continue;
+    }
+    // A column: "name" TYPE … CHECK ("name" IN ('a', 'b')) is an enum.
+    auto names = quoted_items(d, '"');
+    auto check = u.find(" CHECK (");
+    if (names.empty() || check == std::string::npos || u.find(" IN (", check) == std::string::npos) continue;
+    for (auto& f : t.columns)
+      if (f.name == names[0] && f.type == field_type::text) {
+        f.type = field_type::enum_;
+        f.enum_values = quoted_items(d.substr(check), '\'');
+      }
+  }
+}
+
 }  // namespace
+
+// SQLite's ALTER TABLE cannot change a column or a constraint: the table is rebuilt. A
+// new table with the new definition takes the rows, the old one is dropped, the new one
+// renamed, and the indexes made again. Foreign keys are checked at commit (the migration
+// runs in one transaction), when other tables' references resolve to the new table.
+std::vector<std::string> connection::rebuild(const engine::schema_op& op, const engine::table_description& before) {
+  using engine::schema_op_kind;
+  engine::schema_op create{schema_op_kind::create_collection, "tether_rebuild_" + before.name};
+  create.fields = before.columns;
+  create.constraints = before.constraints;
+  if (op.kind == schema_op_kind::modify_field) {
+    auto it = std::find_if(create.fields.begin(), create.fields.end(), [&](const auto& f) { return f.name == op.name; });
+    if (it == create.fields.end())
+      throw error(error_category::schema, fmt::format("no field \"{}\" on table \"{}\"", op.name, op.table));
+    engine::field_def f = op.fields.at(0);
+    f.primary_key = it->primary_key;
+    if (f.primary_key) f.nullable = false;
+    *it = f;
+  } else if (op.kind == schema_op_kind::add_constraint) {
+    create.constraints.push_back(op.constraints.at(0));
+  } else {
+    auto n = std::erase_if(create.constraints, [&](const auto& c) { return c.name == op.name; });
+    if (n == 0) throw error(error_category::schema, fmt::format("no constraint \"{}\" on table \"{}\"", op.name, op.table));
+  }
+  const auto& d = the_dialect();
+  std::vector<std::string> out{"PRAGMA defer_foreign_keys = ON"};
+  auto made = sql::schema_statements(d, create, nullptr);
+  out.insert(out.end(), made.begin(), made.end());
+  std::string columns;
+  for (const auto& f : before.columns) {
+    if (!columns.empty()) columns += ", ";
+    d.quote(columns, f.name);
+  }
+  std::string copy = "INSERT INTO ";
+  d.quote(copy, create.table);
+  copy += " (" + columns + ") SELECT " + columns + " FROM ";
+  d.quote(copy, before.name);
+  out.push_back(copy);
+  std::string drop = "DROP TABLE ";
+  d.quote(drop, before.name);
+  out.push_back(drop);
+  std::string rename = "ALTER TABLE ";
+  d.quote(rename, create.table);
+  rename += " RENAME TO ";
+  d.quote(rename, before.name);
+  out.push_back(rename);
+  for (const auto& i : before.indexes) {
+    engine::schema_op index{schema_op_kind::create_index, before.name, i.name};
+    index.indexes = {i};
+    auto s = sql::schema_statements(d, index, nullptr);
+    out.insert(out.end(), s.begin(), s.end());
+  }
+  return out;
+}
 
 std::vector<std::string> connection::schema_statements(const engine::schema_op& op,
                                                        const engine::table_description* before) {
   using engine::schema_op_kind;
   tables_.clear();
   if (op.kind == schema_op_kind::modify_field || op.kind == schema_op_kind::add_constraint ||
-      op.kind == schema_op_kind::drop_constraint)
-    throw error(error_category::unsupported,
-                fmt::format("{} on SQLite needs a table rebuild, which tether does not do yet (table \"{}\")",
-                            op.kind == schema_op_kind::modify_field ? "modify_field"
-                            : op.kind == schema_op_kind::add_constraint ? "add_constraint" : "drop_constraint",
-                            op.table),
-                error_details{"sqlite", 0, "0A000", ""});
+      op.kind == schema_op_kind::drop_constraint) {
+    if (!before) throw error(error_category::schema, fmt::format("unknown table \"{}\"", op.table));
+    return rebuild(op, *before);
+  }
   return sql::schema_statements(the_dialect(), op, before);
 }
 
@@ -147,6 +331,8 @@ std::optional<engine::table_description> connection::describe(std::string_view t
     }
     t.indexes.push_back({i[0], fields, i[1] == "1", i[4]});
   }
+  auto sql = rows("\x01" "describe_sql", "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1", {name});
+  if (!sql.empty()) read_constraints(t, sql[0][0]);
   return t;
 }
 
