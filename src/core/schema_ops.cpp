@@ -284,9 +284,13 @@ schema_op parse_op(const value& v) {
         if (!idx->is_array()) bad("\"indexes\" must be a list of {fields, unique, name}");
         for (const auto& i : idx->as_array()) op.indexes.push_back(parse_index(op.table, i));
       }
-      op.if_not_exists = flag(v, "if_not_exists");
-      op.temporary = flag(v, "temporary");
-      op.unlogged = flag(v, "unlogged");
+      // The SQL-only options, at the top level or under "sql_options".
+      const value* sql = v.find("sql_options");
+      if (sql && !sql->is_null() && !sql->is_object()) bad("\"sql_options\" must be an object");
+      const value& so = sql && sql->is_object() ? *sql : v;
+      op.if_not_exists = flag(v, "if_not_exists") || flag(so, "if_not_exists");
+      op.temporary = flag(v, "temporary") || flag(so, "temporary");
+      op.unlogged = flag(v, "unlogged") || flag(so, "unlogged");
       if (std::count_if(op.fields.begin(), op.fields.end(), [](const field_def& f) { return f.auto_increment; }) > 1)
         bad(fmt::format("create \"{}\": at most one field can be auto_increment", op.table));
       break;
