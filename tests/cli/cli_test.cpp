@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 namespace {
@@ -28,6 +29,13 @@ std::string slurp(const fs::path& p) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// How many migrations a `tether migrate` run says it applied.
+std::size_t count(const std::string& output) {
+  std::size_t n = 0;
+  for (auto p = output.find("applied "); p != std::string::npos; p = output.find("applied ", p + 1)) ++n;
+  return n;
 }
 
 class cli : public ::testing::Test {
@@ -228,11 +236,6 @@ TEST_F(cli, schema_changes_on_dev_replay_on_prd_with_migrate) {
                      quote(TETHER_CLI_PATH) + " --env stg migrate >b.out 2>&1 & wait)";
   ASSERT_EQ(std::system(both.c_str()), 0);
   std::string a = slurp(dir_ / "a.out"), b = slurp(dir_ / "b.out");
-  auto count = [](const std::string& s) {
-    std::size_t n = 0;
-    for (auto p = s.find("applied "); p != std::string::npos; p = s.find("applied ", p + 1)) ++n;
-    return n;
-  };
   EXPECT_EQ(count(a) + count(b), 3u) << a << b;
   EXPECT_NE(run({"--env", "stg", "migrate", "status", "--json"}).out.find(R"("completed":3,"pending":0)"), std::string::npos);
 
@@ -255,6 +258,53 @@ TEST_F(cli, schema_changes_on_dev_replay_on_prd_with_migrate) {
   auto bad = run({"--env", "dev", "schema", "add-field", "nope", "x", "--def", "integer"});
   EXPECT_EQ(bad.code, 4) << bad.err;
   EXPECT_NE(bad.err.find("unknown table \"nope\""), std::string::npos) << bad.err;
+}
+
+// The same on the real servers: files written on one database, then two `tether migrate`
+// processes at once on another, which ends with the same schema.
+TEST_F(cli, two_migrate_processes_on_each_server) {
+  int servers = 0;
+  for (const char* var : {"TETHER_PG_URL", "TETHER_MYSQL_URL"}) {
+    const char* base = std::getenv(var);
+    if (!base) {
+      std::cout << "[ skipped  ] " << var << " is not set (scripts/run-tests sets it)\n";
+      continue;
+    }
+    ++servers;
+    std::string url = base, q = url.substr(0, url.find("://")) == "mysql" ? "`" : "\"";
+    auto db_url = [&](const std::string& name) {
+      auto slash = url.find('/', url.find("://") + 3);
+      return url.substr(0, slash + 1) + name;
+    };
+    std::string dev = "cli_dev_" + std::to_string(::getpid()), prd = "cli_prd_" + std::to_string(::getpid());
+    for (const auto& name : {dev, prd})
+      ASSERT_EQ(run({"--url", url, "raw", "--query", "CREATE DATABASE " + q + name + q}).code, 0) << var;
+    std::string files = (dir_ / (std::string("migrations-") + var)).string();
+    ASSERT_EQ(run({"--url", db_url(dev), "--migrations", files, "schema", "create", "accounts", "--fields",
+                   R"({"id":{"type":"bigint","primary_key":true,"auto_increment":true},"email":{"type":"string","length":120}})"})
+                  .code,
+              0);
+    ASSERT_EQ(run({"--url", db_url(dev), "--migrations", files, "schema", "add-field", "accounts", "balance", "--def",
+                   R"({"type":"decimal","precision":12,"scale":2,"default":0})"})
+                  .code,
+              0);
+    ASSERT_EQ(run({"--url", db_url(dev), "--migrations", files, "schema", "create-index", "accounts", "--fields", "email",
+                   "--unique"})
+                  .code,
+              0);
+    std::string cmd = quote(TETHER_CLI_PATH) + " --url " + quote(db_url(prd)) + " --migrations " + quote(files) + " migrate";
+    std::string both = "cd " + quote(dir_.string()) + " && (" + cmd + " >a.out 2>&1 & " + cmd + " >b.out 2>&1 & wait)";
+    ASSERT_EQ(std::system(both.c_str()), 0);
+    std::string a = slurp(dir_ / "a.out"), b = slurp(dir_ / "b.out");
+    EXPECT_EQ(count(a) + count(b), 3u) << var << "\n" << a << b;
+    EXPECT_NE(run({"--url", db_url(prd), "--migrations", files, "migrate", "status", "--json"}).out.find(R"("completed":3)"),
+              std::string::npos);
+    EXPECT_EQ(run({"--url", db_url(prd), "schema", "describe", "accounts", "--json"}).out,
+              run({"--url", db_url(dev), "schema", "describe", "accounts", "--json"}).out)
+        << var;
+    for (const auto& name : {dev, prd}) run({"--url", url, "raw", "--query", "DROP DATABASE " + q + name + q});
+  }
+  if (servers == 0) GTEST_SKIP() << "no server URLs: run through scripts/run-tests";
 }
 
 TEST_F(cli, a_url_or_the_environment_works_without_a_workspace) {
