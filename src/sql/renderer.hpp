@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <type_traits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -123,6 +124,21 @@ std::string column_definition(const dialect& d, const engine::field_def& f, bool
 
 // "SAVEPOINT "name"", "RELEASE SAVEPOINT …", "ROLLBACK TO SAVEPOINT …".
 std::string savepoint_sql(const dialect& d, std::string_view verb, std::string_view name);
+
+// How to render a statement on a cache miss: a reference to the caller's lambda, so that a
+// cache hit (the common case) builds no std::function and allocates nothing.
+class render_ref {
+ public:
+  template <class F>
+  render_ref(F&& f) noexcept  // NOLINT: implicit, like a std::function parameter
+      : obj_(const_cast<void*>(static_cast<const void*>(&f))),
+        call_([](void* o) -> statement { return (*static_cast<std::remove_reference_t<F>*>(o))(); }) {}
+  statement operator()() const { return call_(obj_); }
+
+ private:
+  void* obj_;
+  statement (*call_)(void*);
+};
 
 // Statement caches look keys up without building a std::string.
 struct key_hash {

@@ -150,7 +150,7 @@ void connection::after_statement(std::string_view sql) {
   if (!(status & SERVER_STATUS_IN_TRANS)) implicit_commit_ = redact_statement(sql.substr(0, 80));
 }
 
-connection::cached& connection::prepare(std::string_view key, const std::function<sql::statement()>& render) {
+connection::cached& connection::prepare(std::string_view key, sql::render_ref render) {
   if (auto it = cache_.find(key); it != cache_.end()) {
     ++stats_.reuses;
     return it->second;

@@ -92,7 +92,7 @@ class connection final : public engine::connection {
     std::string auto_increment;    // the AUTO_INCREMENT column, if any
   };
 
-  cached& prepare(std::string_view key, const std::function<sql::statement()>& render);
+  cached& prepare(std::string_view key, sql::render_ref render);
   cached& prepare_plan(const engine::plan& p);
   void describe(cached& c);
   // Binds the plan's params (from `offset`) as the bindings say, or `values` in order.

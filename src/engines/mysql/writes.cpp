@@ -167,6 +167,10 @@ void normalize_keys(std::vector<value>& keys, std::size_t key_columns, std::size
 
 // The key of row `row` when the caller supplied every key column, else null.
 value supplied_key(const engine::plan& p, const std::vector<std::string>& key, std::size_t row) {
+  if (key.size() == 1) {
+    auto it = std::find(p.columns.begin(), p.columns.end(), key[0]);
+    return it == p.columns.end() ? value() : cell(p, row, static_cast<std::size_t>(it - p.columns.begin()));
+  }
   std::vector<value> parts;
   for (const auto& k : key) {
     auto it = std::find(p.columns.begin(), p.columns.end(), k);
@@ -477,9 +481,11 @@ engine::execution connection::insert_emulated(const engine::plan& p, const table
     engine::execution e;
     std::size_t start = 0;
     for (std::size_t n : chunks) {
-      std::string cache_key(p.shape.view());
-      cache_key += "#e" + std::to_string(n);
-      cached& c = prepare(cache_key, [&] { return sql::render_insert(p, *dialect_, n); });
+      // The whole insert in one statement (the usual case) is keyed by the plan's shape.
+      std::string chunk_key;
+      if (n != p.row_count) chunk_key = std::string(p.shape.view()) + "#e" + std::to_string(n);
+      cached& c = prepare(n == p.row_count ? p.shape.view() : std::string_view(chunk_key),
+                          [&] { return sql::render_insert(p, *dialect_, n); });
       bind(c, p, start * ncols);
       run(c);
       e.affected += static_cast<std::int64_t>(mysql_stmt_affected_rows(c.stmt));

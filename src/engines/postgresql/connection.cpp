@@ -100,7 +100,7 @@ void connection::command(const char* sql) {
     throw_result_error(conn_, r.r, sql);
 }
 
-connection::cached& connection::prepare(std::string_view key, const std::function<sql::statement()>& render) {
+connection::cached& connection::prepare(std::string_view key, sql::render_ref render) {
   if (auto it = cache_.find(key); it != cache_.end()) {
     ++stats_.reuses;
     return it->second;

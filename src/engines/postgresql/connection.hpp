@@ -55,7 +55,7 @@ class connection final : public engine::connection {
     ~result() { PQclear(r); }
   };
 
-  cached& prepare(std::string_view key, const std::function<sql::statement()>& render);
+  cached& prepare(std::string_view key, sql::render_ref render);
   cached& prepare_plan(const engine::plan& p);
   // Fills the parameter buffers from the plan's params (from `offset`).
   void bind(const cached& c, const engine::plan& p, std::size_t offset);

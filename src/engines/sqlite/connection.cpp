@@ -244,7 +244,7 @@ void connection::describe_columns(cached& c) {
 }
 
 connection::cached& connection::prepare(std::string_view key,
-                                        const std::function<sql::statement()>& render) {
+                                        sql::render_ref render) {
   if (auto it = cache_.find(key); it != cache_.end()) {
     ++stats_.reuses;
     return it->second;

@@ -71,7 +71,7 @@ class connection final : public engine::connection {
     bool consecutive_ids = false;  // a rowid table without triggers: see writes.cpp
   };
 
-  cached& prepare(std::string_view key, const std::function<sql::statement()>& render);
+  cached& prepare(std::string_view key, sql::render_ref render);
   cached& prepare_plan(const engine::plan& p);  // by the plan's hint, else by its shape
   cached prepare_uncached(std::string_view text);
   static void describe_columns(cached& c);
