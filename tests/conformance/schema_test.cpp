@@ -199,6 +199,32 @@ TEST_F(schema_calls, constraints_are_added_dropped_and_kept_through_changes) {
   EXPECT_EQ(db->count({.table = child}), 0) << "on_delete cascade still applies";
 }
 
+TEST_F(schema_calls, partial_indexes_and_drop_if_exists) {
+  auto t = unique_name("partial");
+  s_->create(t, {{"id", {{"type", "integer"}, {"primary_key", true}}}, {"qty", "integer"}},
+             {{"sql_options", {{"if_not_exists", true}}}});
+  if (db->engine_name() == "mysql") {
+    try {
+      s_->create_index(t, {"qty"}, {{"where", "qty > 0"}});
+      FAIL() << "MySQL has no partial indexes";
+    } catch (const error& e) {
+      EXPECT_EQ(e.category(), error_category::unsupported) << e.what();
+    }
+  } else {
+    s_->create_index(t, {"qty"}, {{"where", "qty > 0"}, {"unique", true}});
+    db->insert({.table = t, .records = {{{"id", 1}, {"qty", 0}}, {{"id", 2}, {"qty", 0}}, {{"id", 3}, {"qty", 5}}}});
+    EXPECT_THROW(db->insert({.table = t, .records = {{{"id", 4}, {"qty", 5}}}}), error) << "unique where qty > 0";
+    auto idx = s_->indexes(t);
+    ASSERT_EQ(idx.size(), 1u);
+    EXPECT_NE(idx[0]["where"].as_string().find("qty"), std::string::npos) << idx.to_json();
+  }
+  auto missing = unique_name("missing");
+  auto r = s_->drop(missing, {{"if_exists", true}});
+  EXPECT_TRUE(r.applied);
+  EXPECT_TRUE(r.migration.down.empty()) << "nothing to restore";
+  EXPECT_THROW(s_->drop(missing), error);
+}
+
 TEST_F(schema_calls, a_migration_that_fails_part_way) {
   auto t = unique_name("steps");
   s_->create(t, {{"id", {{"type", "integer"}, {"primary_key", true}}}});
