@@ -56,20 +56,16 @@ std::size_t row_bytes(const engine::plan& p, std::size_t row) {
   return n;
 }
 
-// Rows per statement: at most `limit`, and few enough to stay under max_allowed_packet.
-std::vector<std::size_t> chunk_sizes(const engine::plan& p, std::size_t limit, std::size_t max_packet) {
-  std::vector<std::size_t> out;
-  for (std::size_t start = 0; start < p.row_count;) {
-    std::size_t n = 0, bytes = 0;
-    while (start + n < p.row_count && n < limit) {
-      bytes += row_bytes(p, start + n);
-      if (n > 0 && bytes > max_packet / 2) break;
-      ++n;
-    }
-    out.push_back(n);
-    start += n;
+// The rows of the statement that starts at row `start`: at most `limit`, and few enough
+// to stay under max_allowed_packet.
+std::size_t chunk_at(const engine::plan& p, std::size_t start, std::size_t limit, std::size_t max_packet) {
+  std::size_t n = 0, bytes = 0;
+  while (start + n < p.row_count && n < limit) {
+    bytes += row_bytes(p, start + n);
+    if (n > 0 && bytes > max_packet / 2) break;
+    ++n;
   }
-  return out;
+  return n;
 }
 
 [[noreturn]] void no_keys(const std::string& table, std::string_view why) {
@@ -424,13 +420,12 @@ engine::execution connection::insert(const engine::plan& p) {
   if (wants_rows && (!has_returning_ || generated_ids)) return insert_emulated(p, *t);
   const std::string id_expr = p.want_ids ? key_expression(*t) : "";
   const std::size_t ncols = p.columns.size();
-  const auto chunks =
-      chunk_sizes(p, std::min(std::max<std::size_t>(1, max_params / ncols), max_rows_per_insert), max_packet_);
+  const std::size_t limit = std::min(std::max<std::size_t>(1, max_params / ncols), max_rows_per_insert);
   auto body = [&] {
     engine::execution e;
     e.inserted_ids.reserve(p.want_ids ? p.row_count : 0);
-    std::size_t start = 0;
-    for (std::size_t n : chunks) {
+    for (std::size_t start = 0, n; start < p.row_count; start += n) {
+      n = chunk_at(p, start, limit, max_packet_);
       std::string cache_key(p.shape.view());
       cache_key += "#" + std::to_string(n);
       cached& c = prepare(cache_key, [&] {
@@ -455,11 +450,11 @@ engine::execution connection::insert(const engine::plan& p) {
         e.affected += p.has_conflict && p.on_conflict == conflict_action::update ? static_cast<std::int64_t>(n)
                                                                                 : affected;
       }
-      start += n;
     }
     return e;
   };
-  return chunks.size() > 1 ? in_unit(body) : body();  // several statements: all or nothing
+  const bool several = chunk_at(p, 0, limit, max_packet_) < p.row_count;
+  return several ? in_unit(body) : body();  // several statements: all or nothing
 }
 
 // Without RETURNING: ids from LAST_INSERT_ID (or from the rows, when the caller gave the
@@ -476,11 +471,11 @@ engine::execution connection::insert_emulated(const engine::plan& p, const table
                                 ? 1
                                 : std::min(std::max<std::size_t>(1, max_params / ncols), max_rows_per_insert);
   std::vector<value> keys;
-  const auto chunks = chunk_sizes(p, limit, max_packet_);
+  keys.reserve(p.want_ids ? p.row_count : 0);
   auto body = [&] {
     engine::execution e;
-    std::size_t start = 0;
-    for (std::size_t n : chunks) {
+    for (std::size_t start = 0, n; start < p.row_count; start += n) {
+      n = chunk_at(p, start, limit, max_packet_);
       // The whole insert in one statement (the usual case) is keyed by the plan's shape.
       std::string chunk_key;
       if (n != p.row_count) chunk_key = std::string(p.shape.view()) + "#e" + std::to_string(n);
@@ -497,7 +492,6 @@ engine::execution connection::insert_emulated(const engine::plan& p, const table
           keys.push_back(supplied_key(p, t.key, start + i));
         }
       }
-      start += n;
     }
     if (!p.returning.empty()) {
       e.rows = select_by_key(p.table, t, p.returning, keys, false);
@@ -506,7 +500,8 @@ engine::execution connection::insert_emulated(const engine::plan& p, const table
     return e;
   };
   // One statement and nothing to read back: atomic on its own.
-  engine::execution e = chunks.size() > 1 || !p.returning.empty() ? in_unit(body) : body();
+  const bool several = chunk_at(p, 0, limit, max_packet_) < p.row_count;
+  engine::execution e = several || !p.returning.empty() ? in_unit(body) : body();
   if (p.want_ids) e.inserted_ids = std::move(keys);
   return e;
 }
