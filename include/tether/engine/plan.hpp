@@ -183,6 +183,13 @@ struct plan {
     return params[i];
   }
 
+  // Row r's value of column c of an insert, straight from the records when the plan reads
+  // them there.
+  const value& cell(std::size_t r, std::size_t c) const noexcept {
+    if (rows_direct && rows_param == 0) return rows[r].as_object()[c].second;
+    return *param(rows_param + r * columns.size() + c);
+  }
+
   std::uint32_t add_param(const value* v) {
     params.push_back(v);
     return static_cast<std::uint32_t>(params.size() - 1);

@@ -147,4 +147,21 @@ class connection final : public engine::connection {
   std::vector<std::int64_t> integers_;
 };
 
+template <class F>
+engine::execution connection::in_unit(F&& body) {
+  const bool own = begin_unit();
+  try {
+    engine::execution e = body();
+    end_unit(own, true);
+    return e;
+  } catch (...) {
+    try {
+      end_unit(own, false);
+    } catch (...) {
+      // The original error is the one to report.
+    }
+    throw;
+  }
+}
+
 }  // namespace tether::detail::mysql
