@@ -100,8 +100,19 @@ connection::connection(const url_parts& url, std::string_view masked_url) {
                            url.database.empty() ? nullptr : url.database.c_str(),
                            static_cast<unsigned>(port ? port : 3306), url.socket.empty() ? nullptr : url.socket.c_str(),
                            CLIENT_MULTI_STATEMENTS | CLIENT_MULTI_RESULTS)) {
-      last_error.clear();
-      break;
+      // Checked here as well: Connector/C may fall back to a clear connection when the
+      // server has no TLS, and ssl_mode=required must never mean that.
+      const bool must_encrypt = url.ssl_mode == "required" || url.ssl_mode == "verify_ca" ||
+                                url.ssl_mode == "verify_identity";
+      if (!must_encrypt || mysql_get_ssl_cipher(conn_)) {
+        last_error.clear();
+        break;
+      }
+      last_error = fmt::format("{}:{}: SSL is required (ssl_mode={}) but the server did not encrypt the connection",
+                               host, port ? port : 3306, url.ssl_mode);
+      mysql_close(conn_);
+      conn_ = nullptr;
+      continue;
     }
     last_error = fmt::format("{}:{}: {}", host, port ? port : 3306, mysql_error(conn_));
     mysql_close(conn_);

@@ -318,6 +318,16 @@ TEST(mysql_urls, hosts_socket_options_and_bad_urls) {
   // A unix socket, and the charset option.
   client local{"mysql://" + credentials + "@localhost/tether_test?socket=" + socket + "&charset=utf8mb4"};
   EXPECT_EQ(local.raw({.query = "SELECT @@character_set_client AS c"}).records.front().get<std::string>("c"), "utf8mb4");
+  // ssl_mode=required is enforced: the test server has no TLS, so the connection is refused
+  // rather than made in the clear.
+  try {
+    client tls{"mysql://" + credentials + "@127.0.0.1:" + port + "/tether_test?ssl_mode=required&connect_timeout=2"};
+    ADD_FAILURE() << "connected without TLS although ssl_mode=required";
+  } catch (const error& e) {
+    EXPECT_EQ(e.category(), error_category::connection) << e.what();
+    EXPECT_NE(std::string(e.what()).find("SSL"), std::string::npos) << e.what();
+  }
+  client clear{"mysql://" + credentials + "@127.0.0.1:" + port + "/tether_test?ssl_mode=disabled"};
   EXPECT_THROW(client{"mysql://u@127.0.0.1:1/x?sslmod=required"}, error);  // typo refused
   EXPECT_THROW(client{"mysql://u@127.0.0.1:1/x?ssl_mode=sometimes"}, error);
   EXPECT_THROW(client{"mysql://u@127.0.0.1:1/x?connect_timeout=soon"}, error);
