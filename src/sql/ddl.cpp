@@ -57,6 +57,9 @@ std::string dialect::drop_constraint(const std::string& table, const constraint_
   return s;
 }
 
+std::vector<std::string> schema_statements_core(const dialect& d, const schema_op& op,
+                                                const engine::table_description* before);
+
 namespace {
 
 std::string list(const dialect& d, const std::vector<std::string>& names) {
@@ -129,6 +132,10 @@ std::string column_definition(const dialect& d, const field_def& f, bool inline_
     d.literal(s, *f.default_value);
   }
   if (f.unique && !f.primary_key) s += " UNIQUE";
+  if (!f.comment.empty() && d.comment_style() == dialect::comments::inline_clause) {
+    s += " COMMENT ";
+    d.literal(s, value(f.comment));
+  }
   if (f.type == field_type::enum_ && d.enum_as_check()) {
     s += " CHECK (";
     d.quote(s, f.name);
@@ -142,8 +149,41 @@ std::string column_definition(const dialect& d, const field_def& f, bool inline_
   return s;
 }
 
+namespace {
+// COMMENT ON COLUMN for the fields that carry one (or had one, when it is now removed).
+void comment_statements(const dialect& d, const std::string& table, const std::vector<field_def>& fields,
+                        const field_def* before, std::vector<std::string>& out) {
+  if (d.comment_style() != dialect::comments::statement) return;
+  for (const auto& f : fields) {
+    if (f.comment.empty() && (!before || before->comment.empty())) continue;
+    if (before && before->comment == f.comment) continue;
+    std::string s = "COMMENT ON COLUMN ";
+    d.quote(s, table);
+    s += '.';
+    d.quote(s, f.name);
+    s += " IS ";
+    d.literal(s, f.comment.empty() ? value() : value(f.comment));
+    out.push_back(std::move(s));
+  }
+}
+}  // namespace
+
 std::vector<std::string> schema_statements(const dialect& d, const schema_op& op,
                                            const engine::table_description* before) {
+  const field_def* previous = nullptr;
+  if (op.kind == schema_op_kind::modify_field && before) previous = engine::find_named(before->columns, op.name);
+  if (op.kind == schema_op_kind::create_collection || op.kind == schema_op_kind::add_field ||
+      op.kind == schema_op_kind::modify_field) {
+    // The comments follow the statements below, once their columns exist.
+    std::vector<std::string> main = schema_statements_core(d, op, before);
+    comment_statements(d, op.table, op.fields, previous, main);
+    return main;
+  }
+  return schema_statements_core(d, op, before);
+}
+
+std::vector<std::string> schema_statements_core(const dialect& d, const schema_op& op,
+                                                const engine::table_description* before) {
   std::vector<std::string> out;
   switch (op.kind) {
     case schema_op_kind::create_collection: {

@@ -83,6 +83,10 @@ class dialect {
   virtual bool partial_indexes() const noexcept { return true; }
   // Whether an enum is a CHECK (col IN (…)); MySQL has an ENUM type instead.
   virtual bool enum_as_check() const noexcept { return true; }
+  // Column comments: inline in the definition (MySQL), as COMMENT ON statements after it
+  // (PostgreSQL), or nowhere (SQLite, which keeps them in the migration only).
+  enum class comments : std::uint8_t { none, inline_clause, statement };
+  virtual comments comment_style() const noexcept { return comments::none; }
 };
 
 class renderer {

@@ -42,7 +42,7 @@ TEST_F(schema_calls, create_records_a_migration_and_down_drops_the_table) {
                        {"price", {{"type", "decimal"}, {"precision", 10}, {"scale", 2}}},
                        {"active", {{"type", "boolean"}, {"default", true}}},
                        {"status", {{"type", "enum"}, {"enum_values", {"draft", "live"}}}},
-                       {"tags", "json"}},
+                       {"tags", {{"type", "json"}, {"comment", "free-form labels"}}}},
                       {{"timestamps", true}, {"indexes", {value{{"fields", {"name"}}, {"unique", true}}}}});
   EXPECT_TRUE(r.applied);
   EXPECT_EQ(r.migration.up.size(), 1u);
@@ -59,6 +59,12 @@ TEST_F(schema_calls, create_records_a_migration_and_down_drops_the_table) {
   EXPECT_TRUE(column(d, "id")["primary_key"].as_bool());
   EXPECT_EQ(column(d, "created_at")["type"].as_string(), "timestamp");
   EXPECT_EQ(d["primary_key"], value(array{"id"}));
+  if (is_sqlite()) {
+    EXPECT_EQ(column(d, "tags").find("comment"), nullptr) << "SQLite keeps comments in the migration only";
+    EXPECT_EQ(r.migration.up[0].to_json().find("free-form labels") != std::string::npos, true);
+  } else {
+    EXPECT_EQ(column(d, "tags")["comment"].as_string(), "free-form labels");
+  }
   ASSERT_EQ(d["indexes"].size(), 1u);
   EXPECT_EQ(d["indexes"][0]["name"].as_string(), t + "_name_key");
   EXPECT_TRUE(d["indexes"][0]["unique"].as_bool());
@@ -147,13 +153,18 @@ TEST_F(schema_calls, modify_field_restores_the_previous_definition) {
   s_->create_index(t, {"label"});
   db->insert({.table = t, .records = {{{"id", 1}, {"label", "small"}}}});
   // SQLite rebuilds the table for this; its rows and indexes come through.
-  s_->modify_field(t, "label", {{"type", "string"}, {"length", 40}, {"required", true}, {"default", "none"}});
+  s_->modify_field(t, "label", {{"type", "string"}, {"length", 40}, {"required", true}, {"default", "none"},
+                                {"comment", "shown on the tag"}});
   auto c = column(s_->describe(t), "label");
+  if (!is_sqlite()) {
+    EXPECT_EQ(c["comment"], value("shown on the tag"));
+  }
   EXPECT_EQ(c["length"].as_int(), 40);
   EXPECT_FALSE(c["nullable"].as_bool());
   EXPECT_EQ(c["default"], value("none"));
   tether::migrator(*db, opts_).down(1);
   c = column(s_->describe(t), "label");
+  EXPECT_EQ(c.find("comment"), nullptr) << "down took the comment away again";
   EXPECT_EQ(c["length"].as_int(), 10);
   EXPECT_TRUE(c["nullable"].as_bool());
   EXPECT_TRUE(c["default"].is_null());

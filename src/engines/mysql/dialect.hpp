@@ -33,6 +33,7 @@ class dialect final : public sql::dialect {
   std::string drop_constraint(const std::string& table, const engine::constraint_def& c) const override;
   bool partial_indexes() const noexcept override { return false; }
   bool enum_as_check() const noexcept override { return false; }
+  comments comment_style() const noexcept override { return comments::inline_clause; }
 
  private:
   bool native_returning_;

@@ -135,7 +135,7 @@ std::optional<engine::table_description> connection::describe(std::string_view t
   auto num = [](const record& r, std::size_t i) { return r.is_null(i) ? std::int64_t{0} : r.at(i).as_int(); };
   records cols = query("\x01" "describe_columns",
                        "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, "
-                       "CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, COLUMN_KEY "
+                       "CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, COLUMN_KEY, COLUMN_COMMENT "
                        "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? "
                        "ORDER BY ORDINAL_POSITION");
   if (cols.empty()) return std::nullopt;
@@ -153,6 +153,7 @@ std::optional<engine::table_description> connection::describe(std::string_view t
     f.nullable = str(c, 3) == "YES";
     read_default(f, str(c, 4));
     f.auto_increment = str(c, 5).find("auto_increment") != std::string::npos;
+    f.comment = str(c, 10);
     t.columns.push_back(std::move(f));
   }
   t.primary_key = info(name).key;

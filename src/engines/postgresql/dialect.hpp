@@ -13,6 +13,7 @@ class dialect final : public sql::dialect {
   void json_array_op(sql::renderer& r, const engine::assignment& a) const override;
   void null_order(sql::renderer& r, direction dir) const override;
   std::string column_type(const engine::field_def& f) const override;
+  comments comment_style() const noexcept override { return comments::statement; }
   std::vector<std::string> modify_field(const std::string& table, const engine::field_def& f,
                                         const engine::field_def& before) const override;
 };

@@ -153,7 +153,8 @@ std::optional<engine::table_description> connection::describe(std::string_view t
   t.name = std::string(table);
   result cols = query(
       "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, "
-      "COALESCE(pg_get_expr(d.adbin, d.adrelid), ''), a.attidentity <> '' "
+      "COALESCE(pg_get_expr(d.adbin, d.adrelid), ''), a.attidentity <> '', "
+      "COALESCE(col_description(a.attrelid, a.attnum), '') "
       "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
       "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum");
   for (int i = 0; i < PQntuples(cols.r); ++i) {
@@ -163,6 +164,7 @@ std::optional<engine::table_description> connection::describe(std::string_view t
     f.nullable = std::string_view(PQgetvalue(cols.r, i, 2)) != "t";
     read_default(f, PQgetvalue(cols.r, i, 3));
     if (std::string_view(PQgetvalue(cols.r, i, 4)) == "t") f.auto_increment = true;
+    f.comment = PQgetvalue(cols.r, i, 5);
     t.columns.push_back(std::move(f));
   }
   t.primary_key = primary_key(std::string(table));
