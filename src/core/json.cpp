@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "json_text.hpp"
 #include "tether/error.hpp"
@@ -126,13 +127,11 @@ void append_tagged(std::string& out, std::string_view tag, std::string_view text
   out += '}';
 }
 
-value from_nlohmann(const nlohmann::ordered_json& j);
-
-value tagged(std::string_view tag, const nlohmann::ordered_json& v) {
+value tagged(std::string_view tag, const value& v) {
   if (!v.is_string())
     throw error(error_category::usage,
-                fmt::format("the value of \"{}\" must be a string, got {}", tag, v.dump()));
-  const auto& s = v.get_ref<const std::string&>();
+                fmt::format("the value of \"{}\" must be a string, got {}", tag, v.to_json()));
+  const auto& s = v.as_string();
   if (tag == "$decimal") return decimal::parse(s);
   if (tag == "$bytes") return bytes{detail::decode_base64(s)};
   if (tag == "$date") return date::parse(s);
@@ -151,36 +150,92 @@ bool is_type_tag(std::string_view k) {
          k == "$uuid" || k == "$double";
 }
 
-value from_nlohmann(const nlohmann::ordered_json& j) {
-  switch (j.type()) {
-    case nlohmann::ordered_json::value_t::null: return nullptr;
-    case nlohmann::ordered_json::value_t::boolean: return j.get<bool>();
-    case nlohmann::ordered_json::value_t::number_integer: return j.get<std::int64_t>();
-    case nlohmann::ordered_json::value_t::number_unsigned: {
-      auto u = j.get<std::uint64_t>();
-      if (u <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(u);
-      return decimal{std::to_string(u)};  // past int64: kept exact
-    }
-    case nlohmann::ordered_json::value_t::number_float: return j.get<double>();
-    case nlohmann::ordered_json::value_t::string: return j.get<std::string>();
-    case nlohmann::ordered_json::value_t::array: {
-      array a;
-      a.reserve(j.size());
-      for (const auto& e : j) a.push_back(from_nlohmann(e));
-      return a;
-    }
-    case nlohmann::ordered_json::value_t::object: {
-      if (j.size() == 1 && is_type_tag(j.begin().key()))
-        return tagged(j.begin().key(), j.begin().value());
-      object o;
-      o.reserve(j.size());
-      for (auto it = j.begin(); it != j.end(); ++it) o.emplace_back(it.key(), from_nlohmann(*it));
-      return o;
-    }
-    default: break;
+// Builds tether values straight from nlohmann's SAX events: objects keep their key order
+// (as tether::object does) without an intermediate DOM, and a repeated key keeps its last
+// value, as nlohmann's own objects do.
+class builder {
+ public:
+  value result;
+  std::size_t error_at = 0;
+  std::string error_text;
+
+  bool null() { return add(value()); }
+  bool boolean(bool b) { return add(value(b)); }
+  bool number_integer(std::int64_t i) { return add(value(i)); }
+  bool number_unsigned(std::uint64_t u) {
+    if (u <= static_cast<std::uint64_t>(INT64_MAX)) return add(value(static_cast<std::int64_t>(u)));
+    return add(value(decimal{std::to_string(u)}));  // past int64: kept exact
   }
-  throw error(error_category::usage, "unsupported JSON value (binary data is not JSON)");
-}
+  bool number_float(double d, const std::string&) { return add(value(d)); }
+  bool string(std::string& s) { return add(value(std::move(s))); }
+  bool binary(nlohmann::json::binary_t&) { return false; }
+  bool start_object(std::size_t) {
+    stack_.push_back({value(object{}), {}});
+    return true;
+  }
+  bool key(std::string& k) {
+    stack_.back().key = std::move(k);
+    return true;
+  }
+  bool end_object() {
+    value v = std::move(stack_.back().container);
+    stack_.pop_back();
+    auto& o = v.as_object();
+    if (o.size() == 1 && is_type_tag(o.front().first)) return add(tagged(o.front().first, o.front().second));
+    return add(std::move(v));
+  }
+  bool start_array(std::size_t) {
+    stack_.push_back({value(array{}), {}});
+    return true;
+  }
+  bool end_array() {
+    value v = std::move(stack_.back().container);
+    stack_.pop_back();
+    return add(std::move(v));
+  }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::json::exception&) {
+    error_at = position;
+    return false;
+  }
+
+ private:
+  struct frame {
+    value container;
+    std::string key;
+    std::unordered_map<std::string, std::size_t> index{};  // key → member, for large objects
+  };
+  bool add(value v) {
+    if (stack_.empty()) {
+      result = std::move(v);
+      return true;
+    }
+    frame& f = stack_.back();
+    if (f.container.is_array()) {
+      f.container.as_array().push_back(std::move(v));
+      return true;
+    }
+    auto& o = f.container.as_object();
+    // A small object is searched; a large one keeps an index, so parsing stays linear.
+    if (o.size() < 16) {
+      for (auto& m : o)
+        if (m.first == f.key) {
+          m.second = std::move(v);
+          return true;
+        }
+    } else {
+      if (f.index.empty())
+        for (std::size_t i = 0; i < o.size(); ++i) f.index.emplace(o[i].first, i);
+      auto [it, fresh] = f.index.emplace(f.key, o.size());
+      if (!fresh) {
+        o[it->second].second = std::move(v);
+        return true;
+      }
+    }
+    o.emplace_back(std::move(f.key), std::move(v));
+    return true;
+  }
+  std::vector<frame> stack_;
+};
 
 }  // namespace
 
@@ -239,14 +294,11 @@ std::string value::to_json() const {
 }
 
 value value::from_json(std::string_view text) {
-  nlohmann::ordered_json j;
-  try {
-    j = nlohmann::ordered_json::parse(text.begin(), text.end());
-  } catch (const nlohmann::ordered_json::parse_error& e) {
+  builder b;
+  if (!nlohmann::json::sax_parse(text.begin(), text.end(), &b))
     throw error(error_category::usage,
-                fmt::format("invalid JSON at byte {}: {}", e.byte, std::string(text.substr(0, 80))));
-  }
-  return from_nlohmann(j);
+                fmt::format("invalid JSON at byte {}: {}", b.error_at, std::string(text.substr(0, 80))));
+  return std::move(b.result);
 }
 
 }  // namespace tether
