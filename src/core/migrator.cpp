@@ -97,7 +97,8 @@ void run_ops(engine::connection& c, const std::vector<value>& ops, bool dry_run,
 // A dropped column takes its indexes with it on every engine: they are dropped first, as
 // steps of their own, so that down can recreate them (engines differ on their own: SQLite
 // refuses, MySQL narrows a multi-column index).
-void drop_indexes_of(engine::connection& c, const schema_op& op, const engine::table_description& before,
+// Returns whether it dropped any (the table is then not as `before` says).
+bool drop_indexes_of(engine::connection& c, const schema_op& op, const engine::table_description& before,
                      bool dry_run, std::vector<std::string>& statements, std::vector<value>* inverses,
                      std::vector<std::string>& notes) {
   std::vector<value> drops;
@@ -105,6 +106,7 @@ void drop_indexes_of(engine::connection& c, const schema_op& op, const engine::t
     if (std::find(i.fields.begin(), i.fields.end(), op.name) != i.fields.end())
       drops.push_back(value(object{{"op", "drop_index"}, {"table", op.table}, {"name", i.name}}));
   if (!drops.empty()) run_ops(c, drops, dry_run, statements, inverses, notes, {});
+  return !drops.empty() && !dry_run;
 }
 
 void run_ops(engine::connection& c, const std::vector<value>& ops, bool dry_run, std::vector<std::string>& statements,
@@ -112,10 +114,11 @@ void run_ops(engine::connection& c, const std::vector<value>& ops, bool dry_run,
              const std::function<void(std::size_t)>& after_step) {
   for (std::size_t i = 0; i < ops.size(); ++i) {
     schema_op op = detail::parse_op(ops[i]);
-    if (op.kind == schema_op_kind::drop_field)
-      if (auto t = c.describe(op.table)) drop_indexes_of(c, op, *t, dry_run, statements, inverses, notes);
     std::optional<engine::table_description> before;
     if (op.kind != schema_op_kind::raw && op.kind != schema_op_kind::create_collection) before = c.describe(op.table);
+    if (op.kind == schema_op_kind::drop_field && before &&
+        drop_indexes_of(c, op, *before, dry_run, statements, inverses, notes))
+      before = c.describe(op.table);
     if (!before && op.kind != schema_op_kind::raw && op.kind != schema_op_kind::create_collection &&
         !(op.kind == schema_op_kind::drop_collection && op.if_exists))
       throw error(error_category::schema, fmt::format("unknown table \"{}\" (step {}: {})", op.table, i + 1, op_label(ops[i])));
@@ -188,6 +191,7 @@ schema_result migrator::apply(migration m, apply_options o) {
   };
   const auto started = std::chrono::steady_clock::now();
   const bool atomic = c.transactional_ddl();
+  bool journaled = false;  // the row exists: later records update it
   auto record = [&](std::string_view status, std::int64_t steps) {
     migration saved = m;
     saved.down = down;
@@ -200,12 +204,13 @@ schema_result migrator::apply(migration m, apply_options o) {
                  {"status", std::string(status)},
                  {"steps_done", steps},
                  {"migration", saved.to_json()}};
-    if (find_record(c, caps, table, m.tag)) {
+    if (journaled) {
       value data = row;
       data.as_object().erase(data.as_object().begin());
       c.execute(detail::plan_update({.table = table, .data = data, .where = {{"tag", m.tag}}}, caps));
     } else {
       c.execute(detail::plan_insert({.table = table, .records = {row}, .return_ids = false}, caps));
+      journaled = true;
     }
   };
   std::size_t done = 0;
@@ -248,7 +253,7 @@ schema_result migrator::apply(migration m, apply_options o) {
     } else {
       try {
         if (done) record("failed", static_cast<std::int64_t>(done));
-        else c.execute(detail::plan_remove({.table = table, .where = {{"tag", m.tag}}}, caps));
+        else if (journaled) c.execute(detail::plan_remove({.table = table, .where = {{"tag", m.tag}}}, caps));
       } catch (...) {
         // The journal keeps the last completed step.
       }

@@ -370,6 +370,13 @@ statement render(const plan& p, const dialect& d) {
   return std::move(r).take();
 }
 
+statement with_params(std::string text, std::size_t count) {
+  statement s{std::move(text), {}};
+  s.bindings.reserve(count);
+  for (std::uint32_t i = 0; i < count; ++i) s.bindings.push_back({i, transform::none});
+  return s;
+}
+
 std::string savepoint_sql(const dialect& d, std::string_view verb, std::string_view name) {
   std::string s(verb);
   s += ' ';

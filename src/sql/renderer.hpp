@@ -115,6 +115,10 @@ class renderer {
   bool in_having_ = false;
 };
 
+// Text whose placeholders take params 0, 1, … in order, untransformed (raw queries, and
+// engines' own catalog queries).
+statement with_params(std::string text, std::size_t count);
+
 // The whole statement for a plan (inserts: all of its rows in one statement).
 statement render(const engine::plan& p, const dialect& d);
 // An INSERT of `rows` rows taken from the start of the plan's row params.

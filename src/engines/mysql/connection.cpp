@@ -500,12 +500,12 @@ engine::execution connection::raw(const engine::plan& p) {
     tables_.clear();
   }
   // Prepared (one statement, bound params) … unless it is a script without params.
-  cached c{mysql_stmt_init(conn_), p.raw_query, {}};
+  sql::statement text = sql::with_params(p.raw_query, p.params.size());
+  cached c{mysql_stmt_init(conn_), std::move(text.text), std::move(text.bindings)};
   struct closer {
     MYSQL_STMT* s;
     ~closer() { mysql_stmt_close(s); }
   } close{c.stmt};
-  for (std::uint32_t i = 0; i < p.params.size(); ++i) c.bindings.push_back({i, sql::transform::none});
   if (mysql_stmt_prepare(c.stmt, c.text.data(), c.text.size())) {
     unsigned code = mysql_stmt_errno(c.stmt);
     // 1064 on a script (several statements), 1295 on a statement the binary protocol lacks

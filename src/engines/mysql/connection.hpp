@@ -43,6 +43,9 @@ void fill_time(MYSQL_TIME& t, const value& v);
 // The column's type as raw() reports it in fields: "bigint", "varchar", "json", …
 std::string type_name(const MYSQL_FIELD& field);
 
+// Where an insert's keys come from: the rows, the server (AUTO_INCREMENT), or nowhere.
+enum class key_source : std::uint8_t { none, generated, supplied };
+
 class connection final : public engine::connection {
  public:
   explicit connection(const url_parts& url, std::string_view masked_url);
@@ -112,7 +115,7 @@ class connection final : public engine::connection {
   // Array binding (MariaDB's bulk execution): one statement, sent once, with a column of
   // values per parameter. False when a column mixes kinds it cannot bind as one type.
   bool insert_bulk(const engine::plan& p, engine::execution& e);
-  engine::execution insert_emulated(const engine::plan& p, const table_info& t);
+  engine::execution insert_emulated(const engine::plan& p, const table_info& t, key_source source);
   engine::execution insert_one_by_one(const engine::plan& p, const table_info& t);
   engine::execution write_returning(const engine::plan& p);  // UPDATE (and DELETE on MySQL) … RETURNING
   engine::execution upsert(const engine::plan& p);

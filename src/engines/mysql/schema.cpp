@@ -100,9 +100,11 @@ std::string rule(std::string r) {
 std::vector<std::string> connection::schema_statements(const engine::schema_op& op,
                                                        const engine::table_description* before) {
   tables_.clear();
-  for (auto& [_, c] : cache_) mysql_stmt_close(c.stmt);  // cached result shapes may change
-  cache_.clear();
-  ++generation_;
+  if (op.kind != engine::schema_op_kind::create_collection) {  // cached result shapes may change
+    for (auto& [_, c] : cache_) mysql_stmt_close(c.stmt);
+    cache_.clear();
+    ++generation_;
+  }
   if (op.kind == engine::schema_op_kind::drop_constraint && before) {
     // A UNIQUE constraint is a unique index on MySQL; describe lists it among the indexes.
     engine::table_description t = *before;
@@ -120,11 +122,7 @@ std::optional<engine::table_description> connection::describe(std::string_view t
   value schema = dot == std::string::npos ? value() : value(name.substr(0, dot));
   value bare = dot == std::string::npos ? value(name) : value(name.substr(dot + 1));
   auto query = [&](std::string_view key, const char* sql) {
-    cached& c = prepare(key, [&] {
-      sql::statement s{sql, {}};
-      s.bindings = {{0, sql::transform::none}, {1, sql::transform::none}};
-      return s;
-    });
+    cached& c = prepare(key, [&] { return sql::with_params(sql, 2); });
     bind(c, {&schema, &bare});
     run(c);
     records r(c.names);

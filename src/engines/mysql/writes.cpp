@@ -29,12 +29,6 @@ constexpr std::size_t max_params = 65535;  // the protocol's limit per statement
 constexpr std::size_t max_rows_per_insert = 1000;
 constexpr std::size_t keys_per_statement = 500;
 
-sql::statement plain(std::string text, std::size_t nparams) {
-  sql::statement s{std::move(text), {}};
-  for (std::uint32_t i = 0; i < nparams; ++i) s.bindings.push_back({i, sql::transform::none});
-  return s;
-}
-
 // The bytes a row's params take on the wire, roughly: enough to keep a statement under
 // max_allowed_packet.
 std::size_t row_bytes(const engine::plan& p, std::size_t row) {
@@ -73,7 +67,7 @@ std::size_t chunk_at(const engine::plan& p, std::size_t start, std::size_t limit
 const connection::table_info& connection::info(const std::string& table) {
   if (auto it = tables_.find(table); it != tables_.end()) return it->second;
   cached& c = prepare("\x01primary_key", [] {
-    return plain(
+    return sql::with_params(
         "SELECT k.COLUMN_NAME, c.EXTRA FROM information_schema.KEY_COLUMN_USAGE k "
         "JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = k.TABLE_SCHEMA AND c.TABLE_NAME = k.TABLE_NAME "
         "AND c.COLUMN_NAME = k.COLUMN_NAME "
@@ -157,8 +151,6 @@ value supplied_key(const engine::plan& p, const std::vector<std::string>& key, s
   return value(std::move(parts));
 }
 
-enum class key_source { none, generated, supplied };
-
 // Where an insert's keys come from: the rows (every row gives the whole key), the server
 // (a single AUTO_INCREMENT key that no row gives), or nowhere tether can know.
 key_source source_of(const engine::plan& p, const std::vector<std::string>& key, const std::string& auto_increment) {
@@ -209,7 +201,7 @@ records connection::select_by_key(const std::string& table, const table_info& t,
       }
       sql += ")";
       if (lock) sql += " FOR UPDATE";
-      return plain(std::move(sql), n * t.key.size());
+      return sql::with_params(std::move(sql), n * t.key.size());
     });
     std::vector<const value*> params;
     for (std::size_t i = start; i < start + n; ++i) {
@@ -248,9 +240,11 @@ engine::execution connection::insert(const engine::plan& p) {
   if (wants_rows && p.has_conflict) return insert_one_by_one(p, *t);
   // Ids alone, from an AUTO_INCREMENT key: LAST_INSERT_ID is exact and cheaper than a
   // RETURNING result set, so MariaDB takes this path too.
-  const bool generated_ids =
-      p.want_ids && p.returning.empty() && source_of(p, t->key, t->auto_increment) == key_source::generated;
-  if (wants_rows && (!has_returning_ || generated_ids)) return insert_emulated(p, *t);
+  if (wants_rows) {
+    const key_source source = source_of(p, t->key, t->auto_increment);
+    const bool generated_ids = p.want_ids && p.returning.empty() && source == key_source::generated;
+    if (!has_returning_ || generated_ids) return insert_emulated(p, *t, source);
+  }
   const std::string id_expr = p.want_ids ? key_expression(*t) : "";
   const std::size_t ncols = p.columns.size();
   const std::size_t limit = std::min(std::max<std::size_t>(1, max_params / ncols), max_rows_per_insert);
@@ -292,9 +286,8 @@ engine::execution connection::insert(const engine::plan& p) {
 
 // Without RETURNING: ids from LAST_INSERT_ID (or from the rows, when the caller gave the
 // key), then the returned columns read again by key.
-engine::execution connection::insert_emulated(const engine::plan& p, const table_info& t) {
+engine::execution connection::insert_emulated(const engine::plan& p, const table_info& t, key_source source) {
   const std::size_t ncols = p.columns.size();
-  const key_source source = source_of(p, t.key, t.auto_increment);
   const bool supplied = source == key_source::supplied, generated = source == key_source::generated;
   if (source == key_source::none && (!p.returning.empty() || (p.want_ids && !t.key.empty())))
     no_keys(p.table, t.key.empty() ? "it has no primary key, and the server has no RETURNING"
@@ -375,7 +368,7 @@ engine::execution connection::insert_one_by_one(const engine::plan& p, const tab
           auto it = std::find(p.columns.begin(), p.columns.end(), by[i]);
           params.push_back(p.param(p.rows_param + row * ncols + static_cast<std::size_t>(it - p.columns.begin())));
         }
-        cached& find = prepare("\x01" "conflict#" + sql, [&] { return plain(sql, params.size()); });
+        cached& find = prepare("\x01" "conflict#" + sql, [&] { return sql::with_params(sql, params.size()); });
         bind(find, params);
         run(find);
         records r(find.names);
@@ -517,7 +510,7 @@ engine::execution connection::upsert(const engine::plan& p) {
       auto it = std::find(p.columns.begin(), p.columns.end(), p.conflict_columns[i]);
       params.push_back(p.param(p.rows_param + static_cast<std::size_t>(it - p.columns.begin())));
     }
-    cached& read = prepare(std::string(p.shape.view()) + "#upsert_read", [&] { return plain(sql, params.size()); });
+    cached& read = prepare(std::string(p.shape.view()) + "#upsert_read", [&] { return sql::with_params(sql, params.size()); });
     bind(read, params);
     run(read);
     e.rows = records(read.names);

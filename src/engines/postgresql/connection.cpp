@@ -527,7 +527,7 @@ engine::execution connection::raw(const engine::plan& p) {
     r.r = PQexec(conn_, p.raw_query.c_str());  // may hold several statements
   } else {
     cached identity;  // param i fills placeholder $i+1, converted as every other call's are
-    for (std::uint32_t i = 0; i < p.params.size(); ++i) identity.bindings.push_back({i, sql::transform::none});
+    identity.bindings = sql::with_params({}, p.params.size()).bindings;
     bind(identity, p, 0);
     r.r = PQexecParams(conn_, p.raw_query.c_str(), static_cast<int>(p.params.size()), nullptr, values_.data(),
                        lengths_.data(), formats_.data(), 0);

@@ -431,11 +431,7 @@ engine::execution connection::write(const engine::plan& p) {
 
 engine::execution connection::raw(const engine::plan& p) {
   engine::execution e;
-  cached& c = prepare(p.shape, [&] {
-    sql::statement s{p.raw_query, {}};
-    for (std::uint32_t i = 0; i < p.params.size(); ++i) s.bindings.push_back({i, sql::transform::none});
-    return s;
-  });
+  cached& c = prepare(p.shape, [&] { return sql::with_params(p.raw_query, p.params.size()); });
   if (c.tail != 0 && !p.params.empty())
     throw error(error_category::usage,
                 "a raw query with params must be one statement; send the others separately",
