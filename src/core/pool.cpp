@@ -1,8 +1,15 @@
 #include "pool.hpp"
 
 #include <fmt/format.h>
+#include <time.h>
 
 namespace tether::detail {
+
+coarse_clock::time_point coarse_clock::now() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return time_point(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
+}
 
 lease::~lease() {
   if (pool_ && c_) pool_->give_back(std::move(c_), broken_);
@@ -55,7 +62,7 @@ lease pool::acquire() {
     discard(std::move(c));
   }
   std::unique_lock lock(mutex_);
-  auto deadline = now + settings_.acquire_timeout;
+  auto deadline = std::chrono::steady_clock::now() + settings_.acquire_timeout;
   bool counted_wait = false;
   for (;;) {
     std::unique_ptr<pooled_connection> candidate(hot_.exchange(nullptr));
