@@ -137,6 +137,8 @@ class value {
   tether::array& as_array();
   const tether::object& as_object() const;
   tether::object& as_object();
+  // The members when this is an object, else nullptr (inline: bulk inserts call it per cell).
+  const tether::object* if_object() const noexcept { return std::get_if<tether::object>(&v_); }
 
   // Object member lookup; nullptr when absent or when this is not an object.
   const value* find(std::string_view key) const noexcept;

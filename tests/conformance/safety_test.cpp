@@ -115,6 +115,44 @@ TEST_F(safety, mismatched_records_are_refused) {
   EXPECT_EQ(db->count({.table = t_}), 5);
 }
 
+// Records after the first are checked as they are bound, so a bad one can come after
+// rows already sent: every insert path must still leave nothing written, name the record,
+// and leave the connection usable.
+TEST_F(safety, a_bad_record_late_in_a_bulk_insert_writes_nothing) {
+  std::vector<value> rows;
+  for (int i = 0; i < 2600; ++i) rows.push_back({{"name", "n" + std::to_string(i)}, {"age", i}});
+  rows[1700] = value{{"age", 1}, {"name", "reordered"}};  // another key order is fine
+  struct variant {
+    const char* what;
+    value bad;
+    const char* message;
+  };
+  for (const auto& [what, bad, message] :
+       {variant{"a missing column", value{{"name", "x"}, {"email", "y"}}, "record 2599"},
+        variant{"a scalar", value(7), "record 2599"},
+        variant{"an extra column", value{{"name", "x"}, {"age", 1}, {"email", "y"}}, "record 2599"}}) {
+    rows.back() = bad;
+    for (bool ids : {true, false}) {
+      SCOPED_TRACE(std::string(what) + (ids ? ", with ids" : ", without ids"));
+      try {
+        db->insert({.table = t_, .records = rows, .return_ids = ids});
+        ADD_FAILURE() << "the insert was accepted";
+      } catch (const error& e) {
+        EXPECT_EQ(e.category(), error_category::usage);
+        EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+      }
+      EXPECT_EQ(db->count({.table = t_}), 5);
+    }
+    auto tx = db->begin();
+    EXPECT_THROW(tx.insert({.table = t_, .records = rows}), error);
+    EXPECT_EQ(tx.count({.table = t_}), 5);
+    tx.rollback();
+  }
+  rows.back() = value{{"name", "last"}, {"age", 2599}};
+  EXPECT_EQ(db->insert({.table = t_, .records = rows, .return_ids = false}).count, 2600);
+  EXPECT_EQ(db->count({.table = t_, .where = {{"name", "reordered"}, {"age", 1}}}), 1);
+}
+
 TEST_F(safety, negative_limits_are_refused) {
   EXPECT_THROW(db->find({.table = t_, .limit = -1}), error);
   EXPECT_THROW(db->find({.table = t_, .offset = -5}), error);

@@ -132,13 +132,15 @@ struct plan {
   std::uint32_t limit = no_param;
   std::uint32_t offset = no_param;
 
-  // insert and upsert: rows × columns params, row-major, starting at rows_param. When every
-  // record has its keys in column order (rows_direct), the values are read from `rows`
-  // instead of being listed in params: param(i) resolves both.
+  // insert and upsert: the caller's records, read in place. Params from rows_param on are
+  // the cells, row-major (param(i) resolves them). The planner checks record 0; every
+  // other record is checked as its cells are read (cell() throws tether::error naming it),
+  // so one pass over the records both checks and binds them. An engine reads all the
+  // rows of one statement before it runs it, and runs several statements in one unit
+  // that a throw rolls back: a bad record leaves nothing written.
   std::size_t row_count = 0;
   std::uint32_t rows_param = 0;
   std::span<const value> rows{};
-  bool rows_direct = false;
   std::vector<std::string> conflict_columns{};
   std::vector<std::string> conflict_update{};  // columns to overwrite on conflict
   bool has_conflict = false;
@@ -175,20 +177,34 @@ struct plan {
   std::forward_list<value> owned{};  // values the planner made; stable addresses
   shape_key shape{};
 
-  const value* param(std::size_t i) const noexcept {
-    if (rows_direct && i >= rows_param) {
+  const value* param(std::size_t i) const {
+    if (row_count > 0 && i >= rows_param) {
       std::size_t k = i - rows_param;
-      return &rows[k / columns.size()].as_object()[k % columns.size()].second;
+      return &cell(k / columns.size(), k % columns.size());
     }
     return params[i];
   }
 
-  // Row r's value of column c of an insert, straight from the records when the plan reads
-  // them there.
-  const value& cell(std::size_t r, std::size_t c) const noexcept {
-    if (rows_direct && rows_param == 0) return rows[r].as_object()[c].second;
-    return *param(rows_param + r * columns.size() + c);
+  // Row r's value of column c of an insert. Throws tether::error (usage) naming the record
+  // when it is not an object with record 0's columns.
+  const value& cell(std::size_t r, std::size_t c) const {
+    const object* members = rows[r].if_object();
+    if (members && members->size() == columns.size()) {
+      const member& m = (*members)[c];
+      const std::string& want = columns[c];
+      if (same_name(m.first, want)) return m.second;
+    }
+    return find_cell(r, c);
   }
+  // Keys are short: an inline loop beats a call to memcmp once per cell of a bulk insert.
+  static bool same_name(const std::string& a, const std::string& b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
+  // cell()'s slow path: a record whose keys are in another order, or a bad record.
+  const value& find_cell(std::size_t r, std::size_t c) const;
 
   std::uint32_t add_param(const value* v) {
     params.push_back(v);

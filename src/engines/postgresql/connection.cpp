@@ -421,16 +421,23 @@ engine::execution connection::copy(const engine::plan& p) {
   buffer.reserve(1 << 17);
   bool sent = true;
   const std::size_t ncols = p.columns.size();
-  for (std::size_t r = 0; r < p.row_count && sent; ++r) {
-    for (std::size_t c = 0; c < ncols; ++c) {
-      if (c) buffer += '\t';
-      append_copy_field(buffer, *p.param(p.rows_param + r * ncols + c));
+  try {
+    for (std::size_t r = 0; r < p.row_count && sent; ++r) {
+      for (std::size_t c = 0; c < ncols; ++c) {
+        if (c) buffer += '\t';
+        append_copy_field(buffer, p.cell(r, c));
+      }
+      buffer += '\n';
+      if (buffer.size() >= (1 << 16)) {
+        sent = PQputCopyData(conn_, buffer.data(), static_cast<int>(buffer.size())) == 1;
+        buffer.clear();
+      }
     }
-    buffer += '\n';
-    if (buffer.size() >= (1 << 16)) {
-      sent = PQputCopyData(conn_, buffer.data(), static_cast<int>(buffer.size())) == 1;
-      buffer.clear();
-    }
+  } catch (...) {
+    // A bad record: the server discards the rows sent so far, and the connection is usable.
+    PQputCopyEnd(conn_, "tether: the insert was abandoned");
+    while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+    throw;
   }
   if (sent && !buffer.empty()) sent = PQputCopyData(conn_, buffer.data(), static_cast<int>(buffer.size())) == 1;
   PQputCopyEnd(conn_, sent ? nullptr : "tether: sending rows failed");

@@ -142,8 +142,9 @@ void connection::end_unit(std::string_view name, bool own, bool keep) {
 
 void connection::bind_rows(const cached& c, const engine::plan& p, std::size_t first, std::size_t n) {
   int i = 1;
+  const std::size_t ncols = p.columns.size();
   for (std::size_t r = first; r < first + n; ++r)
-    for (const auto& [_, v] : p.rows[r].as_object()) bind_value(c.stmt, i++, v, sql::transform::none);
+    for (std::size_t col = 0; col < ncols; ++col) bind_value(c.stmt, i++, p.cell(r, col), sql::transform::none);
 }
 
 bool connection::insert_rows(const engine::plan& p, const table_info& t, bool fast, engine::execution& e) {
@@ -163,7 +164,7 @@ bool connection::insert_rows(const engine::plan& p, const table_info& t, bool fa
       }
       return s;
     });
-    if (p.rows_direct && p.rows_param == 0)
+    if (p.rows_param == 0)
       bind_rows(c, p, start, n);
     else
       bind(c, p, start * ncols);
