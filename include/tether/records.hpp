@@ -111,7 +111,7 @@ class records {
     std::memcpy(&bits, &d, sizeof bits);
     next_cell() = cell{value_kind::real, 0, 0, bits};
   }
-  void add_text(std::string_view s);
+  void add_text(std::string_view s) { add_arena(value_kind::string, s.data(), s.size()); }
   void add_bytes(const void* data, std::size_t size);
   void add_decimal(std::string_view canonical);
   void add_json(std::string_view json_text);  // an array or object, stored as its text
@@ -145,7 +145,22 @@ class records {
   [[noreturn]] void short_row() const;
   [[noreturn]] void bad_column(std::size_t col) const;
   void grow(std::size_t rows);
-  void add_arena(value_kind kind, const void* data, std::size_t size);
+  // Text that fits the inline arena is copied here; the rest goes out of line.
+  void add_arena(value_kind kind, const void* data, std::size_t size) {
+    if (arena_ != small_arena_ || arena_size_ + size > small_arena)
+      return add_arena_slow(kind, data, size);
+    cell& c = next_cell();
+    c.kind = kind;
+    c.payload = arena_size_;
+    c.length = static_cast<std::uint32_t>(size);
+    if (size) std::memcpy(small_arena_ + arena_size_, data, size);
+    arena_size_ += size;
+  }
+  void add_arena_slow(value_kind kind, const void* data, std::size_t size);
+  // Rows the inline cells hold for this many columns: a small result never grows.
+  static constexpr std::size_t small_capacity(std::size_t ncols) noexcept {
+    return ncols == 0 || ncols > small_cells ? 0 : small_cells / ncols;
+  }
   const cell& cell_at(std::size_t row, std::size_t col) const {
     if (col >= ncols_) bad_column(col);
     return cells_[col * capacity_ + row];

@@ -248,6 +248,7 @@ void add_rows(plan& p, std::span<const value> records) {
   if (!first.is_object() || first.size() == 0)
     fail(fmt::format("record 0 for \"{}\" must be a non-empty object, got {}", p.table,
                      first.to_json()));
+  p.owned_columns.reserve(first.size());
   for (const auto& [k, _] : first.as_object()) {
     validate_identifier(k, "column");
     p.owned_columns.push_back(k);

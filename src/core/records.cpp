@@ -76,10 +76,13 @@ records& records::operator=(records&& o) noexcept {
 
 records::records(std::vector<std::string> column_names)
     : names_(std::make_shared<const std::vector<std::string>>(std::move(column_names))),
-      ncols_(names_->size()) {}
+      ncols_(names_->size()),
+      capacity_(small_capacity(ncols_)) {}
 
 records::records(std::shared_ptr<const std::vector<std::string>> column_names) noexcept
-    : names_(std::move(column_names)), ncols_(names_ ? names_->size() : 0) {}
+    : names_(std::move(column_names)),
+      ncols_(names_ ? names_->size() : 0),
+      capacity_(small_capacity(ncols_)) {}
 
 std::optional<std::size_t> records::column_index(std::string_view name) const noexcept {
   for (std::size_t i = 0; i < column_count(); ++i)
@@ -151,7 +154,7 @@ void records::add_timestamp(timestamp t) {
   c.payload = static_cast<std::uint64_t>(t.micros);
 }
 
-void records::add_arena(value_kind kind, const void* data, std::size_t size) {
+void records::add_arena_slow(value_kind kind, const void* data, std::size_t size) {
   auto& c = next_cell();
   c.kind = kind;
   c.payload = arena_size_;
@@ -170,7 +173,6 @@ void records::add_arena(value_kind kind, const void* data, std::size_t size) {
   arena_size_ += size;
 }
 
-void records::add_text(std::string_view s) { add_arena(value_kind::string, s.data(), s.size()); }
 void records::add_bytes(const void* data, std::size_t size) { add_arena(value_kind::bytes, data, size); }
 void records::add_decimal(std::string_view s) { add_arena(value_kind::decimal, s.data(), s.size()); }
 void records::add_uuid(const uuid& u) { add_arena(value_kind::uuid, u.octets.data(), 16); }

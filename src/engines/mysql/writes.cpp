@@ -47,6 +47,7 @@ std::size_t row_bytes(const engine::plan& p, std::size_t row) {
 // The rows of the statement that starts at row `start`: at most `limit`, and few enough
 // to stay under max_allowed_packet.
 std::size_t chunk_at(const engine::plan& p, std::size_t start, std::size_t limit, std::size_t max_packet) {
+  if (p.row_count - start <= 1) return p.row_count - start;  // one row always goes, whatever its size
   std::size_t n = 0, bytes = 0;
   while (start + n < p.row_count && n < limit) {
     bytes += row_bytes(p, start + n);
