@@ -60,6 +60,10 @@ void compute_shape(plan& p) {
   s.append(p.table);
   s.push_back('|');
   append_list(s, p.columns);
+  if (p.row_count > 0) {  // an insert's text has one VALUES group per row
+    s.append(std::to_string(p.row_count));
+    s.push_back('|');
+  }
   append_filter_shape(s, p.where);
   s.push_back('|');
   for (const auto& o : p.order_by) {

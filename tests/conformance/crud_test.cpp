@@ -69,6 +69,25 @@ TEST_F(crud, insert_returns_ids_count_and_returning_columns) {
   EXPECT_EQ(db->count({.table = t}), 7);
 }
 
+// One shape, several row counts: each count is its own statement text, never a cached
+// statement made for another count.
+TEST_F(crud, inserts_of_different_row_counts_into_the_same_columns) {
+  auto t = make_table({{"id", "pk"}, {"n", "int"}});
+  for (bool ids : {true, false}) {
+    SCOPED_TRACE(ids ? "with ids" : "without ids");
+    std::int64_t before = db->count({.table = t});
+    for (int rows : {1, 2, 1, 3}) {
+      std::vector<value> records;
+      for (int i = 0; i < rows; ++i) records.push_back({{"n", i}});
+      auto r = db->insert({.table = t, .records = records, .return_ids = ids});
+      EXPECT_EQ(r.count, rows);
+      EXPECT_EQ(r.inserted_ids.size(), ids ? static_cast<std::size_t>(rows) : 0u);
+      before += rows;
+      EXPECT_EQ(db->count({.table = t}), before);
+    }
+  }
+}
+
 TEST_F(crud, insert_without_returning_still_gives_ids) {
   auto t = people();
   auto r = db->insert({.table = t, .records = {{{"name", "Hedy"}}}});
