@@ -264,7 +264,7 @@ std::unique_ptr<engine::cursor> connection::open(const engine::plan& p) {
   return std::make_unique<cursor>(*this, c.text);
 }
 
-std::vector<std::string> connection::primary_key(const std::string& table) {
+const std::vector<std::string>& connection::primary_key(const std::string& table) {
   if (auto it = keys_.find(table); it != keys_.end()) return it->second;
   std::string quoted;
   the_dialect().quote(quoted, table);
@@ -276,7 +276,7 @@ std::vector<std::string> connection::primary_key(const std::string& table) {
   if (PQresultStatus(r.r) != PGRES_TUPLES_OK) throw_result_error(conn_, r.r, sql);
   std::vector<std::string> key;
   for (int i = 0; i < PQntuples(r.r); ++i) key.emplace_back(PQgetvalue(r.r, i, 0));
-  return keys_[table] = key;
+  return keys_[table] = std::move(key);
 }
 
 engine::execution connection::execute(const engine::plan& p) {
@@ -452,18 +452,22 @@ engine::execution connection::copy(const engine::plan& p) {
 engine::execution connection::insert(const engine::plan& p) {
   // Nothing to return: COPY sends every row in one statement, in one round trip.
   if (!p.want_ids && p.returning.empty() && !p.has_conflict && p.row_count > 1) return copy(p);
-  const auto key = p.want_ids ? primary_key(p.table) : std::vector<std::string>{};
-  std::string id_expression;
-  if (key.size() == 1) {
-    the_dialect().quote(id_expression, key[0]);
-  } else if (key.size() > 1) {
-    id_expression = "json_build_array(";
-    for (std::size_t i = 0; i < key.size(); ++i) {
-      if (i) id_expression += ", ";
-      the_dialect().quote(id_expression, key[i]);
+  static const std::vector<std::string> no_key;
+  const auto& key = p.want_ids ? primary_key(p.table) : no_key;
+  auto id_expression = [&] {  // rendered only when a statement is prepared
+    std::string out;
+    if (key.size() == 1) {
+      the_dialect().quote(out, key[0]);
+    } else if (key.size() > 1) {
+      out = "json_build_array(";
+      for (std::size_t i = 0; i < key.size(); ++i) {
+        if (i) out += ", ";
+        the_dialect().quote(out, key[i]);
+      }
+      out += ")";
     }
-    id_expression += ")";
-  }
+    return out;
+  };
   const std::size_t ncols = p.columns.size();
   const std::size_t chunk = std::min({p.row_count, std::max<std::size_t>(1, max_params / ncols), max_rows_per_insert});
   const bool several = p.row_count > chunk;
@@ -474,19 +478,20 @@ engine::execution connection::insert(const engine::plan& p) {
   try {
     for (std::size_t start = 0; start < p.row_count; start += chunk) {
       std::size_t n = std::min(chunk, p.row_count - start);
-      std::string cache_key(p.shape.view());
-      cache_key += "#" + std::to_string(n);
-      cached& c = prepare(cache_key, [&] {
+      // The shape counts the rows, so a single statement is keyed by it alone.
+      std::string chunk_key;
+      if (n != p.row_count) chunk_key = std::string(p.shape.view()) + "#" + std::to_string(n);
+      cached& c = prepare(n == p.row_count ? p.shape.view() : std::string_view(chunk_key), [&] {
         sql::statement s = sql::render_insert(p, the_dialect(), n);
-        if (!id_expression.empty()) {
+        if (!key.empty()) {
           s.text += p.returning.empty() ? " RETURNING " : ", ";
-          s.text += id_expression;
+          s.text += id_expression();
         }
         return s;
       });
       result r;
       run(c, p, start * ncols, r);
-      const int skip = id_expression.empty() ? 0 : 1;
+      const int skip = key.empty() ? 0 : 1;
       if (!p.returning.empty()) decode_rows(r.r, e.rows, skip);
       if (skip)
         for (int row = 0; row < PQntuples(r.r); ++row) e.inserted_ids.push_back(decode_cell(r.r, row, PQnfields(r.r) - 1));

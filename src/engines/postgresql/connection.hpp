@@ -62,7 +62,7 @@ class connection final : public engine::connection {
   // Binds and runs; throws on failure. Reads may ask for binary rows (see cached::binary).
   void run(const cached& c, const engine::plan& p, std::size_t offset, result& out, bool binary_rows = false);
   void command(const char* sql);  // a statement without params or rows
-  std::vector<std::string> primary_key(const std::string& table);
+  const std::vector<std::string>& primary_key(const std::string& table);  // cached per table
   const std::string& type_name(const PGresult* res, Oid type);
 
   engine::execution rows(const engine::plan& p);

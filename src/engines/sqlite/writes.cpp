@@ -153,10 +153,11 @@ bool connection::insert_rows(const engine::plan& p, const table_info& t, bool fa
       std::min({p.row_count, std::max<std::size_t>(1, max_variables / ncols), max_rows_per_insert});
   for (std::size_t start = 0; start < p.row_count; start += chunk) {
     std::size_t n = std::min(chunk, p.row_count - start);
-    std::string key(p.shape.view());
-    key += fast ? "#f" : "#r";
-    key += std::to_string(n);
-    cached& c = prepare(key, [&] {
+    engine::shape_key key;  // inline: no allocation per call
+    key.append(p.shape.view());
+    key.append(fast ? "#f" : "#r");
+    if (n != p.row_count) key.append(std::to_string(n));  // the shape counts the rows
+    cached& c = prepare(key.view(), [&] {
       sql::statement s = sql::render_insert(p, the_dialect(), n);
       if (!fast && p.want_ids) {
         s.text += p.returning.empty() ? " RETURNING " : ", ";
