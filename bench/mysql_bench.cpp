@@ -238,13 +238,15 @@ void raw_bulk_insert(benchmark::State& state) {
 }
 
 void print_ratios(const tether::bench::collecting_reporter& times) {
-  std::printf("\nwall time relative to raw Connector/C (lower is better; 1.00 is parity)\n");
-  std::printf("  %-26s %8s %8s\n", "workload", "tether", "SOCI");
-  for (std::string w : {"point_select", "read_200", "insert_returning", "bulk_insert"}) {
-    double raw = times.time("raw_" + w);
-    if (raw > 0)
-      std::printf("  %-26s %8.2f %8.2f\n", w.c_str(), times.time("tether_" + w) / raw, times.time("soci_" + w) / raw);
-  }
+  tether::bench::print_ratios(times, {.raw_prefix = "raw",
+                                      .raw_name = "raw Connector/C",
+                                      .peers = {"soci"},
+                                      .peer_titles = {"SOCI"},
+                                      .rows = {{"point_select", "point_select"},
+                                               {"read_200", "read_200"},
+                                               {"insert_returning", "insert_returning"},
+                                               {"insert_prepared", "insert_returning"},
+                                               {"bulk_insert", "bulk_insert"}}});
 }
 
 }  // namespace
@@ -257,6 +259,7 @@ BENCHMARK(tether_read_200<url>)->Name("tether_read_200");
 BENCHMARK(soci_read_200);
 BENCHMARK(raw_insert_returning);
 BENCHMARK(tether_insert_returning<url>)->Name("tether_insert_returning");
+BENCHMARK(tether_insert_prepared<url>)->Name("tether_insert_prepared");
 BENCHMARK(soci_insert_returning);
 BENCHMARK(raw_bulk_insert)->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(tether_bulk_insert<url>)->Name("tether_bulk_insert")->Unit(benchmark::kMillisecond)->Iterations(2);

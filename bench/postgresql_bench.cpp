@@ -231,15 +231,16 @@ void tether_thousand_as_a_batch(benchmark::State& state) {
 }
 
 void print_ratios(const tether::bench::collecting_reporter& times) {
-  std::printf("\nwall time relative to raw libpq (lower is better; 1.00 is parity)\n");
-  std::printf("  %-26s %8s %8s %8s\n", "workload", "tether", "libpqxx", "SOCI");
-  for (std::string w : {"point_select", "read_200", "insert_returning", "bulk_copy"}) {
-    double raw = times.time("libpq_" + w);
-    double soci = times.time(w == "bulk_copy" ? "soci_bulk_insert" : "soci_" + w);
-    if (raw > 0)
-      std::printf("  %-26s %8.2f %8.2f %8.2f\n", w.c_str(), times.time("tether_" + w) / raw,
-                  times.time("libpqxx_" + w) / raw, soci / raw);
-  }
+  tether::bench::print_ratios(times, {.raw_prefix = "libpq",
+                                      .raw_name = "raw libpq",
+                                      .peers = {"libpqxx", "soci"},
+                                      .peer_titles = {"libpqxx", "SOCI"},
+                                      .rows = {{"point_select", "point_select"},
+                                               {"read_200", "read_200"},
+                                               {"insert_returning", "insert_returning"},
+                                               {"insert_prepared", "insert_returning"},
+                                               {"bulk_copy", "bulk_copy"}},
+                                      .renamed = {{{"soci", "bulk_copy"}, "soci_bulk_insert"}}});
   double one = times.time("tether_thousand_one_at_a_time"), batch = times.time("tether_thousand_as_a_batch");
   if (one > 0 && batch > 0) std::printf("  1,000 point selects: a batch is %.1fx faster than one at a time\n", one / batch);
 }
@@ -256,6 +257,7 @@ BENCHMARK(libpqxx_read_200);
 BENCHMARK(soci_read_200);
 BENCHMARK(libpq_insert_returning);
 BENCHMARK(tether_insert_returning<url>)->Name("tether_insert_returning");
+BENCHMARK(tether_insert_prepared<url>)->Name("tether_insert_prepared");
 BENCHMARK(libpqxx_insert_returning);
 BENCHMARK(soci_insert_returning);
 BENCHMARK(libpq_bulk_copy)->Unit(benchmark::kMillisecond)->Iterations(2);

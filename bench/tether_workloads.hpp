@@ -74,6 +74,18 @@ void tether_insert_returning(benchmark::State& state) {
   }
 }
 
+// The same insert planned once, as the peers prepare theirs: each run fills in the values.
+template <std::string (*url)()>
+void tether_insert_prepared(benchmark::State& state) {
+  tether::client db{url(), {.pool_size = 1}};
+  auto q = db.prepare_insert({.table = "events", .records = {{{"kind", tether::param("kind")}, {"n", tether::param("n")}}}});
+  tether::value args = {{"kind", "click"}, {"n", 7}};
+  for (auto _ : state) {
+    auto r = q.run(args);
+    benchmark::DoNotOptimize(r.inserted_ids[0].as_int());
+  }
+}
+
 // A million rows without ids: the engine's fastest way in.
 template <std::string (*url)()>
 void tether_bulk_insert(benchmark::State& state) {

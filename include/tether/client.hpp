@@ -88,25 +88,31 @@ class row {
 
 class executor;
 
-// A find planned once and run many times with new values for its tether::param
-// placeholders: no parsing, no planning, and a statement-cache hit on every run.
+// A query planned once and run many times with new values for its tether::param
+// placeholders: no parsing, no planning, and no statement lookup on a run.
+// - prepared_find (executor::prepare): placeholders stand where filter operands may.
+// - prepared_insert (executor::prepare_insert): placeholders are record cells,
+//   {"kind": tether::param("kind")}; an argument may be any value the cell takes, null too.
 // Owns a copy of its options. Must not outlive the client or transaction that made it.
 // Used by one thread at a time (each thread can prepare its own).
-class prepared_find {
+template <class Result>
+class prepared {
  public:
-  prepared_find(prepared_find&&) noexcept;
-  prepared_find& operator=(prepared_find&&) noexcept;
-  ~prepared_find();
+  prepared(prepared&&) noexcept;
+  prepared& operator=(prepared&&) noexcept;
+  ~prepared();
   // args: {"name": value, …} for every placeholder; throws tether::error (usage) naming a
   // missing, unknown or ill-typed one.
-  find_result run(const value& args = {});
+  Result run(const value& args = {});
 
  private:
   friend class executor;
   struct state;
-  explicit prepared_find(std::unique_ptr<state> s);
+  explicit prepared(std::unique_ptr<state> s);
   std::unique_ptr<state> s_;
 };
+using prepared_find = prepared<find_result>;
+using prepared_insert = prepared<insert_result>;
 
 // The calls a client and a transaction share.
 class executor {
@@ -126,8 +132,9 @@ class executor {
   value max(const column_options& o);
   records aggregate(const aggregate_options& o);
   raw_result raw(const raw_options& o);
-  // Plans `o` once; see prepared_find. Placeholders are tether::param("name").
+  // Plans `o` once; see prepared. Placeholders are tether::param("name").
   prepared_find prepare(find_options o);
+  prepared_insert prepare_insert(insert_options o);
   // Independent finds sent together, results in the same order: on PostgreSQL one
   // pipeline (a round trip per 200 queries instead of one each). All are planned (and
   // refused on bad input) before any is sent; the first failure is thrown.
@@ -146,7 +153,8 @@ class executor {
   virtual engine::connection& pin(std::unique_ptr<detail::lease>& hold) = 0;
 
  private:
-  friend class prepared_find;
+  template <class Result>
+  friend class prepared;
   // Every call but a prepared one: a placeholder here has no value to take.
   engine::execution execute(engine::plan&& p);
   value column_aggregate(const column_options& o, engine::aggregate_fn fn);

@@ -101,66 +101,6 @@ raw_result executor::raw(const raw_options& o) {
   return raw_result{std::move(e.rows), std::move(e.fields), e.affected};
 }
 
-// --- prepared_find -----------------------------------------------------------------------
-
-struct prepared_find::state {
-  executor* owner;
-  find_options options;  // the plan's params point into these
-  engine::plan plan;
-};
-
-prepared_find::prepared_find(std::unique_ptr<state> s) : s_(std::move(s)) {}
-prepared_find::prepared_find(prepared_find&&) noexcept = default;
-prepared_find& prepared_find::operator=(prepared_find&&) noexcept = default;
-prepared_find::~prepared_find() = default;
-
-prepared_find executor::prepare(find_options o) {
-  auto s = std::make_unique<prepared_find::state>();
-  s->owner = this;
-  s->options = std::move(o);
-  s->plan = detail::plan_find(s->options, capabilities());
-  return prepared_find(std::move(s));
-}
-
-namespace {
-void check_bound(const engine::plan::slot& slot, const value& v) {
-  using engine::compare;
-  bool text_op = slot.op == compare::like || slot.op == compare::ilike || slot.op == compare::regex ||
-                 slot.op == compare::contains || slot.op == compare::starts_with ||
-                 slot.op == compare::ends_with;
-  if (text_op && !v.is_string())
-    throw error(error_category::usage,
-                fmt::format("param \"{}\" feeds a text match and takes a string, got {}", slot.name, v.to_json()));
-  if (v.is_null() || !v.is_scalar())
-    throw error(error_category::usage,
-                fmt::format("param \"{}\" takes a single non-null value, got {}; a null test is "
-                            "written into the query ($isNull)",
-                            slot.name, v.to_json()));
-}
-}  // namespace
-
-find_result prepared_find::run(const value& args) {
-  auto& p = s_->plan;
-  if (!args.is_null() && !args.is_object())
-    throw error(error_category::usage, fmt::format("prepared query args must be an object of "
-                                                   "{{\"name\": value}}, got {}", args.to_json()));
-  for (const auto& slot : p.slots) {
-    const value* v = args.find(slot.name);
-    if (!v)
-      throw error(error_category::usage, fmt::format("no value for param \"{}\"", slot.name));
-    check_bound(slot, *v);
-    p.params.set(slot.param, v);
-  }
-  if (args.is_object() && args.size() != p.slots.size())  // equal sizes: every arg was a slot
-    for (const auto& [name, _] : args.as_object())
-      if (std::none_of(p.slots.begin(), p.slots.end(), [&](const auto& s) { return s.name == name; }))
-        throw error(error_category::usage, fmt::format("this prepared query has no param \"{}\"", name));
-  auto e = s_->owner->run(p);
-  find_result r{std::move(e.rows), 0};
-  r.count = static_cast<std::int64_t>(r.records.size());
-  return r;
-}
-
 // --- row_stream ----------------------------------------------------------------------------
 
 struct row_stream::state {

@@ -6,6 +6,13 @@
 #include "planner.hpp"
 
 namespace tether::detail {
+
+const value* param_name(const value& v) {
+  const object* o = v.if_object();
+  if (!o || o->size() != 1 || (*o)[0].first != "$param") return nullptr;
+  return &(*o)[0].second;
+}
+
 namespace {
 
 using engine::compare;
@@ -141,10 +148,6 @@ struct parser {
   }
 
   // {"$param": "name"}: a placeholder of a prepared query, recorded as a slot.
-  static const value* param_name(const value& v) {
-    if (!v.is_object() || v.size() != 1 || v.as_object()[0].first != "$param") return nullptr;
-    return &v.as_object()[0].second;
-  }
   bool take_param(const std::string& column, compare op, const value& operand) {
     const value* name = param_name(operand);
     if (!name) return false;

@@ -501,11 +501,21 @@ const value& plan::find_cell(std::size_t r, std::size_t c) const {
                 fmt::format("record {} for \"{}\" has {} columns, record 0 has {}; every record in one "
                             "insert must have the same columns",
                             r, table, rec.size(), columns.size()));
-  if (const value* v = rec.find(columns[c])) return *v;
+  if (const value* v = rec.find(columns[c])) return v->is_object() ? checked_object(r, c, *v) : *v;
   throw error(error_category::usage,
               fmt::format("record {} for \"{}\" has no column \"{}\" that record 0 has; every record "
                           "in one insert must have the same columns",
                           r, table, columns[c]));
+}
+
+const value& plan::checked_object(std::size_t r, std::size_t c, const value& v) const {
+  if (const value* name = detail::param_name(v))
+    throw error(error_category::usage,
+                fmt::format("record {} for \"{}\" has tether::param({}) in column \"{}\", which has no value "
+                            "here; placeholders in records are for prepared inserts: auto q = "
+                            "db.prepare_insert({{…}}); q.run({{{{{}, value}}}})",
+                            r, table, name->to_json(), columns[c], name->to_json()));
+  return v;
 }
 
 }  // namespace tether::engine

@@ -21,6 +21,10 @@ engine::plan plan_column(const column_options& o, engine::aggregate_fn fn,
 engine::plan plan_aggregate(const aggregate_options& o, const engine::capabilities& caps);
 engine::plan plan_raw(const raw_options& o, const engine::capabilities& caps);
 
+// The name operand of a placeholder ({"$param": name}, what tether::param makes), or
+// nullptr when `v` is not one.
+const value* param_name(const value& v);
+
 // Where-filter parsing, exposed for the tests: fills `out` and appends params to `p`.
 void parse_filter(const value& where, engine::plan& p, engine::filter_node& out,
                   const engine::capabilities& caps);

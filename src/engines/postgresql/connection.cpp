@@ -453,8 +453,13 @@ engine::execution connection::insert(const engine::plan& p) {
   // Nothing to return: COPY sends every row in one statement, in one round trip.
   if (!p.want_ids && p.returning.empty() && !p.has_conflict && p.row_count > 1) return copy(p);
   static const std::vector<std::string> no_key;
-  const auto& key = p.want_ids ? primary_key(p.table) : no_key;
+  const std::vector<std::string>* looked_up = nullptr;
+  auto id_key = [&]() -> const std::vector<std::string>& {  // not needed on a hinted run
+    if (!looked_up) looked_up = p.want_ids ? &primary_key(p.table) : &no_key;
+    return *looked_up;
+  };
   auto id_expression = [&] {  // rendered only when a statement is prepared
+    const auto& key = id_key();
     std::string out;
     if (key.size() == 1) {
       the_dialect().quote(out, key[0]);
@@ -478,20 +483,27 @@ engine::execution connection::insert(const engine::plan& p) {
   try {
     for (std::size_t start = 0; start < p.row_count; start += chunk) {
       std::size_t n = std::min(chunk, p.row_count - start);
-      // The shape counts the rows, so a single statement is keyed by it alone.
-      std::string chunk_key;
-      if (n != p.row_count) chunk_key = std::string(p.shape.view()) + "#" + std::to_string(n);
-      cached& c = prepare(n == p.row_count ? p.shape.view() : std::string_view(chunk_key), [&] {
+      auto render = [&] {
         sql::statement s = sql::render_insert(p, the_dialect(), n);
-        if (!key.empty()) {
+        if (!id_key().empty()) {
           s.text += p.returning.empty() ? " RETURNING " : ", ";
           s.text += id_expression();
         }
         return s;
-      });
+      };
+      auto lookup = [&](std::string_view key) -> cached& {
+        cached& c = prepare(key, render);
+        c.returns_id = !id_key().empty();
+        return c;
+      };
+      // The shape counts the rows, so a single statement is keyed by it alone, and a
+      // prepared insert finds it by the plan's hint.
+      cached& c = n == p.row_count
+                      ? sql::hinted<cached>(p, this, generation_, stats_, [&]() -> cached& { return lookup(p.shape); })
+                      : lookup(std::string(p.shape.view()) + "#" + std::to_string(n));
       result r;
       run(c, p, start * ncols, r);
-      const int skip = key.empty() ? 0 : 1;
+      const int skip = c.returns_id ? 1 : 0;
       if (!p.returning.empty()) decode_rows(r.r, e.rows, skip);
       if (skip)
         for (int row = 0; row < PQntuples(r.r); ++row) e.inserted_ids.push_back(decode_cell(r.r, row, PQnfields(r.r) - 1));

@@ -49,6 +49,7 @@ class connection final : public engine::connection {
     std::vector<sql::binding> bindings;
     std::vector<Oid> param_types{};  // as the server inferred them (PQdescribePrepared)
     bool binary = false;  // every result column has a binary decoder: ask for binary rows
+    bool returns_id = false;  // an insert's last result column is the inserted row's key
   };
   struct result {  // owns a PGresult
     PGresult* r = nullptr;
