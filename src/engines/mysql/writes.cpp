@@ -303,11 +303,12 @@ engine::execution connection::insert_emulated(const engine::plan& p, const table
     engine::execution e;
     for (std::size_t start = 0, n; start < p.row_count; start += n) {
       n = chunk_at(p, start, limit, max_packet_);
-      // The whole insert in one statement (the usual case) is keyed by the plan's shape.
-      std::string chunk_key;
-      if (n != p.row_count) chunk_key = std::string(p.shape.view()) + "#e" + std::to_string(n);
-      cached& c = prepare(n == p.row_count ? p.shape.view() : std::string_view(chunk_key),
-                          [&] { return sql::render_insert(p, *dialect_, n); });
+      // The whole insert in one statement (the usual case) is keyed by the plan's shape,
+      // and a prepared insert finds it by the plan's hint. Only this path hints an insert's
+      // plan: the RETURNING path renders other text for the same plan.
+      cached& c = n == p.row_count ? prepare_plan(p)
+                                   : prepare(std::string(p.shape.view()) + "#e" + std::to_string(n),
+                                             [&] { return sql::render_insert(p, *dialect_, n); });
       bind(c, p, start * ncols);
       run(c);
       e.affected += static_cast<std::int64_t>(mysql_stmt_affected_rows(c.stmt));
