@@ -65,6 +65,10 @@ class records {
   // Shares the names (a cached statement's, say) instead of copying them.
   explicit records(std::shared_ptr<const std::vector<std::string>> column_names) noexcept;
 
+  // Empties these records and names their columns anew, in place: an engine fills the
+  // records its caller returns without building and moving a temporary.
+  void reset(std::shared_ptr<const std::vector<std::string>> column_names) noexcept;
+
   std::size_t size() const noexcept { return rows_; }
   bool empty() const noexcept { return rows_ == 0; }
   std::size_t column_count() const noexcept { return ncols_; }

@@ -84,6 +84,17 @@ records::records(std::shared_ptr<const std::vector<std::string>> column_names) n
       ncols_(names_ ? names_->size() : 0),
       capacity_(small_capacity(ncols_)) {}
 
+void records::reset(std::shared_ptr<const std::vector<std::string>> column_names) noexcept {
+  names_ = std::move(column_names);
+  ncols_ = names_ ? names_->size() : 0;
+  capacity_ = small_capacity(ncols_);
+  cells_ = small_cells_;
+  arena_ = small_arena_;
+  rows_ = cursor_ = arena_size_ = 0;
+  big_cells_.clear();
+  big_arena_.clear();
+}
+
 std::optional<std::size_t> records::column_index(std::string_view name) const noexcept {
   for (std::size_t i = 0; i < column_count(); ++i)
     if ((*names_)[i] == name) return i;

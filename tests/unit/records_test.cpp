@@ -61,5 +61,22 @@ TEST(records, a_short_row_is_refused) {
   EXPECT_THROW(r.end_row(), error);
 }
 
+TEST(records, reset_empties_grown_records_and_names_the_columns_anew) {
+  records r(std::vector<std::string>{"n", "text"});
+  for (int i = 0; i < 100; ++i) {  // past the inline cells and arena
+    r.add_int(i);
+    r.add_text(std::string(40, 'x'));
+    r.end_row();
+  }
+  r.reset(std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"only"}));
+  EXPECT_EQ(r.size(), 0u);
+  EXPECT_EQ(r.column_count(), 1u);
+  EXPECT_EQ(r.to_json(), "[]");
+  r.add_text("after");
+  r.end_row();
+  EXPECT_EQ(r.to_json(), R"([{"only":"after"}])");
+  EXPECT_THROW(r[0].get<std::int64_t>("n"), error);  // the old names are gone
+}
+
 }  // namespace
 }  // namespace tether

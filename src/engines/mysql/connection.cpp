@@ -476,7 +476,7 @@ engine::execution connection::rows(const engine::plan& p) {
   run(c);
   engine::execution e;
   if (!c.columns.empty()) {
-    e.rows = records(c.names);
+    e.rows.reset(c.names);
     e.affected = static_cast<std::int64_t>(fetch(c, e.rows, SIZE_MAX));
   }
   if (c.columns.empty() && (p.kind == engine::plan_kind::update || p.kind == engine::plan_kind::remove)) {
@@ -548,7 +548,7 @@ engine::execution connection::raw(const engine::plan& p) {
   bind(c, p, 0);
   run(c);
   if (!c.columns.empty()) {
-    e.rows = records(c.names);
+    e.rows.reset(c.names);
     e.affected = static_cast<std::int64_t>(fetch(c, e.rows, SIZE_MAX));
     MYSQL_RES* meta = mysql_stmt_result_metadata(c.stmt);
     const MYSQL_FIELD* fields = mysql_fetch_fields(meta);

@@ -267,7 +267,7 @@ engine::execution connection::insert(const engine::plan& p) {
       bind(c, p, start * ncols);
       run(c);
       if (!c.columns.empty()) {
-        if (!p.returning.empty() && e.rows.column_count() == 0) e.rows = records(id_expr.empty() ? c.names : c.data_names);
+        if (!p.returning.empty() && e.rows.column_count() == 0) e.rows.reset(id_expr.empty() ? c.names : c.data_names);
         const std::size_t before = e.inserted_ids.size();
         e.affected += static_cast<std::int64_t>(fetch(c, e.rows, SIZE_MAX, id_expr.empty() ? nullptr : &e.inserted_ids));
         normalize_keys(e.inserted_ids, t ? t->key.size() : 0, before);
@@ -515,7 +515,7 @@ engine::execution connection::upsert(const engine::plan& p) {
     cached& read = prepare(std::string(p.shape.view()) + "#upsert_read", [&] { return sql::with_params(sql, params.size()); });
     bind(read, params);
     run(read);
-    e.rows = records(read.names);
+    e.rows.reset(read.names);
     fetch(read, e.rows, SIZE_MAX);
     return e;
   });

@@ -50,23 +50,27 @@ bool try_parse(std::string_view text, Parse parse) {
   }
 }
 
+// A cell is read through its sqlite3_value: one column call per cell instead of one for
+// the type and one or two for the contents, each of which re-checks the statement. The
+// value is unprotected, which is safe on a connection one thread uses at a time (NOMUTEX).
 void add_cell(records& out, sqlite3_stmt* stmt, int i, decode how) {
-  switch (sqlite3_column_type(stmt, i)) {
+  sqlite3_value* cell = sqlite3_column_value(stmt, i);
+  switch (sqlite3_value_type(cell)) {
     case SQLITE_NULL: return out.add_null();
     case SQLITE_INTEGER: {
-      auto v = sqlite3_column_int64(stmt, i);
+      auto v = sqlite3_value_int64(cell);
       if (how == decode::boolean) return out.add_bool(v != 0);
       if (how == decode::decimal) return out.add_decimal(std::to_string(v));
       return out.add_int(v);
     }
     case SQLITE_FLOAT: {
-      double d = sqlite3_column_double(stmt, i);
+      double d = sqlite3_value_double(cell);
       if (how == decode::decimal) return out.add_decimal(fmt::format("{}", d));
       return out.add_double(d);
     }
     case SQLITE_TEXT: {
-      std::string_view text(reinterpret_cast<const char*>(sqlite3_column_text(stmt, i)),
-                            static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
+      std::string_view text(reinterpret_cast<const char*>(sqlite3_value_text(cell)),
+                            static_cast<std::size_t>(sqlite3_value_bytes(cell)));
       switch (how) {
         case decode::decimal:
           if (try_parse(text, decimal::parse)) return out.add_decimal(text);
@@ -93,8 +97,8 @@ void add_cell(records& out, sqlite3_stmt* stmt, int i, decode how) {
       return out.add_text(text);
     }
     default: {
-      const void* data = sqlite3_column_blob(stmt, i);
-      auto size = static_cast<std::size_t>(sqlite3_column_bytes(stmt, i));
+      const void* data = sqlite3_value_blob(cell);
+      auto size = static_cast<std::size_t>(sqlite3_value_bytes(cell));
       if (how == decode::uuid && size == 16) {
         uuid u;
         std::memcpy(u.octets.data(), data, 16);
@@ -328,7 +332,7 @@ std::int64_t connection::run(cached& c, records* out, std::vector<value>* ids, s
     if (rows == 0 && sqlite3_stmt_status(c.stmt, SQLITE_STMTSTATUS_REPREPARE, 0) != c.reprepares) {
       // The schema changed under a cached statement: its columns may have too.
       describe_columns(c);
-      if (out && out->empty()) *out = records(ids ? c.data_names : c.all_names);
+      if (out && out->empty()) out->reset(ids ? c.data_names : c.all_names);
     }
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) throw_error(db_, rc, sqlite3_sql(c.stmt));
@@ -368,7 +372,7 @@ engine::execution connection::find(const engine::plan& p) {
   cached& c = prepare_plan(p);
   bind(c, p, 0);
   engine::execution e;
-  e.rows = records(c.all_names);
+  e.rows.reset(c.all_names);
   std::int64_t limit = -1;
   if (p.limit != engine::no_param) {
     const value* v = p.param(p.limit);
@@ -423,7 +427,7 @@ engine::execution connection::write(const engine::plan& p) {
   cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect()); });
   bind(c, p, 0);
   engine::execution e;
-  if (!p.returning.empty()) e.rows = records(c.all_names);
+  if (!p.returning.empty()) e.rows.reset(c.all_names);
   run(c, p.returning.empty() ? nullptr : &e.rows, nullptr);
   e.affected = sqlite3_changes64(db_);
   return e;
@@ -443,7 +447,7 @@ engine::execution connection::raw(const engine::plan& p) {
                             p.params.size()),
                 {"sqlite", 0, "", p.raw_query});
   bind(c, p, 0);
-  e.rows = records(c.all_names);
+  e.rows.reset(c.all_names);
   for (std::size_t i = 0; i < c.names.size(); ++i) {
     const char* decl = sqlite3_column_decltype(c.stmt, static_cast<int>(i));
     e.fields.push_back({c.names[i], decl ? decl : ""});

@@ -178,7 +178,7 @@ bool connection::insert_rows(const engine::plan& p, const table_info& t, bool fa
       continue;
     }
     if (!p.returning.empty() && e.rows.column_count() == 0)
-      e.rows = records(p.want_ids ? c.data_names : c.all_names);
+      e.rows.reset(p.want_ids ? c.data_names : c.all_names);
     run(c, p.returning.empty() ? nullptr : &e.rows, p.want_ids ? &e.inserted_ids : nullptr);
     e.affected += sqlite3_changes64(db_);
   }
@@ -248,7 +248,7 @@ engine::execution connection::upsert(const engine::plan& p) {
     bool existed = run(probe, nullptr, nullptr) > 0;
     cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect()); });
     bind(c, p, 0);
-    e.rows = records(c.all_names);
+    e.rows.reset(c.all_names);
     e.affected = run(c, &e.rows, nullptr);
     e.operation = existed ? upsert_operation::updated : upsert_operation::inserted;
     end_unit("tether_upsert", own, true);
