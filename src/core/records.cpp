@@ -350,8 +350,13 @@ T record::get(std::size_t col) const {
       if (c.kind == value_kind::boolean) return static_cast<T>(c.payload);
       typed_mismatch(name_of(), "an integer", c.kind);
     } else if constexpr (std::is_same_v<T, double>) {
-      if (c.kind == value_kind::real || c.kind == value_kind::integer || c.kind == value_kind::decimal)
-        return owner_->get(row_, col).as_double();
+      if (c.kind == value_kind::real) {  // the bits are inline: no value to build
+        double d;
+        std::memcpy(&d, &c.payload, sizeof d);
+        return d;
+      }
+      if (c.kind == value_kind::integer) return static_cast<double>(static_cast<std::int64_t>(c.payload));
+      if (c.kind == value_kind::decimal) return owner_->get(row_, col).as_double();
       typed_mismatch(name_of(), "a double", c.kind);
     } else if constexpr (std::is_same_v<T, bool>) {
       if (c.kind == value_kind::boolean || c.kind == value_kind::integer) return c.payload != 0;

@@ -311,11 +311,20 @@ void connection::bind_value(sqlite3_stmt* stmt, int i, const value& v, sql::tran
   if (rc != SQLITE_OK) throw_error(db_, rc, sqlite3_sql(stmt));
 }
 
-void connection::bind(const cached& c, const engine::plan& p, std::size_t offset) {
-  int i = 1;
-  for (const auto& b : c.bindings) {
-    const value* v = p.param(b.param + offset);
-    bind_value(c.stmt, i++, *v, b.how);
+void connection::bind(cached& c, const engine::plan& p, std::size_t offset) {
+  c.bound_ints.resize(c.bindings.size());
+  for (std::size_t i = 0; i < c.bindings.size(); ++i) {
+    const auto& b = c.bindings[i];
+    const value& v = *p.param(b.param + offset);
+    auto& kept = c.bound_ints[i];
+    if (b.how == sql::transform::none && v.kind() == value_kind::integer) {
+      if (kept == v.as_int()) continue;
+      bind_value(c.stmt, static_cast<int>(i) + 1, v, b.how);
+      kept = v.as_int();
+    } else {
+      kept.reset();
+      bind_value(c.stmt, static_cast<int>(i) + 1, v, b.how);
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <functional>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -63,6 +64,9 @@ class connection final : public engine::connection {
     std::shared_ptr<const std::vector<std::string>> all_names, data_names;
     std::size_t tail = 0;  // where a second statement starts in the text; 0 when none
     int reprepares = 0;    // SQLite re-prepares after a schema change; columns may differ
+    // The integer each parameter was bound to last, when it was one. SQLite keeps bindings
+    // across resets (and re-prepares), so an unchanged integer (a LIMIT) is not bound again.
+    std::vector<std::optional<std::int64_t>> bound_ints{};
   };
   struct table_info {
     int schema_version = -1;
@@ -75,9 +79,9 @@ class connection final : public engine::connection {
   cached& prepare_plan(const engine::plan& p);  // by the plan's hint, else by its shape
   cached prepare_uncached(std::string_view text);
   static void describe_columns(cached& c);
-  void bind(const cached& c, const engine::plan& p, std::size_t param_offset);
+  void bind(cached& c, const engine::plan& p, std::size_t param_offset);
   // An INSERT's rows [first, first + n), straight from records in column order.
-  void bind_rows(const cached& c, const engine::plan& p, std::size_t first, std::size_t n);
+  void bind_rows(cached& c, const engine::plan& p, std::size_t first, std::size_t n);
   void bind_value(sqlite3_stmt* stmt, int index, const value& v, sql::transform how);
   // Steps to completion; rows go to `out` (all columns but the last `id_columns`, which go
   // to `ids`). Returns the number of rows.

@@ -140,7 +140,8 @@ void connection::end_unit(std::string_view name, bool own, bool keep) {
   release_savepoint(name);
 }
 
-void connection::bind_rows(const cached& c, const engine::plan& p, std::size_t first, std::size_t n) {
+void connection::bind_rows(cached& c, const engine::plan& p, std::size_t first, std::size_t n) {
+  c.bound_ints.clear();  // bound here without being kept
   int i = 1;
   const std::size_t ncols = p.columns.size();
   for (std::size_t r = first; r < first + n; ++r)
