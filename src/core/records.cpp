@@ -44,15 +44,17 @@ void records::steal(records& o) noexcept {
   rows_ = o.rows_;
   cursor_ = o.cursor_;
   arena_size_ = o.arena_size_;
+  // The inline blocks are copied whole: a fixed size is a few vector moves, where the
+  // used size would cost a memcpy call.
   if (o.cells_ == o.small_cells_) {
-    std::copy_n(o.small_cells_, ncols_ * capacity_, small_cells_);
+    std::memcpy(small_cells_, o.small_cells_, sizeof small_cells_);
     cells_ = small_cells_;
   } else {
     big_cells_ = std::move(o.big_cells_);
     cells_ = big_cells_.data();
   }
   if (o.arena_ == o.small_arena_) {
-    std::memcpy(small_arena_, o.small_arena_, arena_size_);
+    std::memcpy(small_arena_, o.small_arena_, sizeof small_arena_);
     arena_ = small_arena_;
   } else {
     big_arena_ = std::move(o.big_arena_);
