@@ -120,6 +120,9 @@ connection::cached& connection::prepare(std::string_view key, sql::render_ref re
   result d{PQdescribePrepared(conn_, c.name.c_str())};
   if (PQresultStatus(d.r) == PGRES_COMMAND_OK) {
     for (int i = 0; i < PQnparams(d.r); ++i) c.param_types.push_back(PQparamtype(d.r, i));
+    std::vector<std::string> names;
+    for (int i = 0; i < PQnfields(d.r); ++i) names.emplace_back(PQfname(d.r, i));
+    c.names = std::make_shared<const std::vector<std::string>>(std::move(names));
     c.binary = PQnfields(d.r) > 0;
     for (int i = 0; i < PQnfields(d.r); ++i) c.binary = c.binary && has_binary_decoder(PQftype(d.r, i));
   }
@@ -347,7 +350,10 @@ engine::execution connection::rows(const engine::plan& p) {
                     p.kind == engine::plan_kind::aggregate;
   run(c, p, 0, r, read);
   engine::execution e;
-  if (PQresultStatus(r.r) == PGRES_TUPLES_OK && PQnfields(r.r) > 0) decode_rows(r.r, e.rows);
+  if (PQresultStatus(r.r) == PGRES_TUPLES_OK && PQnfields(r.r) > 0) {
+    if (c.names && c.names->size() == static_cast<std::size_t>(PQnfields(r.r))) e.rows.reset(c.names);
+    decode_rows(r.r, e.rows);
+  }
   const char* tuples = PQcmdTuples(r.r);
   e.affected = (p.kind == engine::plan_kind::update || p.kind == engine::plan_kind::remove) && *tuples
                    ? std::atoll(tuples)

@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -50,6 +51,8 @@ class connection final : public engine::connection {
     std::vector<Oid> param_types{};  // as the server inferred them (PQdescribePrepared)
     bool binary = false;  // every result column has a binary decoder: ask for binary rows
     bool returns_id = false;  // an insert's last result column is the inserted row's key
+    // The result's column names, shared with every result (read once, at prepare).
+    std::shared_ptr<const std::vector<std::string>> names{};
   };
   struct result {  // owns a PGresult
     PGresult* r = nullptr;

@@ -237,7 +237,14 @@ void decode_rows(const PGresult* res, records& out, int skip_last) {
   }
   const int nrows = PQntuples(res);
   out.reserve(out.size() + static_cast<std::size_t>(nrows));
-  std::vector<Oid> types(static_cast<std::size_t>(ncols));
+  // The column types, inline for the usual handful of columns.
+  Oid small_types[16];
+  std::vector<Oid> big_types;
+  Oid* types = small_types;
+  if (ncols > 16) {
+    big_types.resize(static_cast<std::size_t>(ncols));
+    types = big_types.data();
+  }
   for (int c = 0; c < ncols; ++c) types[c] = PQftype(res, c);
   const bool binary = ncols > 0 && PQfformat(res, 0) == 1;  // one format for all columns here
   for (int r = 0; r < nrows; ++r) {
