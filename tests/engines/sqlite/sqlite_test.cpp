@@ -125,6 +125,26 @@ TEST(sqlite_statement_cache, a_repeated_shape_is_neither_rendered_nor_prepared_a
   EXPECT_EQ(db.statement_stats().prepares - before.prepares, 2u);
 }
 
+TEST(sqlite_statement_cache, a_reused_statement_binds_each_calls_values) {
+  // An unchanged integer is not bound again (SQLite keeps bindings across runs); a value of
+  // another kind in between must not leave a stale integer behind.
+  client db{"sqlite::memory:", {.pool_size = 1}};
+  db.raw({.query = "CREATE TABLE t (id INTEGER PRIMARY KEY, tag TEXT)"});
+  db.insert({.table = "t", .records = {{{"id", 1}, {"tag", "1"}}, {{"id", 2}, {"tag", "x"}}}});
+  auto tags = [&](const value& v, std::int64_t limit) {
+    return conformance::names(db.find({.table = "t", .select = {"tag"}, .where = {{"tag", v}}, .limit = limit}).records, "tag");
+  };
+  EXPECT_EQ(tags(1, 1), std::vector<std::string>{"1"});  // integer 1 against TEXT: compares as '1'
+  EXPECT_EQ(tags("x", 1), std::vector<std::string>{"x"});
+  EXPECT_EQ(tags(1, 1), std::vector<std::string>{"1"});
+  EXPECT_EQ(tags(1, 0), std::vector<std::string>{});  // the LIMIT changes while the tag does not
+  EXPECT_EQ(tags(1, 1), std::vector<std::string>{"1"});
+  auto q = db.prepare({.table = "t", .select = {"tag"}, .where = {{"id", tether::param("id")}}, .limit = 1});
+  EXPECT_EQ(conformance::names(q.run({{"id", 2}}).records, "tag"), std::vector<std::string>{"x"});
+  EXPECT_EQ(conformance::names(q.run({{"id", "1"}}).records, "tag"), std::vector<std::string>{"1"});
+  EXPECT_EQ(conformance::names(q.run({{"id", 2}}).records, "tag"), std::vector<std::string>{"x"});
+}
+
 }  // namespace
 }  // namespace tether
 
