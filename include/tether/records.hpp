@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "tether/value.hpp"
@@ -49,6 +50,9 @@ class record {
   value to_value() const;  // an object, in column order
 
  private:
+  // Every type, every check and every error, out of line; get() inlines the common reads.
+  template <class T>
+  T get_any(std::size_t column) const;
   const records* owner_;
   std::size_t row_;
 };
@@ -191,5 +195,29 @@ class records {
   cell small_cells_[small_cells];
   char small_arena_[small_arena];
 };
+
+// An integer, a double or a text cell is read inline (a loop over a result calls this per
+// cell); anything else, a null, a conversion or a mismatch goes through get_any.
+template <class T>
+inline T record::get(std::size_t column) const {
+  if constexpr (std::is_same_v<T, std::int64_t> || std::is_same_v<T, double> ||
+                std::is_same_v<T, std::string_view>) {
+    if (column < owner_->ncols_) {
+      const records::cell& c = owner_->cells_[column * owner_->capacity_ + row_];
+      if constexpr (std::is_same_v<T, std::int64_t>) {
+        if (c.kind == value_kind::integer) return static_cast<std::int64_t>(c.payload);
+      } else if constexpr (std::is_same_v<T, double>) {
+        if (c.kind == value_kind::real) {
+          double d;
+          std::memcpy(&d, &c.payload, sizeof d);
+          return d;
+        }
+      } else {
+        if (c.kind == value_kind::string) return std::string_view(owner_->arena_ + c.payload, c.length);
+      }
+    }
+  }
+  return get_any<T>(column);
+}
 
 }  // namespace tether

@@ -335,7 +335,7 @@ struct is_optional<std::optional<T>> : std::true_type {};
 }  // namespace
 
 template <class T>
-T record::get(std::size_t col) const {
+T record::get_any(std::size_t col) const {
   const auto& c = owner_->cell_at(row_, col);
   auto name_of = [&] { return owner_->column_name(col); };
   if constexpr (is_optional<T>::value) {
@@ -404,9 +404,9 @@ T record::get(std::string_view column) const {
 }
 
 #define TETHER_RECORD_GET(T)                                   \
-  template T record::get<T>(std::size_t) const;                \
+  template T record::get_any<T>(std::size_t) const;            \
   template T record::get<T>(std::string_view) const;           \
-  template std::optional<T> record::get<std::optional<T>>(std::size_t) const; \
+  template std::optional<T> record::get_any<std::optional<T>>(std::size_t) const; \
   template std::optional<T> record::get<std::optional<T>>(std::string_view) const;
 TETHER_RECORD_GET(std::int64_t)
 TETHER_RECORD_GET(int)
