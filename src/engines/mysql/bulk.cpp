@@ -38,10 +38,8 @@ enum_field_types bulk_type(const value& v) {
   }
 }
 
-}  // namespace
-
-namespace {
 struct mixed_kinds {};  // a column that cannot bind as one type: the rows go the usual way
+
 }  // namespace
 
 // One pass per batch: each cell is checked, written into its column and counted toward
@@ -152,6 +150,5 @@ bool connection::insert_bulk(const engine::plan& p, engine::execution& e) {
   }
   return true;
 }
-
 
 }  // namespace tether::detail::mysql

@@ -317,14 +317,10 @@ void connection::bind(cached& c, const engine::plan& p, std::size_t offset) {
     const auto& b = c.bindings[i];
     const value& v = *p.param(b.param + offset);
     auto& kept = c.bound_ints[i];
-    if (b.how == sql::transform::none && v.kind() == value_kind::integer) {
-      if (kept == v.as_int()) continue;
-      bind_value(c.stmt, static_cast<int>(i) + 1, v, b.how);
-      kept = v.as_int();
-    } else {
-      kept.reset();
-      bind_value(c.stmt, static_cast<int>(i) + 1, v, b.how);
-    }
+    const bool keepable = b.how == sql::transform::none && v.kind() == value_kind::integer;
+    if (keepable && kept == v.as_int()) continue;
+    bind_value(c.stmt, static_cast<int>(i) + 1, v, b.how);
+    kept = keepable ? std::optional<std::int64_t>(v.as_int()) : std::nullopt;
   }
 }
 
