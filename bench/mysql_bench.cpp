@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <random>
 #include <regex>
 
@@ -94,29 +95,41 @@ void setup_tables() {
 
 // --- point select by primary key ----------------------------------------------------------
 
-void raw_point_select(benchmark::State& state) {
-  MYSQL* m = raw_connect();
-  MYSQL_STMT* s = raw_prepare(m, "SELECT id, name, score FROM users WHERE id = ?");
-  std::mt19937 rng(1);
-  long long id = 0, out_id = 0;
-  double score = 0;
-  char name[101];
-  unsigned long name_len = 0;
-  MYSQL_BIND in = bind_of(MYSQL_TYPE_LONGLONG, &id);
-  MYSQL_BIND out[] = {bind_of(MYSQL_TYPE_LONGLONG, &out_id), bind_of(MYSQL_TYPE_STRING, name, sizeof name, &name_len),
-                      bind_of(MYSQL_TYPE_DOUBLE, &score)};
-  for (auto _ : state) {
-    id = pick(rng);
-    mysql_stmt_bind_param(s, &in);
-    mysql_stmt_execute(s);
-    mysql_stmt_bind_result(s, out);
-    while (mysql_stmt_fetch(s) == 0) {
-      user u{out_id, std::string(name, name_len), score};
+// A connection and one prepared statement, closed with the closure that holds them.
+struct raw_statement {
+  explicit raw_statement(const char* sql) : m(raw_connect()), s(raw_prepare(m, sql)) {}
+  raw_statement(const raw_statement&) = delete;
+  raw_statement& operator=(const raw_statement&) = delete;
+  ~raw_statement() {
+    mysql_stmt_close(s);
+    mysql_close(m);
+  }
+  MYSQL* m;
+  MYSQL_STMT* s;
+};
+
+call raw_point_select() {
+  struct held : raw_statement {
+    held() : raw_statement("SELECT id, name, score FROM users WHERE id = ?") {}
+    std::mt19937 rng{1};
+    long long id = 0, out_id = 0;
+    double score = 0;
+    char name[101]{};
+    unsigned long name_len = 0;
+    MYSQL_BIND in = bind_of(MYSQL_TYPE_LONGLONG, &id);
+    MYSQL_BIND out[3] = {bind_of(MYSQL_TYPE_LONGLONG, &out_id), bind_of(MYSQL_TYPE_STRING, name, sizeof name, &name_len),
+                         bind_of(MYSQL_TYPE_DOUBLE, &score)};
+  };
+  return [h = std::make_shared<held>()] {
+    h->id = pick(h->rng);
+    mysql_stmt_bind_param(h->s, &h->in);
+    mysql_stmt_execute(h->s);
+    mysql_stmt_bind_result(h->s, h->out);
+    while (mysql_stmt_fetch(h->s) == 0) {
+      user u{h->out_id, std::string(h->name, h->name_len), h->score};
       benchmark::DoNotOptimize(u);
     }
-  }
-  mysql_stmt_close(s);
-  mysql_close(m);
+  };
 }
 
 // --- read 200 rows of mixed types ---------------------------------------------------------
@@ -167,32 +180,33 @@ void soci_read_200(benchmark::State& state) {
 
 // --- single insert returning id -----------------------------------------------------------
 
-void raw_insert_returning(benchmark::State& state) {
-  MYSQL* m = raw_connect();
-  MYSQL_STMT* s = raw_prepare(m, "INSERT INTO events (kind, n) VALUES (?, ?)");
-  char kind[] = "click";
-  long long n = 7;
-  MYSQL_BIND in[] = {bind_of(MYSQL_TYPE_STRING, kind, 5), bind_of(MYSQL_TYPE_LONGLONG, &n)};
-  for (auto _ : state) {
-    mysql_stmt_bind_param(s, in);
-    mysql_stmt_execute(s);
-    benchmark::DoNotOptimize(mysql_stmt_insert_id(s));
-  }
-  mysql_stmt_close(s);
-  mysql_close(m);
+call raw_insert_returning() {
+  struct held : raw_statement {
+    held() : raw_statement("INSERT INTO events (kind, n) VALUES (?, ?)") {}
+    char kind[6] = "click";
+    long long n = 7;
+    MYSQL_BIND in[2] = {bind_of(MYSQL_TYPE_STRING, kind, 5), bind_of(MYSQL_TYPE_LONGLONG, &n)};
+  };
+  return [h = std::make_shared<held>()] {
+    mysql_stmt_bind_param(h->s, h->in);
+    mysql_stmt_execute(h->s);
+    benchmark::DoNotOptimize(mysql_stmt_insert_id(h->s));
+  };
 }
 
-void soci_insert_returning(benchmark::State& state) {
-  soci::session sql(*soci::factory_mysql(), soci_url());
-  std::string kind = "click";
-  int n = 7;
-  soci::statement st = (sql.prepare << "INSERT INTO events (kind, n) VALUES (:k, :n)", soci::use(kind), soci::use(n));
-  for (auto _ : state) {
-    st.execute(true);
+call soci_insert_returning() {
+  struct held {
+    soci::session sql{*soci::factory_mysql(), soci_url()};
+    std::string kind = "click";
+    int n = 7;
+    soci::statement st = (sql.prepare << "INSERT INTO events (kind, n) VALUES (:k, :n)", soci::use(kind), soci::use(n));
+  };
+  return [h = std::make_shared<held>()] {
+    h->st.execute(true);
     long long id = 0;
-    sql.get_last_insert_id("events", id);
+    h->sql.get_last_insert_id("events", id);
     benchmark::DoNotOptimize(id);
-  }
+  };
 }
 
 // --- bulk insert of a million rows --------------------------------------------------------
@@ -251,16 +265,16 @@ void print_ratios(const tether::bench::collecting_reporter& times) {
 
 }  // namespace
 
-BENCHMARK(raw_point_select);
-BENCHMARK(tether_point_select<url>)->Name("tether_point_select");
-BENCHMARK(soci_point_select<soci::factory_mysql, soci_url>)->Name("soci_point_select");
+TETHER_BENCH_CALL(raw_point_select, raw_point_select);
+TETHER_BENCH_CALL(tether_point_select, tether_point_select<url>);
+TETHER_BENCH_CALL(soci_point_select, (soci_point_select<soci::factory_mysql, soci_url>));
 BENCHMARK(raw_read_200);
 BENCHMARK(tether_read_200<url>)->Name("tether_read_200");
 BENCHMARK(soci_read_200);
-BENCHMARK(raw_insert_returning);
-BENCHMARK(tether_insert_returning<url>)->Name("tether_insert_returning");
-BENCHMARK(tether_insert_prepared<url>)->Name("tether_insert_prepared");
-BENCHMARK(soci_insert_returning);
+TETHER_BENCH_CALL(raw_insert_returning, raw_insert_returning);
+TETHER_BENCH_CALL(tether_insert_returning, tether_insert_returning<url>);
+TETHER_BENCH_CALL(tether_insert_prepared, tether_insert_prepared<url>);
+TETHER_BENCH_CALL(soci_insert_returning, soci_insert_returning);
 BENCHMARK(raw_bulk_insert)->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(tether_bulk_insert<url>)->Name("tether_bulk_insert")->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(soci_bulk_insert<soci::factory_mysql, soci_url>)->Name("soci_bulk_insert")->Unit(benchmark::kMillisecond)->Iterations(1);
@@ -271,6 +285,18 @@ int main(int argc, char** argv) {
     return 1;
   }
   setup_tables();
+  if (std::size_t rounds = paired_rounds(argc, argv, 20'000)) {
+    run_paired("point_select", {{"Connector/C", raw_point_select},
+                                {"Connector/C, another connection (control)", raw_point_select},
+                                {"tether (prepared)", tether_point_select<url>},
+                                {"SOCI", soci_point_select<soci::factory_mysql, soci_url>}}, rounds);
+    run_paired("insert_returning", {{"Connector/C", raw_insert_returning},
+                                    {"Connector/C, another connection (control)", raw_insert_returning},
+                                    {"tether (prepared)", tether_insert_prepared<url>},
+                                    {"tether (db.insert)", tether_insert_returning<url>},
+                                    {"SOCI", soci_insert_returning}}, rounds);
+    return 0;
+  }
   benchmark::Initialize(&argc, argv);
   tether::bench::collecting_reporter reporter(tether::bench::collecting_reporter::clock::wall);
   benchmark::RunSpecifiedBenchmarks(&reporter);

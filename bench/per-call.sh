@@ -2,7 +2,8 @@
 # Client instructions per call of one benchmark, counted by callgrind and free of set-up:
 # the benchmark runs twice (short and long), and the difference in instructions is
 # divided by the difference in calls of a function each iteration calls once (the
-# driver's execute). Connecting, warming up and tearing down cancel out.
+# driver's execute). Connecting, warming up and tearing down cancel out. Collection is on
+# inside the benchmark's function, or inside tether::bench::loop for one made of a call.
 # Usage: bench/per-call.sh <bench binary> <benchmark name> <per-call function regex>
 #   bench/per-call.sh ./build/bench/tether_bench_postgresql tether_point_select 'PQexecPrepared'
 #   bench/per-call.sh ./build/bench/tether_bench_mysql soci_insert_returning 'mysql_(stmt_execute|real_query)'
@@ -13,7 +14,8 @@ bin=$1 name=$2 per=$3
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 count() {  # <min time>: "<instructions> <calls>"
-  valgrind --tool=callgrind --toggle-collect="*${name}<*" --toggle-collect="*${name}(*" \
+  valgrind --tool=callgrind --toggle-collect="*${name}(benchmark::State&)" --toggle-collect="*${name}<*>(benchmark::State&)" \
+    --toggle-collect="tether::bench::loop(*" \
     --callgrind-out-file="$out/cg" "$bin" --benchmark_filter="^${name}\$" --benchmark_min_time="$1" >/dev/null 2>&1
   local total calls
   total=$(callgrind_annotate "$out/cg" 2>/dev/null | sed 's/,//g' | awk '/PROGRAM TOTALS/ {print $1}')

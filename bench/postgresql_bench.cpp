@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <pqxx/pqxx>
+#include <memory>
 #include <random>
 
 namespace {
@@ -65,31 +66,35 @@ void setup_tables() {
 
 // --- point select by primary key ----------------------------------------------------------
 
-void libpq_point_select(benchmark::State& state) {
-  PGconn* c = raw_connect();
-  PQclear(PQprepare(c, "ps", "SELECT id, name, score FROM users WHERE id = $1", 0, nullptr));
-  std::mt19937 rng(1);
-  for (auto _ : state) {
+// A libpq connection closed with the closure that holds it.
+std::shared_ptr<PGconn> raw_shared() { return {raw_connect(), PQfinish}; }
+
+call libpq_point_select() {
+  auto c = raw_shared();
+  PQclear(PQprepare(c.get(), "ps", "SELECT id, name, score FROM users WHERE id = $1", 0, nullptr));
+  return [c, rng = std::mt19937(1)]() mutable {
     std::string id = std::to_string(pick(rng));
     const char* v[] = {id.c_str()};
-    PGresult* r = PQexecPrepared(c, "ps", 1, v, nullptr, nullptr, 0);
+    PGresult* r = PQexecPrepared(c.get(), "ps", 1, v, nullptr, nullptr, 0);
     user u{std::atoll(PQgetvalue(r, 0, 0)), PQgetvalue(r, 0, 1), std::atof(PQgetvalue(r, 0, 2))};
     PQclear(r);
     benchmark::DoNotOptimize(u);
-  }
-  PQfinish(c);
+  };
 }
 
-void libpqxx_point_select(benchmark::State& state) {
-  pqxx::connection c{url()};
-  c.prepare("ps", "SELECT id, name, score FROM users WHERE id = $1");
-  pqxx::nontransaction tx{c};
-  std::mt19937 rng(1);
-  for (auto _ : state) {
-    auto r = tx.exec_prepared("ps", pick(rng));
+call libpqxx_point_select() {
+  struct held {
+    pqxx::connection c{url()};
+    pqxx::nontransaction tx{c};
+    std::mt19937 rng{1};
+  };
+  auto h = std::make_shared<held>();
+  h->c.prepare("ps", "SELECT id, name, score FROM users WHERE id = $1");
+  return [h] {
+    auto r = h->tx.exec_prepared("ps", pick(h->rng));
     user u{r[0][0].as<std::int64_t>(), r[0][1].as<std::string>(), r[0][2].as<double>()};
     benchmark::DoNotOptimize(u);
-  }
+  };
 }
 
 // --- read 200 rows of mixed types ---------------------------------------------------------
@@ -140,36 +145,40 @@ void soci_read_200(benchmark::State& state) {
 
 // --- single insert returning id -----------------------------------------------------------
 
-void libpq_insert_returning(benchmark::State& state) {
-  PGconn* c = raw_connect();
-  PQclear(PQprepare(c, "ins", "INSERT INTO events (kind, n) VALUES ($1, $2) RETURNING id", 0, nullptr));
-  for (auto _ : state) {
+call libpq_insert_returning() {
+  auto c = raw_shared();
+  PQclear(PQprepare(c.get(), "ins", "INSERT INTO events (kind, n) VALUES ($1, $2) RETURNING id", 0, nullptr));
+  return [c] {
     const char* v[] = {"click", "7"};
-    PGresult* r = PQexecPrepared(c, "ins", 2, v, nullptr, nullptr, 0);
+    PGresult* r = PQexecPrepared(c.get(), "ins", 2, v, nullptr, nullptr, 0);
     benchmark::DoNotOptimize(std::atoll(PQgetvalue(r, 0, 0)));
     PQclear(r);
-  }
-  PQfinish(c);
+  };
 }
 
-void libpqxx_insert_returning(benchmark::State& state) {
-  pqxx::connection c{url()};
-  c.prepare("ins", "INSERT INTO events (kind, n) VALUES ($1, $2) RETURNING id");
-  pqxx::nontransaction tx{c};
-  for (auto _ : state) benchmark::DoNotOptimize(tx.exec_prepared1("ins", "click", 7)[0].as<std::int64_t>());
+call libpqxx_insert_returning() {
+  struct held {
+    pqxx::connection c{url()};
+    pqxx::nontransaction tx{c};
+  };
+  auto h = std::make_shared<held>();
+  h->c.prepare("ins", "INSERT INTO events (kind, n) VALUES ($1, $2) RETURNING id");
+  return [h] { benchmark::DoNotOptimize(h->tx.exec_prepared1("ins", "click", 7)[0].as<std::int64_t>()); };
 }
 
-void soci_insert_returning(benchmark::State& state) {
-  soci::session sql(*soci::factory_postgresql(), keyword_url());
-  std::string kind = "click";
-  int n = 7;
-  long long id = 0;
-  soci::statement st = (sql.prepare << "INSERT INTO events (kind, n) VALUES (:k, :n) RETURNING id", soci::use(kind),
-                        soci::use(n), soci::into(id));
-  for (auto _ : state) {
-    st.execute(true);
-    benchmark::DoNotOptimize(id);
-  }
+call soci_insert_returning() {
+  struct held {
+    soci::session sql{*soci::factory_postgresql(), keyword_url()};
+    std::string kind = "click";
+    int n = 7;
+    long long id = 0;
+    soci::statement st = (sql.prepare << "INSERT INTO events (kind, n) VALUES (:k, :n) RETURNING id", soci::use(kind),
+                          soci::use(n), soci::into(id));
+  };
+  return [h = std::make_shared<held>()] {
+    h->st.execute(true);
+    benchmark::DoNotOptimize(h->id);
+  };
 }
 
 // --- bulk insert of a million rows --------------------------------------------------------
@@ -247,19 +256,19 @@ void print_ratios(const tether::bench::collecting_reporter& times) {
 
 }  // namespace
 
-BENCHMARK(libpq_point_select);
-BENCHMARK(tether_point_select<url>)->Name("tether_point_select");
-BENCHMARK(libpqxx_point_select);
-BENCHMARK(soci_point_select<soci::factory_postgresql, keyword_url>)->Name("soci_point_select");
+TETHER_BENCH_CALL(libpq_point_select, libpq_point_select);
+TETHER_BENCH_CALL(tether_point_select, tether_point_select<url>);
+TETHER_BENCH_CALL(libpqxx_point_select, libpqxx_point_select);
+TETHER_BENCH_CALL(soci_point_select, (soci_point_select<soci::factory_postgresql, keyword_url>));
 BENCHMARK(libpq_read_200);
 BENCHMARK(tether_read_200<url>)->Name("tether_read_200");
 BENCHMARK(libpqxx_read_200);
 BENCHMARK(soci_read_200);
-BENCHMARK(libpq_insert_returning);
-BENCHMARK(tether_insert_returning<url>)->Name("tether_insert_returning");
-BENCHMARK(tether_insert_prepared<url>)->Name("tether_insert_prepared");
-BENCHMARK(libpqxx_insert_returning);
-BENCHMARK(soci_insert_returning);
+TETHER_BENCH_CALL(libpq_insert_returning, libpq_insert_returning);
+TETHER_BENCH_CALL(tether_insert_returning, tether_insert_returning<url>);
+TETHER_BENCH_CALL(tether_insert_prepared, tether_insert_prepared<url>);
+TETHER_BENCH_CALL(libpqxx_insert_returning, libpqxx_insert_returning);
+TETHER_BENCH_CALL(soci_insert_returning, soci_insert_returning);
 BENCHMARK(libpq_bulk_copy)->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(tether_bulk_insert<url>)->Name("tether_bulk_copy")->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(libpqxx_bulk_copy)->Unit(benchmark::kMillisecond)->Iterations(2);
@@ -273,6 +282,20 @@ int main(int argc, char** argv) {
     return 1;
   }
   setup_tables();
+  if (std::size_t rounds = paired_rounds(argc, argv, 20'000)) {
+    run_paired("point_select", {{"libpq", libpq_point_select},
+                                {"libpq, another connection (control)", libpq_point_select},
+                                {"tether (prepared)", tether_point_select<url>},
+                                {"libpqxx", libpqxx_point_select},
+                                {"SOCI", soci_point_select<soci::factory_postgresql, keyword_url>}}, rounds);
+    run_paired("insert_returning", {{"libpq", libpq_insert_returning},
+                                    {"libpq, another connection (control)", libpq_insert_returning},
+                                    {"tether (prepared)", tether_insert_prepared<url>},
+                                    {"tether (db.insert)", tether_insert_returning<url>},
+                                    {"libpqxx", libpqxx_insert_returning},
+                                    {"SOCI", soci_insert_returning}}, rounds);
+    return 0;
+  }
   benchmark::Initialize(&argc, argv);
   tether::bench::collecting_reporter reporter(tether::bench::collecting_reporter::clock::wall);
   benchmark::RunSpecifiedBenchmarks(&reporter);

@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 #include <soci/soci.h>
 
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -14,20 +15,22 @@
 namespace tether::bench {
 
 template <const soci::backend_factory* (*factory)(), std::string (*connect)()>
-void soci_point_select(benchmark::State& state) {
-  soci::session sql(*factory(), connect());
-  int id = 0;
-  user u;
-  long long uid = 0;
-  soci::statement st = (sql.prepare << "SELECT id, name, score FROM users WHERE id = :id", soci::use(id),
-                        soci::into(uid), soci::into(u.name), soci::into(u.score));
-  std::mt19937 rng(1);
-  for (auto _ : state) {
-    id = pick(rng);
-    st.execute(true);
-    u.id = uid;
-    benchmark::DoNotOptimize(u);
-  }
+call soci_point_select() {
+  struct held {
+    soci::session sql{*factory(), connect()};
+    int id = 0;
+    user u;
+    long long uid = 0;
+    soci::statement st = (sql.prepare << "SELECT id, name, score FROM users WHERE id = :id", soci::use(id),
+                          soci::into(uid), soci::into(u.name), soci::into(u.score));
+    std::mt19937 rng{1};
+  };
+  return [h = std::make_shared<held>()] {
+    h->id = pick(h->rng);
+    h->st.execute(true);
+    h->u.id = h->uid;
+    benchmark::DoNotOptimize(h->u);
+  };
 }
 
 // SOCI's bulk form: vectors of 10,000 values bound to one INSERT, in one transaction.

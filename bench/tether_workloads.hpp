@@ -5,6 +5,9 @@
 #include <benchmark/benchmark.h>
 #include <tether/tether.hpp>
 
+#include "paired.hpp"
+
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -32,19 +35,27 @@ struct wide {
 inline int pick(std::mt19937& rng) { return std::uniform_int_distribution<int>(1, table_rows)(rng); }
 
 // Point select by primary key, prepared once.
-template <std::string (*url)()>
-void tether_point_select(benchmark::State& state) {
-  tether::client db{url(), {.pool_size = 1}};
-  auto q = db.prepare({.table = "users", .select = {"id", "name", "score"}, .where = {{"id", tether::param("id")}}});
-  std::mt19937 rng(1);
-  tether::value args = {{"id", 0}};
-  for (auto _ : state) {
-    args.as_object()[0].second = pick(rng);
-    auto r = q.run(args);
+inline call tether_point_select_at(const std::string& url) {
+  struct held {
+    explicit held(const std::string& url) : db{url, {.pool_size = 1}} {}
+    tether::client db;
+    tether::prepared_find q =
+        db.prepare({.table = "users", .select = {"id", "name", "score"}, .where = {{"id", tether::param("id")}}});
+    std::mt19937 rng{1};
+    tether::value args = {{"id", 0}};
+  };
+  return [h = std::make_shared<held>(url)] {
+    h->args.as_object()[0].second = pick(h->rng);
+    auto r = h->q.run(h->args);
     auto row = r.records[0];
     user u{row.get<std::int64_t>(std::size_t{0}), std::string(row.get<std::string_view>(1)), row.get<double>(2)};
     benchmark::DoNotOptimize(u);
-  }
+  };
+}
+
+template <std::string (*url)()>
+call tether_point_select() {
+  return tether_point_select_at(url());
 }
 
 // 200 rows of mixed types, each column read as the raw peers read it.
@@ -66,24 +77,27 @@ void tether_read_200(benchmark::State& state) {
 }
 
 template <std::string (*url)()>
-void tether_insert_returning(benchmark::State& state) {
-  tether::client db{url(), {.pool_size = 1}};
-  for (auto _ : state) {
-    auto r = db.insert({.table = "events", .records = {{{"kind", "click"}, {"n", 7}}}});
+call tether_insert_returning() {
+  auto db = std::make_shared<tether::client>(url(), tether::client_options{.pool_size = 1});
+  return [db] {
+    auto r = db->insert({.table = "events", .records = {{{"kind", "click"}, {"n", 7}}}});
     benchmark::DoNotOptimize(r.inserted_ids[0].as_int());
-  }
+  };
 }
 
 // The same insert planned once, as the peers prepare theirs: each run fills in the values.
 template <std::string (*url)()>
-void tether_insert_prepared(benchmark::State& state) {
-  tether::client db{url(), {.pool_size = 1}};
-  auto q = db.prepare_insert({.table = "events", .records = {{{"kind", tether::param("kind")}, {"n", tether::param("n")}}}});
-  tether::value args = {{"kind", "click"}, {"n", 7}};
-  for (auto _ : state) {
-    auto r = q.run(args);
+call tether_insert_prepared() {
+  struct held {
+    tether::client db{url(), {.pool_size = 1}};
+    tether::prepared_insert q =
+        db.prepare_insert({.table = "events", .records = {{{"kind", tether::param("kind")}, {"n", tether::param("n")}}}});
+    tether::value args = {{"kind", "click"}, {"n", 7}};
+  };
+  return [h = std::make_shared<held>()] {
+    auto r = h->q.run(h->args);
     benchmark::DoNotOptimize(r.inserted_ids[0].as_int());
-  }
+  };
 }
 
 // A million rows without ids: the engine's fastest way in.

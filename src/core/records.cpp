@@ -45,16 +45,16 @@ void records::steal(records& o) noexcept {
   cursor_ = o.cursor_;
   arena_size_ = o.arena_size_;
   // The inline blocks are copied whole: a fixed size is a few vector moves, where the
-  // used size would cost a memcpy call.
+  // used size would cost a memcpy call. An empty result (an insert's) copies nothing.
   if (o.cells_ == o.small_cells_) {
-    std::memcpy(small_cells_, o.small_cells_, sizeof small_cells_);
+    if (o.rows_ || o.cursor_) std::memcpy(small_cells_, o.small_cells_, sizeof small_cells_);
     cells_ = small_cells_;
   } else {
     big_cells_ = std::move(o.big_cells_);
     cells_ = big_cells_.data();
   }
   if (o.arena_ == o.small_arena_) {
-    std::memcpy(small_arena_, o.small_arena_, sizeof small_arena_);
+    if (o.arena_size_) std::memcpy(small_arena_, o.small_arena_, sizeof small_arena_);
     arena_ = small_arena_;
   } else {
     big_arena_ = std::move(o.big_arena_);

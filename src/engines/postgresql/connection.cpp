@@ -513,7 +513,9 @@ engine::execution connection::insert(const engine::plan& p) {
       if (!p.returning.empty()) decode_rows(r.r, e.rows, skip);
       if (skip)
         for (int row = 0; row < PQntuples(r.r); ++row) e.inserted_ids.push_back(decode_cell(r.r, row, PQnfields(r.r) - 1));
-      e.affected += std::atoll(PQcmdTuples(r.r));
+      // A statement that returns rows returns each row it wrote (the command tag counts
+      // the same rows), so the tag is parsed only when nothing came back.
+      e.affected += skip || !p.returning.empty() ? PQntuples(r.r) : std::atoll(PQcmdTuples(r.r));
     }
     if (several) command(own ? "COMMIT" : "RELEASE SAVEPOINT tether_insert");
   } catch (...) {
