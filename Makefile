@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: demo test build setup setup-test bench bench-postgresql bench-mysql clean
+.PHONY: demo test build setup setup-test bench bench-postgresql bench-postgresql-paired bench-mysql bench-mysql-paired clean
 
 demo: setup build
 	cd $(BUILD) && ./examples/getting_started demo-workspace
@@ -28,18 +28,29 @@ bench: setup build
 # SOCI inserts a bulk load row by row (66-170x raw, minutes a run), so the server benchmarks
 # leave that peer out unless asked: make bench-postgresql BENCH_FILTER=.
 BENCH_FILTER ?= -soci_bulk
+GB_ARGS = --benchmark_filter='$(BENCH_FILTER)' --benchmark_repetitions=5 \
+  --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
+# Rounds of the paired timing (bench/paired.hpp): make bench-postgresql-paired ROUNDS=50000
+ROUNDS ?= 20000
 
-# Starts a PostgreSQL test server, runs the PostgreSQL benchmark against it, stops it.
+# Each starts its test server, runs the benchmark against it (server and benchmark pinned
+# to separate CPUs), and stops the server.
+PG_BENCH = TETHER_PG_URL=$$(./scripts/postgres-test-server start) && trap './scripts/postgres-test-server stop' EXIT && \
+  bench/pinned.sh postgres ./$(BUILD)/bench/tether_bench_postgresql
+MYSQL_BENCH = TETHER_MYSQL_URL=$$(./scripts/mariadb-test-server start) && trap './scripts/mariadb-test-server stop' EXIT && \
+  bench/pinned.sh mariadbd ./$(BUILD)/bench/tether_bench_mysql
+
 bench-postgresql: setup-test build
-	TETHER_PG_URL=$$(./scripts/postgres-test-server start) && trap './scripts/postgres-test-server stop' EXIT && \
-	bench/pinned.sh postgres ./$(BUILD)/bench/tether_bench_postgresql --benchmark_filter='$(BENCH_FILTER)' \
-	  --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
+	$(PG_BENCH) $(GB_ARGS)
 
-# Starts a MariaDB test server, runs the MySQL/MariaDB benchmark against it, stops it.
+bench-postgresql-paired: setup-test build
+	$(PG_BENCH) --paired=$(ROUNDS)
+
 bench-mysql: setup-test build
-	TETHER_MYSQL_URL=$$(./scripts/mariadb-test-server start) && trap './scripts/mariadb-test-server stop' EXIT && \
-	bench/pinned.sh mariadbd ./$(BUILD)/bench/tether_bench_mysql --benchmark_filter='$(BENCH_FILTER)' \
-	  --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
+	$(MYSQL_BENCH) $(GB_ARGS)
+
+bench-mysql-paired: setup-test build
+	$(MYSQL_BENCH) --paired=$(ROUNDS)
 
 clean:
 	rm -rf $(BUILD)
