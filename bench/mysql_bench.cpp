@@ -284,8 +284,9 @@ int main(int argc, char** argv) {
     std::cerr << "set TETHER_MYSQL_URL, or run `make bench-mysql`, which starts a server\n";
     return 1;
   }
+  const std::size_t rounds = paired_rounds(argc, argv, 20'000);
   setup_tables();
-  if (std::size_t rounds = paired_rounds(argc, argv, 20'000)) {
+  if (rounds) {
     run_paired("point_select", {{"Connector/C", raw_point_select},
                                 {"Connector/C, another connection (control)", raw_point_select},
                                 {"tether (prepared)", tether_point_select<url>},

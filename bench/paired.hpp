@@ -11,10 +11,12 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <numeric>
 #include <random>
@@ -116,12 +118,18 @@ inline void run_paired(const std::string& workload, const std::vector<contender>
 }
 
 // "--paired" or "--paired=N" (rounds) among the arguments: N, or `fallback` for the bare flag;
-// 0 when absent.
+// 0 when absent. A malformed N is reported and the program exits with status 2.
 inline std::size_t paired_rounds(int argc, char** argv, std::size_t fallback) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--paired") return fallback;
-    if (a.rfind("--paired=", 0) == 0) return std::stoul(a.substr(9));
+    if (a.rfind("--paired=", 0) == 0) {
+      std::size_t n = 0;
+      auto [end, ec] = std::from_chars(a.data() + 9, a.data() + a.size(), n);
+      if (ec == std::errc{} && end == a.data() + a.size() && n >= 2) return n;
+      std::fprintf(stderr, "%s: expected --paired=<rounds>, a number of 2 or more\n", a.c_str());
+      std::exit(2);
+    }
   }
   return 0;
 }

@@ -281,8 +281,9 @@ int main(int argc, char** argv) {
     std::cerr << "set TETHER_PG_URL, or run `make bench-postgresql`, which starts a server\n";
     return 1;
   }
+  const std::size_t rounds = paired_rounds(argc, argv, 20'000);
   setup_tables();
-  if (std::size_t rounds = paired_rounds(argc, argv, 20'000)) {
+  if (rounds) {
     run_paired("point_select", {{"libpq", libpq_point_select},
                                 {"libpq, another connection (control)", libpq_point_select},
                                 {"tether (prepared)", tether_point_select<url>},

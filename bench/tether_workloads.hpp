@@ -34,7 +34,8 @@ struct wide {
 
 inline int pick(std::mt19937& rng) { return std::uniform_int_distribution<int>(1, table_rows)(rng); }
 
-// Point select by primary key, prepared once.
+// Point select by primary key, prepared once. The body takes the URL as a value, so that
+// it is not a template (in one, every `get<T>` call would need the `template` keyword).
 inline call tether_point_select_at(const std::string& url) {
   struct held {
     explicit held(const std::string& url) : db{url, {.pool_size = 1}} {}

@@ -137,6 +137,17 @@ TEST_F(crud, insert_on_conflict_update_overwrites_named_columns) {
   EXPECT_EQ(db->count({.table = t}), 5);
 }
 
+// The count of an insert that returns ids: inserted and overwritten rows count, one each.
+TEST_F(crud, insert_on_conflict_update_counts_each_written_row_once) {
+  auto t = people();
+  auto r = db->insert({.table = t,
+                       .records = {{{"name", "Ada L."}, {"email", "ada@example.com"}, {"age", 37}},
+                                   {{"name", "Newer"}, {"email", "newer@example.com"}, {"age", 5}}},
+                       .on_conflict = on_conflict{{"email"}, conflict_action::update, {"age"}}});
+  EXPECT_EQ(r.count, 2);
+  EXPECT_EQ(db->count({.table = t}), 6);
+}
+
 TEST_F(crud, update_with_where_and_returning) {
   auto t = people();
   auto r = db->update({.table = t,
