@@ -147,6 +147,7 @@ class executor {
 
  protected:
   virtual engine::execution run(const engine::plan& p) = 0;
+  virtual void read(const engine::plan& p, records& out) = 0;  // see engine::connection::read
   virtual std::vector<engine::execution> run_batch(const std::vector<const engine::plan*>& plans) = 0;
   // The connection a stream reads from: a fresh lease (held in `hold`), or the
   // transaction's own connection.
@@ -211,6 +212,7 @@ class transaction : public executor {
 
  protected:
   engine::execution run(const engine::plan& p) override;
+  void read(const engine::plan& p, records& out) override;
   std::vector<engine::execution> run_batch(const std::vector<const engine::plan*>& plans) override;
   engine::connection& pin(std::unique_ptr<detail::lease>& hold) override;
 
@@ -250,7 +252,7 @@ void retry_pause(int attempt, const retry_options& r);  // sleeps before attempt
 struct pool_stats {
   std::size_t max_size = 0;
   std::size_t open = 0;     // connections that exist: idle + in use
-  std::size_t in_use = 0;   // leased right now
+  std::size_t in_use = 0;   // leased right now (or being opened or closed for a lease)
   std::size_t idle = 0;
   std::uint64_t waits = 0;     // acquisitions that had to wait for a free connection
   std::uint64_t timeouts = 0;  // acquisitions that gave up after acquire_timeout
@@ -316,6 +318,7 @@ class client : public executor {
 
  protected:
   engine::execution run(const engine::plan& p) override;
+  void read(const engine::plan& p, records& out) override;
   std::vector<engine::execution> run_batch(const std::vector<const engine::plan*>& plans) override;
   engine::connection& pin(std::unique_ptr<detail::lease>& hold) override;
 

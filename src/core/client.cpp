@@ -14,18 +14,26 @@ namespace tether {
 
 // --- executor: options → plan → run → result -------------------------------------------
 
-engine::execution executor::execute(engine::plan&& p) {
+namespace {
+void refuse_placeholders(const engine::plan& p) {
   if (!p.slots.empty())
     throw error(error_category::usage,
                 fmt::format("tether::param(\"{}\") has no value here; placeholders are for prepared "
                             "queries: auto q = db.prepare({{…}}); q.run({{{{\"{}\", value}}}})",
                             p.slots[0].name, p.slots[0].name));
+}
+}  // namespace
+
+engine::execution executor::execute(engine::plan&& p) {
+  refuse_placeholders(p);
   return run(p);
 }
 
 find_result executor::find(const find_options& o) {
-  auto e = execute(detail::plan_find(o, capabilities()));
-  find_result r{std::move(e.rows), 0};
+  const engine::plan p = detail::plan_find(o, capabilities());
+  refuse_placeholders(p);
+  find_result r;
+  read(p, r.records);
   r.count = static_cast<std::int64_t>(r.records.size());
   return r;
 }
@@ -266,6 +274,12 @@ engine::execution transaction::run(const engine::plan& p) {
   return (*s_->lease)->execute(p);
 }
 
+void transaction::read(const engine::plan& p, records& out) {
+  if (!is_active())
+    throw error(error_category::usage, "this transaction was committed or rolled back; begin a new one");
+  (*s_->lease)->read(p, out);
+}
+
 void detail::retry_pause(int attempt, const retry_options& r) {
   thread_local std::minstd_rand jitter(std::random_device{}());
   std::uniform_real_distribution<double> factor(0.5, 1.5);
@@ -375,6 +389,10 @@ engine::connection& client::pin(std::unique_ptr<detail::lease>& hold) {
 
 engine::execution client::run(const engine::plan& p) {
   return on_lease(*pool_, [&](engine::connection& c) { return c.execute(p); });
+}
+
+void client::read(const engine::plan& p, records& out) {
+  on_lease(*pool_, [&](engine::connection& c) { c.read(p, out); });
 }
 
 }  // namespace tether

@@ -43,6 +43,8 @@ std::unique_ptr<cursor> connection::open(const plan& p) {
   return std::make_unique<buffered_cursor>(execute(p).rows);
 }
 
+void connection::read(const plan& p, records& out) { out = std::move(execute(p).rows); }
+
 std::vector<execution> connection::execute_batch(const std::vector<const plan*>& plans) {
   std::vector<execution> out;
   out.reserve(plans.size());

@@ -101,7 +101,6 @@ class pool {
   std::size_t open_ = 0;                  // idle + hot + leased, under mutex_
   std::atomic<std::size_t> waiting_{0};   // threads blocked in acquire()
   std::atomic<pooled_connection*> hot_{nullptr};  // an idle connection, owned here
-  std::atomic<std::size_t> in_use_{0};
   std::atomic<std::uint64_t> waits_{0}, timeouts_{0}, created_{0}, discarded_{0};
 };
 

@@ -16,13 +16,17 @@ void bind_args(const Slots& slots, const value& args, Bind&& bind) {
   if (!args.is_null() && !args.is_object())
     throw error(error_category::usage, fmt::format("prepared query args must be an object of "
                                                    "{{\"name\": value}}, got {}", args.to_json()));
-  for (const auto& slot : slots) {
-    const value* v = args.find(slot.name);
+  const object* given = args.is_object() ? &args.as_object() : nullptr;
+  const std::size_t n = given ? given->size() : 0;
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    const auto& slot = slots[i];
+    // Args usually name the params in the order the query does: look there first.
+    const value* v = i < n && (*given)[i].first == slot.name ? &(*given)[i].second : args.find(slot.name);
     if (!v) throw error(error_category::usage, fmt::format("no value for param \"{}\"", slot.name));
     bind(slot, *v);
   }
-  if (args.is_object() && args.size() != slots.size())  // equal sizes: every arg was a slot
-    for (const auto& [name, _] : args.as_object())
+  if (n != slots.size())  // equal sizes: every arg was a slot
+    for (const auto& [name, _] : *given)
       if (std::none_of(slots.begin(), slots.end(), [&](const auto& s) { return s.name == name; }))
         throw error(error_category::usage, fmt::format("this prepared query has no param \"{}\"", name));
 }
@@ -78,8 +82,8 @@ find_result prepared_find::run(const value& args) {
     check_bound(slot, v);
     p.params.set(slot.param, &v);
   });
-  auto e = s_->owner->run(p);
-  find_result r{std::move(e.rows), 0};
+  find_result r;
+  s_->owner->read(p, r.records);
   r.count = static_cast<std::int64_t>(r.records.size());
   return r;
 }

@@ -69,6 +69,10 @@ class connection {
  public:
   virtual ~connection() = default;
   virtual execution execute(const plan& p) = 0;
+  // A find's rows (or a count's or an aggregate's), written into `out`, which is emptied
+  // and named anew: the caller's own result is filled in place instead of being moved out
+  // of an execution. The default runs execute() and moves the rows over.
+  virtual void read(const plan& p, records& out);
   // A streaming cursor for a find or raw plan. The default runs the whole query and
   // serves it in chunks (no memory bound); engines that can stream override it.
   virtual std::unique_ptr<cursor> open(const plan& p);

@@ -50,12 +50,9 @@ bool try_parse(std::string_view text, Parse parse) {
   }
 }
 
-// A cell is read through its sqlite3_value: one column call per cell instead of one for
-// the type and one or two for the contents, each of which re-checks the statement. The
-// value is unprotected, which is safe on a connection one thread uses at a time (NOMUTEX).
-void add_cell(records& out, sqlite3_stmt* stmt, int i, decode how) {
-  sqlite3_value* cell = sqlite3_column_value(stmt, i);
-  switch (sqlite3_value_type(cell)) {
+// A cell of a declared type (or a blob), and anything else the row loop below leaves.
+void add_decoded(records& out, sqlite3_value* cell, int type, decode how) {
+  switch (type) {
     case SQLITE_NULL: return out.add_null();
     case SQLITE_INTEGER: {
       auto v = sqlite3_value_int64(cell);
@@ -107,6 +104,35 @@ void add_cell(records& out, sqlite3_stmt* stmt, int i, decode how) {
       return out.add_bytes(data, size);
     }
   }
+}
+
+// One row's first `ncols` columns. A cell is read through its sqlite3_value: one column
+// call per cell instead of one for the type and one or two for the contents, each of
+// which re-checks the statement. The value is unprotected, which is safe on a connection
+// one thread uses at a time (NOMUTEX). An integer, a real or a text cell of a column with
+// no declared type to decode is stored here, inline; everything else in add_decoded.
+inline void add_row(records& out, sqlite3_stmt* stmt, const decode* how, int ncols) {
+  for (int i = 0; i < ncols; ++i) {
+    sqlite3_value* cell = sqlite3_column_value(stmt, i);
+    const int type = sqlite3_value_type(cell);
+    if (how[i] == decode::storage) {
+      if (type == SQLITE_INTEGER) {
+        out.add_int(sqlite3_value_int64(cell));
+        continue;
+      }
+      if (type == SQLITE_TEXT) {
+        const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(cell));
+        out.add_text({text, static_cast<std::size_t>(sqlite3_value_bytes(cell))});
+        continue;
+      }
+      if (type == SQLITE_FLOAT) {
+        out.add_double(sqlite3_value_double(cell));
+        continue;
+      }
+    }
+    add_decoded(out, cell, type, how[i]);
+  }
+  out.end_row();
 }
 
 value cell_value(sqlite3_stmt* stmt, int i) {
@@ -312,15 +338,22 @@ void connection::bind_value(sqlite3_stmt* stmt, int i, const value& v, sql::tran
 }
 
 void connection::bind(cached& c, const engine::plan& p, std::size_t offset) {
-  c.bound_ints.resize(c.bindings.size());
-  for (std::size_t i = 0; i < c.bindings.size(); ++i) {
+  const std::size_t n = c.bindings.size();
+  if (c.bound_ints.size() != n) c.bound_ints.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
     const auto& b = c.bindings[i];
     const value& v = *p.param(b.param + offset);
     auto& kept = c.bound_ints[i];
-    const bool keepable = b.how == sql::transform::none && v.kind() == value_kind::integer;
-    if (keepable && kept == v.as_int()) continue;
+    if (b.how == sql::transform::none && v.kind() == value_kind::integer) {
+      const std::int64_t x = v.as_int();
+      if (kept == x) continue;
+      if (int rc = sqlite3_bind_int64(c.stmt, static_cast<int>(i) + 1, x); rc != SQLITE_OK)
+        throw_error(db_, rc, sqlite3_sql(c.stmt));
+      kept = x;
+      continue;
+    }
     bind_value(c.stmt, static_cast<int>(i) + 1, v, b.how);
-    kept = keepable ? std::optional<std::int64_t>(v.as_int()) : std::nullopt;
+    kept.reset();
   }
 }
 
@@ -344,10 +377,7 @@ std::int64_t connection::run(cached& c, records* out, std::vector<value>* ids, s
     const int ncols = static_cast<int>(c.names.size());
     const int data_cols = ids ? ncols - 1 : ncols;
     ++rows;
-    if (out) {
-      for (int i = 0; i < data_cols; ++i) add_cell(*out, c.stmt, i, c.decoders[i]);
-      out->end_row();
-    }
+    if (out) add_row(*out, c.stmt, c.decoders.data(), data_cols);
     if (ids) ids->push_back(cell_value(c.stmt, ncols - 1));
     if (rows == max_rows) break;
   }
@@ -373,17 +403,22 @@ connection::cached& connection::prepare_plan(const engine::plan& p) {
                              [&]() -> cached& { return prepare(p.shape, [&] { return sql::render(p, the_dialect()); }); });
 }
 
-engine::execution connection::find(const engine::plan& p) {
+void connection::read(const engine::plan& p, records& out) {
   cached& c = prepare_plan(p);
   bind(c, p, 0);
-  engine::execution e;
-  e.rows.reset(c.all_names);
+  out.reset(c.all_names);
   std::int64_t limit = -1;
   if (p.limit != engine::no_param) {
     const value* v = p.param(p.limit);
     if (v->kind() == value_kind::integer) limit = v->as_int();
   }
-  e.affected = run(c, &e.rows, nullptr, limit);
+  run(c, &out, nullptr, limit);
+}
+
+engine::execution connection::find(const engine::plan& p) {
+  engine::execution e;
+  read(p, e.rows);
+  e.affected = static_cast<std::int64_t>(e.rows.size());
   return e;
 }
 
@@ -402,8 +437,7 @@ class cursor final : public engine::cursor {
         break;
       }
       if (rc != SQLITE_ROW) throw_error(c_.db_, rc, sqlite3_sql(s_.stmt));
-      for (int i = 0; i < static_cast<int>(s_.names.size()); ++i) add_cell(out, s_.stmt, i, s_.decoders[i]);
-      out.end_row();
+      add_row(out, s_.stmt, s_.decoders.data(), static_cast<int>(s_.names.size()));
     }
     return !out.empty();
   }

@@ -35,6 +35,7 @@ class connection final : public engine::connection {
   ~connection() override;
 
   engine::execution execute(const engine::plan& p) override;
+  void read(const engine::plan& p, records& out) override;
   std::unique_ptr<engine::cursor> open(const engine::plan& p) override;
   void begin(const transaction_options& options) override;
   void commit() override;
