@@ -1,11 +1,14 @@
 // tether vs the raw sqlite3 C API, in one binary, on the same database file and pragmas.
-// Prints Google Benchmark's table, then the ratios (tether time / raw time).
+// Prints Google Benchmark's table, then the ratios (tether time / raw time); or, with
+// --paired[=rounds], the paired timing of the point selects (bench/paired.hpp).
 //   ./build/bench/tether_bench_sqlite [--benchmark_min_time=1]
+//   taskset -c 1 ./build/bench/tether_bench_sqlite --paired=5000
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>
 #include <tether/tether.hpp>
 
 #include "collecting_reporter.hpp"
+#include "paired.hpp"
 #include <unistd.h>
 
 #include <cstdio>
@@ -67,6 +70,11 @@ void create_users() {
   sqlite3_close(db);
 }
 
+void remove_database() {
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path() + suffix, ec);
+}
+
 struct user {
   std::int64_t id;
   std::string name, email;
@@ -75,16 +83,28 @@ struct user {
 };
 
 // --- point select by primary key -------------------------------------------------------
+// Each workload is a call maker (bench/paired.hpp): it opens and prepares, untimed, and
+// returns one call, which Google Benchmark loops over and the paired mode interleaves.
 
-void raw_point_select(benchmark::State& state) {
-  sqlite3* db = open_raw();
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v3(db, "SELECT id, name, email, age, score FROM users WHERE id = ?1", -1,
-                     SQLITE_PREPARE_PERSISTENT, &st, nullptr);
-  std::mt19937 rng(1);
-  std::uniform_int_distribution<int> pick(1, table_rows);
-  for (auto _ : state) {
-    sqlite3_bind_int64(st, 1, pick(rng));
+using tether::bench::call;
+
+call raw_point_select() {
+  struct state {
+    sqlite3* db = open_raw();
+    sqlite3_stmt* st = nullptr;
+    std::mt19937 rng{1};
+    std::uniform_int_distribution<int> pick{1, table_rows};
+    ~state() {
+      sqlite3_finalize(st);
+      sqlite3_close(db);
+    }
+  };
+  auto s = std::make_shared<state>();
+  sqlite3_prepare_v3(s->db, "SELECT id, name, email, age, score FROM users WHERE id = ?1", -1,
+                     SQLITE_PREPARE_PERSISTENT, &s->st, nullptr);
+  return [s] {
+    sqlite3_stmt* st = s->st;
+    sqlite3_bind_int64(st, 1, s->pick(s->rng));
     user u{};
     if (sqlite3_step(st) == SQLITE_ROW) {
       u.id = sqlite3_column_int64(st, 0);
@@ -95,9 +115,7 @@ void raw_point_select(benchmark::State& state) {
     }
     sqlite3_reset(st);
     benchmark::DoNotOptimize(u);
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
+  };
 }
 
 // What a caller does with the row: the same typed reads the raw version makes.
@@ -113,36 +131,40 @@ user read_user(const tether::records& rows) {
   return u;
 }
 
-void tether_point_select(benchmark::State& state) {
+struct tether_state {
   tether::client db{"sqlite://" + db_path(), {.pool_size = 1}};
-  std::mt19937 rng(1);
-  std::uniform_int_distribution<int> pick(1, table_rows);
-  for (auto _ : state) {
-    auto r = db.find({.table = "users",
-                      .select = {"id", "name", "email", "age", "score"},
-                      .where = {{"id", pick(rng)}},
-                      .limit = 1});
+  std::mt19937 rng{1};
+  std::uniform_int_distribution<int> pick{1, table_rows};
+};
+
+call tether_point_select() {
+  auto s = std::make_shared<tether_state>();
+  return [s] {
+    auto r = s->db.find({.table = "users",
+                         .select = {"id", "name", "email", "age", "score"},
+                         .where = {{"id", s->pick(s->rng)}},
+                         .limit = 1});
     user u = read_user(r.records);
     benchmark::DoNotOptimize(u);
-  }
+  };
 }
 
 // The same query prepared once: tether::param placeholders, no planning per call.
-void tether_point_select_prepared(benchmark::State& state) {
-  tether::client db{"sqlite://" + db_path(), {.pool_size = 1}};
-  auto q = db.prepare({.table = "users",
-                       .select = {"id", "name", "email", "age", "score"},
-                       .where = {{"id", tether::param("id")}},
-                       .limit = 1});
-  std::mt19937 rng(1);
-  std::uniform_int_distribution<int> pick(1, table_rows);
-  tether::value args = {{"id", 0}};
-  for (auto _ : state) {
-    args.as_object()[0].second = pick(rng);
-    auto r = q.run(args);
+call tether_point_select_prepared() {
+  struct state : tether_state {
+    tether::prepared_find q = db.prepare({.table = "users",
+                                          .select = {"id", "name", "email", "age", "score"},
+                                          .where = {{"id", tether::param("id")}},
+                                          .limit = 1});
+    tether::value args = {{"id", 0}};
+  };
+  auto s = std::make_shared<state>();
+  return [s] {
+    s->args.as_object()[0].second = s->pick(s->rng);
+    auto r = s->q.run(s->args);
     user u = read_user(r.records);
     benchmark::DoNotOptimize(u);
-  }
+  };
 }
 
 // --- bulk insert ----------------------------------------------------------------------
@@ -217,21 +239,31 @@ void print_ratios(const tether::bench::collecting_reporter& times) {
 
 }  // namespace
 
-BENCHMARK(raw_point_select);
-BENCHMARK(tether_point_select);
-BENCHMARK(tether_point_select_prepared);
+using tether::bench::loop;
+TETHER_BENCH_CALL(raw_point_select, raw_point_select);
+TETHER_BENCH_CALL(tether_point_select, tether_point_select);
+TETHER_BENCH_CALL(tether_point_select_prepared, tether_point_select_prepared);
 BENCHMARK(raw_bulk_insert)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(tether_bulk_insert)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(tether_bulk_insert_no_ids)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 int main(int argc, char** argv) {
+  const std::size_t rounds = tether::bench::paired_rounds(argc, argv, 5'000);
   create_users();
+  if (rounds) {
+    tether::bench::run_paired("point_select", {{"raw sqlite3", raw_point_select},
+                                               {"raw sqlite3, another connection (control)", raw_point_select},
+                                               {"tether (prepared)", tether_point_select_prepared},
+                                               {"tether (db.find)", tether_point_select}},
+                              rounds, 100);
+    remove_database();
+    return 0;
+  }
   benchmark::Initialize(&argc, argv);
   tether::bench::collecting_reporter reporter(tether::bench::collecting_reporter::clock::cpu);
   benchmark::RunSpecifiedBenchmarks(&reporter);
   print_ratios(reporter);
   benchmark::Shutdown();
-  std::error_code ec;
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path() + suffix, ec);
+  remove_database();
   return 0;
 }
