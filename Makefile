@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: demo test build setup setup-test bench bench-postgresql bench-postgresql-paired bench-mysql bench-mysql-paired clean
+.PHONY: demo test build setup setup-test bench bench-paired bench-postgresql bench-postgresql-paired bench-mysql bench-mysql-paired clean
 
 demo: setup build
 	cd $(BUILD) && ./examples/getting_started demo-workspace
@@ -24,6 +24,13 @@ build:
 
 bench: setup build
 	./$(BUILD)/bench/tether_bench_sqlite --benchmark_repetitions=10 --benchmark_enable_random_interleaving=true --benchmark_report_aggregates_only=true
+
+# The SQLite point selects by the paired timing (bench/paired.hpp), on CPU 1 when there
+# are two: make bench-paired SQLITE_ROUNDS=20000
+SQLITE_ROUNDS ?= 5000
+bench-paired: setup build
+	$$([ "$$(nproc)" -ge 2 ] && command -v taskset >/dev/null && echo taskset -c 1) \
+	  ./$(BUILD)/bench/tether_bench_sqlite --paired=$(SQLITE_ROUNDS)
 
 # SOCI inserts a bulk load row by row (66-170x raw, minutes a run), so the server benchmarks
 # leave that peer out unless asked: make bench-postgresql BENCH_FILTER=.

@@ -30,7 +30,8 @@ using call = std::function<void()>;
 using call_maker = call (*)();
 
 // Google Benchmark's loop over one call; making it (connecting, preparing) is not timed.
-inline void loop(benchmark::State& state, call_maker make) {
+// Never inlined: bench/per-call.sh counts instructions from this function's entry.
+[[gnu::noinline]] inline void loop(benchmark::State& state, call_maker make) {
   call one = make();
   for (auto _ : state) one();
 }
