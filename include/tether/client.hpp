@@ -228,7 +228,8 @@ struct client_options {
   std::size_t pool_size = 0;  // 0: 2 × cores + 1 (capped by what the engine allows)
   std::chrono::milliseconds acquire_timeout{30000};  // then a call fails with `timeout`
   std::chrono::milliseconds max_lifetime{std::chrono::minutes(30)};  // 0: no limit
-  // A connection idle at least this long is checked (alive()) before it is handed out.
+  // A connection not leased for at least this long (counted from the start of its last
+  // lease, so a long lease counts too) is checked (alive()) before it is handed out.
   std::chrono::milliseconds health_check_after{1000};
   // Start-up wait: when the first connection fails with a `connection` error, try this
   // many more times, sleeping retry_delay, then twice that, … (with ±50% jitter, at most

@@ -22,7 +22,7 @@ pool::~pool() { delete hot_.exchange(nullptr); }
 
 bool pool::usable(pooled_connection& c, clock::time_point now) {
   if (settings_.max_lifetime.count() > 0 && now - c.created >= settings_.max_lifetime) return false;
-  if (now - c.last_used >= settings_.health_check_after) {
+  if (now - c.leased_at >= settings_.health_check_after) {
     try {
       return c.conn->alive();
     } catch (...) {
@@ -32,7 +32,10 @@ bool pool::usable(pooled_connection& c, clock::time_point now) {
   return true;
 }
 
-lease pool::hand_out(std::unique_ptr<pooled_connection> c) { return lease(this, std::move(c)); }
+lease pool::hand_out(std::unique_ptr<pooled_connection> c, clock::time_point now) {
+  c->leased_at = now;
+  return lease(this, std::move(c));
+}
 
 void pool::discard(std::unique_ptr<pooled_connection> c) noexcept {
   ++discarded_;
@@ -55,7 +58,7 @@ lease pool::acquire() {
   auto now = clock::now();
   if (auto* hot = hot_.exchange(nullptr)) {
     std::unique_ptr<pooled_connection> c(hot);
-    if (usable(*c, now)) return hand_out(std::move(c));
+    if (usable(*c, now)) return hand_out(std::move(c), now);
     discard(std::move(c));
   }
   std::unique_lock lock(mutex_);
@@ -92,7 +95,8 @@ lease pool::acquire() {
     }
     if (candidate) {
       lock.unlock();  // alive() may do I/O
-      if (usable(*candidate, clock::now())) return hand_out(std::move(candidate));
+      const auto checked = clock::now();
+      if (usable(*candidate, checked)) return hand_out(std::move(candidate), checked);
       discard(std::move(candidate));
       lock.lock();
       continue;
@@ -103,7 +107,7 @@ lease pool::acquire() {
       auto t = clock::now();
       auto c = std::make_unique<pooled_connection>(pooled_connection{driver_->connect(url_), t, t});
       ++created_;
-      return hand_out(std::move(c));
+      return hand_out(std::move(c), t);
     } catch (...) {
       lock.lock();
       --open_;
@@ -114,10 +118,9 @@ lease pool::acquire() {
 }
 
 void pool::give_back(std::unique_ptr<pooled_connection> c, bool broken) noexcept {
-  auto now = clock::now();
-  if (broken || (settings_.max_lifetime.count() > 0 && now - c->created >= settings_.max_lifetime))
-    return discard(std::move(c));
-  c->last_used = now;
+  // One past its lifetime is discarded when next acquired (usable() checks), not here: a
+  // return reads no clock.
+  if (broken) return discard(std::move(c));
   if (waiting_.load() == 0) {
     pooled_connection* empty = nullptr;
     if (hot_.compare_exchange_strong(empty, c.get())) {

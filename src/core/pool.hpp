@@ -42,7 +42,10 @@ using clock = coarse_clock;
 struct pooled_connection {
   std::unique_ptr<engine::connection> conn;
   clock::time_point created;
-  clock::time_point last_used;
+  // When its last lease began. The health check measures idleness from here: never less
+  // than the time since it came back, so it checks at least as often as "idle since the
+  // return" would, and a return reads no clock.
+  clock::time_point leased_at;
 };
 
 struct pool_settings {
@@ -89,7 +92,7 @@ class pool {
   void give_back(std::unique_ptr<pooled_connection> c, bool broken) noexcept;
   // Whether an idle connection may be handed out now (lifetime, then health).
   bool usable(pooled_connection& c, clock::time_point now);
-  lease hand_out(std::unique_ptr<pooled_connection> c);
+  lease hand_out(std::unique_ptr<pooled_connection> c, clock::time_point now);
   void discard(std::unique_ptr<pooled_connection> c) noexcept;  // call without the mutex
 
   std::shared_ptr<engine::driver> driver_;

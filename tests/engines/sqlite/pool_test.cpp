@@ -128,6 +128,26 @@ TEST(pool, idle_connections_are_health_checked_before_reuse) {
   EXPECT_EQ(db.pool_stats().created, 2u);
 }
 
+// Idleness counts from the start of the last lease (a return reads no clock): a
+// connection just returned from a long lease is checked, one leased a moment ago is not.
+TEST(pool, health_check_counts_from_the_start_of_the_last_lease) {
+  auto driver = std::make_shared<dying_driver>(sqlite::make_driver());
+  client db{driver, "sqlite://" + scratch("health-lease.db").string(),
+            {.pool_size = 1, .health_check_after = 200ms}};
+  db.raw({.query = "CREATE TABLE IF NOT EXISTS h (x INTEGER)"});
+  driver->alive = false;
+  EXPECT_EQ(db.count({.table = "h"}), 0);
+  EXPECT_EQ(db.pool_stats().discarded, 0u) << "a connection leased a moment ago was health-checked";
+  {
+    auto tx = db.begin();
+    std::this_thread::sleep_for(250ms);  // one lease longer than health_check_after
+    tx.commit();
+  }
+  EXPECT_EQ(db.count({.table = "h"}), 0);  // returned just now, but leased 250 ms ago: checked
+  EXPECT_EQ(db.pool_stats().discarded, 1u);
+  EXPECT_EQ(db.pool_stats().created, 2u);
+}
+
 TEST(pool, start_up_waits_for_a_database_that_appears_late) {
   auto dir = scratch("late");
   fs::remove_all(dir);
