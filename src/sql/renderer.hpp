@@ -154,6 +154,12 @@ struct key_hash {
   std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
 
+// A cache generation no other call in this process returns. A connection starts its
+// statement cache with one and takes a new one whenever it drops cached statements: a hint
+// left by a connection that has since been closed can then never match a new connection
+// that happens to get the same address.
+std::uint64_t next_generation() noexcept;
+
 // The cached statement a plan's hint points at, when this owner left it there in this
 // cache generation; otherwise `lookup()` (the shape-keyed cache) and a new hint.
 template <class Cached, class Lookup>

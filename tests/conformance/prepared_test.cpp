@@ -2,6 +2,8 @@
 // tether::param placeholders, and every bad argument refused by name.
 #include "conformance.hpp"
 
+#include <thread>
+
 namespace tether::conformance {
 namespace {
 
@@ -19,6 +21,25 @@ class prepared : public fixture {
     return "no error";
   }
 };
+
+// A prepared query remembers its statement on the connection it last ran on. When that
+// connection is replaced (here, past its lifetime), the new one, often at the same address,
+// must prepare anew: before the fix it ran the old connection's freed statement and crashed.
+TEST_F(prepared, a_query_outlives_the_connection_it_first_ran_on) {
+  using namespace std::chrono_literals;
+  auto t = people();
+  client short_lived{url_, {.pool_size = 1, .max_lifetime = 100ms}};
+  auto q = short_lived.prepare({.table = t, .select = {"name"}, .where = {{"id", tether::param("id")}}});
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(q.run({{"id", 1}}).records[0].get<std::string>("name"), "Ada");
+    std::this_thread::sleep_for(120ms);  // past the lifetime: the next call gets a new connection
+    const auto created = short_lived.pool_stats().created;
+    EXPECT_EQ(q.run({{"id", 2}}).records[0].get<std::string>("name"), "Grace");
+    EXPECT_EQ(short_lived.pool_stats().created, created + 1);
+    EXPECT_GE(short_lived.statement_stats().prepares, 1u)
+        << "the new connection ran the query without preparing it: the old one's statement was used";
+  }
+}
 
 TEST_F(prepared, insert_runs_again_with_new_values) {
   auto t = make_table({{"id", "pk"}, {"name", "text!"}, {"age", "int"}, {"kind", "text"}});

@@ -169,7 +169,7 @@ connection::cached& connection::prepare(std::string_view key, sql::render_ref re
   if (cache_.size() >= cache_limit) {
     for (auto& [_, c] : cache_) mysql_stmt_close(c.stmt);
     cache_.clear();
-    ++generation_;
+    generation_ = sql::next_generation();
   }
   sql::statement s = render();
   ++stats_.renders;

@@ -134,7 +134,7 @@ class connection final : public engine::connection {
   std::unordered_map<std::string, cached, sql::key_hash, std::equal_to<>> cache_;
   std::unordered_map<std::string, table_info> tables_;
   engine::statement_stats stats_;
-  std::uint64_t generation_ = 1;
+  std::uint64_t generation_ = sql::next_generation();  // see sql::next_generation
   bool has_returning_ = false;  // MariaDB 10.5+: INSERT and DELETE … RETURNING
   bool mariadb_ = false;
   const class dialect* dialect_ = nullptr;

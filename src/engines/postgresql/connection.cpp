@@ -108,7 +108,7 @@ connection::cached& connection::prepare(std::string_view key, sql::render_ref re
   if (cache_.size() >= cache_limit) {
     command("DEALLOCATE ALL");
     cache_.clear();
-    ++generation_;
+    generation_ = sql::next_generation();
   }
   sql::statement s = render();
   ++stats_.renders;

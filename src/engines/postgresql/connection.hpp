@@ -80,7 +80,7 @@ class connection final : public engine::connection {
   std::unordered_map<std::string, std::vector<std::string>> keys_;  // table → primary key
   std::unordered_map<Oid, std::string> type_names_;                  // for raw()'s fields
   std::uint64_t next_name_ = 0;
-  std::uint64_t generation_ = 1;
+  std::uint64_t generation_ = sql::next_generation();  // see sql::next_generation
   engine::statement_stats stats_;
   // Parameter buffers, reused from call to call.
   std::vector<std::string> texts_;

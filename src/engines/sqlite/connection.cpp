@@ -282,7 +282,7 @@ connection::cached& connection::prepare(std::string_view key,
   if (cache_.size() >= cache_limit) {
     for (auto& [_, c] : cache_) sqlite3_finalize(c.stmt);
     cache_.clear();
-    ++generation_;
+    generation_ = sql::next_generation();
   }
   sql::statement s = render();
   ++stats_.renders;

@@ -112,7 +112,7 @@ class connection final : public engine::connection {
   bool read_only_tx_ = false;
   int busy_timeout_ms_ = 5000;  // the URL's; a migrator waits longer for the write lock
   engine::statement_stats stats_;
-  std::uint64_t generation_ = 1;  // changes whenever cached statements are dropped
+  std::uint64_t generation_ = sql::next_generation();  // new whenever cached statements are dropped
   std::string scratch_;
 };
 
