@@ -23,6 +23,7 @@ namespace tether {
 namespace detail {
 class pool;
 class lease;
+class find_cache;
 }
 
 // Rows read a chunk at a time: `for (tether::record r : db.stream({…}))`. Memory is bounded
@@ -152,6 +153,8 @@ class executor {
   // The connection a stream reads from: a fresh lease (held in `hold`), or the
   // transaction's own connection.
   virtual engine::connection& pin(std::unique_ptr<detail::lease>& hold) = 0;
+  // Where find() keeps its plans by shape; nullptr: it plans every call.
+  virtual detail::find_cache* find_plans() noexcept { return nullptr; }
 
  private:
   template <class Result>
@@ -215,6 +218,7 @@ class transaction : public executor {
   void read(const engine::plan& p, records& out) override;
   std::vector<engine::execution> run_batch(const std::vector<const engine::plan*>& plans) override;
   engine::connection& pin(std::unique_ptr<detail::lease>& hold) override;
+  detail::find_cache* find_plans() noexcept override;
 
  private:
   friend class client;
@@ -322,11 +326,13 @@ class client : public executor {
   void read(const engine::plan& p, records& out) override;
   std::vector<engine::execution> run_batch(const std::vector<const engine::plan*>& plans) override;
   engine::connection& pin(std::unique_ptr<detail::lease>& hold) override;
+  detail::find_cache* find_plans() noexcept override;
 
  private:
   void wait_for_database(const client_options& o);
   std::shared_ptr<engine::driver> driver_;
   std::unique_ptr<detail::pool> pool_;
+  std::unique_ptr<detail::find_cache> finds_;
 };
 
 }  // namespace tether

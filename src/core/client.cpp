@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "find_cache.hpp"
 #include "planner.hpp"
 #include "pool.hpp"
 
@@ -30,10 +31,16 @@ engine::execution executor::execute(engine::plan&& p) {
 }
 
 find_result executor::find(const find_options& o) {
-  const engine::plan p = detail::plan_find(o, capabilities());
-  refuse_placeholders(p);
   find_result r;
-  read(p, r.records);
+  if (detail::find_cache* plans = find_plans()) {
+    auto h = plans->get(o, capabilities());
+    refuse_placeholders(h.plan());
+    read(h.plan(), r.records);
+  } else {
+    const engine::plan p = detail::plan_find(o, capabilities());
+    refuse_placeholders(p);
+    read(p, r.records);
+  }
   r.count = static_cast<std::int64_t>(r.records.size());
   return r;
 }
@@ -197,6 +204,7 @@ struct transaction::state {
   std::shared_ptr<engine::driver> driver;
   bool active = true;
   int next_savepoint = 0;
+  detail::find_cache* finds = nullptr;  // the client's
 };
 
 transaction::transaction(std::unique_ptr<state> s) : s_(std::move(s)) {}
@@ -274,6 +282,8 @@ engine::execution transaction::run(const engine::plan& p) {
   return (*s_->lease)->execute(p);
 }
 
+detail::find_cache* transaction::find_plans() noexcept { return s_ ? s_->finds : nullptr; }
+
 void transaction::read(const engine::plan& p, records& out) {
   if (!is_active())
     throw error(error_category::usage, "this transaction was committed or rolled back; begin a new one");
@@ -298,7 +308,7 @@ std::size_t default_pool_size() {
 }  // namespace
 
 client::client(std::shared_ptr<engine::driver> driver, std::string_view url, client_options o)
-    : driver_(std::move(driver)) {
+    : driver_(std::move(driver)), finds_(std::make_unique<detail::find_cache>()) {
   driver_->validate_url(url);
   std::size_t size = o.pool_size ? o.pool_size : default_pool_size();
   size = std::min(size, driver_->max_pool_size(url));
@@ -351,7 +361,7 @@ tether::transaction client::begin(transaction_options o) {
     throw error(error_category::unsupported,
                 fmt::format("{} cannot run a read-only transaction", engine_name()));
   auto s = std::make_unique<tether::transaction::state>(
-      tether::transaction::state{pool_->acquire(), driver_, true, 0});
+      tether::transaction::state{pool_->acquire(), driver_, true, 0, finds_.get()});
   (*s->lease)->begin(o);
   return tether::transaction(std::move(s));
 }
@@ -390,6 +400,8 @@ engine::connection& client::pin(std::unique_ptr<detail::lease>& hold) {
 engine::execution client::run(const engine::plan& p) {
   return on_lease(*pool_, [&](engine::connection& c) { return c.execute(p); });
 }
+
+detail::find_cache* client::find_plans() noexcept { return finds_.get(); }
 
 void client::read(const engine::plan& p, records& out) {
   on_lease(*pool_, [&](engine::connection& c) { c.read(p, out); });

@@ -109,14 +109,9 @@ void validate_columns(std::span<const std::string> cols, std::string_view what) 
 
 void set_paging(plan& p, const std::optional<std::int64_t>& limit,
                 const std::optional<std::int64_t>& offset) {
-  if (limit) {
-    if (*limit < 0) fail(fmt::format("limit must be 0 or more, got {}", *limit));
-    p.limit = p.add_owned(*limit);
-  }
-  if (offset) {
-    if (*offset < 0) fail(fmt::format("offset must be 0 or more, got {}", *offset));
-    p.offset = p.add_owned(*offset);
-  }
+  check_paging(limit, offset);
+  if (limit) p.limit = p.add_owned(*limit);
+  if (offset) p.offset = p.add_owned(*offset);
 }
 
 void set_returning(plan& p, const std::vector<std::string>& returning,
@@ -301,6 +296,11 @@ bool valid_part(std::string_view s) noexcept {
   return true;
 }
 }  // namespace
+
+void check_paging(const std::optional<std::int64_t>& limit, const std::optional<std::int64_t>& offset) {
+  if (limit && *limit < 0) fail(fmt::format("limit must be 0 or more, got {}", *limit));
+  if (offset && *offset < 0) fail(fmt::format("offset must be 0 or more, got {}", *offset));
+}
 
 void validate_identifier(std::string_view name, std::string_view what) {
   if (valid_part(name)) return;

@@ -10,6 +10,9 @@ namespace tether::detail {
 // Letters, digits and _, not starting with a digit; `table` also allows one "schema." part.
 void validate_identifier(std::string_view name, std::string_view what);
 
+// Throws tether::error (usage) naming a negative limit or offset.
+void check_paging(const std::optional<std::int64_t>& limit, const std::optional<std::int64_t>& offset);
+
 engine::plan plan_find(const find_options& o, const engine::capabilities& caps);
 engine::plan plan_insert(const insert_options& o, const engine::capabilities& caps);
 engine::plan plan_update(const update_options& o, const engine::capabilities& caps);

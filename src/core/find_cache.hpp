@@ -1,0 +1,62 @@
+// Private: the plans of ad hoc finds, kept by the shape of the call, so that a repeated
+// db.find({…}) with new values neither parses, validates nor looks its statement up again.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "tether/engine/engine.hpp"
+#include "tether/options.hpp"
+
+namespace tether::detail {
+
+class find_cache {
+  struct entry;
+
+ public:
+  find_cache();
+  ~find_cache();
+  find_cache(const find_cache&) = delete;
+  find_cache& operator=(const find_cache&) = delete;
+
+  // A plan for one call: lent by the cache and given back, or made for the call and then
+  // kept (or dropped, when no later call could take it: see get) when destroyed.
+  class handle {
+   public:
+    handle(handle&&) noexcept;
+    handle& operator=(handle&&) = delete;
+    ~handle();
+    const engine::plan& plan() const noexcept;
+
+   private:
+    friend class find_cache;
+    explicit handle(find_cache* cache) noexcept;
+    find_cache* cache_;
+    entry* lent_ = nullptr;        // the cache's
+    std::unique_ptr<entry> made_;  // this call's
+    std::string key_;              // made_'s key when it is to be kept; else empty
+  };
+
+  // The plan of `o`. When an earlier call had the same shape (table, select list, order,
+  // paging flags, and the where literal's keys, nesting, array lengths, value kinds and
+  // booleans), it is that call's plan with its params pointed at o's values, after the
+  // checks planning makes on values (the paging); otherwise it is planned anew, and kept.
+  // A where literal of more than 16 values is planned every time.
+  handle get(const find_options& o, const engine::capabilities& caps);
+
+ private:
+  struct key_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  void give_back(entry& e) noexcept;
+  void keep(std::string key, std::unique_ptr<entry> e) noexcept;
+
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::unique_ptr<entry>, key_hash, std::equal_to<>> entries_;
+};
+
+}  // namespace tether::detail
