@@ -67,9 +67,9 @@ std::vector<find_result> executor::find_batch(const std::vector<find_options>& q
 
 std::optional<row> executor::find_one(find_options o) {
   o.limit = 1;
-  auto e = execute(detail::plan_find(o, capabilities()));
-  if (e.rows.empty()) return std::nullopt;
-  return row(std::move(e.rows));
+  auto r = find(o);
+  if (r.records.empty()) return std::nullopt;
+  return row(std::move(r.records));
 }
 
 insert_result executor::insert(const insert_options& o) {

@@ -30,6 +30,9 @@ TEST_F(find_plans, each_call_of_one_shape_binds_its_own_values) {
       ASSERT_EQ(r.count, 1);
       EXPECT_EQ(r.records[0].get<std::string>("name"), expected[id - 1]) << "id " << id;
     }
+  for (int id : {3, 1, 3})  // find_one goes through the same plans
+    EXPECT_EQ(db->find_one({.table = t_, .where = {{"id", id}}})->get<std::string>("name"), expected[id - 1]);
+  EXPECT_FALSE(db->find_one({.table = t_, .where = {{"id", 99}}}).has_value());
   EXPECT_EQ(where({{"age", {{"$gt", 20}}}}), (ids_t{1, 2, 5}));
   EXPECT_EQ(where({{"age", {{"$gt", 40}}}}), (ids_t{2}));
   EXPECT_EQ(where({{"age", {{"$gt", 10}, {"$lt", 40}}}}), (ids_t{1, 3, 5}));
