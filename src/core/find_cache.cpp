@@ -54,10 +54,11 @@ struct call_shape {
         for (const auto& item : v.as_array()) walk(item);
         return;
       case value_kind::boolean:  // $isNull: true and false plan differently
-        key.push_back(v.as_bool() ? 't' : 'f');
+        key.push_back(v.as_bool() ? 'T' : 'F');
         break;
       default:  // null plans differently (IS NULL); other kinds are checked when planned
-        key.push_back(static_cast<char>('a' + static_cast<int>(v.kind())));
+        // '0' to '<': apart from every other mark here ('{', '[', 'T', 'F').
+        key.push_back(static_cast<char>('0' + static_cast<int>(v.kind())));
         break;
     }
     if (count == max_leaves) {

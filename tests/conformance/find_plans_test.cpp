@@ -109,6 +109,10 @@ TEST_F(find_plans, a_bad_value_in_a_known_shape_is_still_refused) {
     EXPECT_NE(std::string(e.what()).find("takes a string"), std::string::npos) << e.what();
   }
   EXPECT_THROW(where({{"name", {{"$lik", "A%"}}}}), error);
+  // A string where a known shape has a boolean: a different shape, so it is checked.
+  EXPECT_EQ(where({{"age", {{"$isNull", false}}}}), (ids_t{1, 2, 3, 5}));
+  EXPECT_THROW(where({{"age", {{"$isNull", "no"}}}}), error);
+  EXPECT_THROW(where({{"age", {{"$isNull", "yes"}}}}), error);
   EXPECT_EQ(where({{"name", {{"$like", "G%"}}}}), (ids_t{2}));
 }
 
