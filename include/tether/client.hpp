@@ -23,7 +23,7 @@ namespace tether {
 namespace detail {
 class pool;
 class lease;
-class find_cache;
+class plan_cache;
 }
 
 // Rows read a chunk at a time: `for (tether::record r : db.stream({…}))`. Memory is bounded
@@ -153,14 +153,17 @@ class executor {
   // The connection a stream reads from: a fresh lease (held in `hold`), or the
   // transaction's own connection.
   virtual engine::connection& pin(std::unique_ptr<detail::lease>& hold) = 0;
-  // Where find() keeps its plans by shape; nullptr: it plans every call.
-  virtual detail::find_cache* find_plans() noexcept { return nullptr; }
+  // Where find() and count() keep their plans by shape; nullptr: they plan every call.
+  virtual detail::plan_cache* find_plans() noexcept { return nullptr; }
 
  private:
   template <class Result>
   friend class prepared;
   // Every call but a prepared one: a placeholder here has no value to take.
   engine::execution execute(engine::plan&& p);
+  // A find's or a count's rows, from a kept plan of its shape when there is one.
+  template <class Options>
+  void read_kept(const Options& o, records& out);
   value column_aggregate(const column_options& o, engine::aggregate_fn fn);
 };
 
@@ -218,7 +221,7 @@ class transaction : public executor {
   void read(const engine::plan& p, records& out) override;
   std::vector<engine::execution> run_batch(const std::vector<const engine::plan*>& plans) override;
   engine::connection& pin(std::unique_ptr<detail::lease>& hold) override;
-  detail::find_cache* find_plans() noexcept override;
+  detail::plan_cache* find_plans() noexcept override;
 
  private:
   friend class client;
@@ -326,13 +329,13 @@ class client : public executor {
   void read(const engine::plan& p, records& out) override;
   std::vector<engine::execution> run_batch(const std::vector<const engine::plan*>& plans) override;
   engine::connection& pin(std::unique_ptr<detail::lease>& hold) override;
-  detail::find_cache* find_plans() noexcept override;
+  detail::plan_cache* find_plans() noexcept override;
 
  private:
   void wait_for_database(const client_options& o);
   std::shared_ptr<engine::driver> driver_;
   std::unique_ptr<detail::pool> pool_;
-  std::unique_ptr<detail::find_cache> finds_;
+  std::unique_ptr<detail::plan_cache> finds_;
 };
 
 }  // namespace tether

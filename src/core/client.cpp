@@ -4,10 +4,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <type_traits>
 #include <random>
 #include <thread>
 
-#include "find_cache.hpp"
+#include "plan_cache.hpp"
 #include "planner.hpp"
 #include "pool.hpp"
 
@@ -30,17 +31,24 @@ engine::execution executor::execute(engine::plan&& p) {
   return run(p);
 }
 
-find_result executor::find(const find_options& o) {
-  find_result r;
-  if (detail::find_cache* plans = find_plans()) {
+template <class Options>
+void executor::read_kept(const Options& o, records& out) {
+  if (detail::plan_cache* plans = find_plans()) {
     auto h = plans->get(o, capabilities());
     refuse_placeholders(h.plan());
-    read(h.plan(), r.records);
-  } else {
-    const engine::plan p = detail::plan_find(o, capabilities());
-    refuse_placeholders(p);
-    read(p, r.records);
+    return read(h.plan(), out);
   }
+  const engine::plan p = [&] {
+    if constexpr (std::is_same_v<Options, find_options>) return detail::plan_find(o, capabilities());
+    else return detail::plan_count(o, capabilities());
+  }();
+  refuse_placeholders(p);
+  read(p, out);
+}
+
+find_result executor::find(const find_options& o) {
+  find_result r;
+  read_kept(o, r.records);
   r.count = static_cast<std::int64_t>(r.records.size());
   return r;
 }
@@ -93,8 +101,9 @@ upsert_result executor::upsert(const upsert_options& o) {
 }
 
 std::int64_t executor::count(const count_options& o) {
-  auto e = execute(detail::plan_count(o, capabilities()));
-  return e.rows.empty() ? 0 : e.rows[0].get<std::int64_t>(std::size_t{0});
+  records rows;
+  read_kept(o, rows);
+  return rows.empty() ? 0 : rows[0].get<std::int64_t>(std::size_t{0});
 }
 
 value executor::column_aggregate(const column_options& o, engine::aggregate_fn fn) {
@@ -204,7 +213,7 @@ struct transaction::state {
   std::shared_ptr<engine::driver> driver;
   bool active = true;
   int next_savepoint = 0;
-  detail::find_cache* finds = nullptr;  // the client's
+  detail::plan_cache* finds = nullptr;  // the client's
 };
 
 transaction::transaction(std::unique_ptr<state> s) : s_(std::move(s)) {}
@@ -282,7 +291,7 @@ engine::execution transaction::run(const engine::plan& p) {
   return (*s_->lease)->execute(p);
 }
 
-detail::find_cache* transaction::find_plans() noexcept { return s_ ? s_->finds : nullptr; }
+detail::plan_cache* transaction::find_plans() noexcept { return s_ ? s_->finds : nullptr; }
 
 void transaction::read(const engine::plan& p, records& out) {
   if (!is_active())
@@ -308,7 +317,7 @@ std::size_t default_pool_size() {
 }  // namespace
 
 client::client(std::shared_ptr<engine::driver> driver, std::string_view url, client_options o)
-    : driver_(std::move(driver)), finds_(std::make_unique<detail::find_cache>()) {
+    : driver_(std::move(driver)), finds_(std::make_unique<detail::plan_cache>()) {
   driver_->validate_url(url);
   std::size_t size = o.pool_size ? o.pool_size : default_pool_size();
   size = std::min(size, driver_->max_pool_size(url));
@@ -401,7 +410,7 @@ engine::execution client::run(const engine::plan& p) {
   return on_lease(*pool_, [&](engine::connection& c) { return c.execute(p); });
 }
 
-detail::find_cache* client::find_plans() noexcept { return finds_.get(); }
+detail::plan_cache* client::find_plans() noexcept { return finds_.get(); }
 
 void client::read(const engine::plan& p, records& out) {
   on_lease(*pool_, [&](engine::connection& c) { c.read(p, out); });

@@ -116,6 +116,25 @@ TEST_F(find_plans, a_bad_value_in_a_known_shape_is_still_refused) {
   EXPECT_EQ(where({{"name", {{"$like", "G%"}}}}), (ids_t{2}));
 }
 
+TEST_F(find_plans, counts_of_one_shape_take_each_calls_values) {
+  auto older_than = [&](int age) { return db->count({.table = t_, .where = {{"age", {{"$gt", age}}}}}); };
+  EXPECT_EQ(older_than(20), 3);
+  EXPECT_EQ(older_than(40), 1);
+  EXPECT_EQ(older_than(10), 4);
+  EXPECT_EQ(older_than(50), 0);
+  EXPECT_EQ(db->count({.table = t_}), 5);
+  EXPECT_EQ(db->count({.table = t_, .where = {{"age", nullptr}}}), 1);
+  EXPECT_EQ(db->count({.table = t_, .where = {{"age", 36}}}), 1);
+  EXPECT_EQ(db->count({.table = t_, .column = "age"}), 4);  // non-null ages
+  EXPECT_EQ(db->count({.table = t_, .column = "active", .distinct = true}), 2);
+  EXPECT_EQ(db->count({.table = t_, .column = "city", .distinct = true}), 4);
+  EXPECT_EQ(db->count({.table = t_, .where = {{"id", {{"$in", make_array({1, 2})}}}}}), 2);
+  EXPECT_EQ(db->count({.table = t_, .where = {{"id", {{"$in", make_array({4, 5})}}}}}), 2);
+  for (int i = 0; i < 2; ++i)  // refused every time, never kept
+    EXPECT_THROW(db->count({.table = t_, .distinct = true}), error);
+  EXPECT_THROW(db->count({.table = t_, .where = {{"age", {{"$gt", nullptr}}}}}), error);
+}
+
 TEST_F(find_plans, a_transaction_reuses_plans_and_sees_its_own_writes) {
   EXPECT_EQ(where({{"name", "Hedy"}}), (ids_t{}));
   db->transaction([&](tether::transaction& tx) {

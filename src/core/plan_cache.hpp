@@ -1,5 +1,6 @@
-// Private: the plans of ad hoc finds, kept by the shape of the call, so that a repeated
-// db.find({…}) with new values neither parses, validates nor looks its statement up again.
+// Private: the plans of ad hoc finds and counts, kept by the shape of the call, so that a
+// repeated db.find({…}) or db.count({…}) with new values neither parses, validates nor
+// looks its statement up again.
 #pragma once
 
 #include <memory>
@@ -13,14 +14,16 @@
 
 namespace tether::detail {
 
-class find_cache {
+class plan_cache {
   struct entry;
 
  public:
-  find_cache();
-  ~find_cache();
-  find_cache(const find_cache&) = delete;
-  find_cache& operator=(const find_cache&) = delete;
+  struct call_shape;  // a call's key and values (plan_cache.cpp)
+
+  plan_cache();
+  ~plan_cache();
+  plan_cache(const plan_cache&) = delete;
+  plan_cache& operator=(const plan_cache&) = delete;
 
   // A plan for one call: lent by the cache and given back, or made for the call and then
   // kept (or dropped, when no later call could take it: see get) when destroyed.
@@ -32,9 +35,9 @@ class find_cache {
     const engine::plan& plan() const noexcept;
 
    private:
-    friend class find_cache;
-    explicit handle(find_cache* cache) noexcept;
-    find_cache* cache_;
+    friend class plan_cache;
+    explicit handle(plan_cache* cache) noexcept;
+    plan_cache* cache_;
     entry* lent_ = nullptr;        // the cache's
     std::unique_ptr<entry> made_;  // this call's
     std::string key_;              // made_'s key when it is to be kept; else empty
@@ -46,12 +49,18 @@ class find_cache {
   // checks planning makes on values (the paging); otherwise it is planned anew, and kept.
   // A where literal of more than 16 values is planned every time.
   handle get(const find_options& o, const engine::capabilities& caps);
+  // The same for a count: its shape is the table, the column, distinct and the where literal.
+  handle get(const count_options& o, const engine::capabilities& caps);
 
  private:
   struct key_hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
+  // A kept plan of this shape, pointed at this call's values; else plan() kept for next time.
+  template <class Plan>
+  handle take_or_plan(call_shape& s, const std::optional<std::int64_t>& limit,
+                      const std::optional<std::int64_t>& offset, Plan&& plan);
   void give_back(entry& e) noexcept;
   void keep(std::string key, std::unique_ptr<entry> e) noexcept;
 

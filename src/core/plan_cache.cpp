@@ -1,6 +1,6 @@
 // Ad hoc finds planned once per shape: the call's shape is its key, and a plan taken from
 // the cache gets the call's values by position.
-#include "find_cache.hpp"
+#include "plan_cache.hpp"
 
 #include <algorithm>
 #include <array>
@@ -17,9 +17,11 @@ constexpr std::size_t max_leaves = 16;
 constexpr std::size_t max_entries = 256;
 constexpr std::uint8_t from_limit = 254, from_offset = 255;  // a param's source, past any leaf
 
+}  // namespace
+
 // What of a call decides its plan, and its values (every scalar of the where literal, in
 // order). Two calls with equal keys differ only in values that the plan binds as params.
-struct call_shape {
+struct plan_cache::call_shape {
   engine::shape_key key;
   std::array<const value*, max_leaves> leaves{};
   std::size_t count = 0;
@@ -69,8 +71,10 @@ struct call_shape {
   }
 };
 
-call_shape shape_of(const find_options& o) {
-  call_shape s;
+namespace {
+
+plan_cache::call_shape shape_of(const find_options& o) {
+  plan_cache::call_shape s;
   s.key.push_back('F');
   s.name(o.table);
   s.size(o.select.size());
@@ -86,29 +90,50 @@ call_shape shape_of(const find_options& o) {
   return s;
 }
 
+plan_cache::call_shape shape_of(const count_options& o) {
+  plan_cache::call_shape s;
+  s.key.push_back('C');
+  s.name(o.table);
+  s.name(o.column);
+  s.key.push_back(o.distinct ? 'D' : '_');
+  s.walk(o.where);
+  return s;
+}
+
 }  // namespace
 
-struct find_cache::entry {
+struct plan_cache::entry {
   bool lent = false;  // to a call now; under the cache's mutex
   engine::plan plan;
   std::vector<std::uint8_t> sources;  // per param: the leaf it takes, or from_limit / from_offset
   value limit, offset;                 // the paging params point here
 };
 
-find_cache::find_cache() = default;
-find_cache::~find_cache() = default;
+plan_cache::plan_cache() = default;
+plan_cache::~plan_cache() = default;
 
-find_cache::handle::handle(find_cache* cache) noexcept : cache_(cache) {}
-find_cache::handle::handle(handle&& o) noexcept
+plan_cache::handle::handle(plan_cache* cache) noexcept : cache_(cache) {}
+plan_cache::handle::handle(handle&& o) noexcept
     : cache_(o.cache_), lent_(std::exchange(o.lent_, nullptr)), made_(std::move(o.made_)), key_(std::move(o.key_)) {}
-find_cache::handle::~handle() {
+plan_cache::handle::~handle() {
   if (lent_) cache_->give_back(*lent_);
   else if (made_ && !key_.empty()) cache_->keep(std::move(key_), std::move(made_));
 }
-const engine::plan& find_cache::handle::plan() const noexcept { return lent_ ? lent_->plan : made_->plan; }
+const engine::plan& plan_cache::handle::plan() const noexcept { return lent_ ? lent_->plan : made_->plan; }
 
-find_cache::handle find_cache::get(const find_options& o, const engine::capabilities& caps) {
+plan_cache::handle plan_cache::get(const find_options& o, const engine::capabilities& caps) {
   call_shape s = shape_of(o);
+  return take_or_plan(s, o.limit, o.offset, [&] { return plan_find(o, caps); });
+}
+
+plan_cache::handle plan_cache::get(const count_options& o, const engine::capabilities& caps) {
+  call_shape s = shape_of(o);
+  return take_or_plan(s, std::nullopt, std::nullopt, [&] { return plan_count(o, caps); });
+}
+
+template <class Plan>
+plan_cache::handle plan_cache::take_or_plan(call_shape& s, const std::optional<std::int64_t>& limit,
+                                            const std::optional<std::int64_t>& offset, Plan&& plan) {
   handle h(this);
   if (s.fits) {
     {
@@ -120,9 +145,9 @@ find_cache::handle find_cache::get(const find_options& o, const engine::capabili
     }
     if (h.lent_) {  // the shape was planned, and its names and kinds checked, by an earlier call
       entry& taken = *h.lent_;  // given back however this call ends
-      check_paging(o.limit, o.offset);
-      if (o.limit) taken.limit = *o.limit;
-      if (o.offset) taken.offset = *o.offset;
+      check_paging(limit, offset);
+      if (limit) taken.limit = *limit;
+      if (offset) taken.offset = *offset;
       for (std::size_t i = 0; i < taken.sources.size(); ++i) {
         const std::uint8_t from = taken.sources[i];
         taken.plan.params.set(i, from == from_limit    ? &taken.limit
@@ -134,7 +159,7 @@ find_cache::handle find_cache::get(const find_options& o, const engine::capabili
   }
   h.made_ = std::make_unique<entry>();
   entry* e = h.made_.get();
-  e->plan = plan_find(o, caps);
+  e->plan = plan();
   engine::plan& p = e->plan;
   // Kept only when every param is one of the call's values or its paging: a placeholder
   // (refused by the caller) or a value the planner derived could not be re-pointed.
@@ -169,12 +194,12 @@ find_cache::handle find_cache::get(const find_options& o, const engine::capabili
   return h;
 }
 
-void find_cache::give_back(entry& e) noexcept {
+void plan_cache::give_back(entry& e) noexcept {
   std::lock_guard lock(mutex_);
   e.lent = false;
 }
 
-void find_cache::keep(std::string key, std::unique_ptr<entry> e) noexcept {
+void plan_cache::keep(std::string key, std::unique_ptr<entry> e) noexcept {
   try {
     std::lock_guard lock(mutex_);
     if (entries_.size() >= max_entries)  // make room: drop every plan not lent out now
