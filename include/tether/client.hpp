@@ -153,8 +153,8 @@ class executor {
   // The connection a stream reads from: a fresh lease (held in `hold`), or the
   // transaction's own connection.
   virtual engine::connection& pin(std::unique_ptr<detail::lease>& hold) = 0;
-  // Where find() and count() keep their plans by shape; nullptr: they plan every call.
-  virtual detail::plan_cache* find_plans() noexcept { return nullptr; }
+  // Where find() and count() keep their plans by shape: the client's.
+  virtual detail::plan_cache& kept_plans() noexcept = 0;
 
  private:
   template <class Result>
@@ -221,7 +221,7 @@ class transaction : public executor {
   void read(const engine::plan& p, records& out) override;
   std::vector<engine::execution> run_batch(const std::vector<const engine::plan*>& plans) override;
   engine::connection& pin(std::unique_ptr<detail::lease>& hold) override;
-  detail::plan_cache* find_plans() noexcept override;
+  detail::plan_cache& kept_plans() noexcept override;
 
  private:
   friend class client;
@@ -329,7 +329,7 @@ class client : public executor {
   void read(const engine::plan& p, records& out) override;
   std::vector<engine::execution> run_batch(const std::vector<const engine::plan*>& plans) override;
   engine::connection& pin(std::unique_ptr<detail::lease>& hold) override;
-  detail::plan_cache* find_plans() noexcept override;
+  detail::plan_cache& kept_plans() noexcept override;
 
  private:
   void wait_for_database(const client_options& o);

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <type_traits>
 #include <random>
 #include <thread>
 
@@ -33,17 +32,9 @@ engine::execution executor::execute(engine::plan&& p) {
 
 template <class Options>
 void executor::read_kept(const Options& o, records& out) {
-  if (detail::plan_cache* plans = find_plans()) {
-    auto h = plans->get(o, capabilities());
-    refuse_placeholders(h.plan());
-    return read(h.plan(), out);
-  }
-  const engine::plan p = [&] {
-    if constexpr (std::is_same_v<Options, find_options>) return detail::plan_find(o, capabilities());
-    else return detail::plan_count(o, capabilities());
-  }();
-  refuse_placeholders(p);
-  read(p, out);
+  auto h = kept_plans().get(o, capabilities());
+  refuse_placeholders(h.plan());
+  read(h.plan(), out);
 }
 
 find_result executor::find(const find_options& o) {
@@ -213,7 +204,7 @@ struct transaction::state {
   std::shared_ptr<engine::driver> driver;
   bool active = true;
   int next_savepoint = 0;
-  detail::plan_cache* finds = nullptr;  // the client's
+  detail::plan_cache* finds;  // the client's
 };
 
 transaction::transaction(std::unique_ptr<state> s) : s_(std::move(s)) {}
@@ -273,29 +264,32 @@ const engine::capabilities& transaction::capabilities() const noexcept {
 }
 std::string_view transaction::engine_name() const noexcept { return s_->driver->name(); }
 
-std::vector<engine::execution> transaction::run_batch(const std::vector<const engine::plan*>& plans) {
-  if (!is_active())
+namespace {
+void require_active(bool active) {
+  if (!active)
     throw error(error_category::usage, "this transaction was committed or rolled back; begin a new one");
+}
+}  // namespace
+
+std::vector<engine::execution> transaction::run_batch(const std::vector<const engine::plan*>& plans) {
+  require_active(is_active());
   return (*s_->lease)->execute_batch(plans);
 }
 
 engine::connection& transaction::pin(std::unique_ptr<detail::lease>&) {
-  if (!is_active())
-    throw error(error_category::usage, "this transaction was committed or rolled back; begin a new one");
+  require_active(is_active());
   return **s_->lease;
 }
 
 engine::execution transaction::run(const engine::plan& p) {
-  if (!is_active())
-    throw error(error_category::usage, "this transaction was committed or rolled back; begin a new one");
+  require_active(is_active());
   return (*s_->lease)->execute(p);
 }
 
-detail::plan_cache* transaction::find_plans() noexcept { return s_ ? s_->finds : nullptr; }
+detail::plan_cache& transaction::kept_plans() noexcept { return *s_->finds; }
 
 void transaction::read(const engine::plan& p, records& out) {
-  if (!is_active())
-    throw error(error_category::usage, "this transaction was committed or rolled back; begin a new one");
+  require_active(is_active());
   (*s_->lease)->read(p, out);
 }
 
@@ -410,7 +404,7 @@ engine::execution client::run(const engine::plan& p) {
   return on_lease(*pool_, [&](engine::connection& c) { return c.execute(p); });
 }
 
-detail::plan_cache* client::find_plans() noexcept { return finds_.get(); }
+detail::plan_cache& client::kept_plans() noexcept { return *finds_; }
 
 void client::read(const engine::plan& p, records& out) {
   on_lease(*pool_, [&](engine::connection& c) { c.read(p, out); });
