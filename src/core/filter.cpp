@@ -154,7 +154,7 @@ struct parser {
     if (!name->is_string() || name->as_string().empty())
       fail(fmt::format("the $param on column \"{}\" needs a name, got {}", column, short_json(*name)));
     if (op == compare::regex && !caps.regex)
-      throw error(error_category::unsupported, "$regex is not supported by this engine");
+      require(false, "$regex", caps);
     p.slots.push_back({name->as_string(), static_cast<std::uint32_t>(p.params.size()), op});
     return true;
   }
@@ -274,7 +274,7 @@ struct parser {
       }
       case compare::regex:
         if (!caps.regex)
-          throw error(error_category::unsupported, "$regex is not supported by this engine");
+          require(false, "$regex", caps);
         [[fallthrough]];
       case compare::like:
       case compare::ilike:

@@ -22,11 +22,16 @@ using engine::update_op;
   throw error(error_category::usage, std::move(message));
 }
 
-void require(bool capable, std::string_view feature, std::string_view engine_note) {
+}  // namespace
+
+void require(bool capable, std::string_view feature, const engine::capabilities& caps) {
   if (!capable)
     throw error(error_category::unsupported,
-                fmt::format("{} is not supported by this engine{}", feature, engine_note));
+                fmt::format("{} is not supported by the {} engine", feature, caps.engine.empty() ? "this" : caps.engine),
+                error_details{caps.engine});
 }
+
+namespace {
 
 using engine::shape_key;
 
@@ -117,7 +122,7 @@ void set_paging(plan& p, const std::optional<std::int64_t>& limit,
 void set_returning(plan& p, const std::vector<std::string>& returning,
                    const engine::capabilities& caps) {
   if (returning.empty()) return;
-  require(caps.returning, "returning", "");
+  require(caps.returning, "returning", caps);
   if (returning.size() == 1 && returning[0] == "*") {
     p.returning = returning;
     return;
@@ -189,13 +194,13 @@ void add_assignment(plan& p, std::unordered_set<std::string_view>& seen, const s
     case update_op::push:
     case update_op::pull:
     case update_op::add_to_set:
-      require(caps.json_arrays, op_name, "");
+      require(caps.json_arrays, op_name, caps);
       if ((op == update_op::pull || op == update_op::add_to_set) && !operand->is_scalar())
         bad("a single value (not an array or object)");
       break;
     case update_op::pop_first:
     case update_op::pop_last:
-      require(caps.json_arrays, op_name, "");
+      require(caps.json_arrays, op_name, caps);
       if (operand->kind() != value_kind::integer ||
           (operand->as_int() != 1 && operand->as_int() != -1))
         bad("1 (remove the last element) or -1 (remove the first)");
@@ -259,7 +264,7 @@ void add_rows(plan& p, std::span<const value> records) {
 }
 
 void set_conflict(plan& p, const on_conflict& c, const engine::capabilities& caps) {
-  require(caps.upsert, "on_conflict", "");
+  require(caps.upsert, "on_conflict", caps);
   if (c.columns.empty())
     fail(fmt::format("on_conflict for \"{}\" needs the columns of a unique key", p.table));
   validate_columns(c.columns, "conflict column");
@@ -357,7 +362,7 @@ plan plan_remove(const remove_options& o, const engine::capabilities& caps) {
 
 plan plan_upsert(const upsert_options& o, const engine::capabilities& caps) {
   plan p = begin_plan(plan_kind::upsert, o.table);
-  require(caps.upsert, "upsert", "");
+  require(caps.upsert, "upsert", caps);
   if (!o.data.is_object() || o.data.size() == 0)
     fail(fmt::format("upsert data for \"{}\" must be a non-empty object", o.table));
   add_rows(p, std::span<const value>(&o.data, 1));
@@ -402,7 +407,7 @@ plan plan_column(const column_options& o, aggregate_fn fn, const engine::capabil
 }
 
 plan plan_aggregate(const aggregate_options& o, const engine::capabilities& caps) {
-  require(caps.aggregates, "aggregate", "");
+  require(caps.aggregates, "aggregate", caps);
   plan p = begin_plan(plan_kind::aggregate, o.table);
   validate_columns(o.group_by, "group_by column");
   p.group_by = o.group_by;
@@ -476,7 +481,7 @@ plan plan_aggregate(const aggregate_options& o, const engine::capabilities& caps
 }
 
 plan plan_raw(const raw_options& o, const engine::capabilities& caps) {
-  require(caps.raw_queries, "raw", "");
+  require(caps.raw_queries, "raw", caps);
   if (o.query.find_first_not_of(" \t\r\n") == std::string::npos)
     fail("raw needs a query; got an empty one");
   plan p;

@@ -10,6 +10,9 @@ namespace tether::detail {
 // Letters, digits and _, not starting with a digit; `table` also allows one "schema." part.
 void validate_identifier(std::string_view name, std::string_view what);
 
+// Throws tether::error (unsupported) naming the feature and the engine unless `capable`.
+void require(bool capable, std::string_view feature, const engine::capabilities& caps);
+
 // Throws tether::error (usage) naming a negative limit or offset.
 void check_paging(const std::optional<std::int64_t>& limit, const std::optional<std::int64_t>& offset);
 

@@ -21,6 +21,7 @@ namespace tether::engine {
 // What an engine can do. The planner refuses a call that needs a missing capability,
 // naming the engine and the feature, before any I/O.
 struct capabilities {
+  std::string engine{};  // the engine's name, for the errors that refuse a call
   bool transactions = false;
   bool savepoints = false;
   bool returning = false;

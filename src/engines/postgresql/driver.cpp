@@ -13,6 +13,7 @@ class driver final : public engine::driver {
   const engine::capabilities& capabilities() const noexcept override {
     static const engine::capabilities caps = [] {
       engine::capabilities c;
+      c.engine = "postgresql";
       c.transactions = c.savepoints = c.returning = c.upsert = c.aggregates = c.regex = c.json_arrays =
           c.raw_queries = c.read_only_transactions = c.deferrable_transactions = true;
       c.isolation_levels = {isolation::read_uncommitted, isolation::read_committed, isolation::repeatable_read,

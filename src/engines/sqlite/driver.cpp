@@ -13,6 +13,7 @@ class driver final : public engine::driver {
   const engine::capabilities& capabilities() const noexcept override {
     static const engine::capabilities caps = [] {
       engine::capabilities c;
+      c.engine = "sqlite";
       c.transactions = c.savepoints = c.returning = c.upsert = c.aggregates = c.regex =
           c.json_arrays = c.raw_queries = c.read_only_transactions = true;
       c.isolation_levels = {isolation::read_uncommitted, isolation::read_committed,
