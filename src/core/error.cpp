@@ -43,6 +43,8 @@ std::string redact_statement(std::string_view sql) {
         in_literal = true;
         out += "***";
       }
+    } else if (c == '\\') {
+      ++i;  // a backslash escape (MySQL, PostgreSQL's E''): masking on past it never shows a secret
     } else if (c == '\'') {
       if (i + 1 < sql.size() && sql[i + 1] == '\'') {
         ++i;  // an escaped quote stays inside the literal

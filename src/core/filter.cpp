@@ -4,6 +4,7 @@
 #include <array>
 
 #include "planner.hpp"
+#include "utf8.hpp"
 
 namespace tether::detail {
 
@@ -252,6 +253,7 @@ struct parser {
                              "{{\"{}\": null}} inside $or",
                              op_name, name, name));
           if (!take_param(name, op, item)) scalar(op_name, name, item);
+          text(name, item);
           p.add_param(&item);
         }
         return;
@@ -268,6 +270,7 @@ struct parser {
         for (const auto& item : operand.as_array()) {
           if (item.is_null()) fail(fmt::format("$between on column \"{}\" may not hold null", name));
           if (!take_param(name, op, item)) scalar(op_name, name, item);
+          text(name, item);
           p.add_param(&item);
         }
         return;
@@ -290,6 +293,12 @@ struct parser {
     fail(fmt::format("unhandled operator \"{}\"", op_name));
   }
 
+  // A server may read an ill-formed byte as '?' and match rows that hold one.
+  static void text(std::string_view name, const value& v) {
+    if (v.is_string() && invalid_utf8_at(v.as_string()) != std::string_view::npos)
+      check_utf8(v.as_string(), fmt::format("the value for column \"{}\"", name));
+  }
+
   static void scalar(std::string_view op_name, std::string_view name, const value& v) {
     if (!v.is_scalar())
       fail(fmt::format("{} on column \"{}\" takes a single value, got {}", op_name, name,
@@ -298,6 +307,7 @@ struct parser {
 
   void leaf(const std::string& name, compare op, std::uint32_t n, const value* v,
             filter_node& out) {
+    if (v) text(name, *v);
     out.kind = logic::leaf;
     out.op = op;
     out.field = name;

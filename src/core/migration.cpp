@@ -11,6 +11,7 @@
 #include <cstdio>
 
 #include "schema_ops.hpp"
+#include "utf8.hpp"
 #include "tether/error.hpp"
 #include "tether/schema.hpp"
 
@@ -162,6 +163,8 @@ void validate(const migration& m) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-')
       bad(fmt::format("migration tag \"{}\" may hold letters, digits, _ and - only", m.tag));
   if (m.up.empty()) bad(fmt::format("migration \"{}\" has no operations", m.tag));
+  for (const auto& op : m.up) detail::check_utf8_within(op, fmt::format("a string in migration \"{}\"", m.tag));
+  for (const auto& op : m.down) detail::check_utf8_within(op, fmt::format("a string in migration \"{}\"", m.tag));
   for (const auto& op : m.up) parse_op(op);
   for (const auto& op : m.down) parse_op(op);
   if (!m.checksum.empty() && m.checksum != checksum(m))

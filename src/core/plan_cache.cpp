@@ -8,7 +8,10 @@
 #include <cstring>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "planner.hpp"
+#include "utf8.hpp"
 
 namespace tether::detail {
 namespace {
@@ -40,21 +43,27 @@ struct plan_cache::call_shape {
     size(s.size());
     key.append(s);
   }
-  void walk(const value& v) {
+  // `column`: the nearest enclosing key that names a column, for the UTF-8 check's error.
+  void walk(const value& v, std::string_view column = {}) {
     switch (v.kind()) {
       case value_kind::object:
         key.push_back('{');
         size(v.size());
         for (const auto& [k, member] : v.as_object()) {
           name(k);
-          walk(member);
+          walk(member, !k.empty() && k[0] != '$' ? std::string_view(k) : column);
         }
         return;
       case value_kind::array:
         key.push_back('[');
         size(v.size());
-        for (const auto& item : v.as_array()) walk(item);
+        for (const auto& item : v.as_array()) walk(item, column);
         return;
+      case value_kind::string:  // checked here as well: a kept plan takes it without planning
+        if (invalid_utf8_at(v.as_string()) != std::string_view::npos)
+          check_utf8(v.as_string(), fmt::format("the value for column \"{}\"", column));
+        key.push_back(static_cast<char>('0' + static_cast<int>(v.kind())));
+        break;
       case value_kind::boolean:  // $isNull: true and false plan differently
         key.push_back(v.as_bool() ? 'T' : 'F');
         break;

@@ -1,5 +1,6 @@
 // Options → plan, and the plan's shape (the statement-cache key).
 #include "planner.hpp"
+#include "utf8.hpp"
 
 #include <fmt/format.h>
 
@@ -94,13 +95,6 @@ void compute_shape(plan& p) {
     s.append(a.alias);
     s.push_back(static_cast<char>('a' + static_cast<int>(a.fn)));
     s.append(a.column);
-    if (a.separator != engine::no_param && p.params[a.separator]->is_string()) {
-      // A dialect may render the separator as a literal (MySQL's GROUP_CONCAT).
-      const auto& sep = p.params[a.separator]->as_string();
-      s.append(std::to_string(sep.size()));
-      s.push_back(':');
-      s.append(sep);
-    }
     s.push_back(',');
   }
   append_list(s, p.group_by);
@@ -440,6 +434,8 @@ plan plan_aggregate(const aggregate_options& o, const engine::capabilities& caps
       if (sep) {
         if (!sep->is_string())
           fail(fmt::format("$stringAgg separator for \"{}\" must be a string", alias));
+        if (invalid_utf8_at(sep->as_string()) != std::string_view::npos)
+          check_utf8(sep->as_string(), fmt::format("the $stringAgg separator for \"{}\"", alias));
         t.separator = p.add_param(sep);
       }
     }

@@ -168,14 +168,24 @@ index_def parse_index(const std::string& table, const value& v) {
   i.name = text(v, "name");
   if (i.name.empty()) i.name = default_index_name(table, i.fields, i.unique);
   validate_identifier(i.name, "index");
-  i.where = text(v, "where");
+  if (const value* w = v.find("where"); w && w->is_object()) {
+    engine::plan check;  // validated now, before any I/O; rendered by the engine with its literals
+    engine::capabilities any;
+    any.regex = true;
+    parse_filter(*w, check, check.where, any);
+    if (!check.slots.empty()) bad(fmt::format("the where of index \"{}\" cannot hold a $param", i.name));
+    i.filter = *w;
+  } else {
+    i.where = text(v, "where");
+  }
   return i;
 }
 
 value index_to_value(const index_def& i) {
   object o{{"name", i.name}, {"fields", string_list(i.fields)}};
   if (i.unique) o.emplace_back("unique", true);
-  if (!i.where.empty()) o.emplace_back("where", i.where);
+  if (!i.filter.is_null()) o.emplace_back("where", i.filter);
+  else if (!i.where.empty()) o.emplace_back("where", i.where);
   return value(std::move(o));
 }
 

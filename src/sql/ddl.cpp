@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
+#include "../core/planner.hpp"
+#include "../core/utf8.hpp"
 #include "renderer.hpp"
 #include "tether/error.hpp"
 
@@ -16,29 +19,39 @@ using engine::index_def;
 using engine::schema_op;
 using engine::schema_op_kind;
 
-void dialect::literal(std::string& out, const value& v) const {
+void literal_maker::string_literal(std::string& out, std::string_view text) const {
+  if (text.find('\0') != std::string_view::npos)
+    throw error(error_category::usage,
+                fmt::format("a constant in a schema change may not hold a NUL byte, got \"{}\"",
+                            std::string(text.substr(0, 40)).c_str()));
+  check_utf8(text, "a constant in a schema change");
+  quote(out, text);
+}
+
+void dialect::literal(std::string& out, const value& v, const literal_maker& lit) const {
   switch (v.kind()) {
     case value_kind::null: out += "NULL"; return;
     case value_kind::boolean: out += v.as_bool() ? "TRUE" : "FALSE"; return;
-    case value_kind::integer: case value_kind::real: out += v.to_json(); return;
+    case value_kind::integer: out += v.to_json(); return;
+    case value_kind::real: {
+      if (!std::isfinite(v.as_double()))
+        throw error(error_category::usage, fmt::format("{} cannot take {} as a constant in DDL", name(), v.to_json()));
+      out += v.to_json();
+      return;
+    }
     case value_kind::decimal: out += v.as_decimal().text; return;
     default: break;
   }
-  std::string text = v.is_string() ? v.as_string()
-                     : v.kind() == value_kind::date ? v.as_date().to_string()
-                     : v.kind() == value_kind::timestamp ? v.as_timestamp().to_string()
-                     : v.kind() == value_kind::time ? v.as_time().to_string()
-                     : v.kind() == value_kind::uuid ? v.as_uuid().to_string()
-                                                    : v.to_json();
-  out += '\'';
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  out += '\'';
+  lit.string_literal(out, v.is_string() ? v.as_string()
+                          : v.kind() == value_kind::date ? v.as_date().to_string()
+                          : v.kind() == value_kind::timestamp ? v.as_timestamp().to_string()
+                          : v.kind() == value_kind::time ? v.as_time().to_string()
+                          : v.kind() == value_kind::uuid ? v.as_uuid().to_string()
+                                                         : v.to_json());
 }
 
-std::vector<std::string> dialect::modify_field(const std::string& table, const field_def& f, const field_def&) const {
+std::vector<std::string> dialect::modify_field(const std::string& table, const field_def& f, const field_def&,
+                                               const literal_maker&) const {
   throw error(error_category::unsupported,
               fmt::format("modify_field on {} is not supported yet (\"{}.{}\")", name(), table, f.name));
 }
@@ -57,10 +70,11 @@ std::string dialect::drop_constraint(const std::string& table, const constraint_
   return s;
 }
 
-std::vector<std::string> schema_statements_core(const dialect& d, const schema_op& op,
-                                                const engine::table_description* before);
-
 namespace {
+
+std::vector<std::string> schema_statements_core(const dialect& d, const schema_op& op,
+                                                const engine::table_description* before, const literal_maker& lit);
+
 
 std::string list(const dialect& d, const std::vector<std::string>& names) {
   std::string s;
@@ -71,15 +85,16 @@ std::string list(const dialect& d, const std::vector<std::string>& names) {
   return s;
 }
 
-std::string create_index(const dialect& d, const std::string& table, const index_def& i) {
-  if (!i.where.empty() && !d.partial_indexes())
+std::string create_index(const dialect& d, const std::string& table, const index_def& i, const literal_maker& lit) {
+  if ((!i.where.empty() || !i.filter.is_null()) && !d.partial_indexes())
     throw error(error_category::unsupported, fmt::format("{} has no partial indexes (\"{}\")", d.name(), i.name));
   std::string s = i.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ";
   d.quote(s, i.name);
   s += " ON ";
   d.quote(s, table);
   s += " (" + list(d, i.fields) + ")";
-  if (!i.where.empty()) s += " WHERE " + i.where;
+  if (!i.filter.is_null()) s += " WHERE " + condition(d, i.filter, lit);
+  else if (!i.where.empty()) s += " WHERE " + i.where;  // engine-native SQL, the caller's own
   return s;
 }
 
@@ -113,11 +128,11 @@ std::string alter(const dialect& d, const std::string& table) {
 
 }  // namespace
 
-std::string column_definition(const dialect& d, const field_def& f, bool inline_primary_key) {
+std::string column_definition(const dialect& d, const field_def& f, bool inline_primary_key, const literal_maker& lit) {
   std::string s;
   d.quote(s, f.name);
   s += ' ';
-  s += d.column_type(f);
+  s += d.column_type(f, lit);
   if (inline_primary_key && f.primary_key) s += " PRIMARY KEY";
   if (f.auto_increment && !d.auto_increment().empty()) {
     s += ' ';
@@ -129,12 +144,12 @@ std::string column_definition(const dialect& d, const field_def& f, bool inline_
     s += d.now();
   } else if (f.default_value) {
     s += " DEFAULT ";
-    d.literal(s, *f.default_value);
+    d.literal(s, *f.default_value, lit);
   }
   if (f.unique && !f.primary_key) s += " UNIQUE";
   if (!f.comment.empty() && d.comment_style() == dialect::comments::inline_clause) {
     s += " COMMENT ";
-    d.literal(s, value(f.comment));
+    d.literal(s, value(f.comment), lit);
   }
   if (f.type == field_type::enum_ && d.enum_as_check()) {
     s += " CHECK (";
@@ -142,7 +157,7 @@ std::string column_definition(const dialect& d, const field_def& f, bool inline_
     s += " IN (";
     for (std::size_t i = 0; i < f.enum_values.size(); ++i) {
       if (i) s += ", ";
-      d.literal(s, value(f.enum_values[i]));
+      d.literal(s, value(f.enum_values[i]), lit);
     }
     s += "))";
   }
@@ -152,7 +167,7 @@ std::string column_definition(const dialect& d, const field_def& f, bool inline_
 namespace {
 // COMMENT ON COLUMN for the fields that carry one (or had one, when it is now removed).
 void comment_statements(const dialect& d, const std::string& table, const std::vector<field_def>& fields,
-                        const field_def* before, std::vector<std::string>& out) {
+                        const field_def* before, const literal_maker& lit, std::vector<std::string>& out) {
   if (d.comment_style() != dialect::comments::statement) return;
   for (const auto& f : fields) {
     if (f.comment.empty() && (!before || before->comment.empty())) continue;
@@ -162,28 +177,30 @@ void comment_statements(const dialect& d, const std::string& table, const std::v
     s += '.';
     d.quote(s, f.name);
     s += " IS ";
-    d.literal(s, f.comment.empty() ? value() : value(f.comment));
+    d.literal(s, f.comment.empty() ? value() : value(f.comment), lit);
     out.push_back(std::move(s));
   }
 }
 }  // namespace
 
 std::vector<std::string> schema_statements(const dialect& d, const schema_op& op,
-                                           const engine::table_description* before) {
+                                           const engine::table_description* before, const literal_maker& lit) {
   const field_def* previous = nullptr;
   if (op.kind == schema_op_kind::modify_field && before) previous = engine::find_named(before->columns, op.name);
   if (op.kind == schema_op_kind::create_collection || op.kind == schema_op_kind::add_field ||
       op.kind == schema_op_kind::modify_field) {
     // The comments follow the statements below, once their columns exist.
-    std::vector<std::string> main = schema_statements_core(d, op, before);
-    comment_statements(d, op.table, op.fields, previous, main);
+    std::vector<std::string> main = schema_statements_core(d, op, before, lit);
+    comment_statements(d, op.table, op.fields, previous, lit, main);
     return main;
   }
-  return schema_statements_core(d, op, before);
+  return schema_statements_core(d, op, before, lit);
 }
 
+namespace {
+
 std::vector<std::string> schema_statements_core(const dialect& d, const schema_op& op,
-                                                const engine::table_description* before) {
+                                                const engine::table_description* before, const literal_maker& lit) {
   std::vector<std::string> out;
   switch (op.kind) {
     case schema_op_kind::create_collection: {
@@ -197,7 +214,7 @@ std::vector<std::string> schema_statements_core(const dialect& d, const schema_o
       const auto keys = std::count_if(op.fields.begin(), op.fields.end(), [](const field_def& f) { return f.primary_key; });
       for (std::size_t i = 0; i < op.fields.size(); ++i) {
         if (i) s += ", ";
-        s += column_definition(d, op.fields[i], keys == 1);
+        s += column_definition(d, op.fields[i], keys == 1, lit);
       }
       if (keys > 1) {
         std::vector<std::string> key;
@@ -209,7 +226,7 @@ std::vector<std::string> schema_statements_core(const dialect& d, const schema_o
       s += ")";
       out.push_back(std::move(s));
       for (const auto& i : op.indexes) {
-        std::string ci = create_index(d, op.table, i);
+        std::string ci = create_index(d, op.table, i, lit);
         if (op.if_not_exists) ci.insert(ci.find("INDEX ") + 6, "IF NOT EXISTS ");
         out.push_back(std::move(ci));
       }
@@ -234,7 +251,7 @@ std::vector<std::string> schema_statements_core(const dialect& d, const schema_o
         throw error(error_category::unsupported,
                     fmt::format("add_field cannot add a primary key (\"{}.{}\"); create the table with it", op.table,
                                 op.name));
-      out.push_back(alter(d, op.table) + " ADD COLUMN " + column_definition(d, op.fields.at(0), false));
+      out.push_back(alter(d, op.table) + " ADD COLUMN " + column_definition(d, op.fields.at(0), false, lit));
       break;
     case schema_op_kind::drop_field: {
       std::string s = alter(d, op.table) + " DROP COLUMN ";
@@ -254,9 +271,9 @@ std::vector<std::string> schema_statements_core(const dialect& d, const schema_o
       const field_def* it = before ? engine::find_named(before->columns, op.name) : nullptr;
       if (!it)
         throw error(error_category::schema, fmt::format("no field \"{}\" on table \"{}\"", op.name, op.table));
-      return d.modify_field(op.table, op.fields.at(0), *it);
+      return d.modify_field(op.table, op.fields.at(0), *it, lit);
     }
-    case schema_op_kind::create_index: out.push_back(create_index(d, op.table, op.indexes.at(0))); break;
+    case schema_op_kind::create_index: out.push_back(create_index(d, op.table, op.indexes.at(0), lit)); break;
     case schema_op_kind::drop_index: out.push_back(d.drop_index(op.table, op.name)); break;
     case schema_op_kind::add_constraint:
       out.push_back(alter(d, op.table) + " ADD " + constraint_clause(d, op.constraints.at(0)));
@@ -277,6 +294,18 @@ std::vector<std::string> schema_statements_core(const dialect& d, const schema_o
       break;
   }
   return out;
+}
+
+}  // namespace
+
+std::string condition(const dialect& d, const value& filter, const literal_maker& lit) {
+  engine::plan p;
+  engine::capabilities any;
+  any.regex = true;
+  parse_filter(filter, p, p.where, any);
+  renderer r(d, p, &lit);
+  r.filter(p.where);
+  return std::move(r).take().text;
 }
 
 }  // namespace tether::detail::sql

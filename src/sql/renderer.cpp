@@ -99,6 +99,12 @@ void dialect::upsert_clause(renderer& r, const plan& p) const {
 }
 
 void renderer::param(std::uint32_t index, transform how) {
+  if (literals_) {
+    const value& v = *p_.param(index);
+    if (how == transform::json_text) return d_.literal(s_.text, value(v.to_json()), *literals_);
+    if (how != transform::none) return literals_->string_literal(s_.text, apply_transform(how, v.as_string()));
+    return d_.literal(s_.text, v, *literals_);
+  }
   s_.bindings.push_back(binding{index, how});
   d_.placeholder(s_.text, s_.bindings.size());
 }

@@ -25,6 +25,23 @@ struct engine_profile {
   std::function<std::string(const std::string& table, const columns& cols)> create_table;
   std::function<std::string(const std::string& table)> drop_table;
   std::string quote = "\"";  // how the engine quotes identifiers in raw SQL
+
+  // Sessions in which a string literal must be quoted differently (PostgreSQL with
+  // standard_conforming_strings off, MySQL after SET NAMES gbk): the injection tests run
+  // in each of them too, on a one-connection client. `url_options` joins the URL's query;
+  // `setup` runs first; `backslash_escapes`: whether '…' takes backslash escapes there;
+  // `charset`: a double-byte character set the session is in (gbk, big5, sjis), if any.
+  struct session {
+    std::string label, url_options, setup;
+    bool backslash_escapes = false;
+    std::string charset{};
+  };
+  std::vector<session> literal_sessions{};
+  // The server's statement log, where the tests can read one: turn it on for `db`'s
+  // session (or the server), and the statements logged since that hold `marker`, as the
+  // server logged them (values of prepared statements included).
+  std::function<void(tether::client& db)> start_statement_log{};
+  std::function<std::vector<std::string>(tether::client& db, const std::string& marker)> logged_statements{};
 };
 
 const engine_profile& profile();  // defined by the engine's test binary

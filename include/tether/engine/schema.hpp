@@ -34,7 +34,8 @@ struct index_def {
   std::string name{};
   std::vector<std::string> fields{};
   bool unique = false;
-  std::string where{};  // a partial index's predicate, in the engine's SQL
+  std::string where{};  // a partial index's condition in the engine's own SQL (what introspection reads)
+  value filter{};       // or as a tether where-filter (null: none), rendered with the engine's literals
   friend bool operator==(const index_def&, const index_def&) = default;
 };
 

@@ -70,7 +70,17 @@ url_parts parse_url(std::string_view url) {
                     fmt::format("returning \"{}\" in MySQL URL \"{}\"; expected auto or emulate", v, mask_url(url)));
       out.emulate_returning = v == "emulate";
     } else if (key == "charset") {
-      out.charset = v;
+      // tether's strings are UTF-8, and only a connection in utf8mb4 takes every one of
+      // them as it is; a multi-byte charset such as gbk or sjis would also let a 0x5c
+      // trail byte end a quoted literal early.
+      std::string cs = v;
+      std::transform(cs.begin(), cs.end(), cs.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (cs != "utf8mb4")
+        throw error(error_category::usage,
+                    fmt::format("charset \"{}\" in MySQL URL \"{}\"; tether connects in utf8mb4 only (its strings "
+                                "are UTF-8; the server converts to each column's own character set)",
+                                v, mask_url(url)));
+      out.charset = cs;
     } else if (key == "ssl_ca") {
       out.ssl_ca = v;
     } else {

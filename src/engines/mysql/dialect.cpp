@@ -57,25 +57,17 @@ void dialect::not_equal(sql::renderer& r, const engine::filter_node& n) const {
   r.text(")");
 }
 
-void append_literal(std::string& out, std::string_view text) {
-  out += '\'';
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    else if (c == '\\') out += '\\';
-    out += c;
-  }
-  out += '\'';
-}
-
-// GROUP_CONCAT takes its separator as a literal only; the planner puts the separator's
-// text in the plan's shape, so a cached statement never serves another separator.
+// GROUP_CONCAT takes its SEPARATOR as a literal only, so the separator is bound instead:
+// each value is concatenated after it, joined with nothing, and the first one cut off
+// (CONCAT with a null is null, which GROUP_CONCAT skips, as it skips null values).
 void dialect::string_agg(sql::renderer& r, const engine::aggregate_term& t) const {
-  r.text("GROUP_CONCAT(");
+  r.text("SUBSTRING(GROUP_CONCAT(CONCAT(");
+  r.param(t.separator);
+  r.text(", ");
   r.ident(t.column);
-  r.text(" SEPARATOR ");
-  const value* sep = r.plan().param(t.separator);
-  append_literal(r.out(), sep->is_string() ? std::string_view(sep->as_string()) : std::string_view(","));
-  r.text(")");
+  r.text(") SEPARATOR ''), CHAR_LENGTH(");
+  r.param(t.separator);
+  r.text(") + 1)");
 }
 
 void dialect::concat(sql::renderer& r, const engine::assignment& a) const {
@@ -159,7 +151,7 @@ void dialect::upsert_clause(sql::renderer& r, const engine::plan& p) const {
 }
 
 // The one table of portable field types → MySQL/MariaDB types (docs/engines/mysql.md).
-std::string dialect::column_type(const engine::field_def& f) const {
+std::string dialect::column_type(const engine::field_def& f, const sql::literal_maker& lit) const {
   switch (f.type) {
     case field_type::integer: return "INT";
     case field_type::bigint: return "BIGINT";
@@ -181,7 +173,7 @@ std::string dialect::column_type(const engine::field_def& f) const {
       std::string s = "ENUM(";
       for (std::size_t i = 0; i < f.enum_values.size(); ++i) {
         if (i) s += ", ";
-        literal(s, value(f.enum_values[i]));
+        literal(s, value(f.enum_values[i]), lit);
       }
       return s + ")";
     }
@@ -191,21 +183,17 @@ std::string dialect::column_type(const engine::field_def& f) const {
   return "TEXT";
 }
 
-void dialect::literal(std::string& out, const value& v) const {
-  if (v.is_string()) return append_literal(out, v.as_string());
-  sql::dialect::literal(out, v);
-}
-
 // MODIFY COLUMN restates the whole column; UNIQUE is left out, since restating it would
 // add a second unique index (uniqueness changes go through indexes and constraints).
 std::vector<std::string> dialect::modify_field(const std::string& table, const engine::field_def& f,
-                                               const engine::field_def& /*before*/) const {
+                                               const engine::field_def& /*before*/,
+                                               const sql::literal_maker& lit) const {
   engine::field_def def = f;
   def.unique = false;
   def.primary_key = false;
   std::string s = "ALTER TABLE ";
   quote(s, table);
-  return {s + " MODIFY COLUMN " + sql::column_definition(*this, def, false)};
+  return {s + " MODIFY COLUMN " + sql::column_definition(*this, def, false, lit)};
 }
 
 std::string dialect::drop_index(const std::string& table, const std::string& name) const {

@@ -23,12 +23,11 @@ class dialect final : public sql::dialect {
   void json_array_op(sql::renderer& r, const engine::assignment& a) const override;
   std::string_view no_limit() const noexcept override { return "18446744073709551615"; }
   void upsert_clause(sql::renderer& r, const engine::plan& p) const override;
-  std::string column_type(const engine::field_def& f) const override;
+  std::string column_type(const engine::field_def& f, const sql::literal_maker& lit) const override;
   std::string_view auto_increment() const noexcept override { return "AUTO_INCREMENT"; }
   std::string_view now() const noexcept override { return "CURRENT_TIMESTAMP(6)"; }
-  void literal(std::string& out, const value& v) const override;
   std::vector<std::string> modify_field(const std::string& table, const engine::field_def& f,
-                                        const engine::field_def& before) const override;
+                                        const engine::field_def& before, const sql::literal_maker& lit) const override;
   std::string drop_index(const std::string& table, const std::string& name) const override;
   std::string drop_constraint(const std::string& table, const engine::constraint_def& c) const override;
   bool partial_indexes() const noexcept override { return false; }
@@ -40,9 +39,5 @@ class dialect final : public sql::dialect {
 };
 
 const dialect& the_dialect(bool native_returning);
-
-// A string literal for text that cannot be a parameter (GROUP_CONCAT's SEPARATOR):
-// quotes doubled and backslashes escaped, whatever NO_BACKSLASH_ESCAPES says.
-void append_literal(std::string& out, std::string_view text);
 
 }  // namespace tether::detail::mysql

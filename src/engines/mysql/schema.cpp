@@ -95,10 +95,55 @@ std::string rule(std::string r) {
   return r == "restrict" || r == "no action" ? "" : r;
 }
 
+// DDL's literals by Connector/C for this connection: mysql_real_escape_string knows the
+// connection's character set, and doubles quotes instead when the server's sql_mode has
+// NO_BACKSLASH_ESCAPES.
+class literals final : public sql::literal_maker {
+ public:
+  explicit literals(MYSQL* c) : c_(c) {}
+
+ private:
+  void quote(std::string& out, std::string_view text) const override {
+    std::string buffer(text.size() * 2 + 1, '\0');
+    unsigned long n = mysql_real_escape_string(c_, buffer.data(), text.data(), text.size());
+    if (n == static_cast<unsigned long>(-1))
+      throw error(error_category::usage, "a constant in a schema change cannot be quoted for this connection",
+                  error_details{"mysql"});
+    out += '\'';
+    out.append(buffer.data(), n);
+    out += '\'';
+  }
+  MYSQL* c_;
+};
+
+// MySQL and MariaDB keep column comments in utf8mb3, which has no room for a character
+// past U+FFFF: the server would store '?' in its place. And they strip trailing spaces
+// from ENUM values, so "a " would be stored, and read back, as "a".
+void check_texts(const engine::schema_op& op) {
+  for (const auto& f : op.fields) {
+    for (const auto& e : f.enum_values)
+      if (!e.empty() && e.back() == ' ')
+        throw error(error_category::usage,
+                    fmt::format("enum value \"{}\" of \"{}.{}\" ends in a space, which MySQL and MariaDB strip; "
+                                "give the value without it",
+                                e, op.table, f.name),
+                    error_details{"mysql"});
+    for (std::size_t i = 0; i < f.comment.size(); ++i)
+      if ((static_cast<unsigned char>(f.comment[i]) & 0xf8) == 0xf0)
+        throw error(error_category::usage,
+                    fmt::format("the comment of \"{}.{}\" holds \"{}\", a character past U+FFFF; MySQL and MariaDB "
+                                "keep comments in utf8mb3 and would store \"?\" instead. Leave such characters "
+                                "(emoji, for one) out of comments",
+                                op.table, f.name, f.comment.substr(i, 4)),
+                    error_details{"mysql"});
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> connection::schema_statements(const engine::schema_op& op,
                                                        const engine::table_description* before) {
+  check_texts(op);
   tables_.clear();
   if (op.kind != engine::schema_op_kind::create_collection) {  // cached result shapes may change
     for (auto& [_, c] : cache_) mysql_stmt_close(c.stmt);
@@ -111,9 +156,9 @@ std::vector<std::string> connection::schema_statements(const engine::schema_op& 
     for (const auto& i : before->indexes)
       if (i.unique && i.name == op.name)
         t.constraints.push_back({i.name, engine::constraint_type::unique, i.fields});
-    return sql::schema_statements(*dialect_, op, &t);
+    return sql::schema_statements(*dialect_, op, &t, literals(conn_));
   }
-  return sql::schema_statements(*dialect_, op, before);
+  return sql::schema_statements(*dialect_, op, before, literals(conn_));
 }
 
 std::optional<engine::table_description> connection::describe(std::string_view table) {

@@ -87,7 +87,7 @@ void dialect::null_order(sql::renderer& r, direction dir) const {
 }
 
 // The one table of portable field types → PostgreSQL types (docs/engines/postgresql.md).
-std::string dialect::column_type(const engine::field_def& f) const {
+std::string dialect::column_type(const engine::field_def& f, const sql::literal_maker&) const {
   switch (f.type) {
     case field_type::integer: return "INTEGER";
     case field_type::bigint: return "BIGINT";
@@ -111,14 +111,14 @@ std::string dialect::column_type(const engine::field_def& f) const {
 }
 
 std::vector<std::string> dialect::modify_field(const std::string& table, const engine::field_def& f,
-                                               const engine::field_def& before) const {
+                                               const engine::field_def& before, const sql::literal_maker& lit) const {
   std::string head = "ALTER TABLE ";
   quote(head, table);
   head += " ALTER COLUMN ";
   quote(head, f.name);
   std::vector<std::string> out;
-  const std::string type = column_type(f);
-  if (type != column_type(before)) {
+  const std::string type = column_type(f, lit);
+  if (type != column_type(before, lit)) {
     std::string s = head + " TYPE " + type + " USING ";
     quote(s, f.name);
     out.push_back(s + "::" + type);
@@ -128,7 +128,7 @@ std::vector<std::string> dialect::modify_field(const std::string& table, const e
     if (f.default_now) out.push_back(head + " SET DEFAULT " + std::string(now()));
     else if (f.default_value) {
       std::string s = head + " SET DEFAULT ";
-      literal(s, *f.default_value);
+      literal(s, *f.default_value, lit);
       out.push_back(s);
     } else {
       out.push_back(head + " DROP DEFAULT");

@@ -12,10 +12,10 @@ class dialect final : public sql::dialect {
   void text_match(sql::renderer& r, const engine::filter_node& n) const override;
   void json_array_op(sql::renderer& r, const engine::assignment& a) const override;
   void null_order(sql::renderer& r, direction dir) const override;
-  std::string column_type(const engine::field_def& f) const override;
+  std::string column_type(const engine::field_def& f, const sql::literal_maker& lit) const override;
   comments comment_style() const noexcept override { return comments::statement; }
   std::vector<std::string> modify_field(const std::string& table, const engine::field_def& f,
-                                        const engine::field_def& before) const override;
+                                        const engine::field_def& before, const sql::literal_maker& lit) const override;
 };
 
 const dialect& the_dialect();

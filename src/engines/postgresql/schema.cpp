@@ -125,12 +125,33 @@ std::string attnames(std::string_view nums, std::string_view rel) {
                      nums, rel);
 }
 
+// DDL's literals by libpq for this connection: PQescapeLiteral knows its encoding and
+// whether standard_conforming_strings is on (it writes E'…' when it is off).
+class literals final : public sql::literal_maker {
+ public:
+  explicit literals(PGconn* c) : c_(c) {}
+
+ private:
+  void quote(std::string& out, std::string_view text) const override {
+    char* q = PQescapeLiteral(c_, text.data(), text.size());
+    if (!q) {
+      std::string why = PQerrorMessage(c_);
+      while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+      throw error(error_category::usage, fmt::format("a constant in a schema change cannot be quoted: {}", why),
+                  error_details{"postgresql"});
+    }
+    out += q;
+    PQfreemem(q);
+  }
+  PGconn* c_;
+};
+
 }  // namespace
 
 std::vector<std::string> connection::schema_statements(const engine::schema_op& op,
                                                        const engine::table_description* before) {
   keys_.clear();
-  return sql::schema_statements(the_dialect(), op, before);
+  return sql::schema_statements(the_dialect(), op, before, literals(conn_));
 }
 
 // One query per kind of fact, each with the table's oid as its only param.

@@ -106,7 +106,7 @@ void dialect::json_array_op(sql::renderer& r, const engine::assignment& a) const
 
 
 // An auto-increment key is the table's INTEGER PRIMARY KEY: SQLite's rowid.
-std::string dialect::column_type(const engine::field_def& f) const {
+std::string dialect::column_type(const engine::field_def& f, const sql::literal_maker&) const {
   if (f.auto_increment) return "INTEGER";
   if (f.type == field_type::string && f.length) return "VARCHAR(" + std::to_string(f.length) + ")";
   if (f.type == field_type::decimal && f.precision)

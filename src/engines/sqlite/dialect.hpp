@@ -14,7 +14,7 @@ class dialect final : public sql::dialect {
   void string_agg(sql::renderer& r, const engine::aggregate_term& t) const override;
   void json_array_op(sql::renderer& r, const engine::assignment& a) const override;
   std::string_view no_limit() const noexcept override { return "-1"; }
-  std::string column_type(const engine::field_def& f) const override;
+  std::string column_type(const engine::field_def& f, const sql::literal_maker& lit) const override;
   std::string_view auto_increment() const noexcept override { return {}; }  // INTEGER PRIMARY KEY counts
   std::string_view now() const noexcept override { return "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"; }
 };

@@ -12,6 +12,16 @@
 namespace tether::detail::sqlite {
 namespace {
 
+// DDL's literals by SQLite's own %Q.
+class literals final : public sql::literal_maker {
+  void quote(std::string& out, std::string_view text) const override {
+    char* q = sqlite3_mprintf("%.*Q", static_cast<int>(text.size()), text.data());
+    if (!q) throw error(error_category::connection, "out of memory quoting a constant", error_details{"sqlite"});
+    out += q;
+    sqlite3_free(q);
+  }
+};
+
 // A declared type back into a portable field (types.cpp has the forward table).
 void read_type(engine::field_def& f, std::string declared) {
   std::transform(declared.begin(), declared.end(), declared.begin(), [](unsigned char c) { return std::toupper(c); });
@@ -223,7 +233,7 @@ std::vector<std::string> connection::rebuild(const engine::schema_op& op, const 
   }
   const auto& d = the_dialect();
   std::vector<std::string> out{"PRAGMA defer_foreign_keys = ON"};
-  auto made = sql::schema_statements(d, create, nullptr);
+  auto made = sql::schema_statements(d, create, nullptr, literals());
   out.insert(out.end(), made.begin(), made.end());
   std::string columns;
   for (const auto& f : before.columns) {
@@ -246,7 +256,7 @@ std::vector<std::string> connection::rebuild(const engine::schema_op& op, const 
   for (const auto& i : before.indexes) {
     engine::schema_op index{schema_op_kind::create_index, before.name, i.name};
     index.indexes = {i};
-    auto s = sql::schema_statements(d, index, nullptr);
+    auto s = sql::schema_statements(d, index, nullptr, literals());
     out.insert(out.end(), s.begin(), s.end());
   }
   return out;
@@ -261,7 +271,7 @@ std::vector<std::string> connection::schema_statements(const engine::schema_op& 
     if (!before) throw error(error_category::schema, fmt::format("unknown table \"{}\"", op.table));
     return rebuild(op, *before);
   }
-  return sql::schema_statements(the_dialect(), op, before);
+  return sql::schema_statements(the_dialect(), op, before, literals());
 }
 
 std::optional<engine::table_description> connection::describe(std::string_view table) {

@@ -42,6 +42,33 @@ const engine_profile& profile() {
       [](const std::string& table) { return "DROP TABLE IF EXISTS `" + table + "`"; },
       "`",
   };
+  static const bool extended = [] {
+    auto& q = const_cast<engine_profile&>(p);
+    q.literal_sessions = {
+        {"ordinary", "", "", true},
+        {"SET NAMES gbk", "", "SET NAMES gbk", true, "gbk"},
+        {"SET NAMES sjis", "", "SET NAMES sjis", true, "sjis"},
+        {"SET NAMES big5", "", "SET NAMES big5", true, "big5"},
+        {"NO_BACKSLASH_ESCAPES", "", "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')", false},
+    };
+    // The general log, as a table; left on for the rest of the throwaway server's life,
+    // so that tests running at the same time never turn it off under each other.
+    q.start_statement_log = [](tether::client& c) {
+      c.raw({.query = "SET GLOBAL log_output = 'TABLE', general_log = 'ON'"});
+    };
+    q.logged_statements = [](tether::client& c, const std::string& marker) {
+      auto r = c.raw({.query = "SELECT CONVERT(argument USING utf8mb4) AS a FROM mysql.general_log "
+                               "WHERE command_type IN ('Query', 'Execute') AND argument LIKE ? "
+                               "AND argument NOT LIKE '%general_log%'",
+                      .params = {"%" + marker + "%"}});
+      std::vector<std::string> out;
+      for (auto row : r.records)
+        if (!row.is_null("a")) out.push_back(row.get<std::string>("a"));
+      return out;
+    };
+    return true;
+  }();
+  (void)extended;
   return p;
 }
 

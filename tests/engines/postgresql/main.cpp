@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include "conformance.hpp"
@@ -33,6 +34,37 @@ const engine_profile& profile() {
       [](const std::string& table, const columns& cols) { return create_table_sql(table, cols, postgresql_type); },
       [](const std::string& table) { return "DROP TABLE IF EXISTS \"" + table + "\""; },
   };
+  static const bool extended = [] {
+    auto& q = const_cast<engine_profile&>(p);
+    q.literal_sessions = {
+        {"ordinary", "", "", false},
+        {"standard_conforming_strings off by URL", "options=-c%20standard_conforming_strings%3Doff", "", true},
+        {"SET standard_conforming_strings = off", "", "SET standard_conforming_strings = off", true},
+    };
+    // log_statement is a superuser's setting; the test server's user is one.
+    q.start_statement_log = [](tether::client& c) { c.raw({.query = "SET log_statement = 'all'"}); };
+    q.logged_statements = [](tether::client&, const std::string& marker) {
+      // scripts/postgres-test-server logs to <dir>/server.log; an entry starts with its
+      // timestamp, and a statement's further lines follow it.
+      const char* dir = std::getenv("TETHER_PG_SOCKET_DIR");
+      std::ifstream log(std::string(dir ? dir : "/tmp/tether-pg-test") + "/server.log");
+      std::vector<std::string> entries, out;
+      for (std::string line; std::getline(log, line);) {
+        if (line.size() > 4 && std::isdigit(static_cast<unsigned char>(line[0])) && line[4] == '-') entries.push_back(line);
+        else if (!entries.empty()) entries.back() += "\n" + line;
+      }
+      for (const auto& e : entries) {
+        // The statements it ran ("statement: …", "execute <name>: …"); a DETAIL line lists
+        // bound parameters, which may hold anything.
+        auto at = e.find("LOG:  statement: ");
+        if (at == std::string::npos) at = e.find("LOG:  execute ");
+        if (at != std::string::npos && e.find(marker, at) != std::string::npos) out.push_back(e.substr(at));
+      }
+      return out;
+    };
+    return true;
+  }();
+  (void)extended;
   return p;
 }
 
