@@ -50,6 +50,7 @@ mapped classify(int extended, std::string_view native) {
     case SQLITE_CONSTRAINT: return {error_category::check_violation, "constraint failed", "23000"};
     default: break;
   }
+  if (native.rfind("$regex: ", 0) == 0) return {error_category::usage, "the $regex could not be evaluated", "2201B"};
   if (auto t = after(native, "no such table: "); !t.empty())
     return {error_category::schema, fmt::format("unknown table \"{}\"", t), "42P01"};
   if (auto c = after(native, "no such column: "); !c.empty())

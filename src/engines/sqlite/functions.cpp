@@ -3,7 +3,12 @@
 #include <locale.h>
 #include <wctype.h>
 
-#include <regex>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <fmt/format.h>
+#include <pcre2.h>
+
+#include <cstdint>
+#include <memory>
 #include <string>
 
 namespace tether::detail::sqlite {
@@ -64,25 +69,67 @@ void fold(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_text(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
 }
 
+// $regex by PCRE2 in UTF mode: its matcher keeps its backtracking on the heap rather than
+// recursing per character (std::regex overflowed the stack on a long value), and the match
+// and depth limits make a pathological pattern a clear error instead of a hang.
+struct compiled {
+  pcre2_code* code = nullptr;
+  pcre2_match_data* data = nullptr;
+  pcre2_match_context* context = nullptr;
+  ~compiled() {
+    pcre2_match_context_free(context);
+    pcre2_match_data_free(data);
+    pcre2_code_free(code);
+  }
+};
+
+constexpr std::uint32_t match_limit = 10'000'000;   // backtracking steps per value
+constexpr std::uint32_t depth_limit = 1'000'000;    // nested backtracking points (heap, not stack)
+
+std::string message(int code) {
+  PCRE2_UCHAR buffer[256];
+  pcre2_get_error_message(code, buffer, sizeof buffer);
+  return reinterpret_cast<const char*>(buffer);
+}
+
 void regexp(sqlite3_context* ctx, int, sqlite3_value** argv) {
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
     return sqlite3_result_null(ctx);
-  auto* re = static_cast<std::regex*>(sqlite3_get_auxdata(ctx, 0));
+  auto* re = static_cast<compiled*>(sqlite3_get_auxdata(ctx, 0));
   if (!re) {
-    try {
-      const char* pattern = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
-      re = new std::regex(pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      std::string msg = std::string("invalid $regex pattern: ") + e.what();
+    auto made = std::make_unique<compiled>();
+    const auto* pattern = sqlite3_value_text(argv[0]);
+    int code = 0;
+    PCRE2_SIZE offset = 0;
+    made->code = pcre2_compile(pattern, static_cast<PCRE2_SIZE>(sqlite3_value_bytes(argv[0])), PCRE2_UTF | PCRE2_UCP,
+                               &code, &offset, nullptr);
+    if (!made->code) {
+      std::string msg = fmt::format("$regex: invalid pattern \"{}\" at offset {}: {}",
+                                    std::string_view(reinterpret_cast<const char*>(pattern)).substr(0, 80), offset,
+                                    message(code));
       return sqlite3_result_error(ctx, msg.c_str(), -1);
     }
-    sqlite3_set_auxdata(ctx, 0, re, [](void* p) { delete static_cast<std::regex*>(p); });
-    re = static_cast<std::regex*>(sqlite3_get_auxdata(ctx, 0));
+    made->data = pcre2_match_data_create_from_pattern(made->code, nullptr);
+    made->context = pcre2_match_context_create(nullptr);
+    if (!made->data || !made->context) return sqlite3_result_error_nomem(ctx);
+    pcre2_set_match_limit(made->context, match_limit);
+    pcre2_set_depth_limit(made->context, depth_limit);
+    sqlite3_set_auxdata(ctx, 0, made.release(), [](void* p) { delete static_cast<compiled*>(p); });
+    re = static_cast<compiled*>(sqlite3_get_auxdata(ctx, 0));
     if (!re) return sqlite3_result_error_nomem(ctx);
   }
-  const char* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
-  int n = sqlite3_value_bytes(argv[1]);
-  sqlite3_result_int(ctx, std::regex_search(text, text + n, *re) ? 1 : 0);
+  const auto* text = sqlite3_value_text(argv[1]);
+  const auto n = static_cast<PCRE2_SIZE>(sqlite3_value_bytes(argv[1]));
+  int rc = pcre2_match(re->code, text, n, 0, 0, re->data, re->context);
+  if (rc >= 0) return sqlite3_result_int(ctx, 1);
+  if (rc == PCRE2_ERROR_NOMATCH) return sqlite3_result_int(ctx, 0);
+  std::string msg =
+      rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT
+          ? fmt::format("$regex: the pattern gave up on a value of {} bytes after its limit of {} backtracking "
+                        "steps ({}); simplify the pattern (nested repeats such as (a|b)* backtrack the most)",
+                        n, match_limit, message(rc))
+          : fmt::format("$regex: matching failed on a value of {} bytes: {}", n, message(rc));
+  sqlite3_result_error(ctx, msg.c_str(), -1);
 }
 
 }  // namespace
