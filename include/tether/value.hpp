@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -16,6 +17,12 @@
 #include <vector>
 
 namespace tether {
+
+// How deeply values, where-filters and update documents may nest: an array or object
+// inside another is one level more. Deeper input is refused where it is parsed (JSON text,
+// a filter, a record), with an error that names the limit, so that nothing recurses
+// without bound.
+inline constexpr std::size_t max_nesting_depth = 256;
 
 enum class value_kind : std::uint8_t {
   null, boolean, integer, real, decimal, string, bytes, date, time, timestamp, uuid, array, object
@@ -147,7 +154,12 @@ class value {
   const value& operator[](std::size_t index) const;
   std::size_t size() const noexcept;  // members, elements, or 0 for scalars
 
-  // Lossless JSON text (see docs/values.md); from_json throws tether::error (usage).
+  // How many levels of arrays and objects this holds (a scalar: 0), counted without
+  // recursion, and stopping once past `limit`.
+  std::size_t depth(std::size_t limit = max_nesting_depth) const;
+
+  // Lossless JSON text (see docs/values.md); from_json throws tether::error (usage),
+  // also for text that nests deeper than max_nesting_depth.
   std::string to_json() const;
   void append_json(std::string& out) const;
   static value from_json(std::string_view text);

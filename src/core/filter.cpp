@@ -85,8 +85,20 @@ std::string short_json(const value& v) {
 struct parser {
   engine::plan& p;
   const engine::capabilities& caps;
+  std::size_t depth = 0;
+
+  // One level of nesting for the scope of a recursion, within max_nesting_depth.
+  struct level {
+    parser& self;
+    explicit level(parser& s) : self(s) {
+      if (++self.depth > max_nesting_depth)
+        fail(fmt::format("the where-filter nests deeper than {} levels (tether's limit)", max_nesting_depth));
+    }
+    ~level() { --self.depth; }
+  };
 
   void logical(opcode code, std::string_view name, const value& operand, filter_node& out) {
+    level nested(*this);
     if (code == opcode::not_) {
       if (!operand.is_object())
         fail(fmt::format("{} takes an object filter, got {}", name, short_json(operand)));
@@ -114,6 +126,27 @@ struct parser {
                          short_json(item)));
       out.children.emplace_back();
       object_filter(item, out.children.back());
+    }
+    flatten(out);
+  }
+
+  // An $and inside an $and (an $or inside an $or) is one node, and a node of one condition
+  // is that condition: the same filter, with SQL nested no deeper than it must be (SQLite's
+  // parser stops at about 100 levels of parentheses).
+  static void flatten(filter_node& out) {
+    if (out.kind != logic::and_ && out.kind != logic::or_) return;
+    std::vector<filter_node> kept;
+    kept.reserve(out.children.size());
+    for (auto& c : out.children) {
+      if (c.kind == out.kind && !c.children.empty())
+        for (auto& g : c.children) kept.push_back(std::move(g));
+      else if (!(out.kind == logic::and_ && c.matches_all()))  // and(every row, x) is x
+        kept.push_back(std::move(c));
+    }
+    out.children = std::move(kept);
+    if (out.children.size() == 1) {
+      filter_node only = std::move(out.children.front());
+      out = std::move(only);
     }
   }
 
@@ -168,6 +201,7 @@ struct parser {
   }
 
   void field(const std::string& name, const value& v, filter_node& out) {
+    level nested(*this);
     if (v.is_null()) return leaf(name, compare::is_null, 0, nullptr, out);
     if (take_param(name, compare::eq, v)) return leaf(name, compare::eq, 1, &v, out);
     if (v.is_object()) {

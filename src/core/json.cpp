@@ -170,6 +170,7 @@ class builder {
   bool string(std::string& s) { return add(value(std::move(s))); }
   bool binary(nlohmann::json::binary_t&) { return false; }
   bool start_object(std::size_t) {
+    if (too_deep()) return false;
     stack_.push_back({value(object{}), {}});
     return true;
   }
@@ -185,6 +186,7 @@ class builder {
     return add(std::move(v));
   }
   bool start_array(std::size_t) {
+    if (too_deep()) return false;
     stack_.push_back({value(array{}), {}});
     return true;
   }
@@ -197,8 +199,13 @@ class builder {
     error_at = position;
     return false;
   }
+  bool deep = false;  // stopped at max_nesting_depth
 
  private:
+  bool too_deep() {
+    deep = stack_.size() >= max_nesting_depth;
+    return deep;
+  }
   struct frame {
     value container;
     std::string key;
@@ -295,9 +302,14 @@ std::string value::to_json() const {
 
 value value::from_json(std::string_view text) {
   builder b;
-  if (!nlohmann::json::sax_parse(text.begin(), text.end(), &b))
+  if (!nlohmann::json::sax_parse(text.begin(), text.end(), &b)) {
+    if (b.deep)
+      throw error(error_category::usage,
+                  fmt::format("JSON nests deeper than {} levels of arrays and objects (tether's limit): {}",
+                              max_nesting_depth, std::string(text.substr(0, 40))));
     throw error(error_category::usage,
                 fmt::format("invalid JSON at byte {}: {}", b.error_at, std::string(text.substr(0, 80))));
+  }
   return std::move(b.result);
 }
 

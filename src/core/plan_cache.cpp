@@ -44,20 +44,24 @@ struct plan_cache::call_shape {
     key.append(s);
   }
   // `column`: the nearest enclosing key that names a column, for the UTF-8 check's error.
-  void walk(const value& v, std::string_view column = {}) {
+  void walk(const value& v, std::string_view column = {}, std::size_t depth = 0) {
+    if (depth > max_nesting_depth || !fits) {  // planned, and refused, by the planner
+      fits = false;
+      return;
+    }
     switch (v.kind()) {
       case value_kind::object:
         key.push_back('{');
         size(v.size());
         for (const auto& [k, member] : v.as_object()) {
           name(k);
-          walk(member, !k.empty() && k[0] != '$' ? std::string_view(k) : column);
+          walk(member, !k.empty() && k[0] != '$' ? std::string_view(k) : column, depth + 1);
         }
         return;
       case value_kind::array:
         key.push_back('[');
         size(v.size());
-        for (const auto& item : v.as_array()) walk(item, column);
+        for (const auto& item : v.as_array()) walk(item, column, depth + 1);
         return;
       case value_kind::string:  // checked here as well: a kept plan takes it without planning
         if (invalid_utf8_at(v.as_string()) != std::string_view::npos)

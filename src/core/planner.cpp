@@ -169,6 +169,9 @@ void add_assignment(plan& p, std::unordered_set<std::string_view>& seen, const s
     fail(fmt::format("{} on column \"{}\" takes {}, got {}", op_name, column, expected,
                      operand ? operand->to_json() : "nothing"));
   };
+  if (operand && !operand->is_scalar() && operand->depth() > max_nesting_depth)
+    fail(fmt::format("{} on column \"{}\" nests deeper than {} levels (tether's limit)", op_name, column,
+                     max_nesting_depth));
   assignment a{column, op, engine::no_param};
   switch (op) {
     case update_op::set: break;
@@ -483,7 +486,11 @@ plan plan_raw(const raw_options& o, const engine::capabilities& caps) {
   plan p;
   p.kind = plan_kind::raw;
   p.raw_query = o.query;
-  for (const auto& v : o.params) p.add_param(&v);
+  for (std::size_t i = 0; i < o.params.size(); ++i) {
+    if (!o.params[i].is_scalar() && o.params[i].depth() > max_nesting_depth)
+      fail(fmt::format("raw param {} nests deeper than {} levels (tether's limit)", i + 1, max_nesting_depth));
+    p.add_param(&o.params[i]);
+  }
   compute_shape(p);
   return p;
 }
@@ -502,14 +509,18 @@ const value& plan::find_cell(std::size_t r, std::size_t c) const {
                 fmt::format("record {} for \"{}\" has {} columns, record 0 has {}; every record in one "
                             "insert must have the same columns",
                             r, table, rec.size(), columns.size()));
-  if (const value* v = rec.find(columns[c])) return v->is_object() ? checked_object(r, c, *v) : *v;
+  if (const value* v = rec.find(columns[c])) return v->is_scalar() ? *v : checked_container(r, c, *v);
   throw error(error_category::usage,
               fmt::format("record {} for \"{}\" has no column \"{}\" that record 0 has; every record "
                           "in one insert must have the same columns",
                           r, table, columns[c]));
 }
 
-const value& plan::checked_object(std::size_t r, std::size_t c, const value& v) const {
+const value& plan::checked_container(std::size_t r, std::size_t c, const value& v) const {
+  if (v.depth() > max_nesting_depth)
+    throw error(error_category::usage,
+                fmt::format("record {} for \"{}\" nests deeper than {} levels in column \"{}\" (tether's limit)", r,
+                            table, max_nesting_depth, columns[c]));
   if (const value* name = detail::param_name(v))
     throw error(error_category::usage,
                 fmt::format("record {} for \"{}\" has tether::param({}) in column \"{}\", which has no value "

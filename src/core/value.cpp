@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <vector>
 
 #include "tether/error.hpp"
 
@@ -135,6 +137,23 @@ std::size_t value::size() const noexcept {
   if (auto* a = std::get_if<tether::array>(&v_)) return a->size();
   if (auto* o = std::get_if<tether::object>(&v_)) return o->size();
   return 0;
+}
+
+std::size_t value::depth(std::size_t limit) const {
+  std::size_t deepest = 0;
+  std::vector<std::pair<const value*, std::size_t>> todo{{this, 0}};
+  while (!todo.empty()) {
+    auto [v, level] = todo.back();
+    todo.pop_back();
+    if (v->is_scalar()) continue;
+    deepest = std::max(deepest, level + 1);
+    if (deepest > limit) return deepest;
+    if (const auto* a = std::get_if<tether::array>(&v->v_))
+      for (const auto& e : *a) todo.emplace_back(&e, level + 1);
+    else
+      for (const auto& [_, m] : std::get<tether::object>(v->v_)) todo.emplace_back(&m, level + 1);
+  }
+  return deepest;
 }
 
 bool operator==(const value& a, const value& b) { return a.v_ == b.v_; }

@@ -1,77 +1,9 @@
 // The `tether` command, run as a user runs it: arguments in, stdout, stderr and exit code out.
-#include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <sstream>
+#include "cli_fixture.hpp"
 
 namespace {
 
-namespace fs = std::filesystem;
-
-struct outcome {
-  int code;
-  std::string out, err;
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// How many migrations a `tether migrate` run says it applied.
-std::size_t count(const std::string& output) {
-  std::size_t n = 0;
-  for (auto p = output.find("applied "); p != std::string::npos; p = output.find("applied ", p + 1)) ++n;
-  return n;
-}
-
-class cli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("tether-cli-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    ::unsetenv("DATABASE_URL");
-    ::unsetenv("DB_TYPE");
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  outcome run(const std::vector<std::string>& args, const std::string& stdin_text = "") {
-    std::string cmd = "cd " + quote(dir_.string()) + " && " + quote(TETHER_CLI_PATH);
-    for (const auto& a : args) cmd += " " + quote(a);
-    fs::path in = dir_ / ".stdin", out = dir_ / ".stdout", err = dir_ / ".stderr";
-    std::ofstream(in) << stdin_text;
-    cmd += " <" + quote(in.string()) + " >" + quote(out.string()) + " 2>" + quote(err.string());
-    int status = std::system(cmd.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-  }
-  // A workspace with one SQLite database, and a users table with two rows.
-  void seed() {
-    ASSERT_EQ(run({"init"}).code, 0);
-    auto c = run({"db", "create", "--product", "shop", "--tag", "app", "--name", "App", "--type", "sqlite",
-                  "--env", "dev=sqlite://" + (dir_ / "dev.db").string(), "--env", "prd=${TETHER_CLI_PRD}"});
-    ASSERT_EQ(c.code, 0) << c.err;
-    ASSERT_EQ(run({"raw", "--query", "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, email TEXT UNIQUE, age INTEGER)"}).code, 0);
-    auto i = run({"insert", "users", "--data", R"([{"name":"Ada","email":"ada@x.io","age":36},{"name":"Linus","email":"linus@x.io","age":17}])"});
-    ASSERT_EQ(i.code, 0) << i.err;
-  }
-  fs::path dir_;
-};
+using namespace tether_cli_test;
 
 TEST_F(cli, init_and_the_db_commands) {
   EXPECT_EQ(run({"init"}).code, 0);

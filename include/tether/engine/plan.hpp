@@ -194,7 +194,7 @@ struct plan {
     if (members && members->size() == columns.size()) {
       const member& m = (*members)[c];
       const std::string& want = columns[c];
-      if (same_name(m.first, want)) return m.second.is_object() ? checked_object(r, c, m.second) : m.second;
+      if (same_name(m.first, want)) return m.second.is_scalar() ? m.second : checked_container(r, c, m.second);
     }
     return find_cell(r, c);
   }
@@ -207,9 +207,10 @@ struct plan {
   }
   // cell()'s slow path: a record whose keys are in another order, or a bad record.
   const value& find_cell(std::size_t r, std::size_t c) const;
-  // An object cell is a JSON value, unless it is a tether::param placeholder: those have
-  // no value outside a prepared insert, which replaces them before it runs.
-  const value& checked_object(std::size_t r, std::size_t c, const value& v) const;
+  // An array or object cell is a JSON value within max_nesting_depth, unless it is a
+  // tether::param placeholder: those have no value outside a prepared insert, which
+  // replaces them before it runs.
+  const value& checked_container(std::size_t r, std::size_t c, const value& v) const;
 
   std::uint32_t add_param(const value* v) {
     params.push_back(v);
