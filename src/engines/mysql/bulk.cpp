@@ -97,7 +97,10 @@ bool connection::insert_bulk(const engine::plan& p, engine::execution& e) {
               bytes += k.lengths[n];
               break;
             case value_kind::bytes:
-              k.pointers[n] = reinterpret_cast<char*>(const_cast<std::uint8_t*>(v.as_bytes().data.data()));
+              static char none = 0;  // an empty vector has no address; a null one is sent as NULL
+              k.pointers[n] = v.as_bytes().data.empty()
+                                  ? &none
+                                  : reinterpret_cast<char*>(const_cast<std::uint8_t*>(v.as_bytes().data.data()));
               k.lengths[n] = v.as_bytes().data.size();
               bytes += k.lengths[n];
               break;

@@ -309,8 +309,9 @@ void connection::bind(cached& c, const engine::plan& p, std::size_t offset) {
       }
       case value_kind::bytes: {
         const auto& d = v.as_bytes().data;
+        static char none = 0;  // an empty vector has no address; a null buffer is sent as NULL
         m.buffer_type = MYSQL_TYPE_BLOB;
-        m.buffer = const_cast<std::uint8_t*>(d.data());
+        m.buffer = d.empty() ? static_cast<void*>(&none) : const_cast<std::uint8_t*>(d.data());
         m.buffer_length = d.size();
         break;
       }

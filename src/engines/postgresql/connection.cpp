@@ -180,7 +180,8 @@ void connection::bind(const cached& c, const engine::plan& p, std::size_t offset
         }
         case value_kind::bytes: {  // binary: no escaping, no hex
           const auto& b = v.as_bytes().data;
-          values_[i] = reinterpret_cast<const char*>(b.data());
+          // An empty vector has no address, and libpq sends a null address as NULL.
+          values_[i] = b.empty() ? "" : reinterpret_cast<const char*>(b.data());
           lengths_[i] = static_cast<int>(b.size());
           formats_[i] = 1;
           continue;

@@ -318,7 +318,9 @@ void connection::bind_value(sqlite3_stmt* stmt, int i, const value& v, sql::tran
       }
       case value_kind::bytes: {
         const auto& b = v.as_bytes().data;
-        rc = sqlite3_bind_blob(stmt, i, b.data(), static_cast<int>(b.size()), SQLITE_STATIC);
+        // An empty vector has no address, and SQLite binds a null address as NULL.
+        rc = b.empty() ? sqlite3_bind_zeroblob(stmt, i, 0)
+                       : sqlite3_bind_blob(stmt, i, b.data(), static_cast<int>(b.size()), SQLITE_STATIC);
         break;
       }
       default: {
