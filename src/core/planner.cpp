@@ -134,16 +134,59 @@ plan begin_plan(plan_kind kind, const std::string& table) {
   return p;
 }
 
-void require_where(const value& where, bool all_rows, std::string_view verb,
-                   const std::string& table) {
-  bool empty = where.is_null() || (where.is_object() && where.size() == 0);
-  if (empty && !all_rows)
-    fail(fmt::format("refusing to {} every row of \"{}\" with an empty where; pass a filter, or "
-                     "set all_rows = true to mean every row",
+// What a parsed filter means, as far as its structure tells: every row, no row, or it
+// depends on the rows. An empty $and matches every row; $nin [] every row; $in [] none.
+enum class extent { all, none, some };
+
+extent extent_of(const filter_node& n) {
+  using engine::logic;
+  switch (n.kind) {
+    case logic::leaf:
+      if (n.param_count == 0 && n.op == engine::compare::nin) return extent::all;
+      if (n.param_count == 0 && n.op == engine::compare::in) return extent::none;
+      return extent::some;
+    case logic::and_: {
+      extent e = extent::all;
+      for (const auto& c : n.children) {
+        extent x = extent_of(c);
+        if (x == extent::none) return extent::none;
+        if (x == extent::some) e = extent::some;
+      }
+      return e;
+    }
+    case logic::or_: {
+      extent e = extent::none;
+      for (const auto& c : n.children) {
+        extent x = extent_of(c);
+        if (x == extent::all) return extent::all;
+        if (x == extent::some) e = extent::some;
+      }
+      return e;
+    }
+    case logic::nor_:
+    case logic::not_: {  // not (any child)
+      extent any = extent::none;
+      for (const auto& c : n.children) {
+        extent x = extent_of(c);
+        if (x == extent::all) return extent::none;
+        if (x == extent::some) any = extent::some;
+      }
+      return any == extent::none ? extent::all : extent::some;
+    }
+  }
+  return extent::some;
+}
+
+// The empty-where guard looks at what the filter means, not at how it is written:
+// {"$and": [{}]}, {"$or": [{}, {"id": 1}]} and {"$nin": []} match every row as {} does.
+void require_where(const filter_node& where, bool all_rows, std::string_view verb, const std::string& table) {
+  const bool everything = extent_of(where) == extent::all;
+  if (everything && !all_rows)
+    fail(fmt::format("refusing to {} every row of \"{}\" with an empty where (or one that matches every row); "
+                     "pass a filter that selects rows, or set all_rows = true to mean every row",
                      verb, table));
-  if (!empty && all_rows)
-    fail(fmt::format("all_rows = true with a non-empty where on \"{}\" is ambiguous; use one",
-                     table));
+  if (!everything && all_rows)
+    fail(fmt::format("all_rows = true with a where that selects rows on \"{}\" is ambiguous; use one", table));
 }
 
 struct update_spec {
@@ -340,9 +383,9 @@ plan plan_insert(const insert_options& o, const engine::capabilities& caps) {
 
 plan plan_update(const update_options& o, const engine::capabilities& caps) {
   plan p = begin_plan(plan_kind::update, o.table);
-  require_where(o.where, o.all_rows, "update", o.table);
   parse_update_data(p, o.data, caps);  // SET params come before WHERE params
   parse_filter(o.where, p, p.where, caps);
+  require_where(p.where, o.all_rows, "update", o.table);
   set_returning(p, o.returning, caps);
   compute_shape(p);
   return p;
@@ -350,8 +393,8 @@ plan plan_update(const update_options& o, const engine::capabilities& caps) {
 
 plan plan_remove(const remove_options& o, const engine::capabilities& caps) {
   plan p = begin_plan(plan_kind::remove, o.table);
-  require_where(o.where, o.all_rows, "delete", o.table);
   parse_filter(o.where, p, p.where, caps);
+  require_where(p.where, o.all_rows, "delete", o.table);
   set_returning(p, o.returning, caps);
   compute_shape(p);
   return p;

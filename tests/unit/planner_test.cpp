@@ -39,8 +39,8 @@ TEST(planner, empty_where_on_update_or_delete_needs_consent) {
     FAIL();
   } catch (const error& e) {
     EXPECT_EQ(std::string(e.what()),
-              "refusing to delete every row of \"orders\" with an empty where; pass a filter, or set "
-              "all_rows = true to mean every row");
+              "refusing to delete every row of \"orders\" with an empty where (or one that matches every row); "
+              "pass a filter that selects rows, or set all_rows = true to mean every row");
   }
   EXPECT_NO_THROW(detail::plan_remove({.table = "orders", .all_rows = true}, caps()));
   EXPECT_THROW(detail::plan_remove({.table = "orders", .where = {{"a", 1}}, .all_rows = true}, caps()),
