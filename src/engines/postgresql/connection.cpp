@@ -49,6 +49,19 @@ void append_array_literal(std::string& out, const value& v) {
   out += '}';
 }
 
+// PostgreSQL's text holds no NUL byte: libpq would cut the value short at it, so that "a\0b"
+// was stored as "a" and a where on "a\0zzz" matched it. Refused before anything is sent.
+void refuse_nul(std::string_view s) {
+  auto at = s.find('\0');
+  if (at == std::string_view::npos) return;
+  std::string shown = value(std::string(s.substr(0, std::min<std::size_t>(at + 8, 40)))).to_json();
+  throw error(error_category::usage,
+              fmt::format("PostgreSQL text cannot hold a NUL byte, found at offset {} of the string {}; remove it, "
+                          "or store the value as bytes (tether::bytes, {{\"$bytes\": …}})",
+                          at, shown),
+              error_details{"postgresql"});
+}
+
 constexpr std::size_t cache_limit = 256;
 constexpr std::size_t max_params = 65535;  // the protocol's limit per statement
 constexpr std::size_t max_rows_per_insert = 1000;
@@ -174,6 +187,7 @@ void connection::bind(const cached& c, const engine::plan& p, std::size_t offset
         case value_kind::decimal: t = v.as_decimal().text; break;
         case value_kind::string: {
           const auto& s = v.as_string();
+          refuse_nul(s);
           values_[i] = s.data();
           lengths_[i] = static_cast<int>(s.size());
           continue;
@@ -388,7 +402,7 @@ void append_copy_field(std::string& out, const value& v) {
       return;
     }
     case value_kind::decimal: out += v.as_decimal().text; return;
-    case value_kind::string: return escaped(v.as_string());
+    case value_kind::string: refuse_nul(v.as_string()); return escaped(v.as_string());
     case value_kind::bytes: {
       static constexpr char hex[] = "0123456789abcdef";
       out += "\\\\x";
