@@ -18,6 +18,11 @@ namespace {
 
 constexpr Oid json_oid = 114, jsonb_oid = 3802;
 
+// A timestamp as its UTC wall-clock time: a zone-less column (TIMESTAMP, tether's datetime)
+// ignores an offset it is given, so "12:00+02:00" would be kept as 12:00 and shift the
+// instant; in UTC it keeps the instant, and a TIMESTAMPTZ reads the same instant either way.
+std::string utc(const timestamp& t) { return timestamp{t.micros, 0}.to_string(); }
+
 // A PostgreSQL array literal: {1,"a \"b\"",NULL,{2,3}}.
 void append_array_literal(std::string& out, const value& v) {
   out += '{';
@@ -35,7 +40,7 @@ void append_array_literal(std::string& out, const value& v) {
         std::string text = e.is_string() ? e.as_string()
                            : e.kind() == value_kind::uuid ? e.as_uuid().to_string()
                            : e.kind() == value_kind::date ? e.as_date().to_string()
-                           : e.kind() == value_kind::timestamp ? e.as_timestamp().to_string()
+                           : e.kind() == value_kind::timestamp ? utc(e.as_timestamp())
                                                              : e.to_json();
         out += '"';
         for (char ch : text) {
@@ -202,7 +207,7 @@ void connection::bind(const cached& c, const engine::plan& p, std::size_t offset
         }
         case value_kind::date: t = v.as_date().to_string(); break;
         case value_kind::time: t = v.as_time().to_string(); break;
-        case value_kind::timestamp: t = v.as_timestamp().to_string(); break;
+        case value_kind::timestamp: t = utc(v.as_timestamp()); break;
         case value_kind::uuid: t = v.as_uuid().to_string(); break;
         case value_kind::array: {
           // A native array column takes an array literal; json and jsonb take JSON.
@@ -414,7 +419,7 @@ void append_copy_field(std::string& out, const value& v) {
     }
     case value_kind::date: out += v.as_date().to_string(); return;
     case value_kind::time: out += v.as_time().to_string(); return;
-    case value_kind::timestamp: out += v.as_timestamp().to_string(); return;
+    case value_kind::timestamp: out += utc(v.as_timestamp()); return;
     case value_kind::uuid: out += v.as_uuid().to_string(); return;
     case value_kind::array: {
       std::string literal;
