@@ -183,6 +183,15 @@ void renderer::leaf(const filter_node& n) {
         column(n);
         text(" IS NULL OR ");
       }
+      if (d_.array_params() && !literals_) {
+        text(n.op == compare::in ? "" : "NOT (");
+        column(n);
+        text(" = ANY(");
+        s_.bindings.push_back(binding{n.first_param, transform::array, n.param_count});
+        d_.placeholder(s_.text, s_.bindings.size());
+        text(n.op == compare::nin ? ")))" : ")");
+        return;
+      }
       column(n);
       text(n.op == compare::in ? " IN (" : " NOT IN (");
       for (std::uint32_t i = 0; i < n.param_count; ++i) {
@@ -397,6 +406,15 @@ std::string savepoint_sql(const dialect& d, std::string_view verb, std::string_v
   return s;
 }
 
+void check_placeholders(const statement& s, std::size_t limit, std::string_view engine) {
+  if (s.bindings.size() <= limit) return;
+  throw error(error_category::usage,
+              fmt::format("this call needs {} parameters in one statement, more than {} takes ({}); a $in or $nin "
+                          "list that long must be split across calls, or the values put in a table to join",
+                          s.bindings.size(), engine, limit),
+              error_details{std::string(engine)});
+}
+
 std::string apply_transform(transform how, std::string_view s) {
   std::string out;
   out.reserve(s.size() + 2);
@@ -419,6 +437,7 @@ std::string apply_transform(transform how, std::string_view s) {
   };
   switch (how) {
     case transform::none:
+    case transform::array:
     case transform::json_text: return std::string(s);
     case transform::like_prefix: like_escape(s); out += '%'; return out;
     case transform::like_suffix: out += '%'; like_escape(s); return out;

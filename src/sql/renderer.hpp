@@ -26,11 +26,13 @@ enum class transform : std::uint8_t {
   glob_prefix,
   glob_suffix,
   json_text,      // any value as JSON text (for json(?) in array operators)
+  array,          // params [param, param + count) as one array parameter (PostgreSQL's = ANY($n))
 };
 
 struct binding {
   std::uint32_t param;
   transform how = transform::none;
+  std::uint32_t count = 1;  // transform::array: how many params the one placeholder takes
 };
 
 struct statement {
@@ -99,6 +101,9 @@ class dialect {
   virtual std::string drop_index(const std::string& table, const std::string& name) const;
   virtual std::string drop_constraint(const std::string& table, const engine::constraint_def& c) const;
   virtual bool partial_indexes() const noexcept { return true; }
+  // Whether $in and $nin take their list as one array parameter (col = ANY($n)), so that a
+  // long list is one placeholder rather than thousands.
+  virtual bool array_params() const noexcept { return false; }
   // Whether an enum is a CHECK (col IN (…)); MySQL has an ENUM type instead.
   virtual bool enum_as_check() const noexcept { return true; }
   // Column comments: inline in the definition (MySQL), as COMMENT ON statements after it
@@ -198,6 +203,11 @@ Cached& hinted(const engine::plan& p, const void* owner, std::uint64_t generatio
   p.hint = {owner, generation, &c};
   return c;
 }
+
+// Throws tether::error (usage) when `s` needs more placeholders than the engine takes in
+// one statement (a $in list of tens of thousands of values): such a call cannot be sent,
+// and saying so is better than the server's or the driver's own failure.
+void check_placeholders(const statement& s, std::size_t limit, std::string_view engine);
 
 // Apply a binding transform to a string operand.
 std::string apply_transform(transform how, std::string_view s);

@@ -37,5 +37,14 @@ TEST(render_postgresql, upsert_and_json_arrays) {
             R"(SELECT string_agg(CAST("n" AS TEXT), $1) AS "s" FROM "t")");
 }
 
+TEST(render_postgresql, in_lists_are_one_array_parameter) {
+  auto p = detail::plan_find({.table = "t", .where = {{"a", {{"$in", {1, 2, 3}}}}, {"b", {{"$nin", {"x"}}}}}}, caps());
+  auto s = detail::sql::render(p, detail::postgresql::the_dialect());
+  EXPECT_EQ(s.text, R"(SELECT * FROM "t" WHERE ("a" = ANY($1) AND ("b" IS NULL OR NOT ("b" = ANY($2)))))");
+  ASSERT_EQ(s.bindings.size(), 2u);
+  EXPECT_EQ(s.bindings[0].count, 3u);
+  EXPECT_EQ(s.bindings[1].count, 1u);
+}
+
 }  // namespace
 }  // namespace tether

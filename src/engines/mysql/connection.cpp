@@ -182,6 +182,7 @@ connection::cached& connection::prepare(std::string_view key, sql::render_ref re
     generation_ = sql::next_generation();
   }
   sql::statement s = render();
+  sql::check_placeholders(s, 65535, "mysql");
   ++stats_.renders;
   cached c{mysql_stmt_init(conn_), std::move(s.text), std::move(s.bindings)};
   if (!c.stmt) throw_error(conn_, c.text);

@@ -23,37 +23,6 @@ constexpr Oid json_oid = 114, jsonb_oid = 3802;
 // instant; in UTC it keeps the instant, and a TIMESTAMPTZ reads the same instant either way.
 std::string utc(const timestamp& t) { return timestamp{t.micros, 0}.to_string(); }
 
-// A PostgreSQL array literal: {1,"a \"b\"",NULL,{2,3}}.
-void append_array_literal(std::string& out, const value& v) {
-  out += '{';
-  bool first = true;
-  for (const auto& e : v.as_array()) {
-    if (!first) out += ',';
-    first = false;
-    switch (e.kind()) {
-      case value_kind::null: out += "NULL"; break;
-      case value_kind::array: append_array_literal(out, e); break;
-      case value_kind::boolean: out += e.as_bool() ? "t" : "f"; break;
-      case value_kind::integer: case value_kind::real: out += e.to_json(); break;
-      case value_kind::decimal: out += e.as_decimal().text; break;
-      default: {
-        std::string text = e.is_string() ? e.as_string()
-                           : e.kind() == value_kind::uuid ? e.as_uuid().to_string()
-                           : e.kind() == value_kind::date ? e.as_date().to_string()
-                           : e.kind() == value_kind::timestamp ? utc(e.as_timestamp())
-                                                             : e.to_json();
-        out += '"';
-        for (char ch : text) {
-          if (ch == '"' || ch == '\\') out += '\\';
-          out += ch;
-        }
-        out += '"';
-      }
-    }
-  }
-  out += '}';
-}
-
 // PostgreSQL's text holds no NUL byte: libpq would cut the value short at it, so that "a\0b"
 // was stored as "a" and a where on "a\0zzz" matched it. Refused before anything is sent.
 void refuse_nul(std::string_view s) {
@@ -65,6 +34,46 @@ void refuse_nul(std::string_view s) {
                           "or store the value as bytes (tether::bytes, {{\"$bytes\": …}})",
                           at, shown),
               error_details{"postgresql"});
+}
+
+void append_array_literal(std::string& out, const value& v);
+
+// One element of a PostgreSQL array literal: NULL, a nested array, a bare number or
+// boolean, or anything else as a double-quoted string with " and \ escaped.
+void append_array_element(std::string& out, const value& e) {
+  switch (e.kind()) {
+    case value_kind::null: out += "NULL"; return;
+    case value_kind::array: append_array_literal(out, e); return;
+    case value_kind::boolean: out += e.as_bool() ? "t" : "f"; return;
+    case value_kind::integer: case value_kind::real: out += e.to_json(); return;
+    case value_kind::decimal: out += e.as_decimal().text; return;
+    default: break;
+  }
+  std::string text = e.is_string() ? e.as_string()
+                     : e.kind() == value_kind::uuid ? e.as_uuid().to_string()
+                     : e.kind() == value_kind::date ? e.as_date().to_string()
+                     : e.kind() == value_kind::time ? e.as_time().to_string()
+                     : e.kind() == value_kind::timestamp ? utc(e.as_timestamp())
+                                                       : e.to_json();
+  refuse_nul(text);
+  out += '"';
+  for (char ch : text) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  out += '"';
+}
+
+// A PostgreSQL array literal: {1,"a \"b\"",NULL,{2,3}}.
+void append_array_literal(std::string& out, const value& v) {
+  out += '{';
+  bool first = true;
+  for (const auto& e : v.as_array()) {
+    if (!first) out += ',';
+    first = false;
+    append_array_element(out, e);
+  }
+  out += '}';
 }
 
 constexpr std::size_t cache_limit = 256;
@@ -129,6 +138,7 @@ connection::cached& connection::prepare(std::string_view key, sql::render_ref re
     generation_ = sql::next_generation();
   }
   sql::statement s = render();
+  sql::check_placeholders(s, max_params, "postgresql");
   ++stats_.renders;
   cached c{fmt::format("t{}", ++next_name_), std::move(s.text), std::move(s.bindings)};
   result r{PQprepare(conn_, c.name.c_str(), c.text.c_str(), 0, nullptr)};
@@ -177,6 +187,13 @@ void connection::bind(const cached& c, const engine::plan& p, std::size_t offset
     std::string& t = texts_[i];
     if (b.how == sql::transform::json_text) {
       t = v.to_json();
+    } else if (b.how == sql::transform::array) {  // $in's list: one array literal
+      t = "{";
+      for (std::uint32_t k = 0; k < b.count; ++k) {
+        if (k) t += ',';
+        append_array_element(t, *p.param(b.param + offset + k));
+      }
+      t += '}';
     } else if (b.how != sql::transform::none) {
       t = sql::apply_transform(b.how, v.as_string());
     } else {

@@ -14,6 +14,7 @@ class dialect final : public sql::dialect {
   void null_order(sql::renderer& r, direction dir) const override;
   std::string column_type(const engine::field_def& f, const sql::literal_maker& lit) const override;
   comments comment_style() const noexcept override { return comments::statement; }
+  bool array_params() const noexcept override { return true; }
   std::vector<std::string> modify_field(const std::string& table, const engine::field_def& f,
                                         const engine::field_def& before, const sql::literal_maker& lit) const override;
 };

@@ -285,6 +285,7 @@ connection::cached& connection::prepare(std::string_view key,
     generation_ = sql::next_generation();
   }
   sql::statement s = render();
+  sql::check_placeholders(s, static_cast<std::size_t>(sqlite3_limit(db_, SQLITE_LIMIT_VARIABLE_NUMBER, -1)), "sqlite");
   ++stats_.renders;
   cached c = prepare_uncached(s.text);
   ++stats_.prepares;
