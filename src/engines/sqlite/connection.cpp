@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <charconv>
 #include <cstring>
 #include <functional>
@@ -306,7 +307,13 @@ void connection::bind_value(sqlite3_stmt* stmt, int i, const value& v, sql::tran
       case value_kind::null: rc = sqlite3_bind_null(stmt, i); break;
       case value_kind::boolean: rc = sqlite3_bind_int(stmt, i, v.as_bool() ? 1 : 0); break;
       case value_kind::integer: rc = sqlite3_bind_int64(stmt, i, v.as_int()); break;
-      case value_kind::real: rc = sqlite3_bind_double(stmt, i, v.as_double()); break;
+      case value_kind::real:
+        // SQLite stores a NaN as NULL, silently; infinities it keeps.
+        if (std::isnan(v.as_double()))
+          throw error(error_category::usage, "SQLite cannot store NaN (it would keep NULL instead); pass null, or a number",
+                      error_details{"sqlite", 0, "", sqlite3_sql(stmt)});
+        rc = sqlite3_bind_double(stmt, i, v.as_double());
+        break;
       case value_kind::string: {
         const auto& s = v.as_string();
         rc = sqlite3_bind_text(stmt, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
