@@ -66,7 +66,8 @@ struct plan_cache::call_shape {
       case value_kind::string:  // checked here as well: a kept plan takes it without planning
         if (invalid_utf8_at(v.as_string()) != std::string_view::npos)
           check_utf8(v.as_string(), fmt::format("the value for column \"{}\"", column));
-        key.push_back(static_cast<char>('0' + static_cast<int>(v.kind())));
+        // A long text-match operand plans differently (plan.hpp): its own mark, past '<'.
+        key.push_back(engine::long_text(v) ? 'S' : static_cast<char>('0' + static_cast<int>(v.kind())));
         break;
       case value_kind::boolean:  // $isNull: true and false plan differently
         key.push_back(v.as_bool() ? 'T' : 'F');

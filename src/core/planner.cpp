@@ -36,18 +36,20 @@ namespace {
 
 using engine::shape_key;
 
-void append_filter_shape(shape_key& s, const filter_node& n) {
+void append_filter_shape(shape_key& s, const filter_node& n, const plan& p) {
   if (n.kind == engine::logic::leaf) {
     s.append(n.field);
     char code[2] = {'\x01', static_cast<char>('a' + static_cast<int>(n.op))};
     s.append(std::string_view(code, 2));
     if (n.op == engine::compare::in || n.op == engine::compare::nin) s.append(std::to_string(n.param_count));
+    if (engine::is_text_match(n.op) && n.first_param != engine::no_param && engine::long_text(*p.params[n.first_param]))
+      s.push_back('L');
     s.push_back(';');
     return;
   }
   s.push_back('(');
   s.push_back(static_cast<char>('0' + static_cast<int>(n.kind)));
-  for (const auto& c : n.children) append_filter_shape(s, c);
+  for (const auto& c : n.children) append_filter_shape(s, c, p);
   s.push_back(')');
 }
 
@@ -70,7 +72,7 @@ void compute_shape(plan& p) {
     s.append(std::to_string(p.row_count));
     s.push_back('|');
   }
-  append_filter_shape(s, p.where);
+  append_filter_shape(s, p.where, p);
   s.push_back('|');
   for (const auto& o : p.order_by) {
     s.append(o.column);
@@ -98,7 +100,7 @@ void compute_shape(plan& p) {
     s.push_back(',');
   }
   append_list(s, p.group_by);
-  append_filter_shape(s, p.having);
+  append_filter_shape(s, p.having, p);
   if (p.kind == plan_kind::raw) s.append(p.raw_query);
 }
 

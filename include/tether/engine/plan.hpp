@@ -29,6 +29,18 @@ enum class compare : std::uint8_t {
 
 enum class logic : std::uint8_t { leaf, and_, or_, nor_, not_ };
 
+// $like, $ilike, $regex, $contains, $startsWith, $endsWith.
+constexpr bool is_text_match(compare op) noexcept {
+  return op == compare::like || op == compare::ilike || op == compare::regex || op == compare::contains ||
+         op == compare::starts_with || op == compare::ends_with;
+}
+
+// A text-match operand longer than this many bytes plans with a shape of its own (and a
+// kept plan of a shorter one never takes it), so that an engine may render it otherwise:
+// SQLite's GLOB and LIKE refuse patterns over 50,000 bytes, escaping included.
+inline constexpr std::size_t long_text_bytes = 16 * 1024;
+inline bool long_text(const value& v) noexcept { return v.is_string() && v.as_string().size() > long_text_bytes; }
+
 inline constexpr std::uint32_t no_param = 0xffffffffu;
 
 struct filter_node {

@@ -14,16 +14,38 @@ using sql::transform;
 // make SQLite keep a name list that costs 3% of a bulk insert.
 void dialect::placeholder(std::string& out, std::size_t /*ordinal*/) const { out += '?'; }
 
+namespace {
+// GLOB and LIKE refuse a pattern of over 50,000 bytes (SQLite's hard limit), so a long
+// operand, or one a prepared query binds later (whose length is not known yet), goes to
+// tether_glob / tether_like (functions.cpp), which match the same patterns with no limit
+// but cannot use an index.
+bool unbounded(sql::renderer& r, const engine::filter_node& n) {
+  if (engine::long_text(*r.plan().param(n.first_param))) return true;
+  for (const auto& s : r.plan().slots)
+    if (s.param == n.first_param) return true;
+  return false;
+}
+}  // namespace
+
 void dialect::text_match(sql::renderer& r, const engine::filter_node& n) const {
   switch (n.op) {
     case compare::like:
     case compare::starts_with:
-    case compare::ends_with:
+    case compare::ends_with: {
+      const transform how = n.op == compare::like          ? transform::glob_from_like
+                            : n.op == compare::starts_with ? transform::glob_prefix
+                                                           : transform::glob_suffix;
+      if (unbounded(r, n)) {
+        r.text("tether_glob(");
+        r.param(n.first_param, how);
+        r.text(", ");
+        r.column(n);
+        return r.text(")");
+      }
       r.column(n);
       r.text(" GLOB ");
-      return r.param(n.first_param, n.op == compare::like          ? transform::glob_from_like
-                                    : n.op == compare::starts_with ? transform::glob_prefix
-                                                                   : transform::glob_suffix);
+      return r.param(n.first_param, how);
+    }
     case compare::contains:
       r.text("instr(");
       r.column(n);
@@ -31,6 +53,13 @@ void dialect::text_match(sql::renderer& r, const engine::filter_node& n) const {
       r.param(n.first_param);
       return r.text(") > 0");
     case compare::ilike:
+      if (unbounded(r, n)) {
+        r.text("tether_like(tether_fold(");
+        r.param(n.first_param);
+        r.text("), tether_fold(");
+        r.column(n);
+        return r.text("))");
+      }
       r.text("tether_fold(");
       r.column(n);
       r.text(") LIKE tether_fold(");

@@ -132,12 +132,36 @@ void regexp(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_error(ctx, msg.c_str(), -1);
 }
 
+// GLOB and LIKE (with \ as the escape) over patterns of any length: sqlite3_strglob and
+// sqlite3_strlike are SQLite's own matchers, without the SQL functions' 50,000-byte limit.
+// $ilike folds both sides before it calls tether_like, so strlike's ASCII-only case
+// folding never decides anything.
+void glob(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  const auto* pattern = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
+  if (!pattern || !text) return sqlite3_result_error_nomem(ctx);
+  sqlite3_result_int(ctx, sqlite3_strglob(pattern, text) == 0 ? 1 : 0);
+}
+
+void like(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL)
+    return sqlite3_result_null(ctx);
+  const auto* pattern = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
+  if (!pattern || !text) return sqlite3_result_error_nomem(ctx);
+  sqlite3_result_int(ctx, sqlite3_strlike(pattern, text, '\\') == 0 ? 1 : 0);
+}
+
 }  // namespace
 
 void register_functions(sqlite3* db) {
   constexpr int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
   sqlite3_create_function(db, "tether_fold", 1, flags, nullptr, fold, nullptr, nullptr);
   sqlite3_create_function(db, "regexp", 2, flags, nullptr, regexp, nullptr, nullptr);
+  sqlite3_create_function(db, "tether_glob", 2, flags, nullptr, glob, nullptr, nullptr);
+  sqlite3_create_function(db, "tether_like", 2, flags, nullptr, like, nullptr, nullptr);
 }
 
 }  // namespace tether::detail::sqlite
