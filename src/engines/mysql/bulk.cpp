@@ -140,7 +140,7 @@ bool connection::insert_bulk(const engine::plan& p, engine::execution& e) {
           mysql_stmt_attr_set(s, STMT_ATTR_ARRAY_SIZE, &zero);
         }
       } reset{c.stmt};
-      run(c);
+      run(c, start);
       out.affected += static_cast<std::int64_t>(mysql_stmt_affected_rows(c.stmt));
       start += n;
     }

@@ -336,11 +336,30 @@ void connection::bind(cached& c, const std::vector<const value*>& values) {
   bind(c, p, 0);
 }
 
-void connection::run(cached& c) {
+namespace {
+// The server's "… at row 501" counts the rows of one statement; the caller counts records.
+error naming_the_record(const error& e, std::size_t first_record) {
+  std::string what = e.what();
+  const auto at = what.find(" at row ");
+  if (at == std::string::npos) return e;
+  std::size_t end = at + 8, row = 0;
+  while (end < what.size() && std::isdigit(static_cast<unsigned char>(what[end]))) row = row * 10 + (what[end++] - '0');
+  if (end == at + 8 || row == 0) return e;
+  what.replace(at, end - at, fmt::format(" at record {} of the insert", first_record + row - 1));
+  return error(e.category(), what, error_details{e.engine(), e.native_code(), e.sqlstate(), e.statement()});
+}
+}  // namespace
+
+void connection::run(cached& c, std::size_t first_record) {
   if (mysql_stmt_execute(c.stmt)) {
     unsigned code = mysql_stmt_errno(c.stmt);
     if (code == 1146 || code == 1054) tables_.clear();
-    throw_error(c.stmt, c.text);
+    if (first_record == no_record) throw_error(c.stmt, c.text);
+    try {
+      throw_error(c.stmt, c.text);
+    } catch (const error& e) {
+      throw naming_the_record(e, first_record);
+    }
   }
   if (mysql_stmt_field_count(c.stmt) != c.columns.size()) describe(c);  // the table changed under it
   if (!c.results.empty() && mysql_stmt_bind_result(c.stmt, c.results.data())) throw_error(c.stmt, c.text);

@@ -101,7 +101,11 @@ class connection final : public engine::connection {
   // Binds the plan's params (from `offset`) as the bindings say, or `values` in order.
   void bind(cached& c, const engine::plan& p, std::size_t offset);
   void bind(cached& c, const std::vector<const value*>& values);
-  void run(cached& c);  // executes; throws on failure
+  // Executes; throws on failure. With `first_record`, the statement inserts the call's
+  // records from that index on, and the server's "at row N" in an error becomes the
+  // caller's record (row 501 of the second statement of 500 is record 999).
+  static constexpr std::size_t no_record = static_cast<std::size_t>(-1);
+  void run(cached& c, std::size_t first_record = no_record);
   // Reads up to max_rows rows into out (all columns but the last `ids` go to out; those
   // go to *id_out). Returns the number read; fewer than max_rows means the end.
   std::size_t fetch(cached& c, records& out, std::size_t max_rows, std::vector<value>* id_out = nullptr);

@@ -265,7 +265,7 @@ engine::execution connection::insert(const engine::plan& p) {
         return s;
       });
       bind(c, p, start * ncols);
-      run(c);
+      run(c, start);
       if (!c.columns.empty()) {
         if (!p.returning.empty() && e.rows.column_count() == 0) e.rows.reset(id_expr.empty() ? c.names : c.data_names);
         const std::size_t before = e.inserted_ids.size();
@@ -310,7 +310,7 @@ engine::execution connection::insert_emulated(const engine::plan& p, const table
                                    : prepare(std::string(p.shape.view()) + "#e" + std::to_string(n),
                                              [&] { return sql::render_insert(p, *dialect_, n); });
       bind(c, p, start * ncols);
-      run(c);
+      run(c, start);
       e.affected += static_cast<std::int64_t>(mysql_stmt_affected_rows(c.stmt));
       for (std::size_t i = 0; i < n; ++i) {
         if (generated) {
@@ -349,7 +349,7 @@ engine::execution connection::insert_one_by_one(const engine::plan& p, const tab
       // Looked up each time: a prepare below may have emptied a full cache.
       cached& c = prepare(cache_key, [&] { return sql::render_insert(p, plain_dialect, 1); });
       bind(c, p, row * ncols);
-      run(c);
+      run(c, row);
       auto affected = mysql_stmt_affected_rows(c.stmt);
       bool inserted = affected == 1;
       if (!inserted && p.on_conflict == conflict_action::ignore) continue;
