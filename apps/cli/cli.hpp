@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <tether/tether.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <memory>
@@ -37,6 +38,11 @@ class target {
   std::unique_ptr<tether::session> session_;
 };
 std::optional<tether::workspace> open_workspace(const globals& g, bool required);
+
+// A numeric flag's check: a whole number from `low` to `high`, written in digits (no sign
+// for non-negative ones, no exponent), else "expected a whole number from 0 to
+// 9223372036854775807, got -1".
+CLI::Validator whole_number(std::int64_t low, std::int64_t high = INT64_MAX);
 
 // A JSON flag: inline text, @path for a file, or - for standard input. Errors name the flag.
 tether::value json_arg(const std::string& text, std::string_view flag);

@@ -41,8 +41,8 @@ void add_data_commands(CLI::App& app, globals& g, action& run) {
   find->add_option("--where", a->where, "Filter, JSON (or @file, or - for stdin)");
   find->add_option("--select", a->select, "Columns: a,b,c");
   find->add_option("--order-by", a->order_by, "col[:asc|:desc][,…]");
-  find->add_option("--limit", a->limit, "At most N rows")->check(CLI::NonNegativeNumber);
-  find->add_option("--offset", a->offset, "Skip N rows")->check(CLI::NonNegativeNumber);
+  find->add_option("--limit", a->limit, "At most N rows")->check(whole_number(0));
+  find->add_option("--offset", a->offset, "Skip N rows")->check(whole_number(0));
   find->callback([&run, &g, a] {
     run = [&g, a] {
       target t(g);
@@ -146,7 +146,7 @@ void add_data_commands(CLI::App& app, globals& g, action& run) {
   aggregate->add_option("--having", a->having, "Filter over aliases, JSON");
   aggregate->add_option("--where", a->where, "Filter, JSON");
   aggregate->add_option("--order-by", a->order_by, "alias[:asc|:desc][,…]");
-  aggregate->add_option("--limit", a->limit, "At most N groups")->check(CLI::NonNegativeNumber);
+  aggregate->add_option("--limit", a->limit, "At most N groups")->check(whole_number(0));
   aggregate->callback([&run, &g, a] {
     run = [&g, a] {
       value ops = json_arg(a->operations, "--operations");

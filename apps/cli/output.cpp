@@ -1,6 +1,7 @@
 // Output: aligned tables for people, and the helpers every command shares.
 #include <fmt/format.h>
 
+#include <charconv>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -133,6 +134,19 @@ void print_records(std::ostream& out, const tether::records& rows) {
   line(rule);
   for (std::size_t r = 1; r < cells.size(); ++r) line(cells[r]);
   out << "(" << rows.size() << (rows.size() == 1 ? " row)\n" : " rows)\n");
+}
+
+CLI::Validator whole_number(std::int64_t low, std::int64_t high) {
+  return CLI::Validator(
+      [low, high](std::string& text) -> std::string {
+        std::int64_t n = 0;
+        const char* end = text.data() + text.size();
+        auto r = std::from_chars(text.data(), end, n);
+        if (text.empty() || r.ec != std::errc{} || r.ptr != end || n < low || n > high)
+          return fmt::format("expected a whole number from {} to {}, got {}", low, high, text);
+        return {};
+      },
+      fmt::format("INT {}..{}", low, high));
 }
 
 }  // namespace tether::cli

@@ -284,7 +284,7 @@ void add_schema_commands(CLI::App& app, globals& g, action& run) {
   });
 
   auto* down = sub(*migrate, "down", "Roll back the last N applied migrations", "tether migrate down --steps 2");
-  down->add_option("--steps", a->steps, "How many (default 1)")->check(CLI::PositiveNumber);
+  down->add_option("--steps", a->steps, "How many (default 1)")->check(whole_number(1, INT32_MAX));
   down->add_flag("--dry-run", a->dry_run, "Print the statements; change nothing");
   down->callback([&run, &g, a] {
     run = [&g, a] {
