@@ -109,6 +109,12 @@ void renderer::param(std::uint32_t index, transform how) {
   d_.placeholder(s_.text, s_.bindings.size());
 }
 
+bool renderer::is_json_column(std::string_view name) const noexcept {
+  for (const auto& c : json_columns_)
+    if (c == name) return true;
+  return false;
+}
+
 void renderer::column(const filter_node& n) {
   if (in_having_) {
     // HAVING may not name select aliases on every engine: an alias becomes its aggregate.
@@ -263,6 +269,7 @@ void order_clause(renderer& r, const dialect& d, const plan& p) {
 void assignment(renderer& r, const dialect& d, const engine::assignment& a) {
   r.ident(a.column);
   r.text(" = ");
+  if (a.op == update_op::set && r.is_json_column(a.column)) return r.param(a.param, transform::json_value);
   auto arith = [&](std::string_view op) {
     r.text("COALESCE(");
     r.ident(a.column);
@@ -310,7 +317,8 @@ statement renderer::insert(std::size_t rows) && {
     text(r ? ", (" : "(");
     for (std::size_t c = 0; c < ncols; ++c) {
       if (c) text(", ");
-      param(static_cast<std::uint32_t>(p.rows_param + r * ncols + c));
+      param(static_cast<std::uint32_t>(p.rows_param + r * ncols + c),
+            !json_columns_.empty() && is_json_column(p.columns[c]) ? transform::json_value : transform::none);
     }
     text(")");
   }
@@ -319,12 +327,15 @@ statement renderer::insert(std::size_t rows) && {
   return std::move(s_);
 }
 
-statement render_insert(const plan& p, const dialect& d, std::size_t rows) {
-  return renderer(d, p).insert(rows);
+statement render_insert(const plan& p, const dialect& d, std::size_t rows, std::span<const std::string> json_columns) {
+  renderer r(d, p);
+  r.json_columns(json_columns);
+  return std::move(r).insert(rows);
 }
 
-statement render(const plan& p, const dialect& d) {
+statement render(const plan& p, const dialect& d, std::span<const std::string> json_columns) {
   renderer r(d, p);
+  r.json_columns(json_columns);
   switch (p.kind) {
     case plan_kind::find:
       r.text("SELECT ");
@@ -368,7 +379,7 @@ statement render(const plan& p, const dialect& d) {
       break;
     }
     case plan_kind::insert:
-    case plan_kind::upsert: return render_insert(p, d, p.row_count);
+    case plan_kind::upsert: return render_insert(p, d, p.row_count, json_columns);
     case plan_kind::update:
       r.text("UPDATE ");
       r.ident(p.table);
@@ -438,6 +449,7 @@ std::string apply_transform(transform how, std::string_view s) {
   switch (how) {
     case transform::none:
     case transform::array:
+    case transform::json_value:
     case transform::json_text: return std::string(s);
     case transform::like_prefix: like_escape(s); out += '%'; return out;
     case transform::like_suffix: out += '%'; like_escape(s); return out;

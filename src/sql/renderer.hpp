@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <type_traits>
 #include <string>
 #include <string_view>
@@ -27,6 +28,8 @@ enum class transform : std::uint8_t {
   glob_suffix,
   json_text,      // any value as JSON text (for json(?) in array operators)
   array,          // params [param, param + count) as one array parameter (PostgreSQL's = ANY($n))
+  json_value,     // a value written to a JSON column: null stays NULL, anything else is its JSON
+                  // text, so that a string is stored as a JSON string and never parsed as JSON
 };
 
 struct binding {
@@ -117,6 +120,10 @@ class renderer {
   // With `literals`, params become literals instead of placeholders (a condition in DDL).
   renderer(const dialect& d, const engine::plan& p, const literal_maker* literals = nullptr)
       : d_(d), p_(p), literals_(literals) {}
+  // The table's JSON columns, as the engine knows them: values written to them (insert
+  // cells, $set) are bound with transform::json_value.
+  void json_columns(std::span<const std::string> names) noexcept { json_columns_ = names; }
+  bool is_json_column(std::string_view name) const noexcept;
 
   std::string& out() noexcept { return s_.text; }
   const engine::plan& plan() const noexcept { return p_; }
@@ -137,6 +144,7 @@ class renderer {
   const dialect& d_;
   const engine::plan& p_;
   const literal_maker* literals_;
+  std::span<const std::string> json_columns_{};
   statement s_;
   bool in_having_ = false;
 };
@@ -145,10 +153,12 @@ class renderer {
 // engines' own catalog queries).
 statement with_params(std::string text, std::size_t count);
 
-// The whole statement for a plan (inserts: all of its rows in one statement).
-statement render(const engine::plan& p, const dialect& d);
+// The whole statement for a plan (inserts: all of its rows in one statement). Values
+// written to `json_columns` are bound as JSON (transform::json_value).
+statement render(const engine::plan& p, const dialect& d, std::span<const std::string> json_columns = {});
 // An INSERT of `rows` rows taken from the start of the plan's row params.
-statement render_insert(const engine::plan& p, const dialect& d, std::size_t rows);
+statement render_insert(const engine::plan& p, const dialect& d, std::size_t rows,
+                        std::span<const std::string> json_columns = {});
 
 // The DDL for one schema operation. `before` is the table as it is (engine/schema.hpp);
 // `lit` makes its literals (the connection's own escaping).

@@ -47,6 +47,9 @@ struct mixed_kinds {};  // a column that cannot bind as one type: the rows go th
 bool connection::insert_bulk(const engine::plan& p, engine::execution& e) {
   const std::size_t ncols = p.columns.size();
   std::vector<bulk_column> cols(ncols);
+  std::vector<bool> json(ncols);  // JSON columns take every value as its JSON text
+  for (const auto& name : json_of(p))
+    for (std::size_t c = 0; c < ncols; ++c) json[c] = json[c] || p.columns[c] == name;
   for (auto& k : cols) {
     const std::size_t n = std::min(bulk_rows, p.row_count);
     k.indicators.resize(n);
@@ -66,7 +69,7 @@ bool connection::insert_bulk(const engine::plan& p, engine::execution& e) {
         for (std::size_t c = 0; c < ncols; ++c) {
           bulk_column& k = cols[c];
           const value& v = p.cell(start + n, c);
-          const enum_field_types type = bulk_type(v);
+          const enum_field_types type = json[c] && !v.is_null() ? MYSQL_TYPE_STRING : bulk_type(v);
           bytes += 16;
           if (type == MYSQL_TYPE_NULL) {
             k.indicators[n] = STMT_INDICATOR_NULL;
@@ -84,6 +87,10 @@ bool connection::insert_bulk(const engine::plan& p, engine::execution& e) {
             k.lengths[n] = k.texts[n].size();
             bytes += k.lengths[n];
           };
+          if (json[c]) {
+            text(v.to_json());  // a string is a JSON string, never parsed as a document
+            continue;
+          }
           switch (v.kind()) {
             case value_kind::boolean: k.integers[n] = v.as_bool() ? 1 : 0; break;
             case value_kind::integer: k.integers[n] = v.as_int(); break;
@@ -129,7 +136,7 @@ bool connection::insert_bulk(const engine::plan& p, engine::execution& e) {
             b.length = k.lengths.data();
         }
       }
-      cached& c = prepare(cache_key, [&] { return sql::render_insert(p, *dialect_, 1); });
+      cached& c = prepare(cache_key, [&] { return sql::render_insert(p, *dialect_, 1, json_of(p)); });
       unsigned size = static_cast<unsigned>(n);
       if (mysql_stmt_attr_set(c.stmt, STMT_ATTR_ARRAY_SIZE, &size) || mysql_stmt_bind_param(c.stmt, binds.data()))
         throw_error(c.stmt, c.text);

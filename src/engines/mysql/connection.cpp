@@ -198,9 +198,16 @@ connection::cached& connection::prepare(std::string_view key, sql::render_ref re
   return cache_.emplace(std::string(key), std::move(c)).first->second;
 }
 
+std::span<const std::string> connection::json_of(const engine::plan& p) {
+  const bool writes = p.kind == engine::plan_kind::insert || p.kind == engine::plan_kind::upsert ||
+                      p.kind == engine::plan_kind::update;
+  if (!writes) return {};
+  return info(p.table).json_columns;
+}
+
 connection::cached& connection::prepare_plan(const engine::plan& p) {
   return sql::hinted<cached>(p, this, generation_, stats_,
-                             [&]() -> cached& { return prepare(p.shape, [&] { return sql::render(p, *dialect_); }); });
+                             [&]() -> cached& { return prepare(p.shape, [&] { return sql::render(p, *dialect_, json_of(p)); }); });
 }
 
 // Result buffers by column: integers and doubles as themselves, dates and times as
@@ -273,11 +280,11 @@ void connection::bind(cached& c, const engine::plan& p, std::size_t offset) {
       m.buffer = texts_[i].data();
       m.buffer_length = texts_[i].size();
     };
-    if (b.how == sql::transform::json_text) {
-      text(v.to_json());
+    if (b.how == sql::transform::json_text || (b.how == sql::transform::json_value && !v.is_null())) {
+      text(v.to_json());  // json_value: a JSON column's value, so a string is a JSON string
       continue;
     }
-    if (b.how != sql::transform::none) {
+    if (b.how != sql::transform::none && b.how != sql::transform::json_value) {
       text(sql::apply_transform(b.how, v.as_string()));
       continue;
     }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -93,6 +94,7 @@ class connection final : public engine::connection {
   struct table_info {
     std::vector<std::string> key;  // primary key columns, in key order
     std::string auto_increment;    // the AUTO_INCREMENT column, if any
+    std::vector<std::string> json_columns;  // JSON (MariaDB: LONGTEXT with its json_valid check)
   };
 
   cached& prepare(std::string_view key, sql::render_ref render);
@@ -112,6 +114,8 @@ class connection final : public engine::connection {
   void command(std::string_view sql);  // no params, no rows
   void after_statement(std::string_view sql);  // notices a commit that DDL made
   const table_info& info(const std::string& table);
+  // The JSON columns an insert, upsert or update writes values to (none for reads).
+  std::span<const std::string> json_of(const engine::plan& p);
   std::string key_expression(const table_info& t) const;
 
   engine::execution rows(const engine::plan& p);

@@ -89,6 +89,19 @@ const connection::table_info& connection::info(const std::string& table) {
     if (!row.is_null(1) && row.get<std::string>(1).find("auto_increment") != std::string::npos)
       t.auto_increment = t.key.back();
   }
+  cached& j = prepare("\x01json_columns", [] {
+    return sql::with_params(
+        "SELECT c.COLUMN_NAME FROM information_schema.COLUMNS c WHERE c.TABLE_SCHEMA = COALESCE(?, DATABASE()) "
+        "AND c.TABLE_NAME = ? AND (c.DATA_TYPE = 'json' OR EXISTS (SELECT 1 FROM information_schema.CHECK_CONSTRAINTS k "
+        "WHERE k.CONSTRAINT_SCHEMA = c.TABLE_SCHEMA AND k.TABLE_NAME = c.TABLE_NAME "
+        "AND k.CHECK_CLAUSE = CONCAT('json_valid(`', c.COLUMN_NAME, '`)'))) ORDER BY c.ORDINAL_POSITION",
+        2);
+  });
+  bind(j, {&schema, &name});
+  run(j);
+  records json(j.names);
+  fetch(j, json, SIZE_MAX);
+  for (auto row : json) t.json_columns.emplace_back(row.get<std::string>(0));
   return tables_[table] = std::move(t);
 }
 
@@ -257,7 +270,7 @@ engine::execution connection::insert(const engine::plan& p) {
       std::string cache_key(p.shape.view());
       cache_key += "#" + std::to_string(n);
       cached& c = prepare(cache_key, [&] {
-        sql::statement s = sql::render_insert(p, *dialect_, n);
+        sql::statement s = sql::render_insert(p, *dialect_, n, json_of(p));
         if (!id_expr.empty()) {
           s.text += p.returning.empty() ? " RETURNING " : ", ";
           s.text += id_expr;
@@ -308,7 +321,7 @@ engine::execution connection::insert_emulated(const engine::plan& p, const table
       // plan: the RETURNING path renders other text for the same plan.
       cached& c = n == p.row_count ? prepare_plan(p)
                                    : prepare(std::string(p.shape.view()) + "#e" + std::to_string(n),
-                                             [&] { return sql::render_insert(p, *dialect_, n); });
+                                             [&] { return sql::render_insert(p, *dialect_, n, json_of(p)); });
       bind(c, p, start * ncols);
       run(c, start);
       e.affected += static_cast<std::int64_t>(mysql_stmt_affected_rows(c.stmt));
@@ -347,7 +360,7 @@ engine::execution connection::insert_one_by_one(const engine::plan& p, const tab
     engine::execution e;
     for (std::size_t row = 0; row < p.row_count; ++row) {
       // Looked up each time: a prepare below may have emptied a full cache.
-      cached& c = prepare(cache_key, [&] { return sql::render_insert(p, plain_dialect, 1); });
+      cached& c = prepare(cache_key, [&] { return sql::render_insert(p, plain_dialect, 1, json_of(p)); });
       bind(c, p, row * ncols);
       run(c, row);
       auto affected = mysql_stmt_affected_rows(c.stmt);
@@ -439,7 +452,7 @@ engine::execution connection::write_returning(const engine::plan& p) {
     fetch(lock, before, SIZE_MAX, &keys);
     normalize_keys(keys, t.key.size());
     // 2. The write, restricted to those keys.
-    sql::statement base = sql::render(p, *dialect_);
+    sql::statement base = sql::render(p, *dialect_, json_of(p));
     for (std::size_t start = 0; start < keys.size(); start += keys_per_statement) {
       const std::size_t n = std::min(keys_per_statement, keys.size() - start);
       std::string write_key(p.shape.view());
@@ -488,7 +501,7 @@ engine::execution connection::upsert(const engine::plan& p) {
   cache_key += "#upsert";
   return in_unit([&] {
     engine::execution e;
-    cached& c = prepare(cache_key, [&] { return sql::render_insert(p, plain_dialect, 1); });
+    cached& c = prepare(cache_key, [&] { return sql::render_insert(p, plain_dialect, 1, json_of(p)); });
     bind(c, p, 0);
     run(c);
     e.operation = mysql_stmt_affected_rows(c.stmt) == 1 ? upsert_operation::inserted : upsert_operation::updated;

@@ -169,8 +169,10 @@ void connection::run(const cached& c, const engine::plan& p, std::size_t offset,
   auto status = PQresultStatus(out.r);
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     if (PQresultErrorField(out.r, PG_DIAG_SQLSTATE) &&
-        std::string_view(PQresultErrorField(out.r, PG_DIAG_SQLSTATE)).substr(0, 2) == "42")
+        std::string_view(PQresultErrorField(out.r, PG_DIAG_SQLSTATE)).substr(0, 2) == "42") {
       keys_.clear();  // the schema may have changed under cached facts
+      json_.clear();
+    }
     throw_result_error(conn_, out.r, c.text);
   }
 }
@@ -196,6 +198,9 @@ void connection::bind(const cached& c, const engine::plan& p, std::size_t offset
       t += '}';
     } else if (b.how != sql::transform::none) {
       t = sql::apply_transform(b.how, v.as_string());
+    } else if (!v.is_null() && i < c.param_types.size() &&
+               (c.param_types[i] == json_oid || c.param_types[i] == jsonb_oid)) {
+      t = v.to_json();  // a json parameter: a string is a JSON string, never parsed as a document
     } else {
       switch (v.kind()) {
         case value_kind::null: continue;  // values_[i] stays null: SQL NULL
@@ -317,6 +322,21 @@ const std::vector<std::string>& connection::primary_key(const std::string& table
   std::vector<std::string> key;
   for (int i = 0; i < PQntuples(r.r); ++i) key.emplace_back(PQgetvalue(r.r, i, 0));
   return keys_[table] = std::move(key);
+}
+
+const std::vector<std::string>& connection::json_columns(const std::string& table) {
+  if (auto it = json_.find(table); it != json_.end()) return it->second;
+  std::string quoted;
+  the_dialect().quote(quoted, table);
+  const char* sql =
+      "SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped "
+      "AND atttypid IN (114, 3802) ORDER BY attnum";
+  const char* values[] = {quoted.c_str()};
+  result r{PQexecParams(conn_, sql, 1, nullptr, values, nullptr, nullptr, 0)};
+  if (PQresultStatus(r.r) != PGRES_TUPLES_OK) throw_result_error(conn_, r.r, sql);
+  std::vector<std::string> names;
+  for (int i = 0; i < PQntuples(r.r); ++i) names.emplace_back(PQgetvalue(r.r, i, 0));
+  return json_[table] = std::move(names);
 }
 
 engine::execution connection::execute(const engine::plan& p) {
@@ -450,6 +470,10 @@ void append_copy_field(std::string& out, const value& v) {
 }  // namespace
 
 engine::execution connection::copy(const engine::plan& p) {
+  const std::size_t ncols = p.columns.size();
+  std::vector<bool> json(ncols);  // written as JSON text: a string is a JSON string
+  for (const auto& name : json_columns(p.table))  // asked before the COPY starts
+    for (std::size_t c = 0; c < ncols; ++c) json[c] = json[c] || p.columns[c] == name;
   std::string sql = "COPY ";
   the_dialect().quote(sql, p.table);
   sql += " (";
@@ -463,12 +487,13 @@ engine::execution connection::copy(const engine::plan& p) {
   std::string buffer;
   buffer.reserve(1 << 17);
   bool sent = true;
-  const std::size_t ncols = p.columns.size();
   try {
     for (std::size_t r = 0; r < p.row_count && sent; ++r) {
       for (std::size_t c = 0; c < ncols; ++c) {
         if (c) buffer += '\t';
-        append_copy_field(buffer, p.cell(r, c));
+        const value& cell = p.cell(r, c);
+        if (json[c] && !cell.is_null()) append_copy_field(buffer, value(cell.to_json()));
+        else append_copy_field(buffer, cell);
       }
       buffer += '\n';
       if (buffer.size() >= (1 << 16)) {
@@ -605,6 +630,7 @@ engine::execution connection::raw(const engine::plan& p) {
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK && status != PGRES_EMPTY_QUERY)
     throw_result_error(conn_, r.r, p.raw_query);
   keys_.clear();  // raw may have changed the schema
+  json_.clear();
   if (status == PGRES_TUPLES_OK) {
     decode_rows(r.r, e.rows);
     for (int c = 0; c < PQnfields(r.r); ++c) e.fields.push_back({PQfname(r.r, c), type_name(r.r, PQftype(r.r, c))});

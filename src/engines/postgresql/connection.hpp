@@ -67,6 +67,7 @@ class connection final : public engine::connection {
   void run(const cached& c, const engine::plan& p, std::size_t offset, result& out, bool binary_rows = false);
   void command(const char* sql);  // a statement without params or rows
   const std::vector<std::string>& primary_key(const std::string& table);  // cached per table
+  const std::vector<std::string>& json_columns(const std::string& table);  // json and jsonb, cached per table
   const std::string& type_name(const PGresult* res, Oid type);
 
   engine::execution rows(const engine::plan& p);
@@ -78,6 +79,7 @@ class connection final : public engine::connection {
   PGconn* conn_ = nullptr;
   std::unordered_map<std::string, cached, sql::key_hash, std::equal_to<>> cache_;
   std::unordered_map<std::string, std::vector<std::string>> keys_;  // table → primary key
+  std::unordered_map<std::string, std::vector<std::string>> json_;  // table → its json columns (COPY)
   std::unordered_map<Oid, std::string> type_names_;                  // for raw()'s fields
   std::uint64_t next_name_ = 0;
   std::uint64_t generation_ = sql::next_generation();  // see sql::next_generation

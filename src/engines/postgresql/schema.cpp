@@ -151,6 +151,7 @@ class literals final : public sql::literal_maker {
 std::vector<std::string> connection::schema_statements(const engine::schema_op& op,
                                                        const engine::table_description* before) {
   keys_.clear();
+  json_.clear();
   return sql::schema_statements(the_dialect(), op, before, literals(conn_));
 }
 

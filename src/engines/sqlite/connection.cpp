@@ -18,21 +18,6 @@ namespace {
 
 constexpr std::size_t cache_limit = 256;
 
-decode decoder_for(const char* decltype_text) {
-  if (!decltype_text) return decode::storage;
-  std::string t(decltype_text);
-  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::toupper(c); });
-  auto has = [&](std::string_view s) { return t.find(s) != std::string::npos; };
-  if (has("BOOL")) return decode::boolean;
-  if (has("DECIMAL") || has("NUMERIC")) return decode::decimal;
-  if (has("TIMESTAMP") || has("DATETIME")) return decode::timestamp;
-  if (has("DATE")) return decode::date;
-  if (has("TIME")) return decode::time;
-  if (has("UUID")) return decode::uuid;
-  if (has("JSON")) return decode::json;
-  return decode::storage;
-}
-
 // Fixed-width UTC text, so that stored timestamps sort as they compare.
 std::string utc_text(const timestamp& ts) {
   timestamp utc{ts.micros, 0};
@@ -89,6 +74,12 @@ void add_decoded(records& out, sqlite3_value* cell, int type, decode how) {
           break;
         case decode::json:
           if (!text.empty() && (text.front() == '[' || text.front() == '{')) return out.add_json(text);
+          // A JSON string or boolean, as transform::json_value writes them.
+          if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
+            value v;
+            if (try_parse(text, [&](auto t) { v = value::from_json(t); }) && v.is_string()) return out.add_text(v.as_string());
+          }
+          if (text == "true" || text == "false") return out.add_bool(text == "true");
           break;
         default: break;
       }
@@ -155,6 +146,21 @@ value cell_value(sqlite3_stmt* stmt, int i) {
 }
 
 }  // namespace
+
+decode decoder_for(const char* decltype_text) {
+  if (!decltype_text) return decode::storage;
+  std::string t(decltype_text);
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::toupper(c); });
+  auto has = [&](std::string_view s) { return t.find(s) != std::string::npos; };
+  if (has("BOOL")) return decode::boolean;
+  if (has("DECIMAL") || has("NUMERIC")) return decode::decimal;
+  if (has("TIMESTAMP") || has("DATETIME")) return decode::timestamp;
+  if (has("DATE")) return decode::date;
+  if (has("TIME")) return decode::time;
+  if (has("UUID")) return decode::uuid;
+  if (has("JSON")) return decode::json;
+  return decode::storage;
+}
 
 url_parts parse_url(std::string_view url) {
   auto bad = [&](std::string_view why) {
@@ -299,8 +305,13 @@ void connection::bind_value(sqlite3_stmt* stmt, int i, const value& v, sql::tran
   if (how == sql::transform::json_text) {
     scratch_ = v.to_json();
     rc = sqlite3_bind_text(stmt, i, scratch_.data(), static_cast<int>(scratch_.size()), SQLITE_TRANSIENT);
-  } else if (how != sql::transform::none) {
+  } else if (how != sql::transform::none && how != sql::transform::json_value) {
     scratch_ = sql::apply_transform(how, v.as_string());
+    rc = sqlite3_bind_text(stmt, i, scratch_.data(), static_cast<int>(scratch_.size()), SQLITE_TRANSIENT);
+  } else if (how == sql::transform::json_value && !v.is_null() && !v.is_number()) {
+    // A JSON column: a string is stored as a JSON string, never parsed as a document.
+    // Numbers stay numbers (the column's NUMERIC affinity would turn their text into them).
+    scratch_ = v.to_json();
     rc = sqlite3_bind_text(stmt, i, scratch_.data(), static_cast<int>(scratch_.size()), SQLITE_TRANSIENT);
   } else {
     switch (v.kind()) {
@@ -473,7 +484,9 @@ std::unique_ptr<engine::cursor> connection::open(const engine::plan& p) {
 }
 
 engine::execution connection::write(const engine::plan& p) {
-  cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect()); });
+  // An update's values for JSON columns are bound as JSON; the table's facts say which.
+  const auto* json = p.kind == engine::plan_kind::update ? &info(p.table).json_columns : nullptr;
+  cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect(), json ? *json : std::vector<std::string>{}); });
   bind(c, p, 0);
   engine::execution e;
   if (!p.returning.empty()) e.rows.reset(c.all_names);

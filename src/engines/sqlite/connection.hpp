@@ -28,6 +28,7 @@ url_parts parse_url(std::string_view url);
 enum class decode : std::uint8_t {
   storage, boolean, decimal, date, time, timestamp, uuid, json
 };
+decode decoder_for(const char* declared_type);  // null: by storage class
 
 class connection final : public engine::connection {
  public:
@@ -74,6 +75,7 @@ class connection final : public engine::connection {
     std::string id_expression;  // what RETURNING gives as the inserted id
     std::string rowid_column;   // the INTEGER PRIMARY KEY (a rowid alias), if any
     bool consecutive_ids = false;  // a rowid table without triggers: see writes.cpp
+    std::vector<std::string> json_columns;  // declared JSON: written with transform::json_value
   };
 
   cached& prepare(std::string_view key, sql::render_ref render);

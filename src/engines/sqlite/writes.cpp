@@ -58,14 +58,16 @@ const connection::table_info& connection::info(const std::string& table) {
   });
   std::vector<std::pair<std::string, std::string>> pk;  // name, declared type
   bool any = false;
+  t.json_columns.clear();
   {
     resetter r{cols.stmt};
     bind_names(cols.stmt);
     while (sqlite3_step(cols.stmt) == SQLITE_ROW) {
       any = true;
-      if (sqlite3_column_int(cols.stmt, 1) > 0)
-        pk.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(cols.stmt, 0)),
-                        reinterpret_cast<const char*>(sqlite3_column_text(cols.stmt, 2)));
+      const auto* column = reinterpret_cast<const char*>(sqlite3_column_text(cols.stmt, 0));
+      const auto* declared = reinterpret_cast<const char*>(sqlite3_column_text(cols.stmt, 2));
+      if (sqlite3_column_int(cols.stmt, 1) > 0) pk.emplace_back(column, declared ? declared : "");
+      if (declared && decoder_for(declared) == decode::json) t.json_columns.emplace_back(column);
     }
   }
   if (!any)
@@ -145,7 +147,8 @@ void connection::bind_rows(cached& c, const engine::plan& p, std::size_t first, 
   int i = 1;
   const std::size_t ncols = p.columns.size();
   for (std::size_t r = first; r < first + n; ++r)
-    for (std::size_t col = 0; col < ncols; ++col) bind_value(c.stmt, i++, p.cell(r, col), sql::transform::none);
+    for (std::size_t col = 0; col < ncols; ++col, ++i)
+      bind_value(c.stmt, i, p.cell(r, col), c.bindings[static_cast<std::size_t>(i - 1)].how);  // json_value for JSON columns
 }
 
 bool connection::insert_rows(const engine::plan& p, const table_info& t, bool fast, engine::execution& e) {
@@ -159,7 +162,7 @@ bool connection::insert_rows(const engine::plan& p, const table_info& t, bool fa
     key.append(fast ? "#f" : "#r");
     if (n != p.row_count) key.append(std::to_string(n));  // the shape counts the rows
     cached& c = prepare(key.view(), [&] {
-      sql::statement s = sql::render_insert(p, the_dialect(), n);
+      sql::statement s = sql::render_insert(p, the_dialect(), n, t.json_columns);
       if (!fast && p.want_ids) {
         s.text += p.returning.empty() ? " RETURNING " : ", ";
         s.text += t.id_expression;
@@ -222,7 +225,7 @@ engine::execution connection::insert(const engine::plan& p) {
 }
 
 engine::execution connection::upsert(const engine::plan& p) {
-  info(p.table);
+  const table_info& t = info(p.table);
   engine::execution e;
   // Read-then-write inside one savepoint: in WAL mode a write after a stale read fails
   // with a serialization conflict, so "inserted" or "updated" is never a guess.
@@ -247,7 +250,7 @@ engine::execution connection::upsert(const engine::plan& p) {
     });
     bind(probe, p, 0);
     bool existed = run(probe, nullptr, nullptr) > 0;
-    cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect()); });
+    cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect(), t.json_columns); });
     bind(c, p, 0);
     e.rows.reset(c.all_names);
     e.affected = run(c, &e.rows, nullptr);
