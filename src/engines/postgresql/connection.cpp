@@ -309,34 +309,31 @@ std::unique_ptr<engine::cursor> connection::open(const engine::plan& p) {
   return std::make_unique<cursor>(*this, c.text);
 }
 
-const std::vector<std::string>& connection::primary_key(const std::string& table) {
-  if (auto it = keys_.find(table); it != keys_.end()) return it->second;
+// A fact about a table, as the names a catalog query gives for its oid ($1), kept in `cache`.
+const std::vector<std::string>& connection::table_names(std::unordered_map<std::string, std::vector<std::string>>& cache,
+                                                         const std::string& table, const char* sql) {
+  if (auto it = cache.find(table); it != cache.end()) return it->second;
   std::string quoted;
   the_dialect().quote(quoted, table);
-  const char* sql =
-      "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
-      "WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)";
-  const char* values[] = {quoted.c_str()};
-  result r{PQexecParams(conn_, sql, 1, nullptr, values, nullptr, nullptr, 0)};
-  if (PQresultStatus(r.r) != PGRES_TUPLES_OK) throw_result_error(conn_, r.r, sql);
-  std::vector<std::string> key;
-  for (int i = 0; i < PQntuples(r.r); ++i) key.emplace_back(PQgetvalue(r.r, i, 0));
-  return keys_[table] = std::move(key);
-}
-
-const std::vector<std::string>& connection::json_columns(const std::string& table) {
-  if (auto it = json_.find(table); it != json_.end()) return it->second;
-  std::string quoted;
-  the_dialect().quote(quoted, table);
-  const char* sql =
-      "SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped "
-      "AND atttypid IN (114, 3802) ORDER BY attnum";
   const char* values[] = {quoted.c_str()};
   result r{PQexecParams(conn_, sql, 1, nullptr, values, nullptr, nullptr, 0)};
   if (PQresultStatus(r.r) != PGRES_TUPLES_OK) throw_result_error(conn_, r.r, sql);
   std::vector<std::string> names;
   for (int i = 0; i < PQntuples(r.r); ++i) names.emplace_back(PQgetvalue(r.r, i, 0));
-  return json_[table] = std::move(names);
+  return cache[table] = std::move(names);
+}
+
+const std::vector<std::string>& connection::primary_key(const std::string& table) {
+  return table_names(keys_, table,
+                     "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                     "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = $1::regclass AND i.indisprimary "
+                     "ORDER BY array_position(i.indkey, a.attnum)");
+}
+
+const std::vector<std::string>& connection::json_columns(const std::string& table) {
+  return table_names(json_, table,
+                     "SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 "
+                     "AND NOT attisdropped AND atttypid IN (114, 3802) ORDER BY attnum");
 }
 
 engine::execution connection::execute(const engine::plan& p) {

@@ -66,6 +66,8 @@ class connection final : public engine::connection {
   // Binds and runs; throws on failure. Reads may ask for binary rows (see cached::binary).
   void run(const cached& c, const engine::plan& p, std::size_t offset, result& out, bool binary_rows = false);
   void command(const char* sql);  // a statement without params or rows
+  const std::vector<std::string>& table_names(std::unordered_map<std::string, std::vector<std::string>>& cache,
+                                              const std::string& table, const char* sql);
   const std::vector<std::string>& primary_key(const std::string& table);  // cached per table
   const std::vector<std::string>& json_columns(const std::string& table);  // json and jsonb, cached per table
   const std::string& type_name(const PGresult* res, Oid type);
