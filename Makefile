@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: demo test build setup setup-test bench bench-paired bench-postgresql bench-postgresql-paired bench-mysql bench-mysql-paired clean
+.PHONY: demo test test-asan fuzz fuzz-build build setup setup-test setup-fuzz bench bench-paired bench-postgresql bench-postgresql-paired bench-mysql bench-mysql-paired clean
 
 demo: setup build
 	cd $(BUILD) && ./examples/getting_started demo-workspace
@@ -14,6 +14,8 @@ test: setup-test
 
 setup:
 	./scripts/setup
+setup-fuzz:
+	./scripts/setup --fuzz
 
 setup-test:
 	./scripts/setup --test
@@ -59,5 +61,30 @@ bench-mysql: setup-test build
 bench-mysql-paired: setup-test build
 	$(MYSQL_BENCH) --paired=$(ROUNDS)
 
+# The whole suite once more under AddressSanitizer and UndefinedBehaviorSanitizer (a
+# separate build; any report fails the test that caused it). Not part of `make test`.
+ASAN_BUILD ?= build-asan
+SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+test-asan: setup-test
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTETHER_BUILD_BENCH=OFF \
+	  -DCMAKE_CXX_FLAGS="$(SANITIZE)" -DCMAKE_EXE_LINKER_FLAGS="$(SANITIZE)"
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ./scripts/run-tests $(ASAN_BUILD) $(JOBS)
+
+# libFuzzer targets (tests/fuzz/README.md), built with clang; each runs FUZZ_SECONDS
+# (default 60) from its seed corpus in tests/fuzz/corpus/<target>. Not part of `make test`.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = fuzz_json fuzz_url fuzz_workspace fuzz_filter
+FUZZ_FLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+fuzz-build: setup-fuzz
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DTETHER_BUILD_FUZZ=ON -DTETHER_BUILD_TESTS=OFF -DTETHER_BUILD_BENCH=OFF -DTETHER_BUILD_EXAMPLES=OFF \
+	  -DTETHER_BUILD_CLI=OFF -DTETHER_INSTALL=OFF -DCMAKE_CXX_FLAGS="$(FUZZ_FLAGS)"
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZ_TARGETS)
+fuzz: fuzz-build
+	./scripts/run-fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

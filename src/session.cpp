@@ -149,7 +149,18 @@ std::string session::resolve_url(const context& c) const {
     throw error(error_category::not_found, fmt::format("database \"{}\" has no env \"{}\"; it has: {}",
                                                        full.database, full.env, join_names(slugs)));
   }
-  return detail::resolve_env(e->connection_url);
+  std::string url = detail::resolve_env(e->connection_url);
+  if (url != e->connection_url) {
+    // What a ${VAR} held is checked now, before any connection is tried: a URL of another
+    // engine's scheme would otherwise wait for that engine's connect timeout.
+    try {
+      validate_connection_url(db.type, url);
+    } catch (const error& x) {
+      usage(fmt::format("{} resolves to a URL that does not fit database \"{}\" (env \"{}\"): {}", e->connection_url,
+                        full.database, full.env, x.what()));
+    }
+  }
+  return url;
 }
 
 client& session::on(const context& c) {

@@ -155,6 +155,7 @@ class executor {
   virtual engine::connection& pin(std::unique_ptr<detail::lease>& hold) = 0;
   // Where find() and count() keep their plans by shape: the client's.
   virtual detail::plan_cache& kept_plans() noexcept = 0;
+  bool values_in_errors_ = false;  // client_options::values_in_errors
 
  private:
   template <class Result>
@@ -243,6 +244,10 @@ struct client_options {
   // 10 s a sleep). The final error gives the number of attempts and the last cause.
   int max_retries = 0;
   std::chrono::milliseconds retry_delay{200};
+  // For debugging only: let a server's error message repeat the call's bound values. By
+  // default a value it repeats ("invalid input syntax for type integer: "s3cret"") is
+  // replaced by its placeholder ($1) or <value>, since values may be secrets.
+  bool values_in_errors = false;
 };
 
 // How transaction_with_retry runs a callback again.

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <span>
 #include <random>
 #include <thread>
 
@@ -22,6 +23,63 @@ void refuse_placeholders(const engine::plan& p) {
                 fmt::format("tether::param(\"{}\") has no value here; placeholders are for prepared "
                             "queries: auto q = db.prepare({{…}}); q.run({{{{\"{}\", value}}}})",
                             p.slots[0].name, p.slots[0].name));
+}
+}  // namespace
+
+namespace detail {
+
+// A server may repeat a bound value in its message ("invalid input syntax for type
+// integer: "s3cret""); values may be secrets, so each string value of the plans (and the
+// JSON text of each array or object) that the message holds becomes its placeholder ($2),
+// or <value> for a record's cell. Short values (under 3 bytes) stay: they reveal little and
+// would blot out the words of the message.
+error without_values(const error& e, std::span<const engine::plan* const> plans) {
+  std::string what = e.what();
+  std::vector<std::pair<std::string, std::string>> values;  // text → what stands for it
+  for (const engine::plan* p : plans) {
+    const bool rows = p->row_count > 0;
+    const std::size_t n = rows ? p->rows_param + p->row_count * p->columns.size() : p->params.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const value* v = nullptr;
+      try {
+        v = p->param(i);
+      } catch (const error&) {
+        continue;  // a bad record: it was refused before anything was sent
+      }
+      if (!v) continue;
+      std::string text = v->is_string() ? v->as_string() : v->is_scalar() ? std::string() : v->to_json();
+      if (text.size() < 3) continue;
+      values.emplace_back(std::move(text), rows && i >= p->rows_param ? "<value>" : fmt::format("${}", i + 1));
+    }
+  }
+  std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  bool changed = false;
+  for (const auto& [text, mark] : values)
+    for (auto at = what.find(text); at != std::string::npos; at = what.find(text, at + mark.size())) {
+      what.replace(at, text.size(), mark);
+      changed = true;
+    }
+  if (!changed) return e;
+  return error(e.category(), what, error_details{e.engine(), e.native_code(), e.sqlstate(), e.statement()});
+}
+
+}  // namespace detail
+
+namespace {
+// Runs f; an error it throws has the plans' values taken out of its message (see above).
+template <class F>
+auto values_hidden(bool shown, std::span<const engine::plan* const> plans, F&& f) {
+  try {
+    return f();
+  } catch (const error& e) {
+    if (shown) throw;
+    throw detail::without_values(e, plans);
+  }
+}
+template <class F>
+auto values_hidden(bool shown, const engine::plan& p, F&& f) {
+  const engine::plan* one = &p;
+  return values_hidden(shown, std::span<const engine::plan* const>(&one, 1), std::forward<F>(f));
 }
 }  // namespace
 
@@ -273,7 +331,7 @@ void require_active(bool active) {
 
 std::vector<engine::execution> transaction::run_batch(const std::vector<const engine::plan*>& plans) {
   require_active(is_active());
-  return (*s_->lease)->execute_batch(plans);
+  return values_hidden(values_in_errors_, plans, [&] { return (*s_->lease)->execute_batch(plans); });
 }
 
 engine::connection& transaction::pin(std::unique_ptr<detail::lease>&) {
@@ -283,14 +341,14 @@ engine::connection& transaction::pin(std::unique_ptr<detail::lease>&) {
 
 engine::execution transaction::run(const engine::plan& p) {
   require_active(is_active());
-  return (*s_->lease)->execute(p);
+  return values_hidden(values_in_errors_, p, [&] { return (*s_->lease)->execute(p); });
 }
 
 detail::plan_cache& transaction::kept_plans() noexcept { return *s_->finds; }
 
 void transaction::read(const engine::plan& p, records& out) {
   require_active(is_active());
-  (*s_->lease)->read(p, out);
+  values_hidden(values_in_errors_, p, [&] { (*s_->lease)->read(p, out); });
 }
 
 void detail::retry_pause(int attempt, const retry_options& r) {
@@ -312,6 +370,7 @@ std::size_t default_pool_size() {
 
 client::client(std::shared_ptr<engine::driver> driver, std::string_view url, client_options o)
     : driver_(std::move(driver)), finds_(std::make_unique<detail::plan_cache>()) {
+  values_in_errors_ = o.values_in_errors;
   driver_->validate_url(url);
   std::size_t size = o.pool_size ? o.pool_size : default_pool_size();
   size = std::min(size, driver_->max_pool_size(url));
@@ -366,7 +425,9 @@ tether::transaction client::begin(transaction_options o) {
   auto s = std::make_unique<tether::transaction::state>(
       tether::transaction::state{pool_->acquire(), driver_, true, 0, finds_.get()});
   (*s->lease)->begin(o);
-  return tether::transaction(std::move(s));
+  tether::transaction tx(std::move(s));
+  tx.values_in_errors_ = values_in_errors_;
+  return tx;
 }
 
 std::string client::server_version() { return pool_->acquire()->server_version(); }
@@ -391,8 +452,10 @@ auto on_lease(detail::pool& pool, F&& f) {
 }
 }  // namespace
 
+
 std::vector<engine::execution> client::run_batch(const std::vector<const engine::plan*>& plans) {
-  return on_lease(*pool_, [&](engine::connection& c) { return c.execute_batch(plans); });
+  return values_hidden(values_in_errors_, plans,
+                       [&] { return on_lease(*pool_, [&](engine::connection& c) { return c.execute_batch(plans); }); });
 }
 
 engine::connection& client::pin(std::unique_ptr<detail::lease>& hold) {
@@ -401,13 +464,14 @@ engine::connection& client::pin(std::unique_ptr<detail::lease>& hold) {
 }
 
 engine::execution client::run(const engine::plan& p) {
-  return on_lease(*pool_, [&](engine::connection& c) { return c.execute(p); });
+  return values_hidden(values_in_errors_, p,
+                       [&] { return on_lease(*pool_, [&](engine::connection& c) { return c.execute(p); }); });
 }
 
 detail::plan_cache& client::kept_plans() noexcept { return *finds_; }
 
 void client::read(const engine::plan& p, records& out) {
-  on_lease(*pool_, [&](engine::connection& c) { c.read(p, out); });
+  values_hidden(values_in_errors_, p, [&] { on_lease(*pool_, [&](engine::connection& c) { c.read(p, out); }); });
 }
 
 }  // namespace tether

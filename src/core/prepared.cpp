@@ -26,9 +26,9 @@ void bind_args(const Slots& slots, const value& args, Bind&& bind) {
     bind(slot, *v);
   }
   if (n != slots.size())  // equal sizes: every arg was a slot
-    for (const auto& [name, _] : *given)
-      if (std::none_of(slots.begin(), slots.end(), [&](const auto& s) { return s.name == name; }))
-        throw error(error_category::usage, fmt::format("this prepared query has no param \"{}\"", name));
+    for (const auto& arg : *given)  // not a structured binding: clang 14 cannot capture one
+      if (std::none_of(slots.begin(), slots.end(), [&](const auto& s) { return s.name == arg.first; }))
+        throw error(error_category::usage, fmt::format("this prepared query has no param \"{}\"", arg.first));
 }
 
 void check_bound(const engine::plan::slot& slot, const value& v) {

@@ -2,26 +2,78 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <vector>
 
 #include "tether/error.hpp"
 
 namespace tether::detail {
 
-std::string mask_url(std::string_view url) {
+namespace {
+
+// Option names whose values are secrets, masked wherever a URL is shown.
+bool secret_option(std::string_view key) {
+  std::string k(key);
+  for (auto& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (std::string_view s : {"password", "pass", "passwd", "pwd", "sslpassword", "secret", "token", "access_token",
+                             "auth_token", "api_key", "apikey", "secret_key", "aws_secret_access_key", "session_token"})
+    if (k == s) return true;
+  return false;
+}
+
+// Where a URL's password may be, read as sloppily as a user may have written it: from the
+// first ':' after the user name to the last '@' in the whole URL, so that a password with
+// an unencoded @ / ? or # is masked whole. [begin, end) of the URL; empty when there is no
+// user part (the text before the first ':' then holds a '/', '?' or '#', or there is no '@').
+std::pair<std::size_t, std::size_t> password_span(std::string_view url) {
   auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return std::string(url);
-  auto auth_start = scheme_end + 3;
-  auto at = url.rfind('@');
-  auto slash = url.find('/', auth_start);
-  if (at == std::string_view::npos || at < auth_start || (slash != std::string_view::npos && slash < at))
-    return std::string(url);
-  auto colon = url.find(':', auth_start);
-  if (colon == std::string_view::npos || colon > at) return std::string(url);
-  std::string out(url.substr(0, colon + 1));
-  out += "****";
-  out += url.substr(at);
+  if (scheme_end == std::string_view::npos) return {0, 0};
+  const std::size_t start = scheme_end + 3;
+  const auto at = url.rfind('@');
+  if (at == std::string_view::npos || at < start) return {0, 0};
+  const auto user_end = url.find_first_of(":@/?#", start);
+  if (user_end == std::string_view::npos || url[user_end] != ':' || user_end > at) return {0, 0};
+  return {user_end + 1, at};
+}
+
+}  // namespace
+
+std::string mask_url(std::string_view url) {
+  // What may be secret, each read from the URL as written: the password by password_span,
+  // and the value of every secret option after any '?' (also one inside a sloppy password).
+  // Where they overlap, the union is masked: a URL shown masks too much, never too little.
+  std::vector<std::pair<std::size_t, std::size_t>> spans;
+  if (auto [begin, end] = password_span(url); begin != 0) spans.emplace_back(begin, end);
+  for (auto q = url.find('?'); q != std::string_view::npos; q = url.find('?', q + 1)) {
+    for (std::size_t key = q + 1; key < url.size();) {
+      const auto eq = url.find('=', key);
+      const auto next = url.find('&', key);
+      if (eq == std::string_view::npos) break;
+      if (next != std::string_view::npos && next < eq) {
+        key = next + 1;
+        continue;
+      }
+      const auto value_end = next == std::string_view::npos ? url.size() : next;
+      if (secret_option(url.substr(key, eq - key))) spans.emplace_back(eq + 1, value_end);
+      if (next == std::string_view::npos) break;
+      key = next + 1;
+    }
+  }
+  std::sort(spans.begin(), spans.end());
+  std::string out;
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < spans.size();) {
+    auto [begin, end] = spans[i];
+    for (++i; i < spans.size() && spans[i].first <= end; ++i) end = std::max(end, spans[i].second);
+    if (begin < at) begin = at;
+    out.append(url.substr(at, begin - at));
+    out += "****";
+    at = std::max(at, end);
+  }
+  out.append(url.substr(std::min(at, url.size())));
   return out;
 }
 
@@ -84,6 +136,15 @@ network_url parse_network_url(std::string_view url) {
   network_url u;
   auto sep = url.find("://");
   if (sep == std::string_view::npos || sep == 0) throw bad("no scheme:// at the start");
+  // A password holding @ / ? or # unencoded cannot be told from the host and the options
+  // after it; rather than guess (and show a piece of the password as a host, a port or an
+  // option in some later message), such a URL is refused. Its masked form hides it whole.
+  if (auto [begin, end] = password_span(url); end > begin || (begin != 0 && begin == end)) {
+    const auto authority_end = url.find_first_of("/?#", sep + 3);
+    if (authority_end != std::string_view::npos && end > authority_end)
+      throw bad("an \"@\" after the host part; percent-encode @ / ? and # in a password (%40 %2F %3F %23), and an "
+                "@ in an option (%40)");
+  }
   u.scheme = std::string(url.substr(0, sep));
   std::string_view rest = url.substr(sep + 3);
   if (auto q = rest.find('?'); q != std::string_view::npos) {
@@ -141,6 +202,42 @@ network_url parse_network_url(std::string_view url) {
     u.hosts.emplace_back(std::string(host), port);
   }
   return u;
+}
+
+std::string canonical_url(const network_url& u) {
+  auto encoded = [](std::string_view part) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : part) {
+      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+        out += static_cast<char>(c);
+      } else {
+        out += '%';
+        out += hex[c >> 4];
+        out += hex[c & 15];
+      }
+    }
+    return out;
+  };
+  std::string s = u.scheme + "://";
+  if (!u.user.empty()) {
+    s += encoded(u.user);
+    if (!u.password.empty()) s += ':' + encoded(u.password);
+    s += '@';
+  }
+  for (std::size_t i = 0; i < u.hosts.size(); ++i) {
+    if (i) s += ',';
+    const auto& [host, port] = u.hosts[i];
+    s += host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    if (port) s += ':' + std::to_string(port);
+  }
+  s += '/' + encoded(u.database);
+  char sep = '?';
+  for (const auto& [k, v] : u.options) {
+    s += sep + k + '=' + v;
+    sep = '&';
+  }
+  return s;
 }
 
 }  // namespace tether::detail

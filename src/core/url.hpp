@@ -24,4 +24,9 @@ struct network_url {
 // Throws tether::error (usage) naming the URL (masked) and what is wrong.
 network_url parse_network_url(std::string_view url);
 
+// The same URL written unambiguously for a driver that parses URLs itself (libpq): user,
+// password and database percent-encoded, hosts as parsed (IPv6 in brackets), options as given.
+// So the driver reads the parts tether read, whatever the user left unencoded.
+std::string canonical_url(const network_url& u);
+
 }  // namespace tether::detail

@@ -101,7 +101,8 @@ void validate_url(std::string_view url) {
 }
 
 connection::connection(std::string_view url) {
-  std::string u(url);
+  // libpq parses the URL again: it is given the parts as tether read them, encoded.
+  const std::string u = canonical_url(parse_network_url(url));
   conn_ = PQconnectdb(u.c_str());
   if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
     std::string why = conn_ ? PQerrorMessage(conn_) : "out of memory";
