@@ -15,7 +15,8 @@ int exit_code_for(const tether::error& e) {
     case error_category::usage:
     case error_category::unsupported:
     case error_category::not_found: return usage_error;
-    case error_category::connection: return connection_error;
+    case error_category::connection:
+    case error_category::in_doubt: return connection_error;
     default: return query_error;
   }
 }

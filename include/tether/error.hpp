@@ -23,6 +23,9 @@ enum class error_category {
   usage,
   timeout,
   serialization_conflict,
+  // The connection was lost while a COMMIT was in flight: the transaction may or may not
+  // have committed, so running it again could apply it twice. Never retryable.
+  in_doubt,
 };
 
 std::string_view to_string(error_category c) noexcept;
@@ -43,8 +46,9 @@ class error : public std::runtime_error {
   long long native_code() const noexcept { return details_.native_code; }
   const std::string& sqlstate() const noexcept { return details_.sqlstate; }
   const std::string& statement() const noexcept { return details_.statement; }
-  // True when running the same work again may succeed: serialization conflicts,
-  // deadlocks, lock timeouts and lost connections.
+  // True when running the same work again may succeed and cannot apply it twice:
+  // serialization conflicts, deadlocks, lock timeouts, and connections lost before a
+  // commit was sent. An in_doubt error (lost during a commit) is never retryable.
   bool is_retryable() const noexcept;
 
  private:

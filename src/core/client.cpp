@@ -289,10 +289,7 @@ void transaction::finish(bool commit) {
                                                    commit ? "commit" : "rollback"));
   s_->active = false;
   auto& lease = *s_->lease;
-  try {
-    if (commit) lease->commit();
-    else lease->rollback();
-  } catch (...) {
+  auto clean_up = [&] {  // the transaction failed to end as asked: leave the connection clean or drop it
     try {
       if (commit) lease->rollback();
       else lease.mark_broken();
@@ -300,6 +297,26 @@ void transaction::finish(bool commit) {
       lease.mark_broken();
     }
     s_->lease.reset();
+  };
+  try {
+    if (commit) lease->commit();
+    else lease->rollback();
+  } catch (const error& e) {
+    // Lost while the COMMIT was in flight: whether it committed is unknown, and a retry
+    // could apply it twice. Errors that prove it did not commit keep their category.
+    if (commit && e.category() == error_category::connection) {
+      lease.mark_broken();
+      s_->lease.reset();
+      throw error(error_category::in_doubt,
+                  fmt::format("the connection was lost during COMMIT, so the transaction may or may not have "
+                              "committed; check the data before running it again ({})",
+                              e.what()),
+                  error_details{e.engine(), e.native_code(), e.sqlstate(), e.statement()});
+    }
+    clean_up();
+    throw;
+  } catch (...) {
+    clean_up();
     throw;
   }
   s_->lease.reset();

@@ -17,6 +17,7 @@ std::string_view to_string(error_category c) noexcept {
     case error_category::usage: return "usage";
     case error_category::timeout: return "timeout";
     case error_category::serialization_conflict: return "serialization_conflict";
+    case error_category::in_doubt: return "in_doubt";
   }
   return "unknown";
 }

@@ -25,18 +25,19 @@ bool secret_option(std::string_view key) {
 }
 
 // Where a URL's password may be, read as sloppily as a user may have written it: from the
-// first ':' after the user name to the last '@' in the whole URL, so that a password with
-// an unencoded @ / ? or # is masked whole. [begin, end) of the URL; empty when there is no
-// user part (the text before the first ':' then holds a '/', '?' or '#', or there is no '@').
+// first ':' after the scheme to the last '@' in the whole URL, so that a password with an
+// unencoded @ / ? or # is masked whole. [begin, end) of the URL; {0, 0} when there is no
+// user part (no '@', no ':' before it, or a '/', '?' or '#' before that ':').
 std::pair<std::size_t, std::size_t> password_span(std::string_view url) {
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return {0, 0};
   const std::size_t start = scheme_end + 3;
   const auto at = url.rfind('@');
   if (at == std::string_view::npos || at < start) return {0, 0};
-  const auto user_end = url.find_first_of(":@/?#", start);
-  if (user_end == std::string_view::npos || url[user_end] != ':' || user_end > at) return {0, 0};
-  return {user_end + 1, at};
+  const auto colon = url.find(':', start);
+  if (colon == std::string_view::npos || colon > at) return {0, 0};
+  if (url.substr(start, colon - start).find_first_of("/?#") != std::string_view::npos) return {0, 0};
+  return {colon + 1, at};
 }
 
 }  // namespace
@@ -167,6 +168,8 @@ network_url parse_network_url(std::string_view url) {
     auto userinfo = authority.substr(0, at);
     authority = authority.substr(at + 1);
     auto colon = userinfo.find(':');
+    if (userinfo.substr(0, colon).find('@') != std::string_view::npos)
+      throw bad("an \"@\" in the user name; percent-encode it as %40");
     u.user = percent_decode(userinfo.substr(0, colon));
     if (colon != std::string_view::npos) u.password = percent_decode(userinfo.substr(colon + 1));
     if (u.user.empty()) throw bad("the user name before @ is empty");

@@ -42,6 +42,9 @@ struct engine_profile {
   // server logged them (values of prepared statements included).
   std::function<void(tether::client& db)> start_statement_log{};
   std::function<std::vector<std::string>(tether::client& db, const std::string& marker)> logged_statements{};
+  // Ends the server session behind `victim` from `other`, as a crash of the server's
+  // process would (pg_terminate_backend, KILL); null where there is no server.
+  std::function<void(tether::executor& victim, tether::client& other)> kill_session{};
 };
 
 const engine_profile& profile();  // defined by the engine's test binary

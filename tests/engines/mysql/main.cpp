@@ -66,6 +66,10 @@ const engine_profile& profile() {
         if (!row.is_null("a")) out.push_back(row.get<std::string>("a"));
       return out;
     };
+    q.kill_session = [](tether::executor& victim, tether::client& other) {
+      auto id = victim.raw({.query = "SELECT CONNECTION_ID() AS id"}).records[0].get<std::int64_t>("id");
+      other.raw({.query = "KILL CONNECTION " + std::to_string(id)});  // KILL takes no parameter
+    };
     return true;
   }();
   (void)extended;

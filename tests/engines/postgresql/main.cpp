@@ -62,6 +62,10 @@ const engine_profile& profile() {
       }
       return out;
     };
+    q.kill_session = [](tether::executor& victim, tether::client& other) {
+      auto pid = victim.raw({.query = "SELECT pg_backend_pid() AS pid"}).records[0].get<std::int64_t>("pid");
+      other.raw({.query = "SELECT pg_terminate_backend($1::int)", .params = {pid}});
+    };
     return true;
   }();
   (void)extended;
