@@ -13,7 +13,9 @@
 namespace tether::cli {
 
 // Exit codes, documented in docs/cli.md.
-enum exit_code : int { ok = 0, internal = 1, usage_error = 2, connection_error = 3, query_error = 4, drift_found = 5 };
+enum exit_code : int {
+  ok = 0, internal = 1, usage_error = 2, connection_error = 3, query_error = 4, drift_found = 5, partial_migration = 6
+};
 int exit_code_for(const tether::error& e);
 
 // The context flags every command takes, and --json.

@@ -9,7 +9,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   app.footer(
-      "Exit codes: 0 ok, 1 internal error, 2 usage error, 3 connection error, 4 query error, 5 drift.\n"
+      "Exit codes: 0 ok, 1 internal error, 2 usage error, 3 connection error, 4 query error, 5 drift,\n"
+      "6 a migration stopped part-way.\n"
       "Example:\n  tether --url sqlite://app.db find users --where '{\"age\":{\"$gte\":18}}' --json");
   globals g;
   add_context_flags(app, g);

@@ -25,8 +25,19 @@ void print_result(const globals& g, const schema_result& r) {
     return;
   }
   std::cout << (r.applied ? "applied " : "dry run ") << r.migration.tag << "\n";
+  if (!r.resumed.empty()) std::cout << "  " << r.resumed << "\n";
   for (const auto& s : r.statements) std::cout << "  " << s << ";\n";
   for (const auto& n : r.migration.notes) std::cout << "  note: " << n << "\n";
+}
+
+// Where a schema call's migration went: its file, or why there is none.
+void print_file(const globals& g, const schema_result& r) {
+  if (g.json || !r.applied) return;
+  if (!r.file.empty()) std::cout << "  wrote " << r.file << "\n";
+  else
+    std::cout << "  no migration file was written (no workspace here): the change is recorded in the database "
+                 "only; pass --migrations DIR, or run `tether init` and register the database, to keep files "
+                 "that replay on other environments\n";
 }
 
 // A schema call: the target, a schema that writes files where this database keeps them.
@@ -35,7 +46,9 @@ action schema_call(globals& g, std::shared_ptr<args> a, F call) {
   return [&g, a, call] {
     target t(g);
     tether::schema s(t.db(), {.folder = a->dry_run ? std::string() : t.migrations_folder(g)});
-    print_result(g, call(s, *a, apply_options{.dry_run = a->dry_run}));
+    auto r = call(s, *a, apply_options{.dry_run = a->dry_run});
+    print_result(g, r);
+    print_file(g, r);
     return ok;
   };
 }
@@ -262,7 +275,10 @@ void add_schema_commands(CLI::App& app, globals& g, action& run) {
         std::cout << "\n";
         for (const auto& p : s.pending_migrations) std::cout << "  pending " << p << "\n";
       }
-      return drift(s) ? drift_found : ok;
+      // A migration that stopped part-way is never "applied": status says so and fails.
+      for (const auto& p : s.partial) std::cerr << "tether: " << p << "; `tether migrate` goes on from there\n";
+      if (drift(s)) return drift_found;
+      return s.partial.empty() ? ok : partial_migration;
     };
   });
 
@@ -297,6 +313,7 @@ void add_schema_commands(CLI::App& app, globals& g, action& run) {
       } else {
         for (const auto& r : done) {
           std::cout << (r.applied ? "rolled back " : "dry run ") << r.migration.tag << "\n";
+          if (!r.resumed.empty()) std::cout << "  " << r.resumed << "; its steps that took effect were undone\n";
           for (const auto& s : r.statements) std::cout << "  " << s << ";\n";
         }
       }

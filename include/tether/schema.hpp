@@ -17,6 +17,9 @@
 namespace tether {
 
 class client;
+namespace detail {
+class schema_model;
+}
 
 // A migration: portable operations up and down. Each operation is a JSON object, such as
 // {"op": "add_field", "table": "users", "field": {"name": "age", "type": "integer"}}.
@@ -87,6 +90,10 @@ struct schema_result {
   tether::migration migration{};
   std::vector<std::string> statements{};
   bool applied = false;
+  // An interrupted migration picked up again: where it had stopped and what was found
+  // ("stopped at step 3 of 4 (create_index big_v_idx: present in the database); resumed at step 4").
+  std::string resumed{};
+  std::string file{};  // the migration file a schema call wrote; empty when it wrote none
   value to_value() const;
 };
 
@@ -126,32 +133,44 @@ struct applied_migration {
   std::string tag, name, checksum;
   std::string applied_at;
   std::int64_t execution_ms = 0;
-  std::string status;  // "applied"; on MySQL also "failed" (some steps applied) or "running"
+  // "applied"; where DDL is not transactional (MySQL) also "running" (the migrator
+  // stopped or was killed part-way) or "failed" (a step failed): neither is applied.
+  std::string status;
+  std::int64_t steps_done = 0;  // the steps recorded as complete
 };
 
 struct migration_status {
   std::size_t total = 0, completed = 0, pending = 0;
   std::optional<std::string> last_applied{};
-  std::vector<std::string> pending_migrations{};
+  std::vector<std::string> pending_migrations{};  // partial ones too: `up` resumes them
   std::vector<std::string> drift{};  // applied tags whose recorded checksum differs
+  // Migrations that stopped part-way, each said with what the database shows:
+  // "migration X stopped at step 3 of 4 (create_index big_v_idx: present in the database)".
+  std::vector<std::string> partial{};
   value to_value() const;
 };
 
 class migrator {
  public:
   explicit migrator(client& db, migration_options options = {});
-  // Applies every defined migration not yet applied, in tag order. Refuses (usage error
-  // naming the tag) when an applied migration's checksum differs from its definition.
+  // Applies every defined migration not yet applied, in tag order, and resumes one that
+  // stopped part-way from its first step that did not take effect (found by
+  // introspection). Refuses (usage error naming the tag) when an applied migration's
+  // checksum differs from its definition. A dry run shows each step on the tables as the
+  // earlier pending steps would leave them.
   std::vector<schema_result> up(const std::vector<migration>& defined, apply_options o = {});
   // Applies one migration (a schema call does this). Its down is completed from the
   // database's current state before it runs.
   schema_result apply(migration m, apply_options o = {});
   // Rolls back the last `steps` applied migrations, newest first, with their recorded down.
+  // A migration that stopped part-way counts as one: exactly its steps that took effect
+  // are undone.
   std::vector<schema_result> down(int steps = 1, apply_options o = {});
   std::vector<applied_migration> history();
   migration_status status(const std::vector<migration>& defined);
 
  private:
+  schema_result apply(migration m, apply_options o, detail::schema_model* model);  // a dry run's tables
   client& db_;
   migration_options options_;
 };

@@ -9,6 +9,7 @@
 
 #include "planner.hpp"
 #include "pool.hpp"
+#include "schema_model.hpp"
 #include "schema_ops.hpp"
 #include "tether/client.hpp"
 #include "tether/error.hpp"
@@ -61,26 +62,6 @@ struct lock {
   }
 };
 
-struct recorded {
-  std::string status, checksum;
-  std::int64_t steps_done = 0;
-  migration m;
-};
-
-std::optional<recorded> find_record(engine::connection& c, const engine::capabilities& caps, const std::string& table,
-                                   const std::string& tag) {
-  auto rows = c.execute(detail::plan_find({.table = table, .where = {{"tag", tag}}}, caps)).rows;
-  if (rows.empty()) return std::nullopt;
-  auto r = rows.front();
-  return recorded{r.get<std::string>("status"), r.get<std::string>("checksum"), r.get<std::int64_t>("steps_done"),
-                  migration::from_json(r.get<std::string>("migration"))};
-}
-
-value now_value() {
-  return timestamp{std::chrono::duration_cast<std::chrono::microseconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count(), 0};
-}
-
 std::string op_label(const value& op) {
   const value* kind = op.find("op");
   const value* t = op.find("table");
@@ -88,51 +69,143 @@ std::string op_label(const value& op) {
                      t && t->is_string() ? t->as_string() : "");
 }
 
-// Runs `ops` in order, each on the table as it is at that moment: the statements, and
-// (when `inverses` is given) the operations that undo it, newest first.
-void run_ops(engine::connection& c, const std::vector<value>& ops, bool dry_run, std::vector<std::string>& statements,
-             std::vector<value>* inverses, std::vector<std::string>& notes,
-             const std::function<void(std::size_t)>& after_step);
+// A migration's row in the migrations table. Where DDL is not transactional the row is a
+// journal: before each step it is written with the steps done so far and the down of every
+// step begun (down_steps: how many of `down`'s operations each begun step added, oldest
+// first), so an interruption leaves the inverse of the step it was running.
+struct recorded {
+  std::string status, checksum;
+  std::int64_t steps_done = 0;
+  migration m;
+  std::vector<std::size_t> down_steps{};
+
+  bool partial() const { return status != "applied"; }
+  // The step that was begun and not recorded as done, if its inverse was journaled.
+  bool pending() const { return partial() && down_steps.size() > static_cast<std::size_t>(steps_done); }
+};
+
+recorded read_record(const record& r) {
+  const value saved = value::from_json(r.get<std::string>("migration"));
+  recorded out{r.get<std::string>("status"), r.get<std::string>("checksum"), r.get<std::int64_t>("steps_done"),
+               migration::from_value(saved)};
+  if (const value* k = saved.find("down_steps"); k && k->is_array())
+    for (const auto& n : k->as_array()) out.down_steps.push_back(static_cast<std::size_t>(n.as_int()));
+  return out;
+}
+
+std::optional<recorded> find_record(engine::connection& c, const engine::capabilities& caps, const std::string& table,
+                                   const std::string& tag) {
+  auto rows = c.execute(detail::plan_find({.table = table, .where = {{"tag", tag}}}, caps)).rows;
+  if (rows.empty()) return std::nullopt;
+  return read_record(rows.front());
+}
+
+// Where a partial migration stands: how many of its steps took effect (the recorded ones,
+// and the begun one when introspection finds it done), and the sentence that says so.
+struct standing {
+  std::size_t effective = 0;
+  bool pending_done = false;  // the begun step took effect
+  std::string said;
+};
+
+standing stand(engine::connection& c, const recorded& r) {
+  standing s{static_cast<std::size_t>(r.steps_done), false, {}};
+  const std::size_t total = r.m.up.size();
+  if (s.effective >= total) {
+    s.said = fmt::format("migration \"{}\" ran all {} steps but was not recorded as applied", r.m.tag, total);
+    return s;
+  }
+  std::string why;
+  const auto& next = r.m.up.at(s.effective);
+  const auto effect = detail::effect_of(detail::parse_op(next), c, why);
+  if (effect == detail::step_effect::unknown)
+    throw error(error_category::usage,
+                fmt::format("migration \"{}\" stopped at step {} of {} ({}), and {}; check it by hand, then undo what it "
+                            "did and remove its row from the migrations table, or finish the step and the rest by hand",
+                            r.m.tag, s.effective + 1, total, op_label(next), why));
+  s.pending_done = effect == detail::step_effect::done;
+  s.said = fmt::format("migration \"{}\" stopped at step {} of {} ({}: {})", r.m.tag, s.effective + 1, total,
+                       op_label(next), why);
+  if (s.pending_done) ++s.effective;
+  return s;
+}
+
+// The down of a partial migration's steps that took effect: the journaled down without
+// the begun step's operations when that step did not take effect.
+std::vector<value> effective_down(const recorded& r, const standing& s) {
+  std::vector<value> down = r.m.down;
+  if (r.pending() && !s.pending_done) {
+    const std::size_t drop = std::min(r.down_steps.back(), down.size());
+    down.erase(down.begin(), down.begin() + static_cast<std::ptrdiff_t>(drop));
+  }
+  return down;
+}
+
+value now_value() {
+  return timestamp{std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count(), 0};
+}
+
+
+// How a run of steps goes: on which connection, for real or as a dry run (whose tables
+// come from the model, as the earlier steps would leave them), collecting the statements,
+// the inverses (newest first) and the notes, and calling `before` ahead of each top-level
+// step with its index and how many inverse operations it added (the journal's hook).
+struct run_state {
+  engine::connection& c;
+  bool dry_run;
+  detail::schema_model* model;
+  std::vector<std::string>& statements;
+  std::vector<value>* inverses;
+  std::vector<std::string>& notes;
+  std::function<void(std::size_t step, std::size_t inverse_ops)> before{};
+  std::size_t* at = nullptr;  // set to each top-level step's index as it starts
+};
+
+std::optional<engine::table_description> describe(run_state& s, const std::string& table) {
+  return s.model ? s.model->describe(table, s.c) : s.c.describe(table);
+}
+
+void run_ops(run_state& s, const std::vector<value>& ops, std::size_t first = 0, bool top = true);
 
 // A dropped column takes its indexes with it on every engine: they are dropped first, as
 // steps of their own, so that down can recreate them (engines differ on their own: SQLite
 // refuses, MySQL narrows a multi-column index).
 // Returns whether it dropped any (the table is then not as `before` says).
-bool drop_indexes_of(engine::connection& c, const schema_op& op, const engine::table_description& before,
-                     bool dry_run, std::vector<std::string>& statements, std::vector<value>* inverses,
-                     std::vector<std::string>& notes) {
+bool drop_indexes_of(run_state& s, const schema_op& op, const engine::table_description& before) {
   std::vector<value> drops;
   for (const auto& i : before.indexes)
     if (std::find(i.fields.begin(), i.fields.end(), op.name) != i.fields.end())
       drops.push_back(value(object{{"op", "drop_index"}, {"table", op.table}, {"name", i.name}}));
-  if (!drops.empty()) run_ops(c, drops, dry_run, statements, inverses, notes, {});
-  return !drops.empty() && !dry_run;
+  if (!drops.empty()) run_ops(s, drops, 0, false);
+  return !drops.empty();
 }
 
-void run_ops(engine::connection& c, const std::vector<value>& ops, bool dry_run, std::vector<std::string>& statements,
-             std::vector<value>* inverses, std::vector<std::string>& notes,
-             const std::function<void(std::size_t)>& after_step) {
-  for (std::size_t i = 0; i < ops.size(); ++i) {
+void run_ops(run_state& s, const std::vector<value>& ops, std::size_t first, bool top) {
+  for (std::size_t i = first; i < ops.size(); ++i) {
+    if (top && s.at) *s.at = i;
     schema_op op = detail::parse_op(ops[i]);
+    const std::size_t inverses_before = s.inverses ? s.inverses->size() : 0;
     std::optional<engine::table_description> before;
-    if (op.kind != schema_op_kind::raw && op.kind != schema_op_kind::create_collection) before = c.describe(op.table);
-    if (op.kind == schema_op_kind::drop_field && before &&
-        drop_indexes_of(c, op, *before, dry_run, statements, inverses, notes))
-      before = c.describe(op.table);
+    if (op.kind != schema_op_kind::raw && op.kind != schema_op_kind::create_collection) before = describe(s, op.table);
+    if (op.kind == schema_op_kind::drop_field && before && drop_indexes_of(s, op, *before)) before = describe(s, op.table);
     if (!before && op.kind != schema_op_kind::raw && op.kind != schema_op_kind::create_collection &&
         !(op.kind == schema_op_kind::drop_collection && op.if_exists))
       throw error(error_category::schema, fmt::format("unknown table \"{}\" (step {}: {})", op.table, i + 1, op_label(ops[i])));
     const engine::table_description* b = before ? &*before : nullptr;
-    if (inverses) {
-      auto inv = detail::inverse(op, b, notes);
-      for (auto it = inv.rbegin(); it != inv.rend(); ++it) inverses->insert(inverses->begin(), detail::op_to_value(*it));
+    if (s.inverses) {
+      std::vector<std::string> found;
+      auto inv = detail::inverse(op, b, found);
+      for (auto it = inv.rbegin(); it != inv.rend(); ++it) s.inverses->insert(s.inverses->begin(), detail::op_to_value(*it));
+      for (auto& n : found)  // a replayed migration already carries its notes
+        if (std::find(s.notes.begin(), s.notes.end(), n) == s.notes.end()) s.notes.push_back(std::move(n));
     }
-    auto sqls = c.schema_statements(op, b);
-    for (const auto& s : sqls) {
-      statements.push_back(s);
-      if (!dry_run) run_sql(c, s);
+    if (top && s.before) s.before(i, (s.inverses ? s.inverses->size() : 0) - inverses_before);
+    for (const auto& sql : s.c.schema_statements(op, b)) {
+      s.statements.push_back(sql);
+      if (!s.dry_run) run_sql(s.c, sql);
     }
-    if (after_step) after_step(i + 1);
+    if (s.model) s.model->apply(op, s.c);
   }
 }
 
@@ -141,26 +214,33 @@ void run_ops(engine::connection& c, const std::vector<value>& ops, bool dry_run,
 value schema_result::to_value() const {
   array s;
   for (const auto& x : statements) s.emplace_back(x);
-  return value(object{{"migration", migration.to_value()}, {"statements", value(std::move(s))}, {"applied", applied}});
+  object o{{"migration", migration.to_value()}, {"statements", value(std::move(s))}, {"applied", applied}};
+  if (!resumed.empty()) o.emplace_back("resumed", resumed);
+  o.emplace_back("file", file.empty() ? value() : value(file));
+  return value(std::move(o));
 }
 
 value migration_status::to_value() const {
-  array p, d;
+  array p, d, q;
   for (const auto& x : pending_migrations) p.emplace_back(x);
   for (const auto& x : drift) d.emplace_back(x);
+  for (const auto& x : partial) q.emplace_back(x);
   return value(object{{"total", total},
                       {"completed", completed},
                       {"pending", pending},
                       {"last_applied", last_applied ? value(*last_applied) : value()},
                       {"pending_migrations", value(std::move(p))},
-                      {"drift", value(std::move(d))}});
+                      {"drift", value(std::move(d))},
+                      {"partial", value(std::move(q))}});
 }
 
 migrator::migrator(client& db, migration_options options) : db_(db), options_(std::move(options)) {
   detail::validate_identifier(options_.table, "migrations table");
 }
 
-schema_result migrator::apply(migration m, apply_options o) {
+schema_result migrator::apply(migration m, apply_options o) { return apply(std::move(m), o, nullptr); }
+
+schema_result migrator::apply(migration m, apply_options o, detail::schema_model* model) {
   const std::string& table = options_.table;
   validate(m);
   if (m.checksum.empty()) m.checksum = checksum(m);
@@ -170,7 +250,10 @@ schema_result migrator::apply(migration m, apply_options o) {
   schema_result result;
   std::vector<value> down;
   if (o.dry_run) {
-    run_ops(c, m.up, true, result.statements, &down, m.notes, {});
+    std::optional<detail::schema_model> own;
+    if (!model) model = &own.emplace();
+    run_state dry{c, true, model, result.statements, &down, m.notes};
+    run_ops(dry, m.up);
     m.down = std::move(down);
     result.migration = std::move(m);
     return result;
@@ -192,9 +275,14 @@ schema_result migrator::apply(migration m, apply_options o) {
   const auto started = std::chrono::steady_clock::now();
   const bool atomic = c.transactional_ddl();
   bool journaled = false;  // the row exists: later records update it
+  std::vector<std::size_t> down_steps;
   auto record = [&](std::string_view status, std::int64_t steps) {
     migration saved = m;
     saved.down = down;
+    value json = saved.to_value();
+    array counts;
+    for (auto k : down_steps) counts.emplace_back(static_cast<std::int64_t>(k));
+    json.as_object().emplace_back("down_steps", value(std::move(counts)));
     value row = {{"tag", m.tag},
                  {"name", m.name},
                  {"checksum", m.checksum},
@@ -203,7 +291,7 @@ schema_result migrator::apply(migration m, apply_options o) {
                                       std::chrono::steady_clock::now() - started).count()},
                  {"status", std::string(status)},
                  {"steps_done", steps},
-                 {"migration", saved.to_json()}};
+                 {"migration", json.to_json()}};
     if (journaled) {
       value data = row;
       data.as_object().erase(data.as_object().begin());
@@ -219,26 +307,45 @@ schema_result migrator::apply(migration m, apply_options o) {
   if (atomic) under_lock([&] { c.begin({}); });
   try {
     under_lock([&] {
-      for (const auto& s : c.schema_statements(migrations_table(table), nullptr)) run_sql(c, s);
+      for (const auto& st : c.schema_statements(migrations_table(table), nullptr)) run_sql(c, st);
     });
     if (auto r = find_record(c, caps, table, m.tag)) {
-      if (r->status == "applied")
-        throw error(error_category::usage, fmt::format("migration \"{}\" is already applied", m.tag));
-      throw error(error_category::usage,
-                  fmt::format("migration \"{}\" failed part-way earlier ({} of {} steps applied); run `tether migrate "
-                              "down` to undo those steps first",
-                              m.tag, r->steps_done, r->m.up.size()));
+      if (!r->partial()) throw error(error_category::usage, fmt::format("migration \"{}\" is already applied", m.tag));
+      if (r->checksum != m.checksum)
+        throw error(error_category::usage,
+                    fmt::format("migration \"{}\" stopped part-way and its definition has changed since (the checksum "
+                                "differs); restore the file it was applied from, or undo it with `tether migrate down`",
+                                m.tag));
+      // Stopped part-way (killed, or a step failed): go on from the first step that did
+      // not take effect, with the journal's down for the steps that did.
+      const standing st = stand(c, *r);
+      down = effective_down(*r, st);
+      down_steps = r->down_steps;
+      if (r->pending() && !st.pending_done) down_steps.pop_back();
+      for (const auto& n : r->m.notes)
+        if (std::find(m.notes.begin(), m.notes.end(), n) == m.notes.end()) m.notes.push_back(n);
+      done = st.effective;
+      journaled = true;
+      result.resumed = st.effective < m.up.size()
+                           ? fmt::format("{}; resumed at step {}", st.said.substr(st.said.find("stopped")), st.effective + 1)
+                           : st.said.substr(st.said.find("stopped"));
     }
   } catch (...) {
     if (atomic) c.rollback();
     throw;
   }
   try {
-    if (!atomic) record("running", 0);  // the journal: each step is recorded as it completes
-    run_ops(c, m.up, false, result.statements, &down, m.notes, [&](std::size_t step) {
-      done = step;
-      if (!atomic) record("running", static_cast<std::int64_t>(step));
-    });
+    if (!atomic && !journaled) record("running", 0);
+    run_state real{c, false, nullptr, result.statements, &down, m.notes};
+    real.at = &done;
+    if (!atomic)
+      real.before = [&](std::size_t step, std::size_t inverse_ops) {
+        down_steps.resize(step);
+        down_steps.push_back(inverse_ops);
+        record("running", static_cast<std::int64_t>(step));  // the journal: step begun, its down known
+      };
+    run_ops(real, m.up, done);
+    done = m.up.size();
     record("applied", static_cast<std::int64_t>(m.up.size()));
     if (atomic) c.commit();
   } catch (const error& e) {
@@ -252,12 +359,14 @@ schema_result migrator::apply(migration m, apply_options o) {
       what = "nothing was applied";
     } else {
       try {
-        if (done) record("failed", static_cast<std::int64_t>(done));
+        if (!down_steps.empty()) record("failed", static_cast<std::int64_t>(done));
         else if (journaled) c.execute(detail::plan_remove({.table = table, .where = {{"tag", m.tag}}}, caps));
       } catch (...) {
-        // The journal keeps the last completed step.
+        // The journal keeps the last step begun.
       }
-      what = done ? fmt::format("steps 1 to {} were applied and are recorded; `tether migrate down` undoes them", done)
+      what = done ? fmt::format("steps 1 to {} were applied and are recorded; `tether migrate` goes on from step {}, "
+                                "`tether migrate down` undoes them",
+                                done, done + 1)
                   : "nothing was applied";
     }
     throw error(e.category(),
@@ -283,26 +392,49 @@ std::vector<applied_migration> migrator::history() {
   for (auto r : rows)
     out.push_back({r.get<std::string>("tag"), r.get<std::string>("name"), r.get<std::string>("checksum"),
                    r.get<timestamp>("applied_at").to_string(), r.get<std::int64_t>("execution_ms"),
-                   r.get<std::string>("status")});
+                   r.get<std::string>("status"), r.get<std::int64_t>("steps_done")});
   return out;
 }
 
 migration_status migrator::status(const std::vector<migration>& defined) {
+  const std::string& table = options_.table;
   auto applied = history();
   migration_status s;
   s.total = defined.size();
+  std::unique_ptr<detail::lease> hold;
+  engine::connection* c = nullptr;
   for (const auto& m : defined) {
     auto it = std::find_if(applied.begin(), applied.end(), [&](const applied_migration& a) { return a.tag == m.tag; });
     if (it == applied.end()) {
       s.pending_migrations.push_back(m.tag);
       continue;
     }
+    if (it->status != "applied") continue;  // partial: below
     ++s.completed;
     // Recomputed from the operations: the checksum a file carries is only its own claim.
     if (it->checksum != checksum(m)) s.drift.push_back(m.tag);
   }
+  // Partial migrations, defined or not: said with what the database shows, and pending.
+  for (const auto& a : applied) {
+    if (a.status == "applied") continue;
+    if (!c) c = &db_.pin(hold);
+    auto r = find_record(*c, db_.capabilities(), table, a.tag);
+    if (!r) continue;
+    try {
+      s.partial.push_back(stand(*c, *r).said);
+    } catch (const error& e) {
+      s.partial.push_back(e.what());
+    }
+    if (std::any_of(defined.begin(), defined.end(), [&](const migration& m) { return m.tag == a.tag; }))
+      s.pending_migrations.push_back(a.tag);
+  }
+  std::sort(s.pending_migrations.begin(), s.pending_migrations.end());
   s.pending = s.pending_migrations.size();
-  if (!applied.empty()) s.last_applied = applied.back().tag;
+  for (auto it = applied.rbegin(); it != applied.rend(); ++it)
+    if (it->status == "applied") {
+      s.last_applied = it->tag;
+      break;
+    }
   return s;
 }
 
@@ -319,9 +451,12 @@ std::vector<schema_result> migrator::up(const std::vector<migration>& defined, a
       pending.push_back(m);
   std::sort(pending.begin(), pending.end(), [](const migration& a, const migration& b) { return a.tag < b.tag; });
   std::vector<schema_result> out;
+  // A dry run sees each migration's tables as the earlier pending ones would leave them.
+  std::optional<detail::schema_model> model;
+  if (o.dry_run) model.emplace();
   for (auto& m : pending) {
     try {
-      out.push_back(apply(m, o));
+      out.push_back(apply(m, o, model ? &*model : nullptr));
     } catch (const error& e) {
       // Another migrator applied it while this one waited for the lock: not an error.
       if (std::string_view(e.what()).find("is already applied") == std::string_view::npos) throw;
@@ -339,17 +474,26 @@ std::vector<schema_result> migrator::down(int steps, apply_options o) {
   engine::connection& c = db_.pin(hold);
   std::optional<lock> held;
   if (!o.dry_run) held.emplace(c, o.lock_timeout);
-  for (const auto& s : c.schema_statements(migrations_table(table), nullptr)) run_sql(c, s);
+  for (const auto& st : c.schema_statements(migrations_table(table), nullptr)) run_sql(c, st);
   auto rows = c.execute(detail::plan_find({.table = table, .order_by = {{"applied_at", direction::desc}, {"tag", direction::desc}},
                                            .limit = steps}, caps)).rows;
-  for (auto r : rows) {
-    migration m = migration::from_json(r.get<std::string>("migration"));
+  for (auto row : rows) {
+    recorded r = read_record(row);
+    migration m = r.m;
     schema_result result;
+    if (r.partial()) {  // exactly the steps that took effect
+      const standing st = stand(c, r);
+      m.down = effective_down(r, st);
+      result.resumed = st.said;
+    }
     std::vector<std::string> notes;
     const bool atomic = c.transactional_ddl() && !o.dry_run;
     try {
       if (atomic) c.begin({});
-      run_ops(c, m.down, o.dry_run, result.statements, nullptr, notes, {});
+      run_state undo{c, o.dry_run, nullptr, result.statements, nullptr, notes};
+      std::optional<detail::schema_model> model;
+      if (o.dry_run) undo.model = &model.emplace();
+      run_ops(undo, m.down);
       if (!o.dry_run) c.execute(detail::plan_remove({.table = table, .where = {{"tag", m.tag}}}, caps));
       if (atomic) c.commit();
     } catch (const error& e) {
@@ -379,7 +523,7 @@ schema_result schema::run(migration_builder& b, const apply_options& o) {
   // Tags sort in the order the calls were made, also for several calls in one second:
   // a tag no later than the newest applied one moves to the second after it.
   migrator runner(db_, options_);
-  auto applied = o.dry_run ? std::vector<applied_migration>{} : runner.history();
+  auto applied = runner.history();  // a dry run shows the tag the real call will take
   auto newest = std::max_element(applied.begin(), applied.end(),
                                  [](const applied_migration& a, const applied_migration& b) { return a.tag < b.tag; });
   if (newest != applied.end()) {
@@ -390,7 +534,7 @@ schema_result schema::run(migration_builder& b, const apply_options& o) {
     }
   }
   schema_result r = runner.apply(std::move(m), o);
-  if (r.applied && !options_.folder.empty()) save_migration(options_.folder, r.migration);
+  if (r.applied && !options_.folder.empty()) r.file = save_migration(options_.folder, r.migration);
   return r;
 }
 

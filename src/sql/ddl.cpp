@@ -223,9 +223,17 @@ std::vector<std::string> schema_statements_core(const dialect& d, const schema_o
         s += ", PRIMARY KEY (" + list(d, key) + ")";
       }
       for (const auto& c : op.constraints) s += ", " + constraint_clause(d, c);
+      if (d.inline_indexes())
+        for (const auto& i : op.indexes) {
+          if (!i.where.empty() || !i.filter.is_null())
+            throw error(error_category::unsupported, fmt::format("{} has no partial indexes (\"{}\")", d.name(), i.name));
+          s += i.unique ? ", UNIQUE INDEX " : ", INDEX ";
+          d.quote(s, i.name);
+          s += " (" + list(d, i.fields) + ")";
+        }
       s += ")";
       out.push_back(std::move(s));
-      for (const auto& i : op.indexes) {
+      for (const auto& i : d.inline_indexes() ? std::vector<index_def>{} : op.indexes) {
         std::string ci = create_index(d, op.table, i, lit);
         if (op.if_not_exists) ci.insert(ci.find("INDEX ") + 6, "IF NOT EXISTS ");
         out.push_back(std::move(ci));

@@ -104,6 +104,10 @@ class dialect {
   virtual std::string drop_index(const std::string& table, const std::string& name) const;
   virtual std::string drop_constraint(const std::string& table, const engine::constraint_def& c) const;
   virtual bool partial_indexes() const noexcept { return true; }
+  // Whether CREATE TABLE states its indexes inline (MySQL), so that creating a table is one
+  // statement: DDL there commits as it goes, and a step of one statement either took
+  // effect or did not (see the migrator's journal).
+  virtual bool inline_indexes() const noexcept { return false; }
   // Whether $in and $nin take their list as one array parameter (col = ANY($n)), so that a
   // long list is one placeholder rather than thousands.
   virtual bool array_params() const noexcept { return false; }

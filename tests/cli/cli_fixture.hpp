@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -62,6 +64,28 @@ class cli : public ::testing::Test {
     cmd += " <" + quote(in.string()) + " >" + quote(out.string()) + " 2>" + quote(err.string());
     int status = std::system(cmd.c_str());
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  }
+  // Starts the command without waiting for it (its output goes to files named after
+  // `label`); wait_for() reaps it.
+  pid_t start(const std::vector<std::string>& args, const std::string& label) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      if (::chdir(dir_.c_str()) != 0) ::_exit(127);
+      std::FILE* out = std::freopen((dir_ / (label + ".out")).c_str(), "w", stdout);
+      std::FILE* err = std::freopen((dir_ / (label + ".err")).c_str(), "w", stderr);
+      if (!out || !err) ::_exit(127);
+      std::vector<char*> argv{const_cast<char*>(TETHER_CLI_PATH)};
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(TETHER_CLI_PATH, argv.data());
+      ::_exit(127);
+    }
+    return pid;
+  }
+  int wait_for(pid_t pid) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
   // A workspace with one SQLite database, and a users table with two rows.
   void seed() {

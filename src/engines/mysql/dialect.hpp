@@ -31,6 +31,7 @@ class dialect final : public sql::dialect {
   std::string drop_index(const std::string& table, const std::string& name) const override;
   std::string drop_constraint(const std::string& table, const engine::constraint_def& c) const override;
   bool partial_indexes() const noexcept override { return false; }
+  bool inline_indexes() const noexcept override { return true; }
   bool enum_as_check() const noexcept override { return false; }
   comments comment_style() const noexcept override { return comments::inline_clause; }
 
