@@ -35,9 +35,10 @@ void print_file(const globals& g, const schema_result& r) {
   if (g.json || !r.applied) return;
   if (!r.file.empty()) std::cout << "  wrote " << r.file << "\n";
   else
-    std::cout << "  no migration file was written (no workspace here): the change is recorded in the database "
-                 "only; pass --migrations DIR, or run `tether init` and register the database, to keep files "
-                 "that replay on other environments\n";
+    std::cout << "  no migration file was written: a database named by --url or the environment has no "
+                 "migrations folder, so the change is recorded in that database only; pass --migrations DIR, or "
+                 "register the database in a workspace (tether init, tether db create), to keep files that "
+                 "replay on other environments\n";
 }
 
 // A schema call: the target, a schema that writes files where this database keeps them.

@@ -327,13 +327,13 @@ const std::vector<std::string>& connection::table_names(std::unordered_map<std::
 const std::vector<std::string>& connection::primary_key(const std::string& table) {
   return table_names(keys_, table,
                      "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
-                     "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = $1::regclass AND i.indisprimary "
+                     "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = to_regclass($1) AND i.indisprimary "
                      "ORDER BY array_position(i.indkey, a.attnum)");
 }
 
 const std::vector<std::string>& connection::json_columns(const std::string& table) {
   return table_names(json_, table,
-                     "SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 "
+                     "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 "
                      "AND NOT attisdropped AND atttypid IN (114, 3802) ORDER BY attnum");
 }
 

@@ -485,7 +485,9 @@ std::unique_ptr<engine::cursor> connection::open(const engine::plan& p) {
 
 engine::execution connection::write(const engine::plan& p) {
   // An update's values for JSON columns are bound as JSON; the table's facts say which.
-  const auto* json = p.kind == engine::plan_kind::update ? &info(p.table).json_columns : nullptr;
+  const table_info* t = p.kind == engine::plan_kind::update ? &info(p.table) : nullptr;
+  if (t) refuse_unknown(*t, p);
+  const auto* json = t ? &t->json_columns : nullptr;
   cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect(), json ? *json : std::vector<std::string>{}); });
   bind(c, p, 0);
   engine::execution e;

@@ -76,6 +76,7 @@ class connection final : public engine::connection {
     std::string rowid_column;   // the INTEGER PRIMARY KEY (a rowid alias), if any
     bool consecutive_ids = false;  // a rowid table without triggers: see writes.cpp
     std::vector<std::string> json_columns;  // declared JSON: written with transform::json_value
+    bool exists = false;
   };
 
   cached& prepare(std::string_view key, sql::render_ref render);
@@ -91,6 +92,8 @@ class connection final : public engine::connection {
   std::int64_t run(cached& c, records* out, std::vector<value>* ids, std::int64_t max_rows = -1);
   void exec(const char* sql);
   const table_info& info(const std::string& table);
+  // Throws SQLite's own error for the plan's statement when the table does not exist.
+  void refuse_unknown(const table_info& t, const engine::plan& p);
 
   engine::execution find(const engine::plan& p);
   // A unit of tether's own that is sure to write: BEGIN IMMEDIATE outside a transaction

@@ -70,8 +70,8 @@ const connection::table_info& connection::info(const std::string& table) {
       if (declared && decoder_for(declared) == decode::json) t.json_columns.emplace_back(column);
     }
   }
-  if (!any)
-    throw error(error_category::schema, fmt::format("unknown table \"{}\"", table), {"sqlite", 0, "42P01", ""});
+  t.exists = any;
+  if (!any) return t;  // the caller lets SQLite refuse its statement, with its own code and text
 
   cached& list = prepare("\x01table_list", [] {
     return sql::statement{"SELECT wr FROM pragma_table_list(?1) WHERE schema = ?2", {}};
@@ -198,8 +198,15 @@ bool connection::insert_rows(const engine::plan& p, const table_info& t, bool fa
          sqlite3_column_int64(max.stmt, 0) < std::numeric_limits<std::int64_t>::max();
 }
 
+void connection::refuse_unknown(const table_info& t, const engine::plan& p) {
+  if (t.exists) return;
+  (void)prepare_uncached(sql::render(p, the_dialect()).text);  // fails: "no such table", its code, the statement
+  throw error(error_category::schema, fmt::format("unknown table \"{}\"", p.table), {"sqlite", SQLITE_ERROR, "42P01", ""});
+}
+
 engine::execution connection::insert(const engine::plan& p) {
   const table_info& t = info(p.table);
+  refuse_unknown(t, p);
   bool fast = p.want_ids && t.consecutive_ids && p.returning.empty() && !p.has_conflict;
   for (const auto& col : p.columns)
     if (iequals(col, t.rowid_column) || iequals(col, "rowid") || iequals(col, "oid") || iequals(col, "_rowid_"))
@@ -226,6 +233,7 @@ engine::execution connection::insert(const engine::plan& p) {
 
 engine::execution connection::upsert(const engine::plan& p) {
   const table_info& t = info(p.table);
+  refuse_unknown(t, p);
   engine::execution e;
   // Read-then-write inside one savepoint: in WAL mode a write after a stale read fails
   // with a serialization conflict, so "inserted" or "updated" is never a guess.
