@@ -28,15 +28,24 @@ bool secret_option(std::string_view key) {
 // first ':' after the scheme to the last '@' in the whole URL, so that a password with an
 // unencoded @ / ? or # is masked whole. [begin, end) of the URL; {0, 0} when there is no
 // user part (no '@', no ':' before it, or a '/', '?' or '#' before that ':').
+bool valid_scheme(std::string_view s) {
+  if (s.empty() || !std::isalpha(static_cast<unsigned char>(s[0]))) return false;
+  for (unsigned char c : s)
+    if (!std::isalnum(c) && c != '+' && c != '-' && c != '.') return false;
+  return true;
+}
+
 std::pair<std::size_t, std::size_t> password_span(std::string_view url) {
+  // Without a well-formed scheme:// (a typo such as "postgresql:/u:pw@h"), the password
+  // may start at any ':'; mask from the first one.
   auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return {0, 0};
-  const std::size_t start = scheme_end + 3;
+  const bool well_formed = scheme_end != std::string_view::npos && valid_scheme(url.substr(0, scheme_end));
+  const std::size_t start = well_formed ? scheme_end + 3 : 0;
   const auto at = url.rfind('@');
   if (at == std::string_view::npos || at < start) return {0, 0};
   const auto colon = url.find(':', start);
   if (colon == std::string_view::npos || colon > at) return {0, 0};
-  if (url.substr(start, colon - start).find_first_of("/?#") != std::string_view::npos) return {0, 0};
+  if (well_formed && url.substr(start, colon - start).find_first_of("/?#") != std::string_view::npos) return {0, 0};
   return {colon + 1, at};
 }
 
@@ -136,7 +145,7 @@ network_url parse_network_url(std::string_view url) {
   };
   network_url u;
   auto sep = url.find("://");
-  if (sep == std::string_view::npos || sep == 0) throw bad("no scheme:// at the start");
+  if (sep == std::string_view::npos || !valid_scheme(url.substr(0, sep))) throw bad("no scheme:// at the start");
   // A password holding @ / ? or # unencoded cannot be told from the host and the options
   // after it; rather than guess (and show a piece of the password as a host, a port or an
   // option in some later message), such a URL is refused. Its masked form hides it whole.

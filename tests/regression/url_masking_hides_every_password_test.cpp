@@ -22,12 +22,18 @@ TEST(regression, url_masking_hides_every_password) {
       {"mysql://u@h/db?pwd=zz&sslpassword=yy", "mysql://u@h/db?pwd=****&sslpassword=****"},
       {"postgresql://127.0.0.1:1/db?password=Qx@Wm", "postgresql://127.0.0.1:****"},
       {"mysql://u@x:pw@host/db", "mysql://u@x:****@host/db"},
+      {"postgresql:/u:pw@host/db", "postgresql:****@host/db"},  // no well-formed scheme://
+      {"postgresql//u:pw@host/db", "postgresql//u:****@host/db"},
   };
   for (const auto& [url, expected] : masked) EXPECT_EQ(detail::mask_url(url), expected) << url;
 
   // The fuzzer's input: a user name holding "@", and a password after it.
   const std::string found = "postgresqsql://\x93\xc5\x8f\x9a" "40ss@[::2)]:33060@%ql://u:pa/d?password=asswod=assword=s";
   EXPECT_EQ(detail::mask_url(found).find(":2)]:33060"), std::string::npos) << detail::mask_url(found);
+  // And one whose text before "://" is no scheme, and repeats the password.
+  const std::string second = "stap\xd1:s3Aret@resqpasswords3Ardb1@gresql://ap\xd1:s3Aret@resqpasswords3Ardb1@x";
+  EXPECT_EQ(detail::mask_url(second).find("s3Aret"), std::string::npos) << detail::mask_url(second);
+  EXPECT_THROW((void)detail::parse_network_url(second), error);
 
   for (const char* url : {"postgresql://u:Qx7kPa/Wm3zRb@host/db", "mysql://u:Qx7kPa?Wm3zRb@host/db",
                           "postgresql://u@x:Qx7kPaWm3zRb@host/db", "mysql://u:Qx7kPa#Wm3zRb@h:99999/db",
