@@ -106,6 +106,16 @@ class value {
   // Object when every element is a [string, value] pair, otherwise array.
   value(std::initializer_list<value> items);
 
+  value(const value&) = default;
+  value(value&&) noexcept = default;
+  value& operator=(const value&) = default;
+  value& operator=(value&&) noexcept = default;
+  // Frees nested arrays and objects without recursing, however deep (a scalar costs one
+  // test); copies still recurse, once per level.
+  ~value() {
+    if (!is_scalar()) release_nested();
+  }
+
   value_kind kind() const noexcept { return static_cast<value_kind>(v_.index()); }
   bool is_null() const noexcept { return kind() == value_kind::null; }
   bool is_string() const noexcept { return kind() == value_kind::string; }
@@ -168,6 +178,7 @@ class value {
 
  private:
   [[noreturn]] void mismatch(value_kind wanted) const;
+  void release_nested() noexcept;
   std::int64_t whole_decimal() const;
   std::variant<std::monostate, bool, std::int64_t, double, tether::decimal, std::string,
                tether::bytes, tether::date, time_of_day, tether::timestamp, tether::uuid,

@@ -82,6 +82,13 @@ std::string quote_ident(std::string_view name);
 
 // The process's peak resident set so far, for tests that bound memory.
 long peak_rss_kb();
+// Whether a memory bound can be asserted: not under AddressSanitizer, whose shadow memory
+// and quarantine of freed blocks grow the resident set with every allocation.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool memory_is_measurable = false;
+#else
+inline constexpr bool memory_is_measurable = true;
+#endif
 
 // Ids of the records, in order, for compact assertions.
 std::vector<std::int64_t> ids(const records& r, std::string_view column = "id");

@@ -65,15 +65,29 @@ TEST(regression, deep_filters_updates_and_records_are_refused_not_crashed) {
   db.raw({.query = "CREATE TABLE t (id INTEGER PRIMARY KEY, j JSON)"});
   db.insert({.table = "t", .records = {{{"id", 1}, {"j", nested_array_value(200)}}}});
   EXPECT_EQ(db.count({.table = "t", .where = nested_and_value(100)}), 1);
-  for (std::size_t n : {300u, 10'000u}) {
-    const value deep_where = nested_and_value(n);
-    expect_limit_error([&] { db.find({.table = "t", .where = deep_where}); });
-    expect_limit_error([&] { db.count({.table = "t", .where = deep_where}); });
-    expect_limit_error([&] { db.remove({.table = "t", .where = deep_where}); });
-    const value deep = nested_array_value(n);
-    expect_limit_error([&] { db.insert({.table = "t", .records = {{{"id", 2}, {"j", deep}}}}); });
-    expect_limit_error([&] { db.update({.table = "t", .data = {{"j", deep}}, .where = {{"id", 1}}}); });
-    expect_limit_error([&] { db.raw({.query = "SELECT ?", .params = {deep}}); });
+  // Built in place (no copies: copying a value recurses once per level; freeing it does
+  // not), 100,000 levels deep, then refused by every call.
+  for (std::size_t n : {300u, 10'000u, 100'000u}) {
+    find_options f{.table = "t", .where = nested_and_value(n)};
+    expect_limit_error([&] { db.find(f); });
+    count_options c{.table = "t", .where = nested_and_value(n)};
+    expect_limit_error([&] { db.count(c); });
+    remove_options r{.table = "t", .where = nested_and_value(n)};
+    expect_limit_error([&] { db.remove(r); });
+    object record;
+    record.emplace_back("id", 2);
+    record.emplace_back("j", nested_array_value(n));
+    std::vector<value> records;
+    records.emplace_back(std::move(record));
+    insert_options i{.table = "t", .records = std::move(records)};
+    expect_limit_error([&] { db.insert(i); });
+    object data;
+    data.emplace_back("j", nested_array_value(n));
+    update_options u{.table = "t", .data = value(std::move(data)), .where = {{"id", 1}}};
+    expect_limit_error([&] { db.update(u); });
+    raw_options q{.query = "SELECT ?"};
+    q.params.push_back(nested_array_value(n));
+    expect_limit_error([&] { db.raw(q); });
   }
   EXPECT_EQ(db.count({.table = "t"}), 1);
 }

@@ -33,12 +33,12 @@ TEST(render_mysql, text_matching_is_exact_unless_ilike) {
 }
 
 TEST(render_mysql, group_concat_binds_its_separator) {
-  auto p = detail::plan_aggregate(
-      {.table = "t", .operations = {{"s", {{"$stringAgg", {{"column", "n"}, {"separator", "it's; \\"}}}}}}}, caps());
+  const aggregate_options a{.table = "t", .operations = {{"s", {{"$stringAgg", {{"column", "n"}, {"separator", "it's; \\"}}}}}}};
+  const aggregate_options b{.table = "t", .operations = {{"s", {{"$stringAgg", {{"column", "n"}, {"separator", "|"}}}}}}};
+  auto p = detail::plan_aggregate(a, caps());  // plans borrow their options' values
   EXPECT_EQ(sql(p), "SELECT SUBSTRING(GROUP_CONCAT(CONCAT(?, `n`) SEPARATOR ''), CHAR_LENGTH(?) + 1) AS `s` FROM `t`");
   // The separator is a value: another one takes the same statement.
-  auto q = detail::plan_aggregate(
-      {.table = "t", .operations = {{"s", {{"$stringAgg", {{"column", "n"}, {"separator", "|"}}}}}}}, caps());
+  auto q = detail::plan_aggregate(b, caps());
   EXPECT_EQ(p.shape.view(), q.shape.view());
 }
 

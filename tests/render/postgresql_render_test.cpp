@@ -38,7 +38,8 @@ TEST(render_postgresql, upsert_and_json_arrays) {
 }
 
 TEST(render_postgresql, in_lists_are_one_array_parameter) {
-  auto p = detail::plan_find({.table = "t", .where = {{"a", {{"$in", {1, 2, 3}}}}, {"b", {{"$nin", {"x"}}}}}}, caps());
+  const find_options o{.table = "t", .where = {{"a", {{"$in", {1, 2, 3}}}}, {"b", {{"$nin", {"x"}}}}}};
+  auto p = detail::plan_find(o, caps());  // plans borrow their options' values
   auto s = detail::sql::render(p, detail::postgresql::the_dialect());
   EXPECT_EQ(s.text, R"(SELECT * FROM "t" WHERE ("a" = ANY($1) AND ("b" IS NULL OR NOT ("b" = ANY($2)))))");
   ASSERT_EQ(s.bindings.size(), 2u);

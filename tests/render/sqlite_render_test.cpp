@@ -95,7 +95,8 @@ TEST(render_sqlite, aggregates) {
 }
 
 TEST(render_sqlite, bindings_follow_placeholders_and_carry_transforms) {
-  auto p = detail::plan_find({.table = "t", .where = {{"a", {{"$startsWith", "50%"}}}}}, caps());
+  const find_options o{.table = "t", .where = {{"a", {{"$startsWith", "50%"}}}}};  // the plan borrows its values
+  auto p = detail::plan_find(o, caps());
   auto s = detail::sql::render(p, detail::sqlite::the_dialect());
   ASSERT_EQ(s.bindings.size(), 1u);
   EXPECT_EQ(s.bindings[0].how, detail::sql::transform::glob_prefix);

@@ -27,7 +27,8 @@ TEST(planner, equal_shapes_for_equal_structure_different_values) {
 }
 
 TEST(planner, update_params_put_set_before_where) {
-  auto p = detail::plan_update({.table = "t", .data = {{"a", 1}}, .where = {{"b", 2}}}, caps());
+  const update_options o{.table = "t", .data = {{"a", 1}}, .where = {{"b", 2}}};  // the plan borrows its values
+  auto p = detail::plan_update(o, caps());
   ASSERT_EQ(p.params.size(), 2u);
   EXPECT_EQ(*p.params[0], value(1));
   EXPECT_EQ(*p.params[1], value(2));

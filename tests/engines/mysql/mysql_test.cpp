@@ -231,7 +231,11 @@ TEST_F(mysql, a_million_rows_stream_in_bounded_memory) {
   EXPECT_EQ(sum, 500000500000);
   EXPECT_EQ(text_bytes, 32u * 1000000u);
   std::cout << "[ measure  ] streaming 1,000,000 rows grew the peak RSS by " << grown_kb << " KB\n";
-  EXPECT_LT(grown_kb, 16 * 1024);
+  if (memory_is_measurable) {
+    EXPECT_LT(grown_kb, 16 * 1024);
+  } else {
+    std::cout << "[ SKIPPED  ] the memory bound: not measurable under AddressSanitizer\n";
+  }
   // A stream left early leaves the connection usable.
   {
     auto s = db->stream({.table = t}, 10);

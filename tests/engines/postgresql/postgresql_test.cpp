@@ -208,7 +208,11 @@ TEST_F(postgresql_engine, a_million_rows_stream_in_bounded_memory) {
   // Buffered whole, the rows take well over 64 MB (libpq's copy and tether's); streamed,
   // the peak grows by about one chunk.
   std::cout << "[ measure  ] streaming 1,000,000 rows grew the peak RSS by " << grown_kb << " KB\n";
-  EXPECT_LT(grown_kb, 16 * 1024);
+  if (conformance::memory_is_measurable) {
+    EXPECT_LT(grown_kb, 16 * 1024);
+  } else {
+    std::cout << "[ SKIPPED  ] the memory bound: not measurable under AddressSanitizer\n";
+  }
 }
 
 }  // namespace
