@@ -475,10 +475,16 @@ std::vector<schema_op> inverse(const schema_op& op, const engine::table_descript
       return {inv};
     case schema_op_kind::drop_constraint: {
       const constraint_def* it = before ? engine::find_named(before->constraints, op.name) : nullptr;
-      if (!it) return {missing("constraint")};
       inv.kind = schema_op_kind::add_constraint;
       inv.name = op.name;
-      inv.constraints = {*it};
+      if (it) {
+        inv.constraints = {*it};
+        return {inv};
+      }
+      // MySQL keeps a unique constraint as a unique index, and describes it so.
+      const index_def* index = before ? engine::find_named(before->indexes, op.name) : nullptr;
+      if (!index || !index->unique) return {missing("constraint")};
+      inv.constraints = {constraint_def{index->name, constraint_type::unique, index->fields}};
       return {inv};
     }
     case schema_op_kind::raw:
