@@ -156,40 +156,6 @@ std::size_t value::depth(std::size_t limit) const {
   return deepest;
 }
 
-void value::release_nested() noexcept {
-  // Children are moved out into one list and taken apart there, so each dies holding
-  // nothing nested: the depth of the value never becomes the depth of the stack.
-  auto take_children = [](value& v, std::vector<value>& into) {
-    if (auto* a = std::get_if<tether::array>(&v.v_)) {
-      for (auto& e : *a)
-        if (!e.is_scalar()) into.push_back(std::move(e));
-      a->clear();
-    } else if (auto* o = std::get_if<tether::object>(&v.v_)) {
-      for (auto& m : *o)
-        if (!m.second.is_scalar()) into.push_back(std::move(m.second));
-      o->clear();
-    }
-  };
-  const bool nested = [&] {
-    if (auto* a = std::get_if<tether::array>(&v_))
-      return std::any_of(a->begin(), a->end(), [](const value& e) { return !e.is_scalar(); });
-    const auto& o = std::get<tether::object>(v_);
-    return std::any_of(o.begin(), o.end(), [](const member& m) { return !m.second.is_scalar(); });
-  }();
-  if (!nested) return;  // one level: the ordinary destructor frees it
-  try {
-    std::vector<value> todo;
-    take_children(*this, todo);
-    while (!todo.empty()) {
-      value v = std::move(todo.back());
-      todo.pop_back();
-      take_children(v, todo);
-    }
-  } catch (...) {
-    // Out of memory for the list: the rest is freed by recursion, as before.
-  }
-}
-
 bool operator==(const value& a, const value& b) { return a.v_ == b.v_; }
 
 }  // namespace tether

@@ -302,18 +302,20 @@ connection::cached& connection::prepare(std::string_view key,
 
 void connection::bind_value(sqlite3_stmt* stmt, int i, const value& v, sql::transform how) {
   int rc = SQLITE_OK;
-  if (how == sql::transform::json_text) {
-    scratch_ = v.to_json();
-    rc = sqlite3_bind_text(stmt, i, scratch_.data(), static_cast<int>(scratch_.size()), SQLITE_TRANSIENT);
-  } else if (how != sql::transform::none && how != sql::transform::json_value) {
-    scratch_ = sql::apply_transform(how, v.as_string());
-    rc = sqlite3_bind_text(stmt, i, scratch_.data(), static_cast<int>(scratch_.size()), SQLITE_TRANSIENT);
-  } else if (how == sql::transform::json_value && !v.is_null() && !v.is_number()) {
-    // A JSON column: a string is stored as a JSON string, never parsed as a document.
-    // Numbers stay numbers (the column's NUMERIC affinity would turn their text into them).
-    scratch_ = v.to_json();
-    rc = sqlite3_bind_text(stmt, i, scratch_.data(), static_cast<int>(scratch_.size()), SQLITE_TRANSIENT);
-  } else {
+  if (how != sql::transform::none) {  // the common case (none) goes straight to the value's kind below
+    // json_text, and a JSON column's value (json_value): a string is stored as a JSON string,
+    // never parsed as a document; a number or null in a JSON column is bound as itself (the
+    // column's NUMERIC affinity would turn a number's text into the number anyway).
+    const bool as_json = how == sql::transform::json_text ||
+                         (how == sql::transform::json_value && !v.is_null() && !v.is_number());
+    if (as_json || how != sql::transform::json_value) {
+      scratch_ = as_json ? v.to_json() : sql::apply_transform(how, v.as_string());
+      rc = sqlite3_bind_text(stmt, i, scratch_.data(), static_cast<int>(scratch_.size()), SQLITE_TRANSIENT);
+      if (rc != SQLITE_OK) throw_error(db_, rc, sqlite3_sql(stmt));
+      return;
+    }
+  }
+  {
     switch (v.kind()) {
       case value_kind::null: rc = sqlite3_bind_null(stmt, i); break;
       case value_kind::boolean: rc = sqlite3_bind_int(stmt, i, v.as_bool() ? 1 : 0); break;

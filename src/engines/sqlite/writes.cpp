@@ -146,9 +146,12 @@ void connection::bind_rows(cached& c, const engine::plan& p, std::size_t first, 
   c.bound_ints.clear();  // bound here without being kept
   int i = 1;
   const std::size_t ncols = p.columns.size();
+  // The statement's first row of bindings says which columns are JSON (json_value).
+  const bool json = std::any_of(c.bindings.begin(), c.bindings.begin() + static_cast<std::ptrdiff_t>(ncols),
+                                [](const sql::binding& b) { return b.how != sql::transform::none; });
   for (std::size_t r = first; r < first + n; ++r)
     for (std::size_t col = 0; col < ncols; ++col, ++i)
-      bind_value(c.stmt, i, p.cell(r, col), c.bindings[static_cast<std::size_t>(i - 1)].how);  // json_value for JSON columns
+      bind_value(c.stmt, i, p.cell(r, col), json ? c.bindings[col].how : sql::transform::none);
 }
 
 bool connection::insert_rows(const engine::plan& p, const table_info& t, bool fast, engine::execution& e) {
