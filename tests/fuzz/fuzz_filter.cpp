@@ -56,12 +56,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const tether::value& having = h ? *h : input;
   static tether::detail::plan_cache cache;
   for (int round = 0; round < 2; ++round) {
+    // A kept plan points into its call's options, so they outlive the rendering, as in a call.
     attempt([&] {
-      auto plan = cache.get(tether::find_options{.table = "t", .where = where, .limit = 3}, caps());
+      const tether::find_options options{.table = "t", .where = where, .limit = 3};
+      auto plan = cache.get(options, caps());
       render_all(plan.plan());
     });
     attempt([&] {
-      auto plan = cache.get(tether::count_options{.table = "t", .where = where}, caps());
+      const tether::count_options options{.table = "t", .where = where};
+      auto plan = cache.get(options, caps());
       render_all(plan.plan());
     });
   }
