@@ -62,6 +62,9 @@ document read(const fs::path& file) {
     j = json::parse(text.str(), nullptr, true, /*ignore_comments=*/true);
   } catch (const json::parse_error& e) {
     usage(fmt::format("workspace file {} is not valid JSON at byte {}", file.string(), e.byte));
+  } catch (const json::exception&) {
+    // Well-formed text nlohmann cannot hold: a number past a double's range (1E400).
+    usage(fmt::format("workspace file {} is not valid JSON: it holds a number out of range", file.string()));
   }
   document doc;
   if (!j.is_object()) usage(fmt::format("workspace file {} must hold an object", file.string()));
