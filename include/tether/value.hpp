@@ -21,8 +21,7 @@ namespace tether {
 // How deeply values, where-filters and update documents may nest: an array or object
 // inside another is one level more. Deeper input is refused where it is parsed (JSON text,
 // a filter, a record), with an error that names the limit, so that nothing recurses
-// without bound. (A value built in C++ is copied and freed by recursion, once per level:
-// thousands of levels are fine, millions are the caller's stack to spend.)
+// without bound.
 inline constexpr std::size_t max_nesting_depth = 256;
 
 enum class value_kind : std::uint8_t {
@@ -107,6 +106,17 @@ class value {
   // Object when every element is a [string, value] pair, otherwise array.
   value(std::initializer_list<value> items);
 
+  value(const value&) = default;
+  value(value&&) noexcept = default;
+  value& operator=(const value&) = default;
+  value& operator=(value&&) noexcept = default;
+  // Frees nested arrays and objects by recursion for 64 levels and from a list past them,
+  // so any depth frees without a crash (a scalar costs one test); copies recurse, once
+  // per level.
+  ~value() {
+    if (!is_scalar()) release_nested();
+  }
+
   value_kind kind() const noexcept { return static_cast<value_kind>(v_.index()); }
   bool is_null() const noexcept { return kind() == value_kind::null; }
   bool is_string() const noexcept { return kind() == value_kind::string; }
@@ -169,6 +179,7 @@ class value {
 
  private:
   [[noreturn]] void mismatch(value_kind wanted) const;
+  void release_nested() noexcept;
   std::int64_t whole_decimal() const;
   std::variant<std::monostate, bool, std::int64_t, double, tether::decimal, std::string,
                tether::bytes, tether::date, time_of_day, tether::timestamp, tether::uuid,

@@ -156,6 +156,46 @@ std::size_t value::depth(std::size_t limit) const {
   return deepest;
 }
 
+void value::release_nested() noexcept {
+  // A shallow value is freed by the ordinary destructor, recursing once per level: each
+  // level below counts itself on this thread. Past that many levels, what is left is
+  // taken apart from a list instead, so the depth of a value never becomes the depth of
+  // the stack (a value built in C++ may nest deeper than max_nesting_depth).
+  constexpr int recursive_levels = 64;
+  thread_local int levels = 0;
+  if (levels < recursive_levels) {
+    ++levels;
+    if (auto* a = std::get_if<tether::array>(&v_))
+      a->clear();  // the elements, one level down; the buffer goes with the variant
+    else
+      std::get<tether::object>(v_).clear();
+    --levels;
+    return;
+  }
+  auto take_children = [](value& v, std::vector<value>& into) {
+    if (auto* a = std::get_if<tether::array>(&v.v_)) {
+      for (auto& e : *a)
+        if (!e.is_scalar()) into.push_back(std::move(e));
+      a->clear();
+    } else if (auto* o = std::get_if<tether::object>(&v.v_)) {
+      for (auto& m : *o)
+        if (!m.second.is_scalar()) into.push_back(std::move(m.second));
+      o->clear();
+    }
+  };
+  try {
+    std::vector<value> todo;
+    take_children(*this, todo);
+    while (!todo.empty()) {
+      value v = std::move(todo.back());
+      todo.pop_back();
+      take_children(v, todo);
+    }
+  } catch (...) {
+    // Out of memory for the list: the rest is freed by recursion.
+  }
+}
+
 bool operator==(const value& a, const value& b) { return a.v_ == b.v_; }
 
 }  // namespace tether
