@@ -30,6 +30,8 @@ struct capabilities {
   bool regex = false;
   bool json_arrays = false;      // $push $pull $addToSet $pop
   bool raw_queries = false;
+  bool partial_indexes = false;    // create_index with a where
+  bool transactional_ddl = false;  // a failed migration leaves nothing behind
   std::vector<isolation> isolation_levels;  // the levels begin() honours
   bool read_only_transactions = false;
   bool deferrable_transactions = false;
