@@ -22,8 +22,10 @@ class collecting_reporter : public benchmark::ConsoleReporter {
     ConsoleReporter::ReportRuns(runs);
     for (const auto& r : runs)
       if (r.run_type == Run::RT_Iteration || r.aggregate_name == "median") {
-        wall_[r.run_name.function_name] = r.GetAdjustedRealTime();
-        cpu_[r.run_name.function_name] = r.GetAdjustedCPUTime();
+        // "tether_stream/1000" for a benchmark with an argument
+        const std::string name = r.run_name.function_name + (r.run_name.args.empty() ? "" : "/" + r.run_name.args);
+        wall_[name] = r.GetAdjustedRealTime();
+        cpu_[name] = r.GetAdjustedCPUTime();
       }
   }
   // By the clock given at construction; 0 when the benchmark did not run (filtered out).
@@ -67,7 +69,9 @@ inline void print_ratios(const collecting_reporter& times, const ratio_table& t)
       std::printf("  %-26s %8.2f", (cpu ? "cpu " + mine : mine).c_str(), ours / raw);
       for (const auto& peer : t.peers) {
         auto it = t.renamed.find({peer, w});
-        std::printf(" %8.2f", time(it != t.renamed.end() ? it->second : peer + "_" + w) / raw);
+        const double theirs = time(it != t.renamed.end() ? it->second : peer + "_" + w);
+        if (theirs > 0) std::printf(" %8.2f", theirs / raw);
+        else std::printf(" %8s", "-");  // the peer did not run this workload
       }
       std::printf("\n");
     }

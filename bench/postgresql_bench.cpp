@@ -60,7 +60,9 @@ void setup_tables() {
            "INSERT INTO users SELECT g, 'user' || g, g * 0.5, now(), g % 2 = 0, g * 1.25 FROM generate_series(1, 10000) g;"
            "DROP TABLE IF EXISTS events; CREATE TABLE events (id BIGSERIAL PRIMARY KEY, kind TEXT, n BIGINT);"
            "DROP TABLE IF EXISTS bulk; CREATE TABLE bulk (id BIGINT, name TEXT, x DOUBLE PRECISION);"
-           "ANALYZE users");
+           "DROP TABLE IF EXISTS stream_rows; CREATE TABLE stream_rows (id BIGINT, name TEXT, score DOUBLE PRECISION);"
+           "INSERT INTO stream_rows SELECT g, 'user' || g, g * 0.5 FROM generate_series(1, 1000000) g;"
+           "ANALYZE users; ANALYZE stream_rows");
   PQfinish(c);
 }
 
@@ -224,6 +226,32 @@ void libpqxx_bulk_copy(benchmark::State& state) {
   }
 }
 
+// --- a million rows streamed ---------------------------------------------------------------
+
+// libpq's single-row mode, text results, each row read into a struct: what db.stream does
+// underneath (its cursor asks for text too).
+void libpq_stream(benchmark::State& state) {
+  PGconn* c = raw_connect();
+  for (auto _ : state) {
+    std::int64_t rows = 0;
+    if (!PQsendQueryParams(c, "SELECT id, name, score FROM stream_rows", 0, nullptr, nullptr, nullptr, nullptr, 0) ||
+        !PQsetSingleRowMode(c))
+      throw std::runtime_error(PQerrorMessage(c));
+    while (PGresult* r = PQgetResult(c)) {
+      if (PQresultStatus(r) == PGRES_SINGLE_TUPLE) {
+        user u{std::atoll(PQgetvalue(r, 0, 0)), std::string(PQgetvalue(r, 0, 1), PQgetlength(r, 0, 1)),
+               std::strtod(PQgetvalue(r, 0, 2), nullptr)};
+        benchmark::DoNotOptimize(u);
+        ++rows;
+      }
+      PQclear(r);
+    }
+    if (rows != stream_rows) throw std::runtime_error("libpq_stream read " + std::to_string(rows) + " rows");
+  }
+  state.SetItemsProcessed(state.iterations() * stream_rows);
+  PQfinish(c);
+}
+
 // --- 1,000 independent point selects: one at a time, and as one batch ---------------------
 
 void tether_thousand_one_at_a_time(benchmark::State& state) {
@@ -250,6 +278,7 @@ void print_ratios(const tether::bench::collecting_reporter& times) {
                                                {"insert_prepared", "insert_returning"},
                                                {"bulk_copy", "bulk_copy"}},
                                       .renamed = {{{"soci", "bulk_copy"}, "soci_bulk_insert"}}});
+  print_stream_ratios(times, "libpq_stream");
   double one = times.time("tether_thousand_one_at_a_time"), batch = times.time("tether_thousand_as_a_batch");
   if (one > 0 && batch > 0) std::printf("  1,000 point selects: a batch is %.1fx faster than one at a time\n", one / batch);
 }
@@ -273,6 +302,8 @@ BENCHMARK(libpq_bulk_copy)->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(tether_bulk_insert<url>)->Name("tether_bulk_copy")->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(libpqxx_bulk_copy)->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(soci_bulk_insert<soci::factory_postgresql, keyword_url>)->Name("soci_bulk_insert")->Unit(benchmark::kMillisecond)->Iterations(1);  // row by row: ~100 s
+BENCHMARK(libpq_stream)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(tether_stream<url>)->Name("tether_stream")->Arg(10)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(tether_thousand_one_at_a_time)->Unit(benchmark::kMillisecond);
 BENCHMARK(tether_thousand_as_a_batch)->Unit(benchmark::kMillisecond);
 

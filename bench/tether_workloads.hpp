@@ -5,10 +5,12 @@
 #include <benchmark/benchmark.h>
 #include <tether/tether.hpp>
 
+#include "collecting_reporter.hpp"
 #include "paired.hpp"
 
 #include <memory>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,7 @@ namespace tether::bench {
 
 constexpr int table_rows = 10'000;
 constexpr int bulk_rows = 1'000'000;
+constexpr int stream_rows = 1'000'000;  // the table stream_rows: id, name, score
 
 struct user {
   std::int64_t id = 0;
@@ -113,6 +116,37 @@ void tether_bulk_insert(benchmark::State& state) {
     db.raw({.query = "TRUNCATE bulk"});
     state.ResumeTiming();
     benchmark::DoNotOptimize(db.insert({.table = "bulk", .records = rows, .return_ids = false}).count);
+  }
+}
+
+// The million rows of stream_rows through db.stream, state.range(0) rows a chunk, each row
+// read into the struct the raw side fills.
+template <std::string (*url)()>
+void tether_stream(benchmark::State& state) {
+  tether::client db{url(), {.pool_size = 1}};
+  const auto chunk = static_cast<std::size_t>(state.range(0));
+  for (auto _ : state) {
+    std::int64_t rows = 0;
+    for (tether::record rec : db.stream({.table = "stream_rows", .select = {"id", "name", "score"}}, chunk)) {
+      user u{rec.get<std::int64_t>(std::size_t{0}), std::string(rec.get<std::string_view>(1)), rec.get<double>(2)};
+      benchmark::DoNotOptimize(u);
+      ++rows;
+    }
+    if (rows != stream_rows) throw std::runtime_error("tether_stream read " + std::to_string(rows) + " rows");
+  }
+  state.SetItemsProcessed(state.iterations() * stream_rows);
+}
+
+// tether_stream at each chunk size relative to the raw stream, by both clocks.
+inline void print_stream_ratios(const collecting_reporter& times, const std::string& raw) {
+  const double wall = times.time(raw), cpu = times.cpu_time(raw);
+  if (wall <= 0) return;
+  std::printf("\nstream of %d rows: raw rows/s over tether rows/s is the ratio below (lower is better)\n", stream_rows);
+  for (int chunk : {10, 100, 1000, 10000}) {
+    const std::string name = "tether_stream/" + std::to_string(chunk);
+    if (times.time(name) <= 0) continue;
+    std::printf("  chunk %-6d wall %.2fx  cpu %.2fx  (tether at %.2fx raw's rows/s)\n", chunk,
+                times.time(name) / wall, times.cpu_time(name) / cpu, wall / times.time(name));
   }
 }
 

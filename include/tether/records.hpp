@@ -59,7 +59,9 @@ class record {
 
 class records {
  public:
-  records() noexcept = default;
+  // User-provided, so that `records r{}` (an engine::execution's) does not zero the
+  // inline blocks first: a cell is written before it is read.
+  records() noexcept {}
   records(const records& o);
   records(records&& o) noexcept;
   records& operator=(const records& o);
@@ -107,6 +109,8 @@ class records {
 
   // Building (engines and the core use these). Call add_* once per column per row, in
   // column order, then end_row().
+  // Room for at least this many rows; grows geometrically, so reserving one more row at a
+  // time stays linear.
   void reserve(std::size_t rows);
   // The fixed-width cells are inline: an engine fills them in its row loop.
   void add_null() { next_cell(); }

@@ -118,8 +118,10 @@ record records::at(std::size_t row) const {
   return record(this, row);
 }
 
+// Geometric, like add's growth: a caller that reserves one more row at a time (a decoder
+// fed one row per result) must not copy every column block on each row.
 void records::reserve(std::size_t rows) {
-  if (rows > capacity_) grow(rows);
+  if (rows > capacity_) grow(std::max(rows, capacity_ * 2));
 }
 
 // Moves every column block to a larger allocation; amortised by doubling.
