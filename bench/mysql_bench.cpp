@@ -89,7 +89,13 @@ void setup_tables() {
            "FROM seq_1_to_10000;"
            "DROP TABLE IF EXISTS events; CREATE TABLE events (id BIGINT AUTO_INCREMENT PRIMARY KEY, kind VARCHAR(20), n BIGINT);"
            "DROP TABLE IF EXISTS bulk; CREATE TABLE bulk (id BIGINT, name VARCHAR(40), x DOUBLE);"
-           "ANALYZE TABLE users");
+           "DROP TABLE IF EXISTS mixed; CREATE TABLE mixed (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, "
+           "score DOUBLE, created DATETIME(6), active BOOLEAN, amount DECIMAL(12,2), born DATE, qty INT, "
+           "note VARCHAR(200), updated TIMESTAMP(6) NULL);"
+           "INSERT INTO mixed SELECT seq, CONCAT('user', seq), seq * 0.5, NOW(6) - INTERVAL seq MINUTE, seq % 2 = 0, "
+           "seq * 1.25, DATE '1990-01-01' + INTERVAL seq DAY, seq * 3, CONCAT('a note about user ', seq), "
+           "NOW(6) - INTERVAL seq SECOND FROM seq_1_to_1000;"
+           "ANALYZE TABLE users, mixed");
   mysql_close(m);
 }
 
@@ -162,6 +168,87 @@ void raw_read_200(benchmark::State& state) {
   }
   mysql_stmt_close(s);
   mysql_close(m);
+}
+
+// --- read 200 rows of 10 mixed columns (timestamps, a date, decimals) ---------------------
+// Each side keeps what its API hands over and a caller can use: raw keeps the MYSQL_TIME
+// structs and the decimal's digit strings; tether builds tether::timestamp and
+// tether::date values (its types, which it must build) and copies the decimal's digits.
+
+struct mixed_raw {
+  long long id;
+  std::string name;
+  double score;
+  MYSQL_TIME created;
+  bool active;
+  std::string amount;
+  MYSQL_TIME born;
+  long long qty;
+  std::string note;
+  MYSQL_TIME updated;
+};
+
+void raw_read_200_mixed(benchmark::State& state) {
+  MYSQL* m = raw_connect();
+  MYSQL_STMT* s = raw_prepare(m, "SELECT id, name, score, created, active, amount, born, qty, note, updated "
+                                 "FROM mixed WHERE id <= ?");
+  long long n = 200, id = 0, active = 0, qty = 0;
+  double score = 0;
+  char name[101], amount[32], note[201];
+  MYSQL_TIME created{}, born{}, updated{};
+  unsigned long name_len = 0, amount_len = 0, note_len = 0;
+  MYSQL_BIND in = bind_of(MYSQL_TYPE_LONGLONG, &n);
+  MYSQL_BIND out[] = {bind_of(MYSQL_TYPE_LONGLONG, &id), bind_of(MYSQL_TYPE_STRING, name, sizeof name, &name_len),
+                      bind_of(MYSQL_TYPE_DOUBLE, &score), bind_of(MYSQL_TYPE_DATETIME, &created),
+                      bind_of(MYSQL_TYPE_LONGLONG, &active), bind_of(MYSQL_TYPE_STRING, amount, sizeof amount, &amount_len),
+                      bind_of(MYSQL_TYPE_DATE, &born), bind_of(MYSQL_TYPE_LONGLONG, &qty),
+                      bind_of(MYSQL_TYPE_STRING, note, sizeof note, &note_len), bind_of(MYSQL_TYPE_DATETIME, &updated)};
+  for (auto _ : state) {
+    mysql_stmt_bind_param(s, &in);
+    mysql_stmt_execute(s);
+    mysql_stmt_bind_result(s, out);
+    std::vector<mixed_raw> rows;
+    rows.reserve(200);
+    while (mysql_stmt_fetch(s) == 0)
+      rows.push_back({id, std::string(name, name_len), score, created, active != 0, std::string(amount, amount_len), born,
+                      qty, std::string(note, note_len), updated});
+    if (rows.size() != 200) throw std::runtime_error("raw_read_200_mixed read " + std::to_string(rows.size()) + " rows");
+    benchmark::DoNotOptimize(rows);
+  }
+  mysql_stmt_close(s);
+  mysql_close(m);
+}
+
+struct mixed_tether {
+  std::int64_t id;
+  std::string name;
+  double score;
+  tether::timestamp created;
+  bool active;
+  std::string amount;
+  tether::date born;
+  std::int64_t qty;
+  std::string note;
+  tether::timestamp updated;
+};
+
+void tether_read_200_mixed(benchmark::State& state) {
+  tether::client db{url(), {.pool_size = 1}};
+  auto q = db.prepare({.table = "mixed", .where = {{"id", {{"$lte", tether::param("n")}}}}});
+  tether::value args = {{"n", 200}};
+  for (auto _ : state) {
+    auto r = q.run(args);
+    std::vector<mixed_tether> rows;
+    rows.reserve(200);
+    for (auto rec : r.records)
+      rows.push_back({rec.get<std::int64_t>(std::size_t{0}), std::string(rec.get<std::string_view>(1)),
+                      rec.get<double>(2), rec.get<tether::timestamp>(3), rec.get<bool>(4),
+                      std::string(rec.get<tether::decimal>(5).text), rec.get<tether::date>(6),
+                      rec.get<std::int64_t>(7), std::string(rec.get<std::string_view>(8)),
+                      rec.get<tether::timestamp>(9)});
+    if (rows.size() != 200) throw std::runtime_error("tether_read_200_mixed read " + std::to_string(rows.size()) + " rows");
+    benchmark::DoNotOptimize(rows);
+  }
 }
 
 void soci_read_200(benchmark::State& state) {
@@ -258,6 +345,7 @@ void print_ratios(const tether::bench::collecting_reporter& times) {
                                       .peer_titles = {"SOCI"},
                                       .rows = {{"point_select", "point_select"},
                                                {"read_200", "read_200"},
+                                               {"read_200_mixed", "read_200_mixed"},
                                                {"insert_returning", "insert_returning"},
                                                {"insert_prepared", "insert_returning"},
                                                {"bulk_insert", "bulk_insert"}}});
@@ -271,6 +359,8 @@ TETHER_BENCH_CALL(soci_point_select, (soci_point_select<soci::factory_mysql, soc
 BENCHMARK(raw_read_200);
 BENCHMARK(tether_read_200<url>)->Name("tether_read_200");
 BENCHMARK(soci_read_200);
+BENCHMARK(raw_read_200_mixed);
+BENCHMARK(tether_read_200_mixed);
 TETHER_BENCH_CALL(raw_insert_returning, raw_insert_returning);
 TETHER_BENCH_CALL(tether_insert_returning, tether_insert_returning<url>);
 TETHER_BENCH_CALL(tether_insert_prepared, tether_insert_prepared<url>);

@@ -10,6 +10,12 @@
 #include "collecting_reporter.hpp"
 #include "paired.hpp"
 #include <unistd.h>
+#if TETHER_BENCH_SOCI
+#include <soci/soci.h>
+// soci-sqlite3.h includes sqlite3.h inside a namespace of its own, which clashes with ours;
+// its factory is all this benchmark needs from it.
+extern "C" soci::backend_factory const* factory_sqlite3();
+#endif
 
 #include <cstdio>
 #include <filesystem>
@@ -20,7 +26,7 @@
 
 namespace {
 
-constexpr int table_rows = 10'000;
+constexpr int table_rows = 100'000;
 constexpr int bulk_rows = 100'000;
 
 std::string db_path() {
@@ -173,37 +179,52 @@ void reset_bulk_table(sqlite3* db) {
   exec(db, "DROP TABLE IF EXISTS bulk; CREATE TABLE bulk (id INTEGER PRIMARY KEY, name TEXT, n INTEGER, x REAL)");
 }
 
-// The raw best practice: one transaction, one prepared multi-row statement reused.
-void raw_bulk_insert(benchmark::State& state) {
+// The raw best practice: one transaction, one prepared multi-row statement reused. With
+// `keys`, each row also binds its own id (1..100k), kept as the ids in a vector<int64_t>.
+void raw_bulk(benchmark::State& state, bool keys) {
   constexpr int per_statement = 100;
+  const int width = keys ? 4 : 3;
   sqlite3* db = open_raw();
   std::vector<std::string> names;
   for (int i = 0; i < bulk_rows; ++i) names.push_back("name" + std::to_string(i));
-  std::string sql = "INSERT INTO bulk (name, n, x) VALUES ";
-  for (int r = 0; r < per_statement; ++r) sql += r ? ", (?, ?, ?)" : "(?, ?, ?)";
+  std::string sql = keys ? "INSERT INTO bulk (id, name, n, x) VALUES " : "INSERT INTO bulk (name, n, x) VALUES ";
+  const char* row = keys ? "(?, ?, ?, ?)" : "(?, ?, ?)";
+  for (int r = 0; r < per_statement; ++r) sql += std::string(r ? ", " : "") + row;
   for (auto _ : state) {
     state.PauseTiming();
     reset_bulk_table(db);
     state.ResumeTiming();
+    std::vector<std::int64_t> ids;
+    if (keys) ids.reserve(bulk_rows);
     sqlite3_stmt* st = nullptr;
     sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
     exec(db, "BEGIN");
     for (int start = 0; start < bulk_rows; start += per_statement) {
       for (int r = 0; r < per_statement; ++r) {
-        int i = start + r;
-        sqlite3_bind_text(st, r * 3 + 1, names[i].data(), static_cast<int>(names[i].size()), SQLITE_STATIC);
-        sqlite3_bind_int64(st, r * 3 + 2, i);
-        sqlite3_bind_double(st, r * 3 + 3, i * 0.25);
+        int i = start + r, at = r * width + 1;
+        if (keys) {
+          sqlite3_bind_int64(st, at++, i + 1);
+          ids.push_back(i + 1);
+        }
+        sqlite3_bind_text(st, at, names[i].data(), static_cast<int>(names[i].size()), SQLITE_STATIC);
+        sqlite3_bind_int64(st, at + 1, i);
+        sqlite3_bind_double(st, at + 2, i * 0.25);
       }
-      sqlite3_step(st);
+      if (sqlite3_step(st) != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db));
       sqlite3_reset(st);
     }
     exec(db, "COMMIT");
     sqlite3_finalize(st);
+    benchmark::DoNotOptimize(ids);
   }
   state.SetItemsProcessed(state.iterations() * bulk_rows);
   sqlite3_close(db);
 }
+
+void raw_bulk_insert(benchmark::State& state) { raw_bulk(state, false); }
+// The same rows with the caller's own keys (id = 1..100k), on both sides. Raw keeps the
+// keys it bound as its ids; tether returns them as inserted_ids.
+void raw_bulk_insert_keys(benchmark::State& state) { raw_bulk(state, true); }
 
 // tether's bulk insert of the same rows, with or without inserted_ids.
 void tether_bulk(benchmark::State& state, bool return_ids) {
@@ -221,6 +242,97 @@ void tether_bulk(benchmark::State& state, bool return_ids) {
   state.SetItemsProcessed(state.iterations() * bulk_rows);
 }
 
+void tether_bulk_insert_keys(benchmark::State& state) {
+  tether::client db{"sqlite://" + db_path(), {.pool_size = 1}};
+  std::vector<tether::value> rows;
+  rows.reserve(bulk_rows);
+  for (int i = 0; i < bulk_rows; ++i)
+    rows.push_back({{"id", i + 1}, {"name", "name" + std::to_string(i)}, {"n", i}, {"x", i * 0.25}});
+  for (auto _ : state) {
+    state.PauseTiming();
+    db.raw({.query = "DROP TABLE IF EXISTS bulk; CREATE TABLE bulk (id INTEGER PRIMARY KEY, name TEXT, n INTEGER, x REAL)"});
+    state.ResumeTiming();
+    auto r = db.insert({.table = "bulk", .records = rows});
+    if (r.inserted_ids.size() != bulk_rows || r.inserted_ids.back().as_int() != bulk_rows)
+      throw std::runtime_error("tether_bulk_insert_keys: wrong inserted_ids");
+    benchmark::DoNotOptimize(r.count);
+  }
+  state.SetItemsProcessed(state.iterations() * bulk_rows);
+}
+
+// --- one-row insert, in autocommit --------------------------------------------------------
+// Raw: one persistent prepared INSERT, bind, step, reset, and sqlite3_last_insert_rowid
+// as the id. Tether: db.insert of one record, its id from inserted_ids; and the same
+// insert prepared once (db.prepare_insert), as raw prepares its statement.
+
+void reset_events(sqlite3* db) {
+  exec(db, "DROP TABLE IF EXISTS events; CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, n INTEGER)");
+}
+
+call raw_insert_one() {
+  struct state {
+    sqlite3* db = open_raw();
+    sqlite3_stmt* st = nullptr;
+    ~state() {
+      sqlite3_finalize(st);
+      sqlite3_close(db);
+    }
+  };
+  auto s = std::make_shared<state>();
+  sqlite3_prepare_v3(s->db, "INSERT INTO events (kind, n) VALUES (?1, ?2)", -1, SQLITE_PREPARE_PERSISTENT, &s->st,
+                     nullptr);
+  return [s] {
+    sqlite3_stmt* st = s->st;
+    sqlite3_bind_text(st, 1, "click", 5, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, 7);
+    if (sqlite3_step(st) != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(s->db));
+    sqlite3_reset(st);
+    benchmark::DoNotOptimize(sqlite3_last_insert_rowid(s->db));
+  };
+}
+
+call tether_insert_one() {
+  auto s = std::make_shared<tether_state>();
+  return [s] {
+    auto r = s->db.insert({.table = "events", .records = {{{"kind", "click"}, {"n", 7}}}});
+    benchmark::DoNotOptimize(r.inserted_ids[0].as_int());
+  };
+}
+
+call tether_insert_one_prepared() {
+  struct state : tether_state {
+    tether::prepared_insert q = db.prepare_insert(
+        {.table = "events", .records = {{{"kind", tether::param("kind")}, {"n", tether::param("n")}}}});
+    tether::value args = {{"kind", "click"}, {"n", 7}};
+  };
+  auto s = std::make_shared<state>();
+  return [s] {
+    auto r = s->q.run(s->args);
+    benchmark::DoNotOptimize(r.inserted_ids[0].as_int());
+  };
+}
+
+#if TETHER_BENCH_SOCI
+// SOCI's SQLite backend: the statement prepared once, values bound by reference, and the
+// id from get_last_insert_id, as its documentation shows.
+call soci_insert_one() {
+  struct held {
+    soci::session sql{*factory_sqlite3(), "db=" + db_path() + " timeout=5"};
+    std::string kind = "click";
+    int n = 7;
+    soci::statement st = (sql.prepare << "INSERT INTO events (kind, n) VALUES (:k, :n)", soci::use(kind), soci::use(n));
+  };
+  auto h = std::make_shared<held>();
+  h->sql << "PRAGMA foreign_keys=ON";
+  return [h] {
+    h->st.execute(true);
+    long long id = 0;
+    h->sql.get_last_insert_id("events", id);
+    benchmark::DoNotOptimize(id);
+  };
+}
+#endif
+
 void tether_bulk_insert(benchmark::State& state) { tether_bulk(state, true); }
 // Without inserted_ids, as the raw code produces none.
 void tether_bulk_insert_no_ids(benchmark::State& state) { tether_bulk(state, false); }
@@ -231,9 +343,13 @@ void print_ratios(const tether::bench::collecting_reporter& times) {
   for (auto [name, t_name, r_name] : {pair{"point_select", "tether_point_select", "raw_point_select"},
                                       pair{"point_select (prepared)", "tether_point_select_prepared", "raw_point_select"},
                                       pair{"bulk_insert", "tether_bulk_insert", "raw_bulk_insert"},
-                                      pair{"bulk_insert (no ids)", "tether_bulk_insert_no_ids", "raw_bulk_insert"}}) {
+                                      pair{"bulk_insert (no ids)", "tether_bulk_insert_no_ids", "raw_bulk_insert"},
+                                      pair{"bulk_insert (caller's keys)", "tether_bulk_insert_keys", "raw_bulk_insert_keys"},
+                                      pair{"insert one row", "tether_insert_one", "raw_insert_one"},
+                                      pair{"insert one row (prepared)", "tether_insert_one_prepared", "raw_insert_one"},
+                                      pair{"insert one row (SOCI)", "soci_insert_one", "raw_insert_one"}}) {
     double t = times.time(t_name), r = times.time(r_name);
-    if (t > 0 && r > 0) std::printf("  %-24s %.3fx\n", name, t / r);
+    if (t > 0 && r > 0) std::printf("  %-28s %.3fx\n", name, t / r);
   }
 }
 
@@ -246,10 +362,23 @@ TETHER_BENCH_CALL(tether_point_select_prepared, tether_point_select_prepared);
 BENCHMARK(raw_bulk_insert)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(tether_bulk_insert)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(tether_bulk_insert_no_ids)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(raw_bulk_insert_keys)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(tether_bulk_insert_keys)->Unit(benchmark::kMillisecond)->Iterations(3);
+TETHER_BENCH_CALL(raw_insert_one, raw_insert_one);
+TETHER_BENCH_CALL(tether_insert_one, tether_insert_one);
+TETHER_BENCH_CALL(tether_insert_one_prepared, tether_insert_one_prepared);
+#if TETHER_BENCH_SOCI
+TETHER_BENCH_CALL(soci_insert_one, soci_insert_one);
+#endif
 
 int main(int argc, char** argv) {
   const std::size_t rounds = tether::bench::paired_rounds(argc, argv, 5'000);
   create_users();
+  {
+    sqlite3* db = open_raw();
+    reset_events(db);
+    sqlite3_close(db);
+  }
   if (rounds) {
     tether::bench::run_paired("point_select", {{"raw sqlite3", raw_point_select},
                                                {"raw sqlite3, another connection (control)", raw_point_select},

@@ -246,6 +246,7 @@ connection::~connection() {
 }
 
 void connection::exec(const char* sql) {
+  ++schema_epoch_;  // BEGIN, a savepoint, a pragma, a script: SQLite's re-prepares there are not seen
   char* message = nullptr;
   int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
   sqlite3_free(message);
@@ -392,6 +393,7 @@ std::int64_t connection::run(cached& c, records* out, std::vector<value>* ids, s
     int rc = sqlite3_step(c.stmt);
     if (rows == 0 && sqlite3_stmt_status(c.stmt, SQLITE_STMTSTATUS_REPREPARE, 0) != c.reprepares) {
       // The schema changed under a cached statement: its columns may have too.
+      ++schema_epoch_;
       describe_columns(c);
       if (out && out->empty()) out->reset(ids ? c.data_names : c.all_names);
     }
@@ -460,6 +462,7 @@ class cursor final : public engine::cursor {
         break;
       }
       if (rc != SQLITE_ROW) throw_error(c_.db_, rc, sqlite3_sql(s_.stmt));
+      if (n == 0) c_.notice_reprepare(s_);
       add_row(out, s_.stmt, s_.decoders.data(), static_cast<int>(s_.names.size()));
     }
     return !out.empty();
@@ -499,7 +502,15 @@ engine::execution connection::write(const engine::plan& p) {
   return e;
 }
 
+void connection::notice_reprepare(cached& c) {
+  const int n = sqlite3_stmt_status(c.stmt, SQLITE_STMTSTATUS_REPREPARE, 0);
+  if (n == c.reprepares) return;
+  c.reprepares = n;
+  ++schema_epoch_;
+}
+
 engine::execution connection::raw(const engine::plan& p) {
+  ++schema_epoch_;  // raw SQL may change any table
   engine::execution e;
   cached& c = prepare(p.shape, [&] { return sql::with_params(p.raw_query, p.params.size()); });
   if (c.tail != 0 && !p.params.empty())

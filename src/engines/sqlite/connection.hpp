@@ -72,9 +72,17 @@ class connection final : public engine::connection {
   };
   struct table_info {
     int schema_version = -1;
+    std::uint64_t epoch = 0;    // schema_epoch_ when last known to be current
+    std::vector<std::string> key_columns;  // the primary key's, in order
     std::string id_expression;  // what RETURNING gives as the inserted id
     std::string rowid_column;   // the INTEGER PRIMARY KEY (a rowid alias), if any
-    bool consecutive_ids = false;  // a rowid table without triggers: see writes.cpp
+    bool rowid_ids = false;        // a rowid table whose id is the rowid: see writes.cpp
+    bool consecutive_ids = false;  // ... and without triggers
+    bool has_triggers = true;
+    // The one key column whose values a caller gives are stored unchanged, so are the ids:
+    // an INTEGER PRIMARY KEY given integers, or a key of TEXT affinity given strings.
+    std::string key_column;
+    value_kind key_kind = value_kind::null;
     std::vector<std::string> json_columns;  // declared JSON: written with transform::json_value
     bool exists = false;
   };
@@ -91,7 +99,11 @@ class connection final : public engine::connection {
   // to `ids`). Returns the number of rows.
   std::int64_t run(cached& c, records* out, std::vector<value>* ids, std::int64_t max_rows = -1);
   void exec(const char* sql);
+  // The table's facts, read again only when the schema may have changed: see schema_epoch_.
   const table_info& info(const std::string& table);
+  // Notes a statement that SQLite re-prepared since it was last seen (the schema changed).
+  void notice_reprepare(cached& c);
+  value id_after_schema_change(const engine::plan& p, const table_info& t);
   // Throws SQLite's own error for the plan's statement when the table does not exist.
   void refuse_unknown(const table_info& t, const engine::plan& p);
 
@@ -104,7 +116,14 @@ class connection final : public engine::connection {
   void undo_unit(std::string_view name, bool own);  // back to the start, still open
   void end_unit(std::string_view name, bool own, bool keep);
   engine::execution insert(const engine::plan& p);
-  bool insert_rows(const engine::plan& p, const table_info& t, bool fast, engine::execution& e);
+  // Where an insert's ids come from (writes.cpp says when each is exact).
+  enum class id_source : std::uint8_t { none, rowids, keys, returning };
+  struct id_choice {
+    id_source ids = id_source::none;
+    std::size_t key = 0;  // with keys: the key column's index in the plan's columns
+  };
+  static id_choice choose_ids(const engine::plan& p, const table_info& t);
+  bool insert_rows(const engine::plan& p, const table_info& t, id_source ids, std::size_t key, engine::execution& e);
   engine::execution write(const engine::plan& p);
   engine::execution upsert(const engine::plan& p);
   engine::execution raw(const engine::plan& p);
@@ -114,6 +133,16 @@ class connection final : public engine::connection {
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, cached, sql::key_hash, std::equal_to<>> cache_;
   std::unordered_map<std::string, table_info> tables_;
+  // The last table asked for (an insert loop asks for one table again and again): found
+  // by comparing its name, not by hashing it. Nodes of tables_ stay put until it is cleared.
+  std::pair<const std::string, table_info>* last_table_ = nullptr;
+  // Moves on whenever this connection may see a new schema: SQLite re-prepared one of its
+  // statements (another connection changed the schema: every statement compiled before
+  // re-prepares on its next step, and the first one to run reloads the schema), or it ran
+  // SQL whose effect on the schema is not watched (exec, raw, schema changes). Cached
+  // table facts of an older epoch are checked against PRAGMA schema_version before use,
+  // which costs a read transaction in autocommit, so a repeated insert skips it.
+  std::uint64_t schema_epoch_ = 1;
   bool read_only_tx_ = false;
   int busy_timeout_ms_ = 5000;  // the URL's; a migrator waits longer for the write lock
   engine::statement_stats stats_;

@@ -266,6 +266,8 @@ std::vector<std::string> connection::schema_statements(const engine::schema_op& 
                                                        const engine::table_description* before) {
   using engine::schema_op_kind;
   tables_.clear();
+  last_table_ = nullptr;
+  ++schema_epoch_;
   if (op.kind == schema_op_kind::modify_field || op.kind == schema_op_kind::add_constraint ||
       op.kind == schema_op_kind::drop_constraint) {
     if (!before) throw error(error_category::schema, fmt::format("unknown table \"{}\"", op.table));
@@ -285,6 +287,7 @@ std::optional<engine::table_description> connection::describe(std::string_view t
     for (std::size_t i = 0; i < params.size(); ++i)
       bind_value(c.stmt, static_cast<int>(i + 1), params[i], sql::transform::none);
     std::vector<std::vector<std::string>> out;
+    ++schema_epoch_;  // introspection: the schema may be newer than the tables' cached facts
     while (sqlite3_step(c.stmt) == SQLITE_ROW) {
       std::vector<std::string> row;
       for (int col = 0; col < sqlite3_column_count(c.stmt); ++col) {
@@ -353,6 +356,7 @@ std::vector<std::string> connection::list_tables() {
                           "ORDER BY name", {}};
   });
   while (sqlite3_step(c.stmt) == SQLITE_ROW) out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(c.stmt, 0)));
+  notice_reprepare(c);
   sqlite3_reset(c.stmt);
   return out;
 }

@@ -1,12 +1,18 @@
 // Inserts and upserts on SQLite, and the table facts they need.
 //
-// Inserted ids. SQLite gives the rows of one INSERT consecutive rowids (max + 1 each)
-// unless the table's largest rowid is 2^63-1, when it picks them at random, or a trigger
-// inserts rows of its own in between. So for a rowid table without triggers, when the
-// caller gives no key of their own, the ids are [last - changes + 1, last] and RETURNING
-// (which makes SQLite buffer every row in a second b-tree) is not needed. After the
-// inserts, max(rowid) < 2^63-1 proves the random mode never ran; if it did, the savepoint
-// is rolled back and the insert is done again with RETURNING. The ids are never a guess.
+// Inserted ids, without RETURNING where they are known another way (RETURNING makes
+// SQLite buffer every row in a second b-tree, which halves a bulk insert's speed):
+// - The caller's own keys. When the table's key is one column that stores a caller's
+//   value unchanged (an INTEGER PRIMARY KEY given integers, a TEXT-affinity key given
+//   strings), the ids are those values, once the statement has inserted every row.
+// - Rowids. One row's id is sqlite3_last_insert_rowid() on any rowid table whose id is
+//   the rowid (a trigger's own inserts do not change it once the trigger ends). Several
+//   rows get consecutive rowids (max + 1 each) unless the table's largest rowid is
+//   2^63-1, when SQLite picks them at random, or a trigger inserts rows of its own in
+//   between. So for a rowid table without triggers the ids are [last - changes + 1,
+//   last]; after the inserts, max(rowid) < 2^63-1 proves the random mode never ran.
+// When a proof fails, the unit is rolled back and the insert is done again with
+// RETURNING. The ids are never a guess.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -28,22 +34,55 @@ struct resetter {
   ~resetter() { sqlite3_reset(s); }
 };
 
+// SQLite folds ASCII letters only in names; std::tolower would also cost a locale call a
+// character on every insert.
 bool iequals(std::string_view a, std::string_view b) {
+  auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
   return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
+         std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return fold(x) == fold(y); });
+}
+
+bool icontains(std::string_view s, std::string_view part) {
+  for (std::size_t i = 0; i + part.size() <= s.size(); ++i)
+    if (iequals(s.substr(i, part.size()), part)) return true;
+  return false;
+}
+
+// Whether a column of this declared type stores a string as given: TEXT affinity (or
+// none), by SQLite's rules in order, and read back as the text it is.
+bool keeps_text(std::string_view declared) {
+  if (icontains(declared, "INT")) return false;  // INTEGER affinity
+  if (!(icontains(declared, "CHAR") || icontains(declared, "CLOB") || icontains(declared, "TEXT") ||
+        icontains(declared, "BLOB") || declared.empty()))
+    return false;  // REAL or NUMERIC affinity
+  std::string copy(declared);
+  return decoder_for(copy.c_str()) == decode::storage;
+}
+
+// Whether rows [first, first + n) all give key column `key` a value of `kind`.
+bool keys_given(const engine::plan& p, std::size_t first, std::size_t n, std::size_t key, value_kind kind) {
+  for (std::size_t r = first; r < first + n; ++r)
+    if (p.cell(r, key).kind() != kind) return false;
+  return true;
 }
 
 }  // namespace
 
 const connection::table_info& connection::info(const std::string& table) {
+  if (!last_table_ || last_table_->first != table) last_table_ = &*tables_.try_emplace(table).first;
+  table_info& t = last_table_->second;
+  if (t.schema_version >= 0 && t.epoch == schema_epoch_) return t;
   cached& version = prepare("\x01schema_version", [] { return sql::statement{"PRAGMA schema_version", {}}; });
   int sv = 0;
   {
     resetter r{version.stmt};
     if (sqlite3_step(version.stmt) == SQLITE_ROW) sv = sqlite3_column_int(version.stmt, 0);
+    notice_reprepare(version);
   }
-  auto& t = tables_[table];
-  if (t.schema_version == sv) return t;
+  if (t.schema_version == sv) {
+    t.epoch = schema_epoch_;
+    return t;
+  }
 
   auto dot = table.find('.');
   std::string schema = dot == std::string::npos ? "main" : table.substr(0, dot);
@@ -85,21 +124,29 @@ const connection::table_info& connection::info(const std::string& table) {
   cached& triggers = prepare("\x01triggers", [] {
     return sql::statement{"SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?1", {}};
   });
-  bool has_triggers = true;
+  t.has_triggers = true;
   if (schema == "main") {
     resetter r{triggers.stmt};
     sqlite3_bind_text(triggers.stmt, 1, name.data(), static_cast<int>(name.size()), SQLITE_TRANSIENT);
-    if (sqlite3_step(triggers.stmt) == SQLITE_ROW) has_triggers = sqlite3_column_int(triggers.stmt, 0) > 0;
+    if (sqlite3_step(triggers.stmt) == SQLITE_ROW) t.has_triggers = sqlite3_column_int(triggers.stmt, 0) > 0;
   }
 
   const auto& d = the_dialect();
   std::string expr;
   t.rowid_column.clear();
+  t.key_column.clear();
+  t.key_kind = value_kind::null;
   if (pk.empty()) {
     expr = "rowid";
   } else if (pk.size() == 1) {
     d.quote(expr, pk[0].first);
-    if (iequals(pk[0].second, "INTEGER")) t.rowid_column = pk[0].first;
+    if (iequals(pk[0].second, "INTEGER")) {
+      t.rowid_column = pk[0].first;
+      t.key_kind = value_kind::integer;
+    } else if (keeps_text(pk[0].second)) {
+      t.key_kind = value_kind::string;
+    }
+    if (t.key_kind != value_kind::null) t.key_column = pk[0].first;
   } else {
     expr = "json_array(";
     for (std::size_t i = 0; i < pk.size(); ++i) {
@@ -109,8 +156,12 @@ const connection::table_info& connection::info(const std::string& table) {
     expr += ")";
   }
   t.id_expression = std::move(expr);
-  t.consecutive_ids = !without_rowid && !has_triggers && (pk.empty() || !t.rowid_column.empty());
+  t.key_columns.clear();
+  for (auto& [column, declared] : pk) t.key_columns.push_back(column);
+  t.rowid_ids = !without_rowid && (pk.empty() || !t.rowid_column.empty());
+  t.consecutive_ids = t.rowid_ids && !t.has_triggers;
   t.schema_version = sv;
+  t.epoch = schema_epoch_;
   return t;
 }
 
@@ -154,51 +205,72 @@ void connection::bind_rows(cached& c, const engine::plan& p, std::size_t first, 
       bind_value(c.stmt, i, p.cell(r, col), json ? c.bindings[col].how : sql::transform::none);
 }
 
-bool connection::insert_rows(const engine::plan& p, const table_info& t, bool fast, engine::execution& e) {
+bool connection::insert_rows(const engine::plan& p, const table_info& t, id_source ids, std::size_t key,
+                             engine::execution& e) {
   const std::size_t ncols = p.columns.size();
   const std::size_t chunk =
       std::min({p.row_count, std::max<std::size_t>(1, max_variables / ncols), max_rows_per_insert});
   for (std::size_t start = 0; start < p.row_count; start += chunk) {
     std::size_t n = std::min(chunk, p.row_count - start);
-    engine::shape_key key;  // inline: no allocation per call
-    key.append(p.shape.view());
-    key.append(fast ? "#f" : "#r");
-    if (n != p.row_count) key.append(std::to_string(n));  // the shape counts the rows
-    cached& c = prepare(key.view(), [&] {
-      sql::statement s = sql::render_insert(p, the_dialect(), n, t.json_columns);
-      if (!fast && p.want_ids) {
-        s.text += p.returning.empty() ? " RETURNING " : ", ";
-        s.text += t.id_expression;
-      }
-      return s;
-    });
+    // A statement whose rows do not all give a key of the key's kind returns its ids.
+    const bool keys = ids == id_source::keys && keys_given(p, start, n, key, t.key_kind);
+    const bool returning_ids = ids == id_source::returning || (ids == id_source::keys && !keys);
+    auto lookup = [&]() -> cached& {
+      engine::shape_key shape;  // inline: no allocation per call
+      shape.append(p.shape.view());
+      shape.append(returning_ids ? "#r" : "#f");
+      if (n != p.row_count) shape.append(std::to_string(n));  // the shape counts the rows
+      return prepare(shape.view(), [&] {
+        sql::statement s = sql::render_insert(p, the_dialect(), n, t.json_columns);
+        if (returning_ids) {
+          s.text += p.returning.empty() ? " RETURNING " : ", ";
+          s.text += t.id_expression;
+        }
+        return s;
+      });
+    };
+    // A prepared insert of one statement keeps it in its plan's hint (the variant without
+    // RETURNING ids only, so the hint always means that one).
+    cached& c = n == p.row_count && !returning_ids ? sql::hinted<cached>(p, this, generation_, stats_, lookup) : lookup();
     if (p.rows_param == 0)
       bind_rows(c, p, start, n);
     else
       bind(c, p, start * ncols);
-    if (fast) {
+    if (ids == id_source::rowids || keys) {
       run(c, nullptr, nullptr);
-      auto changed = sqlite3_changes64(db_);
-      auto last = sqlite3_last_insert_rowid(db_);
-      for (std::int64_t i = changed - 1; i >= 0; --i) e.inserted_ids.emplace_back(last - i);
+      const auto changed = sqlite3_changes64(db_);
       e.affected += changed;
+      if (keys) {
+        // Without a conflict clause a row is skipped only by a trigger's RAISE(IGNORE);
+        // then which rows went in is unknown, and RETURNING says.
+        if (changed != static_cast<std::int64_t>(n)) {
+          if (n == 1) continue;  // the one row was skipped: no id
+          return false;
+        }
+        for (std::size_t r = start; r < start + n; ++r) e.inserted_ids.push_back(p.cell(r, key));
+        continue;
+      }
+      const auto last = sqlite3_last_insert_rowid(db_);
+      for (std::int64_t i = changed - 1; i >= 0; --i) e.inserted_ids.emplace_back(last - i);
       continue;
     }
     if (!p.returning.empty() && e.rows.column_count() == 0)
-      e.rows.reset(p.want_ids ? c.data_names : c.all_names);
-    run(c, p.returning.empty() ? nullptr : &e.rows, p.want_ids ? &e.inserted_ids : nullptr);
+      e.rows.reset(returning_ids ? c.data_names : c.all_names);
+    run(c, p.returning.empty() ? nullptr : &e.rows, returning_ids ? &e.inserted_ids : nullptr);
     e.affected += sqlite3_changes64(db_);
   }
-  if (!fast) return true;
-  std::string key = "\x01max_rowid#" + p.table;
-  cached& max = prepare(key, [&] {
+  if (ids != id_source::rowids || p.row_count == 1) return true;
+  std::string max_key = "\x01max_rowid#" + p.table;
+  cached& max = prepare(max_key, [&] {
     sql::statement s{"SELECT max(rowid) FROM ", {}};
     the_dialect().quote(s.text, p.table);
     return s;
   });
   resetter r{max.stmt};
-  return sqlite3_step(max.stmt) == SQLITE_ROW &&
-         sqlite3_column_int64(max.stmt, 0) < std::numeric_limits<std::int64_t>::max();
+  const bool below = sqlite3_step(max.stmt) == SQLITE_ROW &&
+                     sqlite3_column_int64(max.stmt, 0) < std::numeric_limits<std::int64_t>::max();
+  notice_reprepare(max);
+  return below;
 }
 
 void connection::refuse_unknown(const table_info& t, const engine::plan& p) {
@@ -207,31 +279,116 @@ void connection::refuse_unknown(const table_info& t, const engine::plan& p) {
   throw error(error_category::schema, fmt::format("unknown table \"{}\"", p.table), {"sqlite", SQLITE_ERROR, "42P01", ""});
 }
 
+namespace {
+
+bool iequals_any(std::string_view col, std::initializer_list<std::string_view> names) {
+  for (auto n : names)
+    if (iequals(col, n)) return true;
+  return false;
+}
+
+}  // namespace
+
+// Where an insert's ids come from, by the table's facts: see the top of this file.
+connection::id_choice connection::choose_ids(const engine::plan& p, const table_info& t) {
+  using ids = id_source;
+  id_choice c;
+  if (!p.want_ids) return c;
+  c.ids = ids::returning;
+  bool writes_rowid = false;  // the caller's own rowids need not be consecutive
+  for (std::size_t i = 0; i < p.columns.size(); ++i) {
+    const auto& col = p.columns[i];
+    if (col.size() == t.key_column.size() && iequals(col, t.key_column)) c.key = i, c.ids = ids::keys;
+    if (col.size() == t.rowid_column.size() && iequals(col, t.rowid_column)) writes_rowid = true;
+    const char first = col.empty() ? '\0' : static_cast<char>(col[0] | 0x20);  // r, o, _ (0x5f | 0x20 = 0x7f)
+    if ((first == 'r' || first == 'o' || first == 0x7f) && iequals_any(col, {"rowid", "oid", "_rowid_"}))
+      writes_rowid = true;
+  }
+  if (!p.returning.empty() || p.has_conflict) c.ids = ids::returning;  // which rows went in: RETURNING says
+  else if (c.ids != ids::keys && !writes_rowid && (p.row_count == 1 ? t.rowid_ids : t.consecutive_ids))
+    c.ids = ids::rowids;
+  return c;
+}
+
 engine::execution connection::insert(const engine::plan& p) {
-  const table_info& t = info(p.table);
-  refuse_unknown(t, p);
-  bool fast = p.want_ids && t.consecutive_ids && p.returning.empty() && !p.has_conflict;
-  for (const auto& col : p.columns)
-    if (iequals(col, t.rowid_column) || iequals(col, "rowid") || iequals(col, "oid") || iequals(col, "_rowid_"))
-      fast = false;  // the caller's own keys need not be consecutive
+  const table_info* t = &info(p.table);
+  refuse_unknown(*t, p);
+  id_choice how = choose_ids(p, *t);
   const std::size_t per_statement = std::max<std::size_t>(1, max_variables / p.columns.size());
-  const bool guarded = fast || p.row_count > std::min(per_statement, max_rows_per_insert);
+  // Several statements are one unit: all rows or none. So is one whose ids may need a
+  // second try.
+  const bool guarded = p.row_count > std::min(per_statement, max_rows_per_insert) ||
+                       (p.row_count > 1 && (how.ids == id_source::rowids || how.ids == id_source::keys));
   engine::execution e;
-  e.inserted_ids.reserve(p.row_count);
-  // Several statements are one unit: all rows or none.
+  if (p.want_ids) e.inserted_ids.reserve(p.row_count);
   bool own = guarded && begin_unit("tether_insert");
   try {
-    if (!insert_rows(p, t, fast, e)) {
+    if (guarded) {
+      // The unit holds the write lock, so the facts read now hold until it ends.
+      t = &info(p.table);
+      how = choose_ids(p, *t);
+    }
+    const std::uint64_t epoch = schema_epoch_;
+    if (!insert_rows(p, *t, how.ids, how.key, e)) {
       undo_unit("tether_insert", own);
       e = engine::execution{};
-      insert_rows(p, t, false, e);
+      insert_rows(p, *t, id_source::returning, how.key, e);
     }
     if (guarded) end_unit("tether_insert", own, true);
+    // One row, in autocommit or a transaction of the caller's, by facts cached from an
+    // earlier call; SQLite re-prepared the statement, so the schema changed since. The
+    // row is in: if the new facts give its id another way, read it that way.
+    else if (schema_epoch_ != epoch && p.row_count == 1 && !e.inserted_ids.empty() &&
+             (how.ids == id_source::rowids || how.ids == id_source::keys)) {
+      const table_info& now = info(p.table);
+      const id_choice again = choose_ids(p, now);
+      if (again.ids != how.ids || again.key != how.key) e.inserted_ids[0] = id_after_schema_change(p, now);
+    }
   } catch (...) {
     if (guarded) end_unit("tether_insert", own, false);
     throw;
   }
   return e;
+}
+
+// The id of the one row just inserted, by the table's current facts: by its rowid on a
+// rowid table (last_insert_rowid is the row's), else by the key the caller gave.
+value connection::id_after_schema_change(const engine::plan& p, const table_info& t) {
+  sql::statement s{"SELECT " + t.id_expression + " FROM ", {}};
+  the_dialect().quote(s.text, p.table);
+  std::vector<const value*> keys;
+  if (!t.rowid_ids && !t.key_columns.empty()) {
+    s.text += " WHERE ";
+    for (std::size_t k = 0; k < t.key_columns.size(); ++k) {
+      auto col = std::find_if(p.columns.begin(), p.columns.end(),
+                              [&](const std::string& c) { return iequals(c, t.key_columns[k]); });
+      if (col == p.columns.end())
+        throw error(error_category::schema,
+                    fmt::format("the schema of \"{}\" changed during the insert and its new key \"{}\" was not given; "
+                                "the row is in, its id is unknown",
+                                p.table, t.key_columns[k]),
+                    {"sqlite", 0, "", ""});
+      if (k) s.text += " AND ";
+      the_dialect().quote(s.text, t.key_columns[k]);
+      s.text += " = ?";
+      keys.push_back(&p.cell(0, static_cast<std::size_t>(col - p.columns.begin())));
+    }
+  } else {
+    s.text += " WHERE rowid = last_insert_rowid()";
+  }
+  cached c = prepare_uncached(s.text);
+  struct finalizer {
+    sqlite3_stmt* s;
+    ~finalizer() { sqlite3_finalize(s); }
+  } f{c.stmt};
+  for (std::size_t i = 0; i < keys.size(); ++i) bind_value(c.stmt, static_cast<int>(i) + 1, *keys[i], sql::transform::none);
+  std::vector<value> ids;
+  run(c, nullptr, &ids);
+  if (ids.empty())
+    throw error(error_category::schema,
+                fmt::format("the schema of \"{}\" changed during the insert; the row is in, its id is unknown", p.table),
+                {"sqlite", 0, "", s.text});
+  return ids[0];
 }
 
 engine::execution connection::upsert(const engine::plan& p) {
