@@ -8,7 +8,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
+
+#include <unistd.h>
 
 namespace tether {
 namespace {
@@ -148,6 +151,36 @@ TEST_F(sqlite_inserted_ids, tables_without_a_single_key_return_theirs) {
   auto dec = db.insert({.table = "dec", .records = {{{"id", "1.50"}, {"name", "s"}}}});
   ASSERT_EQ(dec.inserted_ids.size(), 1u);
   expect_ids_name_rows("dec", "id", dec.inserted_ids, {"s"});
+}
+
+// The table facts an insert uses are cached between calls. Another connection rebuilds
+// the table in between (as a migration does): the next insert's ids follow the new table.
+TEST(sqlite_inserted_ids_across_connections, a_table_rebuilt_by_another_connection_gives_its_new_ids) {
+  const auto path = std::filesystem::temp_directory_path() / ("tether-ids-" + std::to_string(getpid()) + ".db");
+  {
+    client app{"sqlite://" + path.string(), {.pool_size = 1}};
+    client migrator{"sqlite://" + path.string(), {.pool_size = 1}};
+    migrator.raw({.query = "CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT, name TEXT)"});
+    auto first = app.insert({.table = "t", .records = {{{"code", "a"}, {"name", "one"}}}});
+    EXPECT_EQ(first.inserted_ids, std::vector<value>{value(1)});
+    app.insert({.table = "t", .records = {{{"code", "b"}, {"name", "two"}}}});  // the same call shape, cached
+
+    // Rebuilt with a text key and no rowid: the one-row shortcut (last_insert_rowid) no
+    // longer names the row.
+    migrator.raw({.query = "DROP TABLE t; CREATE TABLE t (code TEXT PRIMARY KEY, name TEXT) WITHOUT ROWID"});
+    auto after = app.insert({.table = "t", .records = {{{"code", "k1"}, {"name", "three"}}}});
+    EXPECT_EQ(after.inserted_ids, std::vector<value>{value("k1")});
+    auto many = app.insert({.table = "t", .records = {{{"code", "k2"}, {"name", "four"}}, {{"code", "k3"}, {"name", "five"}}}});
+    EXPECT_EQ(many.inserted_ids, (std::vector<value>{value("k2"), value("k3")}));
+
+    // Rebuilt as a rowid table whose key is not the rowid.
+    migrator.raw({.query = "DROP TABLE t; CREATE TABLE t (serial INTEGER, code TEXT, name TEXT, PRIMARY KEY (code))"});
+    auto again = app.insert({.table = "t", .records = {{{"code", "k9"}, {"name", "six"}}}});
+    EXPECT_EQ(again.inserted_ids, std::vector<value>{value("k9")});
+    EXPECT_EQ(app.count({.table = "t"}), 1);
+  }
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix, ec);
 }
 
 }  // namespace
