@@ -74,6 +74,9 @@ class records {
   // Empties these records and names their columns anew, in place: an engine fills the
   // records its caller returns without building and moving a temporary.
   void reset(std::shared_ptr<const std::vector<std::string>> column_names) noexcept;
+  // The same, keeping the storage when the names are the ones these records already
+  // share: a stream fills its next chunk where the last one was, without allocating.
+  void restart(const std::shared_ptr<const std::vector<std::string>>& column_names) noexcept;
 
   std::size_t size() const noexcept { return rows_; }
   bool empty() const noexcept { return rows_ == 0; }

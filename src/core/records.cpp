@@ -97,6 +97,11 @@ void records::reset(std::shared_ptr<const std::vector<std::string>> column_names
   big_arena_.clear();
 }
 
+void records::restart(const std::shared_ptr<const std::vector<std::string>>& column_names) noexcept {
+  if (names_ != column_names) return reset(column_names);
+  rows_ = cursor_ = arena_size_ = 0;
+}
+
 std::optional<std::size_t> records::column_index(std::string_view name) const noexcept {
   for (std::size_t i = 0; i < column_count(); ++i)
     if ((*names_)[i] == name) return i;

@@ -468,7 +468,7 @@ class cursor final : public engine::cursor {
   }
   bool fetch(records& out, std::size_t max_rows) override {
     if (done_) return false;
-    out = records(c_.names);
+    out.restart(c_.names);  // the last chunk's storage, kept for this one
     try {
       if (conn_.fetch(c_, out, max_rows) < max_rows) done_ = true;
     } catch (...) {

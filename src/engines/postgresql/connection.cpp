@@ -268,7 +268,8 @@ class cursor final : public engine::cursor {
   }
   bool fetch(records& out, std::size_t max_rows) override {
     if (done_) return false;
-    out = records();
+    if (names_) out.restart(names_);  // the last chunk's storage, kept for this one
+    else out = records();
     for (std::size_t n = 0; n < max_rows;) {
       connection::result r{PQgetResult(c_.conn_)};
       if (!r.r) {
@@ -277,7 +278,14 @@ class cursor final : public engine::cursor {
       }
       auto status = PQresultStatus(r.r);
       if (status == PGRES_SINGLE_TUPLE) {
-        decode_rows(r.r, out);
+        if (!names_) {  // the first row: its result says the layout of every one after it
+          const int ncols = PQnfields(r.r);
+          names_ = column_names(r.r, ncols);
+          for (int c = 0; c < ncols; ++c) types_.push_back(PQftype(r.r, c));
+          binary_ = ncols > 0 && PQfformat(r.r, 0) == 1;
+          out.restart(names_);
+        }
+        append_rows(r.r, out, types_, binary_);
         ++n;
       } else if (status == PGRES_TUPLES_OK) {
         if (out.column_count() == 0) decode_rows(r.r, out);  // names for an empty result
@@ -294,6 +302,10 @@ class cursor final : public engine::cursor {
   connection& c_;
   std::string statement_;
   bool done_ = false;
+  // The rows' layout, from the first row's result.
+  std::shared_ptr<const std::vector<std::string>> names_;
+  std::vector<Oid> types_;
+  bool binary_ = false;
 };
 
 std::unique_ptr<engine::cursor> connection::open(const engine::plan& p) {

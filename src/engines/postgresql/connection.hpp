@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -95,6 +96,10 @@ class connection final : public engine::connection {
 // Appends the PGresult's rows to `out` (created with the result's column names when
 // empty), decoding each column by its type; skips the last `skip_last` columns.
 void decode_rows(const PGresult* res, records& out, int skip_last = 0);
+// decode_rows in two halves, for a caller that decodes many results of one layout (a
+// stream's cursor, one row per result): the names once, then the rows of each result.
+std::shared_ptr<const std::vector<std::string>> column_names(const PGresult* res, int ncols);
+void append_rows(const PGresult* res, records& out, std::span<const Oid> types, bool binary);
 // Whether decode_rows can read this type in binary format.
 bool has_binary_decoder(Oid type) noexcept;
 value decode_cell(const PGresult* res, int row, int col);

@@ -454,7 +454,7 @@ class cursor final : public engine::cursor {
   ~cursor() override { sqlite3_finalize(s_.stmt); }
   bool fetch(records& out, std::size_t max_rows) override {
     if (done_) return false;
-    out = records(s_.all_names);
+    out.restart(s_.all_names);  // the last chunk's storage, kept for this one
     for (std::size_t n = 0; n < max_rows; ++n) {
       int rc = sqlite3_step(s_.stmt);
       if (rc == SQLITE_DONE) {
