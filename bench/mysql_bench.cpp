@@ -243,7 +243,7 @@ void tether_read_200_mixed(benchmark::State& state) {
     for (auto rec : r.records)
       rows.push_back({rec.get<std::int64_t>(std::size_t{0}), std::string(rec.get<std::string_view>(1)),
                       rec.get<double>(2), rec.get<tether::timestamp>(3), rec.get<bool>(4),
-                      std::string(rec.get<tether::decimal>(5).text), rec.get<tether::date>(6),
+                      std::move(rec.get<tether::decimal>(5).text), rec.get<tether::date>(6),
                       rec.get<std::int64_t>(7), std::string(rec.get<std::string_view>(8)),
                       rec.get<tether::timestamp>(9)});
     if (rows.size() != 200) throw std::runtime_error("tether_read_200_mixed read " + std::to_string(rows.size()) + " rows");

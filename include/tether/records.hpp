@@ -112,9 +112,10 @@ class records {
 
   // Building (engines and the core use these). Call add_* once per column per row, in
   // column order, then end_row().
-  // Room for at least this many rows; grows geometrically, so reserving one more row at a
-  // time stays linear.
-  void reserve(std::size_t rows);
+  // Room for at least this many rows (and bytes of text); grows geometrically, so
+  // reserving one more row at a time stays linear.
+  void reserve(std::size_t rows, std::size_t arena_bytes = 0);
+  std::size_t text_bytes() const noexcept { return arena_size_; }  // of text, bytes and decimals held
   // The fixed-width cells are inline: an engine fills them in its row loop.
   void add_null() { next_cell(); }
   void add_bool(bool b) { next_cell() = cell{value_kind::boolean, 0, 0, b ? 1u : 0u}; }
@@ -160,17 +161,18 @@ class records {
   [[noreturn]] void short_row() const;
   [[noreturn]] void bad_column(std::size_t col) const;
   void grow(std::size_t rows);
-  // Text that fits the inline arena is copied here; the rest goes out of line.
+  // Text that fits the arena (inline, or out of line once it has grown) is copied here;
+  // the slow path grows it.
   void add_arena(value_kind kind, const void* data, std::size_t size) {
-    if (arena_ != small_arena_ || arena_size_ + size > small_arena)
-      return add_arena_slow(kind, data, size);
+    if (arena_size_ + size > arena_capacity_) return add_arena_slow(kind, data, size);
     cell& c = next_cell();
     c.kind = kind;
     c.payload = arena_size_;
     c.length = static_cast<std::uint32_t>(size);
-    if (size) std::memcpy(small_arena_ + arena_size_, data, size);
+    if (size) std::memcpy(arena_ + arena_size_, data, size);
     arena_size_ += size;
   }
+  void grow_arena(std::size_t bytes);
   void add_arena_slow(value_kind kind, const void* data, std::size_t size);
   // Rows the inline cells hold for this many columns: a small result never grows.
   static constexpr std::size_t small_capacity(std::size_t ncols) noexcept {
@@ -195,6 +197,7 @@ class records {
   std::size_t capacity_ = 0;    // rows each column block holds
   char* arena_ = small_arena_;
   std::size_t arena_size_ = 0;
+  std::size_t arena_capacity_ = small_arena;  // bytes arena_ holds (big_arena_'s size when out of line)
   std::size_t rows_ = 0;
   std::size_t cursor_ = 0;      // next column to fill in the current row
   std::vector<cell> big_cells_;

@@ -30,10 +30,12 @@ void records::adopt(const records& o) {
   if (o.arena_ == o.small_arena_) {
     std::memcpy(small_arena_, o.small_arena_, arena_size_);
     arena_ = small_arena_;
+    arena_capacity_ = small_arena;
     big_arena_.clear();
   } else {
     big_arena_.assign(o.arena_, arena_size_);
     arena_ = big_arena_.data();
+    arena_capacity_ = big_arena_.size();
   }
 }
 
@@ -56,12 +58,15 @@ void records::steal(records& o) noexcept {
   if (o.arena_ == o.small_arena_) {
     if (o.arena_size_) std::memcpy(small_arena_, o.small_arena_, sizeof small_arena_);
     arena_ = small_arena_;
+    arena_capacity_ = small_arena;
   } else {
     big_arena_ = std::move(o.big_arena_);
     arena_ = big_arena_.data();
+    arena_capacity_ = big_arena_.size();
   }
   o.cells_ = o.small_cells_;
   o.arena_ = o.small_arena_;
+  o.arena_capacity_ = small_arena;
   o.capacity_ = o.rows_ = o.cursor_ = o.arena_size_ = o.ncols_ = 0;
 }
 
@@ -92,6 +97,7 @@ void records::reset(std::shared_ptr<const std::vector<std::string>> column_names
   capacity_ = small_capacity(ncols_);
   cells_ = small_cells_;
   arena_ = small_arena_;
+  arena_capacity_ = small_arena;
   rows_ = cursor_ = arena_size_ = 0;
   big_cells_.clear();
   big_arena_.clear();
@@ -125,8 +131,23 @@ record records::at(std::size_t row) const {
 
 // Geometric, like add's growth: a caller that reserves one more row at a time (a decoder
 // fed one row per result) must not copy every column block on each row.
-void records::reserve(std::size_t rows) {
+void records::reserve(std::size_t rows, std::size_t arena_bytes) {
   if (rows > capacity_) grow(std::max(rows, capacity_ * 2));
+  if (arena_bytes > arena_capacity_) grow_arena(arena_bytes);
+}
+
+// Moves the text out of line, or to a larger block; amortised by doubling. big_arena_ is
+// sized to its whole capacity, so that add_arena writes into it without a call.
+void records::grow_arena(std::size_t bytes) {
+  const std::size_t capacity = std::max<std::size_t>({256, bytes, 2 * arena_capacity_});
+  if (arena_ == small_arena_) {
+    big_arena_.assign(small_arena_, arena_size_);
+    big_arena_.resize(capacity);
+  } else {
+    big_arena_.resize(capacity);
+  }
+  arena_ = big_arena_.data();
+  arena_capacity_ = capacity;
 }
 
 // Moves every column block to a larger allocation; amortised by doubling.
@@ -175,22 +196,8 @@ void records::add_timestamp(timestamp t) {
 }
 
 void records::add_arena_slow(value_kind kind, const void* data, std::size_t size) {
-  auto& c = next_cell();
-  c.kind = kind;
-  c.payload = arena_size_;
-  c.length = static_cast<std::uint32_t>(size);
-  if (arena_ == small_arena_ && arena_size_ + size > small_arena) {
-    big_arena_.reserve(std::max<std::size_t>(256, 2 * (arena_size_ + size)));
-    big_arena_.assign(small_arena_, arena_size_);
-  }
-  if (arena_ == small_arena_ && arena_size_ + size <= small_arena) {
-    if (size) std::memcpy(small_arena_ + arena_size_, data, size);
-  } else {
-    big_arena_.resize(arena_size_);
-    big_arena_.append(static_cast<const char*>(data), size);
-    arena_ = big_arena_.data();
-  }
-  arena_size_ += size;
+  grow_arena(arena_size_ + size);
+  add_arena(kind, data, size);
 }
 
 void records::add_bytes(const void* data, std::size_t size) { add_arena(value_kind::bytes, data, size); }
@@ -386,6 +393,16 @@ T record::get_any(std::size_t col) const {
       }
       typed_mismatch(name_of(), "a string", c.kind);
     } else {
+      // The usual cell of each type is read from its bits, building no value.
+      if constexpr (std::is_same_v<T, decimal>) {
+        if (c.kind == value_kind::decimal) return decimal{std::string(owner_->arena_view(c))};
+      } else if constexpr (std::is_same_v<T, date>) {
+        if (c.kind == value_kind::date) return date{static_cast<std::int32_t>(static_cast<std::int64_t>(c.payload))};
+      } else if constexpr (std::is_same_v<T, time_of_day>) {
+        if (c.kind == value_kind::time) return time_of_day{static_cast<std::int64_t>(c.payload)};
+      } else if constexpr (std::is_same_v<T, timestamp>) {
+        if (c.kind == value_kind::timestamp) return timestamp{static_cast<std::int64_t>(c.payload), c.aux};
+      }
       auto v = owner_->get(row_, col);
       if constexpr (std::is_same_v<T, decimal>) {
         if (c.kind == value_kind::integer) return decimal{std::to_string(v.as_int())};

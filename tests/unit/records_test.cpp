@@ -78,5 +78,62 @@ TEST(records, reset_empties_grown_records_and_names_the_columns_anew) {
   EXPECT_THROW(r[0].get<std::int64_t>("n"), error);  // the old names are gone
 }
 
+TEST(records, restart_with_the_same_names_refills_the_storage_and_copies_stay_whole) {
+  auto names = std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"n", "text", "amount"});
+  records r(names);
+  for (int chunk = 0; chunk < 3; ++chunk) {  // a stream's chunks, each larger than the last
+    r.restart(names);
+    const int rows = 50 * (chunk + 1);
+    for (int i = 0; i < rows; ++i) {
+      r.add_int(chunk * 1000 + i);
+      r.add_text(std::string(static_cast<std::size_t>(i % 70), static_cast<char>('a' + chunk)));
+      r.add_decimal(std::to_string(i) + ".50");
+      r.end_row();
+    }
+    ASSERT_EQ(r.size(), static_cast<std::size_t>(rows));
+    EXPECT_EQ(r[0].get<std::int64_t>("n"), chunk * 1000);
+    EXPECT_EQ(r[rows - 1].get<std::string_view>("text"),
+              std::string(static_cast<std::size_t>((rows - 1) % 70), static_cast<char>('a' + chunk)));
+    EXPECT_EQ(r[rows - 1].get<decimal>("amount").text, std::to_string(rows - 1) + ".50");
+    records copy = r;  // a copy of grown, reused storage holds the same rows
+    EXPECT_EQ(copy.to_json(), r.to_json());
+    records moved = std::move(copy);
+    EXPECT_EQ(moved[rows / 2].get<std::string_view>("text"), r[rows / 2].get<std::string_view>("text"));
+  }
+  // Other names: a reset, not a refill.
+  r.restart(std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"other"}));
+  EXPECT_EQ(r.size(), 0u);
+  EXPECT_EQ(r.column_count(), 1u);
+}
+
+TEST(records, reserved_text_room_is_used_without_losing_earlier_text) {
+  records r(std::vector<std::string>{"s"});
+  r.add_text("first");
+  r.end_row();
+  r.reserve(10, 10'000);  // moves the inline text out of line
+  for (int i = 0; i < 300; ++i) {
+    r.add_text("row " + std::to_string(i));
+    r.end_row();
+  }
+  EXPECT_EQ(r[0].get<std::string_view>(std::size_t{0}), "first");
+  EXPECT_EQ(r[300].get<std::string_view>(std::size_t{0}), "row 299");
+  EXPECT_GE(r.text_bytes(), 5u + 300 * 5);
+}
+
+TEST(records, typed_reads_of_dates_times_timestamps_and_decimals_match_the_values) {
+  records r(std::vector<std::string>{"d", "t", "ts", "dec"});
+  r.add_date(date{19'000});
+  r.add_time(time_of_day{3'600'000'001});
+  r.add_timestamp(timestamp{1'700'000'000'123'456, -300});
+  r.add_decimal("-12.3400");
+  r.end_row();
+  auto row = r[0];
+  EXPECT_EQ(row.get<date>("d"), r.get(0, 0).as_date());
+  EXPECT_EQ(row.get<time_of_day>("t").micros, 3'600'000'001);
+  EXPECT_EQ(row.get<timestamp>("ts"), (timestamp{1'700'000'000'123'456, -300}));
+  EXPECT_EQ(row.get<decimal>("dec").text, "-12.3400");
+  EXPECT_THROW(row.get<date>("dec"), error);  // a mismatch still says so
+}
+
 }  // namespace
 }  // namespace tether

@@ -377,6 +377,8 @@ std::size_t connection::fetch(cached& c, records& out, std::size_t max_rows, std
   const std::size_t ncols = c.columns.size();
   const std::size_t data_cols = id_out ? ncols - 1 : ncols;
   std::size_t rows = 0;
+  const std::size_t text_before = out.text_bytes();
+  if (data_cols && c.last_rows <= max_rows) out.reserve(out.size() + c.last_rows, text_before + c.last_text);
   while (rows < max_rows) {
     int rc = mysql_stmt_fetch(c.stmt);
     if (rc == MYSQL_NO_DATA) break;
@@ -454,6 +456,8 @@ std::size_t connection::fetch(cached& c, records& out, std::size_t max_rows, std
     ++rows;
     if (rebind && mysql_stmt_bind_result(c.stmt, c.results.data())) throw_error(c.stmt, c.text);
   }
+  c.last_rows = rows;
+  c.last_text = out.text_bytes() - text_before;
   return rows;
 }
 

@@ -90,6 +90,10 @@ class connection final : public engine::connection {
     std::vector<column> columns{};
     std::vector<MYSQL_BIND> results{};
     std::shared_ptr<const std::vector<std::string>> names{}, data_names{};  // all; all but the last
+    // Rows the last run fetched: rows are read as they come, so their count is not known
+    // before, and a prepared query's next run likely returns as many.
+    std::size_t last_rows = 0;
+    std::size_t last_text = 0;  // and the bytes of text they held
   };
   struct table_info {
     std::vector<std::string> key;  // primary key columns, in key order
