@@ -69,6 +69,12 @@ class connection final : public engine::connection {
     // The integer each parameter was bound to last, when it was one. SQLite keeps bindings
     // across resets (and re-prepares), so an unchanged integer (a LIMIT) is not bound again.
     std::vector<std::optional<std::int64_t>> bound_ints{};
+    // An insert's id choice (writes.cpp), kept on the statement its plan's hint names, as
+    // of ids_epoch: a prepared insert does not work it out again until the schema may
+    // have changed. The choice follows from the plan's shape and the table's facts.
+    std::uint64_t ids_epoch = 0;
+    std::uint8_t ids_source = 0;
+    std::size_t ids_key = 0;
   };
   struct table_info {
     int schema_version = -1;

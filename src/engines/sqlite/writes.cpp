@@ -200,9 +200,29 @@ void connection::bind_rows(cached& c, const engine::plan& p, std::size_t first, 
   // The statement's first row of bindings says which columns are JSON (json_value).
   const bool json = std::any_of(c.bindings.begin(), c.bindings.begin() + static_cast<std::ptrdiff_t>(ncols),
                                 [](const sql::binding& b) { return b.how != sql::transform::none; });
+  if (json) {
+    for (std::size_t r = first; r < first + n; ++r)
+      for (std::size_t col = 0; col < ncols; ++col, ++i) bind_value(c.stmt, i, p.cell(r, col), c.bindings[col].how);
+    return;
+  }
+  // A bulk insert's hot loop: integers and short text bind here, without bind_value's
+  // dispatch on the transform; everything else (reals for their NaN check, and the rest)
+  // goes through it.
   for (std::size_t r = first; r < first + n; ++r)
-    for (std::size_t col = 0; col < ncols; ++col, ++i)
-      bind_value(c.stmt, i, p.cell(r, col), json ? c.bindings[col].how : sql::transform::none);
+    for (std::size_t col = 0; col < ncols; ++col, ++i) {
+      const value& v = p.cell(r, col);
+      int rc = SQLITE_OK;
+      if (v.kind() == value_kind::integer) {
+        rc = sqlite3_bind_int64(c.stmt, i, v.as_int());
+      } else if (v.kind() == value_kind::string && v.as_string().size() < (1u << 30)) {
+        const auto& text = v.as_string();
+        rc = sqlite3_bind_text(c.stmt, i, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+      } else {
+        bind_value(c.stmt, i, v, sql::transform::none);
+        continue;
+      }
+      if (rc != SQLITE_OK) throw_error(db_, rc, sqlite3_sql(c.stmt));
+    }
 }
 
 bool connection::insert_rows(const engine::plan& p, const table_info& t, id_source ids, std::size_t key,
@@ -313,7 +333,11 @@ connection::id_choice connection::choose_ids(const engine::plan& p, const table_
 engine::execution connection::insert(const engine::plan& p) {
   const table_info* t = &info(p.table);
   refuse_unknown(*t, p);
-  id_choice how = choose_ids(p, *t);
+  cached* kept = p.hint.owner == this && p.hint.generation == generation_ ? static_cast<cached*>(p.hint.entry) : nullptr;
+  const std::uint64_t chosen_at = schema_epoch_;
+  id_choice how = kept && kept->ids_epoch == chosen_at
+                      ? id_choice{static_cast<id_source>(kept->ids_source), kept->ids_key}
+                      : choose_ids(p, *t);
   const std::size_t per_statement = std::max<std::size_t>(1, max_variables / p.columns.size());
   // Several statements are one unit: all rows or none. So is one whose ids may need a
   // second try.
@@ -329,6 +353,11 @@ engine::execution connection::insert(const engine::plan& p) {
       how = choose_ids(p, *t);
     }
     const std::uint64_t epoch = schema_epoch_;
+    if (!guarded && epoch == chosen_at && p.hint.owner == this && p.hint.generation == generation_) {
+      // Kept where the next run of this plan finds it (set by insert_rows' lookup).
+      auto* c = static_cast<cached*>(p.hint.entry);
+      c->ids_epoch = chosen_at, c->ids_source = static_cast<std::uint8_t>(how.ids), c->ids_key = how.key;
+    }
     if (!insert_rows(p, *t, how.ids, how.key, e)) {
       undo_unit("tether_insert", own);
       e = engine::execution{};
