@@ -200,8 +200,24 @@ class records {
   std::size_t arena_capacity_ = small_arena;  // bytes arena_ holds (big_arena_'s size when out of line)
   std::size_t rows_ = 0;
   std::size_t cursor_ = 0;      // next column to fill in the current row
-  std::vector<cell> big_cells_;
-  std::string big_arena_;
+  // Grown storage is written before it is read: allocated without zeroing it first.
+  template <class T>
+  struct uninitialized_allocator : std::allocator<T> {
+    template <class U>
+    struct rebind {
+      using other = uninitialized_allocator<U>;
+    };
+    template <class U>
+    void construct(U* p) noexcept {
+      ::new (static_cast<void*>(p)) U;
+    }
+    template <class U, class... Args>
+    void construct(U* p, Args&&... args) {
+      ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+  };
+  std::vector<cell, uninitialized_allocator<cell>> big_cells_;
+  std::vector<char, uninitialized_allocator<char>> big_arena_;
   cell small_cells_[small_cells];
   char small_arena_[small_arena];
 };

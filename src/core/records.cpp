@@ -33,7 +33,7 @@ void records::adopt(const records& o) {
     arena_capacity_ = small_arena;
     big_arena_.clear();
   } else {
-    big_arena_.assign(o.arena_, arena_size_);
+    big_arena_.assign(o.arena_, o.arena_ + arena_size_);
     arena_ = big_arena_.data();
     arena_capacity_ = big_arena_.size();
   }
@@ -141,7 +141,7 @@ void records::reserve(std::size_t rows, std::size_t arena_bytes) {
 void records::grow_arena(std::size_t bytes) {
   const std::size_t capacity = std::max<std::size_t>({256, bytes, 2 * arena_capacity_});
   if (arena_ == small_arena_) {
-    big_arena_.assign(small_arena_, arena_size_);
+    big_arena_.assign(small_arena_, small_arena_ + arena_size_);
     big_arena_.resize(capacity);
   } else {
     big_arena_.resize(capacity);
@@ -161,7 +161,7 @@ void records::grow(std::size_t rows) {
     capacity_ = rows;
     return;
   }
-  std::vector<cell> bigger(ncols * rows);
+  decltype(big_cells_) bigger(ncols * rows);
   for (std::size_t c = 0; c < ncols; ++c)
     std::copy_n(cells_ + c * capacity_, rows_, bigger.begin() + static_cast<std::ptrdiff_t>(c * rows));
   big_cells_.swap(bigger);

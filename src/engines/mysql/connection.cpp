@@ -440,6 +440,13 @@ std::size_t connection::fetch(cached& c, records& out, std::size_t max_rows, std
           break;
         }
         default: {
+          if (k.length <= k.data.size() && (k.how == decode::text || k.how == decode::decimal)) {
+            // The usual text and DECIMAL digits, straight in: append_text handles the rest.
+            const std::string_view s(k.data.data(), k.length);
+            if (k.how == decode::text) target.add_text(s);
+            else target.add_decimal(s);
+            break;
+          }
           if (k.length > k.data.size()) {  // the cell did not fit: fetch it again, whole
             k.data.resize(k.length);
             MYSQL_BIND& b = c.results[i];
