@@ -353,10 +353,9 @@ engine::execution connection::insert(const engine::plan& p) {
       how = choose_ids(p, *t);
     }
     const std::uint64_t epoch = schema_epoch_;
-    if (!guarded && epoch == chosen_at && p.hint.owner == this && p.hint.generation == generation_) {
-      // Kept where the next run of this plan finds it (set by insert_rows' lookup).
-      auto* c = static_cast<cached*>(p.hint.entry);
-      c->ids_epoch = chosen_at, c->ids_source = static_cast<std::uint8_t>(how.ids), c->ids_key = how.key;
+    if (kept && kept->ids_epoch != chosen_at && !guarded && epoch == chosen_at) {
+      // Kept where the next run of this plan finds it (the statement its hint names).
+      kept->ids_epoch = chosen_at, kept->ids_source = static_cast<std::uint8_t>(how.ids), kept->ids_key = how.key;
     }
     if (!insert_rows(p, *t, how.ids, how.key, e)) {
       undo_unit("tether_insert", own);
