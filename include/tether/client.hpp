@@ -24,6 +24,7 @@ namespace detail {
 class pool;
 class lease;
 class plan_cache;
+class table_facts;
 }
 
 // Rows read a chunk at a time: `for (tether::record r : db.stream({…}))`. Memory is bounded
@@ -155,6 +156,8 @@ class executor {
   virtual engine::connection& pin(std::unique_ptr<detail::lease>& hold) = 0;
   // Where find() and count() keep their plans by shape: the client's.
   virtual detail::plan_cache& kept_plans() noexcept = 0;
+  // Column types of the tables aggregates read, learnt once: the client's.
+  virtual detail::table_facts& facts() noexcept = 0;
   bool values_in_errors_ = false;  // client_options::values_in_errors
 
  private:
@@ -166,6 +169,8 @@ class executor {
   template <class Options>
   void read_kept(const Options& o, records& out);
   value column_aggregate(const column_options& o, engine::aggregate_fn fn);
+  // An aggregate plan, told its inputs' types, with results of the documented kinds.
+  engine::execution execute_aggregate(engine::plan&& p);
 };
 
 class transaction;
@@ -223,6 +228,7 @@ class transaction : public executor {
   std::vector<engine::execution> run_batch(const std::vector<const engine::plan*>& plans) override;
   engine::connection& pin(std::unique_ptr<detail::lease>& hold) override;
   detail::plan_cache& kept_plans() noexcept override;
+  detail::table_facts& facts() noexcept override;
 
  private:
   friend class client;
@@ -335,12 +341,14 @@ class client : public executor {
   std::vector<engine::execution> run_batch(const std::vector<const engine::plan*>& plans) override;
   engine::connection& pin(std::unique_ptr<detail::lease>& hold) override;
   detail::plan_cache& kept_plans() noexcept override;
+  detail::table_facts& facts() noexcept override;
 
  private:
   void wait_for_database(const client_options& o);
   std::shared_ptr<engine::driver> driver_;
   std::unique_ptr<detail::pool> pool_;
   std::unique_ptr<detail::plan_cache> finds_;
+  std::unique_ptr<detail::table_facts> facts_;
 };
 
 }  // namespace tether

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "plan_cache.hpp"
+#include "query/aggregate_types.hpp"
 #include "planner.hpp"
 #include "pool.hpp"
 
@@ -155,8 +156,25 @@ std::int64_t executor::count(const count_options& o) {
   return rows.empty() ? 0 : rows[0].get<std::int64_t>(std::size_t{0});
 }
 
+engine::execution executor::execute_aggregate(engine::plan&& p) {
+  if (!detail::needs_input_types(p)) return execute(std::move(p));
+  detail::table_facts::description t;
+  try {
+    std::unique_ptr<detail::lease> hold;
+    t = facts().get(p.table, [&] { return pin(hold).describe(p.table); });
+  } catch (const error& e) {
+    if (e.category() != error_category::unsupported) throw;  // an engine without introspection: the engine's kinds
+  }
+  if (t) detail::annotate_inputs(p, *t);
+  const auto terms = p.aggregates;
+  const auto groups = p.group_by.size();
+  auto e = execute(std::move(p));
+  detail::type_results(e.rows, terms, groups);
+  return e;
+}
+
 value executor::column_aggregate(const column_options& o, engine::aggregate_fn fn) {
-  auto e = execute(detail::plan_column(o, fn, capabilities()));
+  auto e = execute_aggregate(detail::plan_column(o, fn, capabilities()));
   return e.rows.empty() ? value() : e.rows.get(0, 0);
 }
 
@@ -166,10 +184,11 @@ value executor::min(const column_options& o) { return column_aggregate(o, engine
 value executor::max(const column_options& o) { return column_aggregate(o, engine::aggregate_fn::max); }
 
 records executor::aggregate(const aggregate_options& o) {
-  return execute(detail::plan_aggregate(o, capabilities())).rows;
+  return execute_aggregate(detail::plan_aggregate(o, capabilities())).rows;
 }
 
 raw_result executor::raw(const raw_options& o) {
+  facts().forget();  // a raw statement may change a table's columns
   auto e = execute(detail::plan_raw(o, capabilities()));
   return raw_result{std::move(e.rows), std::move(e.fields), e.affected};
 }
@@ -263,6 +282,7 @@ struct transaction::state {
   bool active = true;
   int next_savepoint = 0;
   detail::plan_cache* finds;  // the client's
+  detail::table_facts* facts;  // the client's
 };
 
 transaction::transaction(std::unique_ptr<state> s) : s_(std::move(s)) {}
@@ -362,6 +382,7 @@ engine::execution transaction::run(const engine::plan& p) {
 }
 
 detail::plan_cache& transaction::kept_plans() noexcept { return *s_->finds; }
+detail::table_facts& transaction::facts() noexcept { return *s_->facts; }
 
 void transaction::read(const engine::plan& p, records& out) {
   require_active(is_active());
@@ -386,7 +407,9 @@ std::size_t default_pool_size() {
 }  // namespace
 
 client::client(std::shared_ptr<engine::driver> driver, std::string_view url, client_options o)
-    : driver_(std::move(driver)), finds_(std::make_unique<detail::plan_cache>()) {
+    : driver_(std::move(driver)),
+      finds_(std::make_unique<detail::plan_cache>()),
+      facts_(std::make_unique<detail::table_facts>()) {
   values_in_errors_ = o.values_in_errors;
   driver_->validate_url(url);
   std::size_t size = o.pool_size ? o.pool_size : default_pool_size();
@@ -440,7 +463,7 @@ tether::transaction client::begin(transaction_options o) {
     throw error(error_category::unsupported,
                 fmt::format("{} cannot run a read-only transaction", engine_name()));
   auto s = std::make_unique<tether::transaction::state>(
-      tether::transaction::state{pool_->acquire(), driver_, true, 0, finds_.get()});
+      tether::transaction::state{pool_->acquire(), driver_, true, 0, finds_.get(), facts_.get()});
   (*s->lease)->begin(o);
   tether::transaction tx(std::move(s));
   tx.values_in_errors_ = values_in_errors_;
@@ -486,6 +509,7 @@ engine::execution client::run(const engine::plan& p) {
 }
 
 detail::plan_cache& client::kept_plans() noexcept { return *finds_; }
+detail::table_facts& client::facts() noexcept { return *facts_; }
 
 void client::read(const engine::plan& p, records& out) {
   values_hidden(values_in_errors_, p, [&] { on_lease(*pool_, [&](engine::connection& c) { c.read(p, out); }); });

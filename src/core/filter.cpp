@@ -4,6 +4,7 @@
 #include <array>
 
 #include "planner.hpp"
+#include "tether/engine/evaluate.hpp"
 #include "utf8.hpp"
 
 namespace tether::detail {
@@ -12,6 +13,11 @@ const value* param_name(const value& v) {
   const object* o = v.if_object();
   if (!o || o->size() != 1 || (*o)[0].first != "$param") return nullptr;
   return &(*o)[0].second;
+}
+
+void check_text_operand(engine::compare op, const std::string& operand, std::string_view column) {
+  if (op == engine::compare::like || op == engine::compare::ilike) engine::check_like_pattern(operand, column);
+  else if (op == engine::compare::regex) engine::check_regex(operand, column);
 }
 
 namespace {
@@ -321,6 +327,7 @@ struct parser {
         if (!operand.is_string())
           fail(fmt::format("{} on column \"{}\" takes a string, got {}", op_name, name,
                            short_json(operand)));
+        check_text_operand(op, operand.as_string(), name);
         return leaf(name, op, 1, &operand, out);
       default: break;
     }

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "planner.hpp"
+#include "query/aggregate_types.hpp"
 #include "pool.hpp"
 #include "schema_model.hpp"
 #include "schema_ops.hpp"
@@ -244,6 +245,7 @@ schema_result migrator::apply(migration m, apply_options o, detail::schema_model
   const std::string& table = options_.table;
   validate(m);
   if (m.checksum.empty()) m.checksum = checksum(m);
+  db_.facts().forget();  // the tables' column types may change
   std::unique_ptr<detail::lease> hold;
   engine::connection& c = db_.pin(hold);
   const auto& caps = db_.capabilities();
@@ -470,6 +472,7 @@ std::vector<schema_result> migrator::down(int steps, apply_options o) {
   if (steps < 1) throw error(error_category::usage, fmt::format("down needs at least 1 step, got {}", steps));
   const auto& caps = db_.capabilities();
   std::vector<schema_result> out;
+  db_.facts().forget();
   std::unique_ptr<detail::lease> hold;
   engine::connection& c = db_.pin(hold);
   std::optional<lock> held;

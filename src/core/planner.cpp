@@ -44,6 +44,8 @@ void append_filter_shape(shape_key& s, const filter_node& n, const plan& p) {
     if (n.op == engine::compare::in || n.op == engine::compare::nin) s.append(std::to_string(n.param_count));
     if (engine::is_text_match(n.op) && n.first_param != engine::no_param && engine::long_text(*p.params[n.first_param]))
       s.push_back('L');
+    else if (auto k = p.number_kind(n); k != engine::operand_number::integer_or_other)
+      s.push_back(k == engine::operand_number::real ? 'R' : k == engine::operand_number::decimal ? 'D' : 'B');
     s.push_back(';');
     return;
   }

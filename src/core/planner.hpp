@@ -31,6 +31,10 @@ engine::plan plan_raw(const raw_options& o, const engine::capabilities& caps);
 // nullptr when `v` is not one.
 const value* param_name(const value& v);
 
+// A text-match operand's own rules, before any I/O: a LIKE pattern may not end in a lone
+// backslash, and a $regex must be in the portable subset. `column` names it in the error.
+void check_text_operand(engine::compare op, const std::string& operand, std::string_view column);
+
 // Where-filter parsing, exposed for the tests: fills `out` and appends params to `p`.
 void parse_filter(const value& where, engine::plan& p, engine::filter_node& out,
                   const engine::capabilities& caps);

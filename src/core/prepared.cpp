@@ -39,6 +39,7 @@ void check_bound(const engine::plan::slot& slot, const value& v) {
   if (text_op && !v.is_string())
     throw error(error_category::usage,
                 fmt::format("param \"{}\" feeds a text match and takes a string, got {}", slot.name, v.to_json()));
+  if (text_op) detail::check_text_operand(slot.op, v.as_string(), fmt::format("param {}", slot.name));
   if (v.is_null() || !v.is_scalar())
     throw error(error_category::usage,
                 fmt::format("param \"{}\" takes a single non-null value, got {}; a null test is "

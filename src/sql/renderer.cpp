@@ -5,6 +5,7 @@
 
 #include <atomic>
 
+#include "tether/engine/evaluate.hpp"
 #include "tether/error.hpp"
 
 namespace tether::detail::sql {
@@ -41,10 +42,12 @@ void dialect::quote(std::string& out, std::string_view id) const {
   out += q;
 }
 
+void dialect::compared_column(renderer& r, const filter_node& n) const { r.column(n); }
+
 void dialect::not_equal(renderer& r, const filter_node& n) const {
-  r.column(n);
+  compared_column(r, n);
   r.text(" IS DISTINCT FROM ");
-  r.param(n.first_param);
+  r.operand(n, n.first_param);
 }
 
 void dialect::string_agg(renderer& r, const engine::aggregate_term& t) const {
@@ -52,6 +55,26 @@ void dialect::string_agg(renderer& r, const engine::aggregate_term& t) const {
   r.ident(t.column);
   r.text(" AS TEXT), ");
   r.param(t.separator);
+  r.text(")");
+}
+
+void dialect::sum(renderer& r, const engine::aggregate_term& t) const {
+  r.text("SUM(");
+  r.ident(t.column);
+  r.text(")");
+}
+
+void dialect::avg(renderer& r, const engine::aggregate_term& t) const {
+  r.text("CAST(");
+  sum(r, t);
+  r.text(" AS DOUBLE PRECISION) / COUNT(");
+  r.ident(t.column);
+  r.text(")");
+}
+
+void dialect::extreme(renderer& r, const engine::aggregate_term& t) const {
+  r.text(t.fn == aggregate_fn::min ? "MIN(" : "MAX(");
+  r.ident(t.column);
   r.text(")");
 }
 
@@ -109,6 +132,28 @@ void renderer::param(std::uint32_t index, transform how) {
   d_.placeholder(s_.text, s_.bindings.size());
 }
 
+void dialect::decimal_value(renderer& r, std::uint32_t param, int /*scale*/) const { r.param(param); }
+
+const scaled_column* renderer::decimal_column(std::string_view name) const noexcept {
+  for (const auto& c : decimal_columns_)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+void renderer::written(std::string_view column, std::uint32_t index) {
+  if (!json_columns_.empty() && is_json_column(column)) return param(index, transform::json_value);
+  if (!decimal_columns_.empty())
+    if (const auto* d = decimal_column(column)) return d_.decimal_value(*this, index, d->scale);
+  param(index);
+}
+
+void dialect::operand(renderer& r, const filter_node& /*n*/, std::uint32_t param) const { r.param(param); }
+
+void renderer::operand(const filter_node& n, std::uint32_t index) {
+  if (literals_) return param(index);
+  d_.operand(*this, n, index);
+}
+
 bool renderer::is_json_column(std::string_view name) const noexcept {
   for (const auto& c : json_columns_)
     if (c == name) return true;
@@ -161,9 +206,9 @@ void renderer::filter(const filter_node& n) {
 
 void renderer::leaf(const filter_node& n) {
   auto binary = [&](std::string_view op) {
-    column(n);
+    d_.compared_column(*this, n);
     text(op);
-    param(n.first_param);
+    operand(n, n.first_param);
   };
   switch (n.op) {
     case compare::eq: return binary(" = ");
@@ -175,11 +220,11 @@ void renderer::leaf(const filter_node& n) {
     case compare::is_null: column(n); return text(" IS NULL");
     case compare::is_not_null: column(n); return text(" IS NOT NULL");
     case compare::between:
-      column(n);
+      d_.compared_column(*this, n);
       text(" BETWEEN ");
-      param(n.first_param);
+      operand(n, n.first_param);
       text(" AND ");
-      param(n.first_param + 1);
+      operand(n, n.first_param + 1);
       return;
     case compare::in:
     case compare::nin: {
@@ -191,18 +236,22 @@ void renderer::leaf(const filter_node& n) {
       }
       if (d_.array_params() && !literals_) {
         text(n.op == compare::in ? "" : "NOT (");
-        column(n);
+        d_.compared_column(*this, n);
         text(" = ANY(");
         s_.bindings.push_back(binding{n.first_param, transform::array, n.param_count});
         d_.placeholder(s_.text, s_.bindings.size());
+        if (auto cast = d_.operand_cast(n, p_); !cast.empty()) {
+          text(cast);
+          text("[]");
+        }
         text(n.op == compare::nin ? ")))" : ")");
         return;
       }
-      column(n);
+      d_.compared_column(*this, n);
       text(n.op == compare::in ? " IN (" : " NOT IN (");
       for (std::uint32_t i = 0; i < n.param_count; ++i) {
         if (i) text(", ");
-        param(n.first_param + i);
+        operand(n, n.first_param + i);
       }
       text(n.op == compare::nin ? "))" : ")");
       return;
@@ -225,10 +274,10 @@ void renderer::aggregate(const engine::aggregate_term& t) {
       text("COUNT(DISTINCT ");
       ident(t.column);
       return text(")");
-    case aggregate_fn::sum: return fn("SUM");
-    case aggregate_fn::avg: return fn("AVG");
-    case aggregate_fn::min: return fn("MIN");
-    case aggregate_fn::max: return fn("MAX");
+    case aggregate_fn::sum: return d_.sum(*this, t);
+    case aggregate_fn::avg: return d_.avg(*this, t);
+    case aggregate_fn::min:
+    case aggregate_fn::max: return d_.extreme(*this, t);
     case aggregate_fn::string_agg: return d_.string_agg(*this, t);
   }
 }
@@ -269,7 +318,7 @@ void order_clause(renderer& r, const dialect& d, const plan& p) {
 void assignment(renderer& r, const dialect& d, const engine::assignment& a) {
   r.ident(a.column);
   r.text(" = ");
-  if (a.op == update_op::set && r.is_json_column(a.column)) return r.param(a.param, transform::json_value);
+  if (a.op == update_op::set) return r.written(a.column, a.param);
   auto arith = [&](std::string_view op) {
     r.text("COALESCE(");
     r.ident(a.column);
@@ -291,7 +340,7 @@ void assignment(renderer& r, const dialect& d, const engine::assignment& a) {
     r.text(" END");
   };
   switch (a.op) {
-    case update_op::set: return r.param(a.param);
+    case update_op::set: return;  // written above
     case update_op::unset: return r.text("NULL");
     case update_op::inc: return arith(" + ");
     case update_op::dec: return arith(" - ");
@@ -317,8 +366,7 @@ statement renderer::insert(std::size_t rows) && {
     text(r ? ", (" : "(");
     for (std::size_t c = 0; c < ncols; ++c) {
       if (c) text(", ");
-      param(static_cast<std::uint32_t>(p.rows_param + r * ncols + c),
-            !json_columns_.empty() && is_json_column(p.columns[c]) ? transform::json_value : transform::none);
+      written(p.columns[c], static_cast<std::uint32_t>(p.rows_param + r * ncols + c));
     }
     text(")");
   }
@@ -327,15 +375,19 @@ statement renderer::insert(std::size_t rows) && {
   return std::move(s_);
 }
 
-statement render_insert(const plan& p, const dialect& d, std::size_t rows, std::span<const std::string> json_columns) {
+statement render_insert(const plan& p, const dialect& d, std::size_t rows, std::span<const std::string> json_columns,
+                        std::span<const scaled_column> decimals) {
   renderer r(d, p);
   r.json_columns(json_columns);
+  r.decimal_columns(decimals);
   return std::move(r).insert(rows);
 }
 
-statement render(const plan& p, const dialect& d, std::span<const std::string> json_columns) {
+statement render(const plan& p, const dialect& d, std::span<const std::string> json_columns,
+                 std::span<const scaled_column> decimals) {
   renderer r(d, p);
   r.json_columns(json_columns);
+  r.decimal_columns(decimals);
   switch (p.kind) {
     case plan_kind::find:
       r.text("SELECT ");
@@ -379,7 +431,7 @@ statement render(const plan& p, const dialect& d, std::span<const std::string> j
       break;
     }
     case plan_kind::insert:
-    case plan_kind::upsert: return render_insert(p, d, p.row_count, json_columns);
+    case plan_kind::upsert: return render_insert(p, d, p.row_count, json_columns, decimals);
     case plan_kind::update:
       r.text("UPDATE ");
       r.ident(p.table);
@@ -451,6 +503,7 @@ std::string apply_transform(transform how, std::string_view s) {
     case transform::array:
     case transform::json_value:
     case transform::json_text: return std::string(s);
+    case transform::regex_pcre: return engine::regex_for_pcre(s);
     case transform::like_prefix: like_escape(s); out += '%'; return out;
     case transform::like_suffix: out += '%'; like_escape(s); return out;
     case transform::like_contains: out += '%'; like_escape(s); out += '%'; return out;

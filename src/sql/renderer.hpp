@@ -28,8 +28,16 @@ enum class transform : std::uint8_t {
   glob_suffix,
   json_text,      // any value as JSON text (for json(?) in array operators)
   array,          // params [param, param + count) as one array parameter (PostgreSQL's = ANY($n))
+  regex_pcre,     // a portable $regex for a PCRE engine without compile options (engine::regex_for_pcre)
   json_value,     // a value written to a JSON column: null stays NULL, anything else is its JSON
                   // text, so that a string is stored as a JSON string and never parsed as JSON
+};
+
+// A decimal column and its scale, where an engine rounds values written to it itself
+// (SQLite keeps decimals as text; the servers round to the column's scale).
+struct scaled_column {
+  std::string name;
+  int scale = 0;
 };
 
 struct binding {
@@ -75,11 +83,31 @@ class dialect {
   // Text matching: like, ilike, regex, contains, starts_with, ends_with. Each must keep
   // the portable meaning: like/contains/starts/ends case-sensitive, ilike insensitive.
   virtual void text_match(renderer& r, const engine::filter_node& n) const = 0;
+  // A number compares with any numeric column by its value (docs/querying.md): a double
+  // operand as doubles, a decimal exactly. The column side of a comparison (SQLite
+  // casts an integer column to REAL for a double operand, as the servers compare), and a
+  // suffix after each operand's placeholder (PostgreSQL infers $1 from the column, so a
+  // 2.5 for a bigint column needs ::numeric). The operands' kinds are in the plan's shape.
+  virtual void compared_column(renderer& r, const engine::filter_node& n) const;
+  virtual void operand(renderer& r, const engine::filter_node& n, std::uint32_t param) const;
+  // The type PostgreSQL's one array parameter of a $in gets ("::float8"), if any.
+  virtual std::string_view operand_cast(const engine::filter_node& /*n*/, const engine::plan& /*p*/) const {
+    return {};
+  }
   // col IS DISTINCT FROM param: true when either side is null and the other is not.
   virtual void not_equal(renderer& r, const engine::filter_node& n) const;
   virtual void string_agg(renderer& r, const engine::aggregate_term& t) const;
+  // SUM, exact on every engine: SUM(col) where the server's is (SQLite's is not).
+  virtual void sum(renderer& r, const engine::aggregate_term& t) const;
+  // AVG as a double: the exact sum, as a double, over the count (MySQL's own AVG keeps
+  // four decimal places more than the column).
+  virtual void avg(renderer& r, const engine::aggregate_term& t) const;
+  // MIN or MAX; the term's input type says when the column is boolean.
+  virtual void extreme(renderer& r, const engine::aggregate_term& t) const;
   virtual void concat(renderer& r, const engine::assignment& a) const;
   virtual void json_array_op(renderer& r, const engine::assignment& a) const = 0;
+  // A value written to a decimal column the engine rounds itself (see scaled_column).
+  virtual void decimal_value(renderer& r, std::uint32_t param, int scale) const;
   virtual void limit_offset(renderer& r, const engine::plan& p) const;
   // The LIMIT that means "all rows", for an OFFSET without a LIMIT where the dialect needs
   // one (SQLite, MySQL); empty where OFFSET stands alone.
@@ -128,11 +156,17 @@ class renderer {
   // cells, $set) are bound with transform::json_value.
   void json_columns(std::span<const std::string> names) noexcept { json_columns_ = names; }
   bool is_json_column(std::string_view name) const noexcept;
+  void decimal_columns(std::span<const scaled_column> cols) noexcept { decimal_columns_ = cols; }
+  const scaled_column* decimal_column(std::string_view name) const noexcept;
+  // A value written to `column` (an insert's cell, a $set): JSON, scaled or plain.
+  void written(std::string_view column, std::uint32_t param);
 
   std::string& out() noexcept { return s_.text; }
   const engine::plan& plan() const noexcept { return p_; }
   void ident(std::string_view id) { d_.quote(s_.text, id); }
   void param(std::uint32_t index, transform how = transform::none);
+  // A comparison's operand: its placeholder as the dialect writes it (dialect::operand).
+  void operand(const engine::filter_node& n, std::uint32_t index);
   void column(const engine::filter_node& n);  // the field, or in HAVING an aggregate alias
   void having(const engine::filter_node& n);
   void text(std::string_view t) { s_.text += t; }
@@ -149,6 +183,7 @@ class renderer {
   const engine::plan& p_;
   const literal_maker* literals_;
   std::span<const std::string> json_columns_{};
+  std::span<const scaled_column> decimal_columns_{};
   statement s_;
   bool in_having_ = false;
 };
@@ -159,10 +194,12 @@ statement with_params(std::string text, std::size_t count);
 
 // The whole statement for a plan (inserts: all of its rows in one statement). Values
 // written to `json_columns` are bound as JSON (transform::json_value).
-statement render(const engine::plan& p, const dialect& d, std::span<const std::string> json_columns = {});
+// Values written to `decimals` are rounded by the dialect's decimal_value.
+statement render(const engine::plan& p, const dialect& d, std::span<const std::string> json_columns = {},
+                 std::span<const scaled_column> decimals = {});
 // An INSERT of `rows` rows taken from the start of the plan's row params.
 statement render_insert(const engine::plan& p, const dialect& d, std::size_t rows,
-                        std::span<const std::string> json_columns = {});
+                        std::span<const std::string> json_columns = {}, std::span<const scaled_column> decimals = {});
 
 // The DDL for one schema operation. `before` is the table as it is (engine/schema.hpp);
 // `lit` makes its literals (the connection's own escaping).

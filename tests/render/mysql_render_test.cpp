@@ -24,11 +24,13 @@ TEST(render_mysql, backticks_question_marks_and_offset_without_limit) {
 }
 
 TEST(render_mysql, text_matching_is_exact_unless_ilike) {
-  EXPECT_EQ(where({{"a", {{"$like", "x%"}}}}), "SELECT * FROM `t` WHERE `a` LIKE (? COLLATE utf8mb4_bin)");
-  EXPECT_EQ(where({{"a", {{"$contains", "x"}}}}), "SELECT * FROM `t` WHERE `a` LIKE (? COLLATE utf8mb4_bin)");
+  EXPECT_EQ(where({{"a", {{"$like", "x%"}}}}), "SELECT * FROM `t` WHERE `a` LIKE (? COLLATE utf8mb4_nopad_bin)");
+  EXPECT_EQ(where({{"a", {{"$contains", "x"}}}}), "SELECT * FROM `t` WHERE `a` LIKE (? COLLATE utf8mb4_nopad_bin)");
   EXPECT_EQ(where({{"a", {{"$ilike", "x%"}}}}),
-            "SELECT * FROM `t` WHERE LOWER(`a`) LIKE (LOWER(?) COLLATE utf8mb4_bin)");
-  EXPECT_EQ(where({{"a", {{"$regex", "^x"}}}}), "SELECT * FROM `t` WHERE `a` REGEXP (? COLLATE utf8mb4_bin)");
+            "SELECT * FROM `t` WHERE LOWER(UPPER(CONVERT(`a` USING utf8mb4) COLLATE utf8mb4_unicode_520_nopad_ci)) "
+            "COLLATE utf8mb4_nopad_bin LIKE (LOWER(UPPER(CONVERT(? USING utf8mb4) COLLATE "
+            "utf8mb4_unicode_520_nopad_ci)) COLLATE utf8mb4_nopad_bin)");
+  EXPECT_EQ(where({{"a", {{"$regex", "^x"}}}}), "SELECT * FROM `t` WHERE `a` REGEXP (? COLLATE utf8mb4_nopad_bin)");
   EXPECT_EQ(where({{"a", {{"$ne", 1}}}}), "SELECT * FROM `t` WHERE NOT (`a` <=> ?)");
 }
 

@@ -21,7 +21,8 @@ TEST(render_postgresql, numbered_placeholders_and_null_order) {
 
 TEST(render_postgresql, text_matching_uses_like_ilike_and_regex) {
   EXPECT_EQ(where({{"a", {{"$like", "x%"}}}}), R"(SELECT * FROM "t" WHERE "a" LIKE $1 ESCAPE '\')");
-  EXPECT_EQ(where({{"a", {{"$ilike", "x%"}}}}), R"(SELECT * FROM "t" WHERE "a" ILIKE $1 ESCAPE '\')");
+  EXPECT_EQ(where({{"a", {{"$ilike", "x%"}}}}),
+            R"(SELECT * FROM "t" WHERE lower(upper("a")) LIKE lower(upper($1)) ESCAPE '\')");
   EXPECT_EQ(where({{"a", {{"$startsWith", "x"}}}}), R"(SELECT * FROM "t" WHERE "a" LIKE $1 ESCAPE '\')");
   EXPECT_EQ(where({{"a", {{"$contains", "x"}}}}), R"(SELECT * FROM "t" WHERE strpos("a", $1) > 0)");
   EXPECT_EQ(where({{"a", {{"$regex", "^x"}}}}), R"(SELECT * FROM "t" WHERE "a" ~ $1)");

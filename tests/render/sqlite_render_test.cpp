@@ -91,7 +91,7 @@ TEST(render_sqlite, aggregates) {
                                         .order_by = {{"total", direction::desc}},
                                         .limit = 3},
                                        caps())),
-            R"(SELECT "region", SUM("amount") AS "total", group_concat("n", ?) AS "names" FROM "t" WHERE "x" = ? GROUP BY "region" HAVING SUM("amount") > ? ORDER BY "total" DESC LIMIT ?)");
+            R"(SELECT "region", tether_sum("amount") AS "total", group_concat("n", ?) AS "names" FROM "t" WHERE "x" = ? GROUP BY "region" HAVING tether_sum("amount") > ? ORDER BY "total" DESC LIMIT ?)");
 }
 
 TEST(render_sqlite, bindings_follow_placeholders_and_carry_transforms) {

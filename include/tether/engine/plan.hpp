@@ -10,12 +10,14 @@
 #include <array>
 #include <cstdint>
 #include <forward_list>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "tether/options.hpp"
+#include "tether/types.hpp"
 #include "tether/value.hpp"
 
 namespace tether::engine {
@@ -42,6 +44,13 @@ inline constexpr std::size_t long_text_bytes = 16 * 1024;
 inline bool long_text(const value& v) noexcept { return v.is_string() && v.as_string().size() > long_text_bytes; }
 
 inline constexpr std::uint32_t no_param = 0xffffffffu;
+
+// The kind of number a comparison's operands are, when they are not all plain integers:
+// real when any is a double (then the column and every operand compare as doubles),
+// else decimal when any is a decimal, else big_integer when any integer is beyond 2^53 in
+// magnitude (it compares with a double column as a double). It is part of a plan's shape,
+// so that a dialect may render the comparison by it.
+enum class operand_number : std::uint8_t { integer_or_other, real, decimal, big_integer };
 
 struct filter_node {
   logic kind = logic::and_;  // an empty and_ matches every row
@@ -70,6 +79,9 @@ struct aggregate_term {
   aggregate_fn fn = aggregate_fn::count;
   std::string column{};                    // "*" for count of rows
   std::uint32_t separator = no_param;    // string_agg
+  // The column's type, where the client knows it (a dialect may render by it: PostgreSQL
+  // has no MIN of a boolean); not part of the shape, as a table's columns keep their types.
+  std::optional<field_type> input{};
 };
 
 // Parameter pointers; the first eight live inside the plan, so a small call allocates none.
@@ -223,6 +235,23 @@ struct plan {
   // tether::param placeholder: those have no value outside a prepared insert, which
   // replaces them before it runs.
   const value& checked_container(std::size_t r, std::size_t c, const value& v) const;
+
+  // See operand_number; for a leaf of this plan.
+  operand_number number_kind(const filter_node& n) const noexcept {
+    if (n.first_param == no_param) return operand_number::integer_or_other;
+    operand_number k = operand_number::integer_or_other;
+    for (std::uint32_t i = 0; i < n.param_count; ++i) {
+      const value& v = *params[n.first_param + i];
+      if (v.kind() == value_kind::real) return operand_number::real;
+      if (v.kind() == value_kind::decimal) k = operand_number::decimal;
+      if (v.kind() == value_kind::integer && k == operand_number::integer_or_other) {
+        constexpr std::int64_t exact_in_double = std::int64_t{1} << 53;
+        std::int64_t x = v.as_int();
+        if (x > exact_in_double || x < -exact_in_double) k = operand_number::big_integer;
+      }
+    }
+    return k;
+  }
 
   std::uint32_t add_param(const value* v) {
     params.push_back(v);

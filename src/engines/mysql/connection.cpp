@@ -145,7 +145,7 @@ connection::connection(const url_parts& url, std::string_view masked_url) {
   }
   mariadb_ = std::string_view(mysql_get_server_info(conn_)).find("MariaDB") != std::string_view::npos;
   has_returning_ = mariadb_ && mysql_get_server_version(conn_) >= 100500 && !url.emulate_returning;
-  dialect_ = &the_dialect(has_returning_);
+  dialect_ = &the_dialect(has_returning_, mariadb_);
 }
 
 connection::~connection() {

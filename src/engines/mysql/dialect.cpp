@@ -1,29 +1,29 @@
 // MySQL and MariaDB's hooks. Text columns usually carry a case- and accent-insensitive
 // collation (utf8mb4_general_ci), so the case-sensitive operators compare under
-// utf8mb4_bin, and $ilike lowers both sides and then compares under utf8mb4_bin too, so
+// a binary collation without padding (exact_collation()), and $ilike folds both sides and
+// then compares under it too, so
 // that it folds case and nothing else, as it does on PostgreSQL and SQLite. REGEXP
-// follows the collation as well, so it gets utf8mb4_bin. Identifiers are quoted with
+// follows the collation as well, so it gets the binary one. Identifiers are quoted with
 // backticks, which work whatever the server's sql_mode; OFFSET needs a LIMIT.
 #include "dialect.hpp"
+
+#include <fmt/format.h>
 
 namespace tether::detail::mysql {
 
 using engine::compare;
 using sql::transform;
-
 void dialect::placeholder(std::string& out, std::size_t /*ordinal*/) const { out += '?'; }
 
 
-namespace {
-constexpr std::string_view exact = " COLLATE utf8mb4_bin";
-}
 
 void dialect::text_match(sql::renderer& r, const engine::filter_node& n) const {
   auto like = [&](transform how) {
     r.column(n);
     r.text(" LIKE (");
     r.param(n.first_param, how);
-    r.text(exact);
+    r.text(" COLLATE ");
+    r.text(exact_collation());
     r.text(")");
   };
   switch (n.op) {
@@ -31,19 +31,28 @@ void dialect::text_match(sql::renderer& r, const engine::filter_node& n) const {
     case compare::starts_with: return like(transform::like_prefix);
     case compare::ends_with: return like(transform::like_suffix);
     case compare::contains: return like(transform::like_contains);
-    case compare::ilike:
-      r.text("LOWER(");
-      r.column(n);
-      r.text(") LIKE (LOWER(");
-      r.param(n.first_param);
-      r.text(")");
-      r.text(exact);
+    case compare::ilike: {
+      // Each side upper-cased, then lower-cased (docs/querying.md), by the folding
+      // collation's tables, then matched exactly.
+      auto folded = [&](auto&& side) {
+        r.text("LOWER(UPPER(CONVERT(");
+        side();
+        r.text(" USING utf8mb4) COLLATE ");
+        r.text(folding_collation());
+        r.text(")) COLLATE ");
+        r.text(exact_collation());
+      };
+      folded([&] { r.column(n); });
+      r.text(" LIKE (");
+      folded([&] { r.param(n.first_param); });
       return r.text(")");
+    }
     case compare::regex:
       r.column(n);
       r.text(" REGEXP (");
-      r.param(n.first_param);
-      r.text(exact);
+      r.param(n.first_param, transform::regex_pcre);
+      r.text(" COLLATE ");
+      r.text(exact_collation());
       return r.text(")");
     default: break;
   }
@@ -53,8 +62,17 @@ void dialect::not_equal(sql::renderer& r, const engine::filter_node& n) const {
   r.text("NOT (");
   r.column(n);
   r.text(" <=> ");
-  r.param(n.first_param);
+  r.operand(n, n.first_param);
   r.text(")");
+}
+
+// When a double is among a comparison's operands, every operand is one (MySQL would
+// compare an integer operand with an integer column exactly).
+void dialect::operand(sql::renderer& r, const engine::filter_node& n, std::uint32_t param) const {
+  if (r.plan().number_kind(n) != engine::operand_number::real) return r.param(param);
+  r.text("CAST(");
+  r.param(param);
+  r.text(" AS DOUBLE)");
 }
 
 // GROUP_CONCAT takes its SEPARATOR as a literal only, so the separator is bound instead:
@@ -68,6 +86,16 @@ void dialect::string_agg(sql::renderer& r, const engine::aggregate_term& t) cons
   r.text(") SEPARATOR ''), CHAR_LENGTH(");
   r.param(t.separator);
   r.text(") + 1)");
+}
+
+// CAST(… AS DOUBLE) is MariaDB 10.4's and MySQL 8.0.17's; a product with 1e0 is a double
+// on every version.
+void dialect::avg(sql::renderer& r, const engine::aggregate_term& t) const {
+  r.text("SUM(");
+  r.ident(t.column);
+  r.text(") * 1e0 / COUNT(");
+  r.ident(t.column);
+  r.text(")");
 }
 
 void dialect::concat(sql::renderer& r, const engine::assignment& a) const {
@@ -161,8 +189,9 @@ std::string dialect::column_type(const engine::field_def& f, const sql::literal_
     case field_type::decimal:
       return "DECIMAL(" + std::to_string(f.precision ? f.precision : 38) + ", " +
              std::to_string(f.precision ? f.scale : 9) + ")";
-    case field_type::string: return "VARCHAR(" + std::to_string(f.length ? f.length : 255) + ")";
-    case field_type::text: return "TEXT";
+    case field_type::string:
+      return fmt::format("VARCHAR({}) CHARACTER SET utf8mb4 COLLATE {}", f.length ? f.length : 255, exact_collation());
+    case field_type::text: return fmt::format("TEXT CHARACTER SET utf8mb4 COLLATE {}", exact_collation());
     case field_type::boolean: return "BOOLEAN";
     case field_type::date: return "DATE";
     case field_type::time: return "TIME(6)";
@@ -214,8 +243,9 @@ std::string dialect::drop_constraint(const std::string& table, const engine::con
   return s;
 }
 
-const dialect& the_dialect(bool native_returning) {
-  static const dialect with(true), without(false);
+const dialect& the_dialect(bool native_returning, bool mariadb) {
+  static const dialect with(true, true), without(false, true), mysql_with(true, false), mysql_without(false, false);
+  if (!mariadb) return native_returning ? mysql_with : mysql_without;
   return native_returning ? with : without;
 }
 

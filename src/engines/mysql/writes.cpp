@@ -352,7 +352,7 @@ engine::execution connection::insert_emulated(const engine::plan& p, const table
 // happened to it. Rows an ignore skipped are not returned, as on PostgreSQL.
 engine::execution connection::insert_one_by_one(const engine::plan& p, const table_info& t) {
   const std::size_t ncols = p.columns.size();
-  const auto& plain_dialect = the_dialect(false);  // no RETURNING: the count must be read
+  const auto& plain_dialect = the_dialect(false, mariadb_);  // no RETURNING: the count must be read
   std::string cache_key(p.shape.view());
   cache_key += "#one";
   std::vector<value> keys;
@@ -496,7 +496,7 @@ engine::execution connection::write_returning(const engine::plan& p) {
 // or 0 when the values were already those). The row is then read by its conflict
 // columns inside the same unit, so it is the row this call wrote.
 engine::execution connection::upsert(const engine::plan& p) {
-  const auto& plain_dialect = the_dialect(false);
+  const auto& plain_dialect = the_dialect(false, mariadb_);
   std::string cache_key(p.shape.view());
   cache_key += "#upsert";
   return in_unit([&] {

@@ -50,8 +50,8 @@ double to_double(std::string_view s) {
   // output exactly, at a fraction of strtod's cost; anything it refuses goes to strtod.
   double v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec == std::errc() && end == s.data() + s.size()) return v;
-  return std::strtod(std::string(s).c_str(), nullptr);
+  if (ec != std::errc() || end != s.data() + s.size()) v = std::strtod(std::string(s).c_str(), nullptr);
+  return v + 0.0;  // -0.0 reads as 0.0, as on the other engines (docs/values.md)
 }
 
 std::vector<std::uint8_t> unhex(std::string_view s) {
@@ -168,13 +168,13 @@ void add_binary(records& out, Oid type, const char* p, int len) {
       std::uint32_t bits = static_cast<std::uint32_t>(be(p, 4));
       float f;
       std::memcpy(&f, &bits, sizeof f);
-      return out.add_double(f);
+      return out.add_double(f + 0.0);
     }
     case float8: {
       std::uint64_t bits = be(p, 8);
       double d;
       std::memcpy(&d, &bits, sizeof d);
-      return out.add_double(d);
+      return out.add_double(d + 0.0);
     }
     case bytea: return out.add_bytes(p, static_cast<std::size_t>(len));
     case uuid_: {

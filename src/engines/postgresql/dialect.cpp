@@ -21,7 +21,14 @@ void dialect::text_match(sql::renderer& r, const engine::filter_node& n) const {
   };
   switch (n.op) {
     case compare::like: return like(" LIKE ", transform::none);
-    case compare::ilike: return like(" ILIKE ", transform::none);
+    case compare::ilike:
+      // ILIKE only lowers; the folding docs/querying.md defines upper-cases first, so
+      // that ς meets σ and ẞ meets ß (by the database's LC_CTYPE: C.UTF-8 or a UTF-8 locale).
+      r.text("lower(upper(");
+      r.column(n);
+      r.text(")) LIKE lower(upper(");
+      r.param(n.first_param);
+      return r.text(")) ESCAPE '\\'");
     case compare::starts_with: return like(" LIKE ", transform::like_prefix);
     case compare::ends_with: return like(" LIKE ", transform::like_suffix);
     case compare::contains:
@@ -135,6 +142,28 @@ std::vector<std::string> dialect::modify_field(const std::string& table, const e
     }
   }
   return out;
+}
+
+// $1 takes the column's type: a double or a decimal for a bigint column says its own.
+std::string_view dialect::operand_cast(const engine::filter_node& n, const engine::plan& p) const {
+  switch (p.number_kind(n)) {
+    case engine::operand_number::real: return "::float8";
+    case engine::operand_number::decimal: return "::numeric";
+    default: return {};
+  }
+}
+
+void dialect::operand(sql::renderer& r, const engine::filter_node& n, std::uint32_t param) const {
+  r.param(param);
+  r.text(operand_cast(n, r.plan()));
+}
+
+// PostgreSQL has no MIN or MAX of a boolean: false < true, so they are every and any.
+void dialect::extreme(sql::renderer& r, const engine::aggregate_term& t) const {
+  if (t.input != field_type::boolean) return sql::dialect::extreme(r, t);
+  r.text(t.fn == engine::aggregate_fn::min ? "bool_and(" : "bool_or(");
+  r.ident(t.column);
+  r.text(")");
 }
 
 const dialect& the_dialect() {

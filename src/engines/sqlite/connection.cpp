@@ -492,8 +492,10 @@ engine::execution connection::write(const engine::plan& p) {
   // An update's values for JSON columns are bound as JSON; the table's facts say which.
   const table_info* t = p.kind == engine::plan_kind::update ? &info(p.table) : nullptr;
   if (t) refuse_unknown(*t, p);
-  const auto* json = t ? &t->json_columns : nullptr;
-  cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect(), json ? *json : std::vector<std::string>{}); });
+  cached& c = prepare(p.shape, [&] {
+    if (!t) return sql::render(p, the_dialect());
+    return sql::render(p, the_dialect(), t->json_columns, t->decimal_columns);
+  });
   bind(c, p, 0);
   engine::execution e;
   if (!p.returning.empty()) e.rows.reset(c.all_names);

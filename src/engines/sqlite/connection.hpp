@@ -90,6 +90,7 @@ class connection final : public engine::connection {
     std::string key_column;
     value_kind key_kind = value_kind::null;
     std::vector<std::string> json_columns;  // declared JSON: written with transform::json_value
+    std::vector<sql::scaled_column> decimal_columns;  // DECIMAL(p, s): written through tether_decimal
     bool exists = false;
   };
 

@@ -74,9 +74,53 @@ void dialect::text_match(sql::renderer& r, const engine::filter_node& n) const {
 }
 
 void dialect::not_equal(sql::renderer& r, const engine::filter_node& n) const {
-  r.column(n);
+  compared_column(r, n);
   r.text(" IS NOT ");
-  r.param(n.first_param);
+  r.operand(n, n.first_param);
+}
+
+// SQLite compares an integer with a double exactly; the servers (and docs/querying.md)
+// compare them as doubles, so a double operand meets the column as a double.
+void dialect::compared_column(sql::renderer& r, const engine::filter_node& n) const {
+  if (r.plan().number_kind(n) != engine::operand_number::real) return r.column(n);
+  r.text("CAST(");
+  r.column(n);
+  r.text(" AS REAL)");
+}
+
+// With a double among the operands every operand is a double; an integer beyond 2^53
+// meets a double column (a row whose value is REAL) as a double, as on the servers.
+void dialect::operand(sql::renderer& r, const engine::filter_node& n, std::uint32_t param) const {
+  switch (r.plan().number_kind(n)) {
+    case engine::operand_number::real:
+      r.text("CAST(");
+      r.param(param);
+      return r.text(" AS REAL)");
+    case engine::operand_number::big_integer:
+      r.text("(CASE WHEN typeof(");
+      r.column(n);
+      r.text(") = 'real' THEN CAST(");
+      r.param(param);
+      r.text(" AS REAL) ELSE ");
+      r.param(param);
+      return r.text(" END)");
+    default: return r.param(param);
+  }
+}
+
+// SQLite's SUM fails on an integer overflow and adds decimal text as doubles.
+void dialect::sum(sql::renderer& r, const engine::aggregate_term& t) const {
+  r.text("tether_sum(");
+  r.ident(t.column);
+  r.text(")");
+}
+
+void dialect::decimal_value(sql::renderer& r, std::uint32_t param, int scale) const {
+  r.text("tether_decimal(");
+  r.param(param);
+  r.text(", ");
+  r.text(std::to_string(scale));
+  r.text(")");
 }
 
 void dialect::string_agg(sql::renderer& r, const engine::aggregate_term& t) const {
@@ -138,8 +182,11 @@ void dialect::json_array_op(sql::renderer& r, const engine::assignment& a) const
 std::string dialect::column_type(const engine::field_def& f, const sql::literal_maker&) const {
   if (f.auto_increment) return "INTEGER";
   if (f.type == field_type::string && f.length) return "VARCHAR(" + std::to_string(f.length) + ")";
+  // Decimals are text compared by value (functions.cpp): a tool that opens the file
+  // without tether cannot compare them (it has no tether_decimal collation).
   if (f.type == field_type::decimal && f.precision)
-    return "DECIMAL_TEXT(" + std::to_string(f.precision) + ", " + std::to_string(f.scale) + ")";
+    return "DECIMAL_TEXT(" + std::to_string(f.precision) + ", " + std::to_string(f.scale) + ") COLLATE tether_decimal";
+  if (f.type == field_type::decimal) return std::string(sqlite::column_type(f.type)) + " COLLATE tether_decimal";
   return std::string(sqlite::column_type(f.type));
 }
 

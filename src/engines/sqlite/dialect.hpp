@@ -12,6 +12,10 @@ class dialect final : public sql::dialect {
   void text_match(sql::renderer& r, const engine::filter_node& n) const override;
   void not_equal(sql::renderer& r, const engine::filter_node& n) const override;
   void string_agg(sql::renderer& r, const engine::aggregate_term& t) const override;
+  void compared_column(sql::renderer& r, const engine::filter_node& n) const override;
+  void operand(sql::renderer& r, const engine::filter_node& n, std::uint32_t param) const override;
+  void sum(sql::renderer& r, const engine::aggregate_term& t) const override;
+  void decimal_value(sql::renderer& r, std::uint32_t param, int scale) const override;
   void json_array_op(sql::renderer& r, const engine::assignment& a) const override;
   std::string_view no_limit() const noexcept override { return "-1"; }
   std::string column_type(const engine::field_def& f, const sql::literal_maker& lit) const override;

@@ -1,11 +1,10 @@
 #include "functions.hpp"
 
-#include <locale.h>
-#include <wctype.h>
-
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <fmt/format.h>
 #include <pcre2.h>
+
+#include "tether/engine/evaluate.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -14,59 +13,95 @@
 namespace tether::detail::sqlite {
 namespace {
 
-locale_t utf8_locale() {
-  static locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
-  return loc;
-}
-
-// Decodes one UTF-8 sequence; invalid bytes pass through as themselves.
-char32_t decode(const unsigned char*& p, const unsigned char* end) {
-  unsigned char c = *p++;
-  int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
-  if (extra == 0 || end - p < extra) return c;
-  char32_t cp = c & (0x3F >> extra);
-  for (int i = 0; i < extra; ++i) {
-    if ((p[i] & 0xC0) != 0x80) return c;
-    cp = (cp << 6) | (p[i] & 0x3F);
-  }
-  p += extra;
-  return cp;
-}
-
-void encode(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 void fold(sqlite3_context* ctx, int, sqlite3_value** argv) {
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);
-  auto* p = sqlite3_value_text(argv[0]);
-  auto* end = p + sqlite3_value_bytes(argv[0]);
-  std::string out;
-  out.reserve(static_cast<std::size_t>(end - p));
-  locale_t loc = utf8_locale();
-  while (p < end) {
-    char32_t cp = decode(p, end);
-    if (cp < 0x80) {
-      out += static_cast<char>(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
-    } else {
-      encode(out, loc ? static_cast<char32_t>(towlower_l(static_cast<wint_t>(cp), loc)) : cp);
+  const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  if (!p) return sqlite3_result_error_nomem(ctx);
+  std::string out = engine::fold_case(std::string_view(p, static_cast<std::size_t>(sqlite3_value_bytes(argv[0]))));
+  sqlite3_result_text(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
+}
+
+// Decimals are text in SQLite (DECIMAL_TEXT columns). tether_decimal(x, scale) is what a
+// DECIMAL(p, scale) column stores for x: its canonical text at the column's scale, rounded
+// as the servers round.
+void to_decimal(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const int scale = sqlite3_value_int(argv[1]);
+  std::string text;
+  switch (sqlite3_value_type(argv[0])) {
+    case SQLITE_NULL: return sqlite3_result_null(ctx);
+    case SQLITE_INTEGER: text = std::to_string(sqlite3_value_int64(argv[0])); break;
+    case SQLITE_FLOAT: text = fmt::format("{}", sqlite3_value_double(argv[0])); break;
+    default: {
+      const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+      if (!p) return sqlite3_result_error_nomem(ctx);
+      text.assign(p, static_cast<std::size_t>(sqlite3_value_bytes(argv[0])));
     }
   }
-  sqlite3_result_text(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
+  try {
+    std::string out = engine::round_decimal(text, scale);
+    sqlite3_result_text(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
+  } catch (const std::exception& e) {
+    sqlite3_result_error(ctx, e.what(), -1);
+  }
+}
+
+// The collation of decimal columns: by value, so that "2.5" = "2.50" < "10" in =, <,
+// ORDER BY, MIN, MAX, DISTINCT and GROUP BY. Text that is not a decimal sorts after every
+// decimal, by its bytes.
+int compare_decimals(void*, int na, const void* a, int nb, const void* b) {
+  std::string_view x(static_cast<const char*>(a), static_cast<std::size_t>(na));
+  std::string_view y(static_cast<const char*>(b), static_cast<std::size_t>(nb));
+  if (auto c = engine::compare_decimal_text(x, y)) return *c;
+  bool dx = engine::compare_decimal_text(x, x).has_value(), dy = engine::compare_decimal_text(y, y).has_value();
+  if (dx != dy) return dx ? -1 : 1;
+  return x.compare(y);
+}
+
+// tether_sum(x): exact. Integers add exactly (past 64 bits into a decimal), decimal text
+// adds exactly, and any double makes the sum a double, as SUM of a REAL column is.
+struct sum_state {
+  engine::exact_sum exact;
+  double real = 0;
+  bool any_real = false;
+  bool failed = false;
+};
+
+void sum_step(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  auto* st = static_cast<sum_state**>(sqlite3_aggregate_context(ctx, sizeof(sum_state*)));
+  if (!st) return sqlite3_result_error_nomem(ctx);
+  if (!*st) *st = new sum_state;
+  sum_state& s = **st;
+  if (s.failed) return;
+  try {
+    switch (sqlite3_value_type(argv[0])) {
+      case SQLITE_NULL: return;
+      case SQLITE_INTEGER: return s.exact.add(sqlite3_value_int64(argv[0]));
+      case SQLITE_FLOAT:
+        s.any_real = true;
+        s.real += sqlite3_value_double(argv[0]);
+        return;
+      default: {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+        if (!p) return sqlite3_result_error_nomem(ctx);
+        s.exact.add_decimal(std::string_view(p, static_cast<std::size_t>(sqlite3_value_bytes(argv[0]))));
+      }
+    }
+  } catch (const std::exception& e) {
+    s.failed = true;
+    sqlite3_result_error(ctx, fmt::format("$sum: {}", e.what()).c_str(), -1);
+  }
+}
+
+void sum_final(sqlite3_context* ctx) {
+  auto* st = static_cast<sum_state**>(sqlite3_aggregate_context(ctx, 0));
+  std::unique_ptr<sum_state> s(st ? *st : nullptr);
+  if (!s || (s->exact.empty() && !s->any_real)) return sqlite3_result_null(ctx);
+  if (s->failed) return;
+  if (s->any_real) return sqlite3_result_double(ctx, s->real + (s->exact.empty() ? 0.0 : s->exact.as_double()));
+  value v = s->exact.result();
+  if (v.kind() == value_kind::integer) return sqlite3_result_int64(ctx, v.as_int());
+  const std::string& t = v.as_decimal().text;
+  sqlite3_result_text(ctx, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
 }
 
 // $regex by PCRE2 in UTF mode: its matcher keeps its backtracking on the heap rather than
@@ -101,8 +136,10 @@ void regexp(sqlite3_context* ctx, int, sqlite3_value** argv) {
     const auto* pattern = sqlite3_value_text(argv[0]);
     int code = 0;
     PCRE2_SIZE offset = 0;
-    made->code = pcre2_compile(pattern, static_cast<PCRE2_SIZE>(sqlite3_value_bytes(argv[0])), PCRE2_UTF | PCRE2_UCP,
-                               &code, &offset, nullptr);
+    // The portable subset's meaning (docs/querying.md): `.` matches a newline too, and `$`
+    // only the very end, as PostgreSQL's regexes do.
+    made->code = pcre2_compile(pattern, static_cast<PCRE2_SIZE>(sqlite3_value_bytes(argv[0])),
+                               PCRE2_UTF | PCRE2_UCP | PCRE2_DOTALL | PCRE2_DOLLAR_ENDONLY, &code, &offset, nullptr);
     if (!made->code) {
       std::string msg = fmt::format("$regex: invalid pattern \"{}\" at offset {}: {}",
                                     std::string_view(reinterpret_cast<const char*>(pattern)).substr(0, 80), offset,
@@ -162,6 +199,9 @@ void register_functions(sqlite3* db) {
   sqlite3_create_function(db, "regexp", 2, flags, nullptr, regexp, nullptr, nullptr);
   sqlite3_create_function(db, "tether_glob", 2, flags, nullptr, glob, nullptr, nullptr);
   sqlite3_create_function(db, "tether_like", 2, flags, nullptr, like, nullptr, nullptr);
+  sqlite3_create_function(db, "tether_decimal", 2, flags, nullptr, to_decimal, nullptr, nullptr);
+  sqlite3_create_function(db, "tether_sum", 1, flags, nullptr, nullptr, sum_step, sum_final);
+  sqlite3_create_collation(db, "tether_decimal", SQLITE_UTF8, nullptr, compare_decimals);
 }
 
 }  // namespace tether::detail::sqlite

@@ -59,6 +59,22 @@ bool keeps_text(std::string_view declared) {
   return decoder_for(copy.c_str()) == decode::storage;
 }
 
+// The scale of a declared "DECIMAL_TEXT(p, s)" or "NUMERIC(p, s)", if it says one.
+std::optional<int> declared_scale(std::string_view declared) {
+  auto comma = declared.find(',');
+  auto close = declared.find(')', comma);
+  if (comma == std::string_view::npos || close == std::string_view::npos) return std::nullopt;
+  int scale = 0;
+  bool any = false;
+  for (char c : declared.substr(comma + 1, close - comma - 1)) {
+    if (c == ' ') continue;
+    if (c < '0' || c > '9' || scale > 1000) return std::nullopt;
+    scale = scale * 10 + (c - '0');
+    any = true;
+  }
+  return any ? std::optional<int>(scale) : std::nullopt;
+}
+
 // Whether rows [first, first + n) all give key column `key` a value of `kind`.
 bool keys_given(const engine::plan& p, std::size_t first, std::size_t n, std::size_t key, value_kind kind) {
   for (std::size_t r = first; r < first + n; ++r)
@@ -98,6 +114,7 @@ const connection::table_info& connection::info(const std::string& table) {
   std::vector<std::pair<std::string, std::string>> pk;  // name, declared type
   bool any = false;
   t.json_columns.clear();
+  t.decimal_columns.clear();
   {
     resetter r{cols.stmt};
     bind_names(cols.stmt);
@@ -107,6 +124,8 @@ const connection::table_info& connection::info(const std::string& table) {
       const auto* declared = reinterpret_cast<const char*>(sqlite3_column_text(cols.stmt, 2));
       if (sqlite3_column_int(cols.stmt, 1) > 0) pk.emplace_back(column, declared ? declared : "");
       if (declared && decoder_for(declared) == decode::json) t.json_columns.emplace_back(column);
+      if (declared && decoder_for(declared) == decode::decimal)
+        if (auto scale = declared_scale(declared)) t.decimal_columns.push_back({column, *scale});
     }
   }
   t.exists = any;
@@ -241,7 +260,7 @@ bool connection::insert_rows(const engine::plan& p, const table_info& t, id_sour
       shape.append(returning_ids ? "#r" : "#f");
       if (n != p.row_count) shape.append(std::to_string(n));  // the shape counts the rows
       return prepare(shape.view(), [&] {
-        sql::statement s = sql::render_insert(p, the_dialect(), n, t.json_columns);
+        sql::statement s = sql::render_insert(p, the_dialect(), n, t.json_columns, t.decimal_columns);
         if (returning_ids) {
           s.text += p.returning.empty() ? " RETURNING " : ", ";
           s.text += t.id_expression;
@@ -446,7 +465,7 @@ engine::execution connection::upsert(const engine::plan& p) {
     });
     bind(probe, p, 0);
     bool existed = run(probe, nullptr, nullptr) > 0;
-    cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect(), t.json_columns); });
+    cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect(), t.json_columns, t.decimal_columns); });
     bind(c, p, 0);
     e.rows.reset(c.all_names);
     e.affected = run(c, &e.rows, nullptr);

@@ -1,0 +1,97 @@
+// Aggregate result kinds: count → integer; sum → exact (an integer when the total is a
+// whole number that fits 64 bits and the input has no decimal places; a decimal when the
+// input is decimal; a double when it is a double); avg → double; min and max → the
+// column's own kind; string_agg → string.
+#include "aggregate_types.hpp"
+
+#include <charconv>
+#include <cstdlib>
+
+namespace tether::detail {
+
+using engine::aggregate_fn;
+
+namespace {
+
+bool integer_type(field_type t) {
+  return t == field_type::integer || t == field_type::bigint || t == field_type::smallint;
+}
+
+// Text an engine gave for a decimal (SQLite keeps decimals as text) as a decimal value.
+value as_decimal_value(const value& v) {
+  if (v.kind() == value_kind::string) return decimal::parse(v.as_string());
+  if (v.kind() == value_kind::integer) return decimal{std::to_string(v.as_int())};
+  return v;
+}
+
+value whole_to_integer(const value& v) {
+  if (v.kind() != value_kind::decimal && v.kind() != value_kind::string) return v;
+  const std::string& t = v.kind() == value_kind::decimal ? v.as_decimal().text : v.as_string();
+  std::int64_t i = 0;
+  auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), i);
+  if (ec == std::errc() && end == t.data() + t.size()) return i;
+  return as_decimal_value(v);
+}
+
+value typed(const value& v, const engine::aggregate_term& t) {
+  if (v.is_null() || !t.input) return v;
+  const field_type in = *t.input;
+  switch (t.fn) {
+    case aggregate_fn::sum:
+      if (integer_type(in)) return whole_to_integer(v);
+      if (in == field_type::decimal) return as_decimal_value(v);
+      if ((in == field_type::double_ || in == field_type::float_) && v.is_number()) return v.as_double();
+      return v;
+    case aggregate_fn::avg: return v.is_number() ? value(v.as_double()) : v;
+    case aggregate_fn::min:
+    case aggregate_fn::max:
+      switch (in) {
+        case field_type::boolean: return v.kind() == value_kind::integer ? value(v.as_int() != 0) : v;
+        case field_type::decimal: return as_decimal_value(v);
+        case field_type::date: return v.is_string() ? value(date::parse(v.as_string())) : v;
+        case field_type::time: return v.is_string() ? value(time_of_day::parse(v.as_string())) : v;
+        case field_type::datetime:
+        case field_type::timestamp: return v.is_string() ? value(timestamp::parse(v.as_string())) : v;
+        default: return v;
+      }
+    default: return v;
+  }
+}
+
+}  // namespace
+
+bool needs_input_types(const engine::plan& p) noexcept {
+  for (const auto& a : p.aggregates)
+    if (a.fn == aggregate_fn::sum || a.fn == aggregate_fn::avg || a.fn == aggregate_fn::min || a.fn == aggregate_fn::max)
+      return true;
+  return false;
+}
+
+void annotate_inputs(engine::plan& p, const engine::table_description& t) {
+  for (auto& a : p.aggregates)
+    if (const auto* f = engine::find_named(t.columns, a.column)) a.input = f->type;
+}
+
+void type_results(records& rows, const std::vector<engine::aggregate_term>& terms, std::size_t group_columns) {
+  bool changes = false;
+  for (std::size_t r = 0; r < rows.size() && !changes; ++r)
+    for (std::size_t k = 0; k < terms.size() && !changes; ++k) {
+      value v = rows.get(r, group_columns + k);
+      changes = !(typed(v, terms[k]) == v) || (typed(v, terms[k]).kind() != v.kind());
+    }
+  if (!changes) return;
+  std::vector<std::string> names;
+  for (std::size_t c = 0; c < rows.column_count(); ++c) names.emplace_back(rows.column_name(c));
+  records out(std::move(names));
+  out.reserve(rows.size());
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    for (std::size_t c = 0; c < rows.column_count(); ++c) {
+      value v = rows.get(r, c);
+      out.add(c >= group_columns && c - group_columns < terms.size() ? typed(v, terms[c - group_columns]) : v);
+    }
+    out.end_row();
+  }
+  rows = std::move(out);
+}
+
+}  // namespace tether::detail
