@@ -166,7 +166,12 @@ class builder {
     if (u <= static_cast<std::uint64_t>(INT64_MAX)) return add(value(static_cast<std::int64_t>(u)));
     return add(value(decimal{std::to_string(u)}));  // past int64: kept exact
   }
-  bool number_float(double d, const std::string&) { return add(value(d)); }
+  // An integer literal past 64 bits reaches here too (nlohmann reads it as a double): it
+  // is an exact decimal (docs/values.md), never 1e+20.
+  bool number_float(double d, const std::string& text) {
+    if (text.find_first_of(".eE") == std::string::npos) return add(value(decimal::parse(text)));
+    return add(value(d));
+  }
   bool string(std::string& s) { return add(value(std::move(s))); }
   bool binary(nlohmann::json::binary_t&) { return false; }
   bool start_object(std::size_t) {

@@ -58,6 +58,10 @@ class fixture : public ::testing::Test {
   std::string make_table(const columns& cols);
   // A table unique to this test from the engine's own column SQL ("a BIGINT[], b JSONB").
   std::string make_table_sql(const std::string& column_sql);
+  // A table made by tether's own schema call (tether::schema::create), with `fields` in
+  // its JSON form: what a user's tables get (MariaDB's no-pad collation, SQLite's
+  // decimal collation), unlike make_table's engine SQL.
+  std::string make_tether_table(const value& fields);
   // The people table with five rows (see fixture.cpp for the data).
   std::string people();
   // A name unique to this test (tables, migration tables), dropped at the end when it is a table.

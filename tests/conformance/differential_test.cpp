@@ -40,13 +40,13 @@ const std::vector<std::int64_t>& integers() {
                                               std::numeric_limits<std::int64_t>::max() - 1};
   return v;
 }
+// No -1e300 beside 1e300: a double sum that cancels depends on the order of its addends,
+// which no engine promises.
 const std::vector<double>& doubles() {
   static const std::vector<double> v = {0.0, -0.0, 1.5, -1.5, 0.1, 2.5, 1e300, -1e-300, 9007199254740992.0,
                                         9007199254740994.0, 3.141592653589793, 1e-300, 100.0, -2.0, 42.0};
   return v;
 }
-// No -1e300 beside 1e300: a double sum that cancels depends on the order of its addends,
-// which no engine promises.
 // Decimals as written; the column is DECIMAL(30, 8), so each reads back with 8 places.
 const std::vector<std::string>& decimals() {
   static const std::vector<std::string> v = {"0", "2.5", "2.50", "2.50000000", "-0.01", "10", "10.00", "1.005",
@@ -285,20 +285,16 @@ class differential : public fixture {
  protected:
   void SetUp() override {
     fixture::SetUp();
-    t_ = unique_name("diff");
-    migration_options opts;
-    opts.table = unique_name("diff_migrations");
-    tether::schema(*db, opts)
-        .create(t_, {{"id", {{"type", "bigint"}, {"primary_key", true}}},
-                     {"i", "bigint"},
-                     {"n", "bigint"},
-                     {"d", "double"},
-                     {"m", {{"type", "decimal"}, {"precision", 30}, {"scale", 8}}},
-                     {"s", {{"type", "string"}, {"length", 64}}},
-                     {"g", {{"type", "string"}, {"length", 16}}},
-                     {"f", "boolean"},
-                     {"ts", "timestamp"},
-                     {"dt", "date"}});
+    t_ = make_tether_table({{"id", {{"type", "bigint"}, {"primary_key", true}}},
+                            {"i", "bigint"},
+                            {"n", "bigint"},
+                            {"d", "double"},
+                            {"m", {{"type", "decimal"}, {"precision", 30}, {"scale", 8}}},
+                            {"s", {{"type", "string"}, {"length", 64}}},
+                            {"g", {{"type", "string"}, {"length", 16}}},
+                            {"f", "boolean"},
+                            {"ts", "timestamp"},
+                            {"dt", "date"}});
     data_ = make_rows();
     db->insert({.table = t_, .records = data_.written});
   }

@@ -61,6 +61,14 @@ std::string fixture::make_table(const columns& cols) {
   return name;
 }
 
+std::string fixture::make_tether_table(const value& fields) {
+  std::string name = unique_name("tt");
+  migration_options opts;
+  opts.table = unique_name("tt_migrations");
+  tether::schema(*db, opts).create(name, fields);
+  return name;
+}
+
 std::string fixture::make_table_sql(const std::string& column_sql) {
   std::string name = unique_table_name();
   db->raw({.query = "CREATE TABLE " + quote_ident(name) + " (" + column_sql + ")"});

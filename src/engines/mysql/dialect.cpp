@@ -60,14 +60,22 @@ void dialect::text_match(sql::renderer& r, const engine::filter_node& n) const {
 
 void dialect::not_equal(sql::renderer& r, const engine::filter_node& n) const {
   r.text("NOT (");
-  r.column(n);
+  compared_column(r, n);
   r.text(" <=> ");
   r.operand(n, n.first_param);
   r.text(")");
 }
 
-// When a double is among a comparison's operands, every operand is one (MySQL would
-// compare an integer operand with an integer column exactly).
+// When a double is among a comparison's operands, the column and every operand are
+// doubles (MySQL would compare an integer operand with an integer column exactly, and an
+// IN list of doubles with a BIGINT column as decimals).
+void dialect::compared_column(sql::renderer& r, const engine::filter_node& n) const {
+  if (r.plan().number_kind(n) != engine::operand_number::real) return r.column(n);
+  r.text("CAST(");
+  r.column(n);
+  r.text(" AS DOUBLE)");
+}
+
 void dialect::operand(sql::renderer& r, const engine::filter_node& n, std::uint32_t param) const {
   if (r.plan().number_kind(n) != engine::operand_number::real) return r.param(param);
   r.text("CAST(");

@@ -30,6 +30,7 @@ class dialect final : public sql::dialect {
   void text_match(sql::renderer& r, const engine::filter_node& n) const override;
   void not_equal(sql::renderer& r, const engine::filter_node& n) const override;
   void operand(sql::renderer& r, const engine::filter_node& n, std::uint32_t param) const override;
+  void compared_column(sql::renderer& r, const engine::filter_node& n) const override;
   void string_agg(sql::renderer& r, const engine::aggregate_term& t) const override;
   void avg(sql::renderer& r, const engine::aggregate_term& t) const override;
   void concat(sql::renderer& r, const engine::assignment& a) const override;
