@@ -171,6 +171,8 @@ class executor {
   value column_aggregate(const column_options& o, engine::aggregate_fn fn);
   // An aggregate plan, told its inputs' types, with results of the documented kinds.
   engine::execution execute_aggregate(engine::plan&& p);
+  // The operand rules (docs/querying.md) by the table's column types, learnt once.
+  void check_types(const engine::plan& p);
 };
 
 class transaction;

@@ -93,6 +93,7 @@ template <class Options>
 void executor::read_kept(const Options& o, records& out) {
   auto h = kept_plans().get(o, capabilities());
   refuse_placeholders(h.plan());
+  if (!h.kept()) check_types(h.plan());  // a kept plan's shape, kinds included, was checked when it was made
   read(h.plan(), out);
 }
 
@@ -108,6 +109,7 @@ std::vector<find_result> executor::find_batch(const std::vector<find_options>& q
   plans.reserve(queries.size());
   for (const auto& q : queries) {
     plans.push_back(detail::plan_find(q, capabilities()));
+    check_types(plans.back());
     if (!plans.back().slots.empty())
       throw error(error_category::usage, "tether::param placeholders are for prepared queries, not batches");
   }
@@ -136,12 +138,16 @@ insert_result executor::insert(const insert_options& o) {
 }
 
 update_result executor::update(const update_options& o) {
-  auto e = execute(detail::plan_update(o, capabilities()));
+  auto p = detail::plan_update(o, capabilities());
+  check_types(p);
+  auto e = execute(std::move(p));
   return update_result{e.affected, std::move(e.rows)};
 }
 
 remove_result executor::remove(const remove_options& o) {
-  auto e = execute(detail::plan_remove(o, capabilities()));
+  auto p = detail::plan_remove(o, capabilities());
+  check_types(p);
+  auto e = execute(std::move(p));
   return remove_result{e.affected, std::move(e.rows)};
 }
 
@@ -156,15 +162,37 @@ std::int64_t executor::count(const count_options& o) {
   return rows.empty() ? 0 : rows[0].get<std::int64_t>(std::size_t{0});
 }
 
-engine::execution executor::execute_aggregate(engine::plan&& p) {
-  if (!detail::needs_input_types(p)) return execute(std::move(p));
-  detail::table_facts::description t;
+namespace {
+// The table's column types, from the client's facts (one introspection per table), or
+// nothing on an engine without introspection.
+template <class Pin>
+detail::table_facts::description table_types(detail::table_facts& facts, const std::string& table, Pin&& pin) {
   try {
     std::unique_ptr<detail::lease> hold;
-    t = facts().get(p.table, [&] { return pin(hold).describe(p.table); });
+    return facts.get(table, [&] { return pin(hold).describe(table); });
   } catch (const error& e) {
-    if (e.category() != error_category::unsupported) throw;  // an engine without introspection: the engine's kinds
+    if (e.category() != error_category::unsupported) throw;
+    return nullptr;
   }
+}
+}  // namespace
+
+void executor::check_types(const engine::plan& p) {
+  const bool typed_aggregate = std::any_of(p.aggregates.begin(), p.aggregates.end(), [](const auto& a) {
+    return a.fn == engine::aggregate_fn::sum || a.fn == engine::aggregate_fn::avg;
+  });
+  if (p.where.matches_all() && !typed_aggregate) return;  // nothing to check: no introspection
+  auto t = table_types(facts(), p.table, [&](std::unique_ptr<detail::lease>& h) -> engine::connection& { return pin(h); });
+  if (t) detail::check_types(p, *t);
+}
+
+engine::execution executor::execute_aggregate(engine::plan&& p) {
+  if (!detail::needs_input_types(p)) {
+    check_types(p);
+    return execute(std::move(p));
+  }
+  auto t = table_types(facts(), p.table, [&](std::unique_ptr<detail::lease>& h) -> engine::connection& { return pin(h); });
+  if (t) detail::check_types(p, *t);
   if (t) detail::annotate_inputs(p, *t);
   const auto terms = p.aggregates;
   const auto groups = p.group_by.size();
@@ -241,6 +269,7 @@ row_stream executor::stream(find_options o, std::size_t chunk_rows) {
   s->plan = detail::plan_find(s->options, capabilities());
   if (!s->plan.slots.empty())
     throw error(error_category::usage, "tether::param placeholders are for prepared queries, not streams");
+  check_types(s->plan);
   s->conn = &pin(s->lease);
   return row_stream(std::move(s), chunk_rows);
 }

@@ -34,6 +34,8 @@ class plan_cache {
     handle& operator=(handle&&) = delete;
     ~handle();
     const engine::plan& plan() const noexcept;
+    // Whether the plan is an earlier call's (its shape, kinds included, was checked then).
+    bool kept() const noexcept { return lent_ != nullptr; }
 
    private:
     friend class plan_cache;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "tether/engine/plan.hpp"
 #include "tether/options.hpp"
@@ -32,6 +33,31 @@ records evaluate(const aggregate_options& o, const records& rows);
 
 // Whether row `row` of `rows` satisfies `filter` (a node of `p`'s, whose params it reads).
 bool matches(const plan& p, const filter_node& filter, const records& rows, std::size_t row);
+
+// The operand rules (docs/querying.md, "Operands and column types"): whether `operand`
+// fits `op` on a column whose values are of `column` kind (integer, real and decimal
+// columns take any number; text columns take strings; a boolean column true or false;
+// date, time, timestamp and uuid columns a value of their own kind; text matches need a
+// text column). Throws tether::error (usage) naming the column, `type` (as the
+// schema names it), the operator and the operand when it does not. Kinds without rules
+// (json, bytes, arrays) pass.
+void check_operand(value_kind column, std::string_view type, compare op, std::string_view field, const value& operand);
+// The same rule for an aggregate: $sum and $avg need a numeric column.
+void check_aggregate_input(value_kind column, std::string_view type, aggregate_fn fn, std::string_view field);
+// Every leaf of `filter` (a node of `p`'s) by check_operand, with `kind_of(field)` giving
+// a column's kind and type name, or nothing when it is not known.
+template <class KindOf>
+void check_operands(const plan& p, const filter_node& filter, KindOf&& kind_of) {
+  if (filter.kind == logic::leaf) {
+    if (filter.first_param == no_param) return;
+    auto known = kind_of(filter.field);
+    if (!known) return;
+    for (std::uint32_t i = 0; i < filter.param_count; ++i)
+      check_operand(known->first, known->second, filter.op, filter.field, *p.param(filter.first_param + i));
+    return;
+  }
+  for (const auto& c : filter.children) check_operands(p, c, kind_of);
+}
 
 // The order of two non-null values: negative, zero or positive; std::nullopt when the
 // kinds cannot be compared (a string and a number). Numbers compare across integer,

@@ -4,6 +4,8 @@
 // column's own kind; string_agg → string.
 #include "aggregate_types.hpp"
 
+#include "tether/engine/evaluate.hpp"
+
 #include <charconv>
 #include <cstdlib>
 
@@ -59,6 +61,36 @@ value typed(const value& v, const engine::aggregate_term& t) {
 }
 
 }  // namespace
+
+namespace {
+std::optional<value_kind> kind_of(field_type t) {
+  switch (t) {
+    case field_type::integer: case field_type::bigint: case field_type::smallint: return value_kind::integer;
+    case field_type::float_: case field_type::double_: return value_kind::real;
+    case field_type::decimal: return value_kind::decimal;
+    case field_type::string: case field_type::text: case field_type::enum_: return value_kind::string;
+    case field_type::boolean: return value_kind::boolean;
+    case field_type::date: return value_kind::date;
+    case field_type::time: return value_kind::time;
+    case field_type::datetime: case field_type::timestamp: return value_kind::timestamp;
+    case field_type::uuid: return value_kind::uuid;
+    default: return std::nullopt;  // json, arrays, bytes: no rules
+  }
+}
+}  // namespace
+
+void check_types(const engine::plan& p, const engine::table_description& t) {
+  auto column = [&](const std::string& field) -> std::optional<std::pair<value_kind, std::string_view>> {
+    const auto* f = engine::find_named(t.columns, field);
+    if (!f) return std::nullopt;
+    auto k = kind_of(f->type);
+    if (!k) return std::nullopt;
+    return std::pair{*k, to_string(f->type)};
+  };
+  engine::check_operands(p, p.where, column);
+  for (const auto& a : p.aggregates)
+    if (auto k = column(a.column)) engine::check_aggregate_input(k->first, k->second, a.fn, a.column);
+}
 
 bool needs_input_types(const engine::plan& p) noexcept {
   for (const auto& a : p.aggregates)

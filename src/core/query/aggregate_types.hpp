@@ -42,6 +42,10 @@ class table_facts {
   std::unordered_map<std::string, description> tables_;
 };
 
+// The operand rules (engine::check_operand) for the plan's where and aggregates, by the
+// table's declared column types.
+void check_types(const engine::plan& p, const engine::table_description& t);
+
 // Whether the plan has an aggregate whose result kind depends on its input's type.
 bool needs_input_types(const engine::plan& p) noexcept;
 // Sets each aggregate term's input type from the table's columns.

@@ -25,6 +25,12 @@ std::string short_json(const value& v) {
   return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
 
+// {"$param": name}: a prepared query's placeholder (tether::param).
+bool param_name_like(const value& v) {
+  const object* o = v.if_object();
+  return o && o->size() == 1 && (*o)[0].first == "$param";
+}
+
 enum class family : std::uint8_t { number, string, boolean, date, time, timestamp, uuid, bytes, other };
 
 family family_of(value_kind k) {
@@ -88,6 +94,63 @@ std::optional<int> compare_values(const value& a, const value& b) {
 
 namespace {
 
+std::string_view operator_name(compare op);
+
+bool text_column(value_kind k) { return k == value_kind::string; }
+
+}  // namespace
+
+void check_operand(value_kind column, std::string_view type, compare op, std::string_view field, const value& operand) {
+  const value_kind k = operand.kind();
+  if (param_name_like(operand)) return;  // a prepared query's placeholder: checked when bound
+  auto refuse = [&](std::string_view expected) {
+    usage(fmt::format("{} on column \"{}\" ({}) takes {}, got {} ({})", operator_name(op), field, type, expected,
+                      short_json(operand), to_string(k)));
+  };
+  if (is_text_match(op)) {
+    if (!text_column(column)) refuse("nothing: it matches text, and the column is not text");
+    return;
+  }
+  switch (column) {
+    case value_kind::integer:
+    case value_kind::real:
+    case value_kind::decimal:
+      if (!operand.is_number()) refuse("a number");
+      return;
+    case value_kind::string:
+      if (k != value_kind::string) refuse("a string");
+      return;
+    case value_kind::boolean:
+      if (k != value_kind::boolean) refuse("true or false");
+      return;
+    // Typed values only: text would compare as text where the engine stores these as
+    // text (SQLite), and mean a parse elsewhere.
+    case value_kind::date:
+      if (k != value_kind::date) refuse("a date, such as {\"$date\": \"2024-02-29\"}");
+      return;
+    case value_kind::time:
+      if (k != value_kind::time) refuse("a time, such as {\"$time\": \"13:14:15\"}");
+      return;
+    case value_kind::timestamp:
+      if (k != value_kind::timestamp) refuse("a timestamp, such as {\"$timestamp\": \"2024-06-01T12:00:00Z\"}");
+      return;
+    case value_kind::uuid:
+      if (k != value_kind::uuid) refuse("a uuid, such as {\"$uuid\": \"123e4567-e89b-12d3-a456-426614174000\"}");
+      return;
+    default: return;
+  }
+}
+
+void check_aggregate_input(value_kind column, std::string_view type, aggregate_fn fn, std::string_view field) {
+  if (fn != aggregate_fn::sum && fn != aggregate_fn::avg) return;
+  if (column == value_kind::integer || column == value_kind::real || column == value_kind::decimal) return;
+  if (column == value_kind::bytes || column == value_kind::array || column == value_kind::object) return;
+  usage(fmt::format("{} of column \"{}\" ({}) needs a numeric column", fn == aggregate_fn::sum ? "$sum" : "$avg",
+                    field, type));
+}
+
+namespace {
+
 // Rows as values: one materialisation per cell, then every condition reads them.
 struct table {
   std::vector<std::string> names;
@@ -115,7 +178,7 @@ table load(const records& in) {
   return t;
 }
 
-std::string_view op_name(compare op) {
+std::string_view operator_name(compare op) {
   switch (op) {
     case compare::eq: return "$eq";
     case compare::ne: return "$ne";
@@ -140,18 +203,19 @@ std::string_view op_name(compare op) {
 
 // When any operand of a comparison is a double, the column and every operand compare as
 // doubles ({"i": {"$in": [9007199254740993, 1.5]}} too).
-int compare_operand(const filter_node& n, const value& cell, const value& operand, bool as_doubles) {
-  if (as_doubles && cell.is_number() && operand.is_number()) return three_way(cell.as_double(), operand.as_double());
+int compare_operand(const filter_node& n, const value& cell, const value& operand0, bool as_doubles) {
+  if (as_doubles && cell.is_number() && operand0.is_number()) return three_way(cell.as_double(), operand0.as_double());
+  const value& operand = operand0;
   auto c = compare_values(cell, operand);
   if (!c)
-    usage(fmt::format("{} on column \"{}\" cannot compare its {} values with {} ({})", op_name(n.op), n.field,
+    usage(fmt::format("{} on column \"{}\" cannot compare its {} values with {} ({})", operator_name(n.op), n.field,
                       to_string(cell.kind()), short_json(operand), to_string(operand.kind())));
   return *c;
 }
 
 bool text_match(const filter_node& n, const value& cell, const std::string& operand) {
   if (!cell.is_string())
-    usage(fmt::format("{} on column \"{}\" matches text, and the column holds {} values", op_name(n.op), n.field,
+    usage(fmt::format("{} on column \"{}\" matches text, and the column holds {} values", operator_name(n.op), n.field,
                       to_string(cell.kind())));
   const std::string& s = cell.as_string();
   switch (n.op) {
@@ -407,6 +471,19 @@ records evaluate(const plan& p, const records& rows) {
   if (p.kind != plan_kind::find && p.kind != plan_kind::count && p.kind != plan_kind::aggregate)
     usage("the reference evaluator reads finds, counts and aggregates only");
   table in = load(rows);
+  // The operand rules, by each column's kind as its values show it (as an engine checks
+  // them by the column's declared type), before any row is read.
+  auto kind_of = [&](const std::string& field) -> std::optional<std::pair<value_kind, std::string_view>> {
+    for (std::size_t c = 0; c < in.names.size(); ++c) {
+      if (in.names[c] != field) continue;
+      for (const auto& row : in.rows)
+        if (!row[c].is_null()) return std::pair{row[c].kind(), to_string(row[c].kind())};
+    }
+    return std::nullopt;
+  };
+  check_operands(p, p.where, kind_of);
+  for (const auto& a : p.aggregates)
+    if (auto k = kind_of(a.column)) check_aggregate_input(k->first, k->second, a.fn, a.column);
   std::vector<std::size_t> matched;
   for (std::size_t r = 0; r < in.rows.size(); ++r) {
     auto cell_of = [&](const std::string& name) -> const value& { return in.rows[r][in.column(name, "the filter's")]; };

@@ -38,7 +38,15 @@ void read_type(engine::field_def& f, std::string declared) {
       {"DATE", field_type::date},       {"TIME", field_type::time},         {"DATETIME", field_type::datetime},
       {"TIMESTAMP", field_type::timestamp}, {"JSON", field_type::json},     {"UUID", field_type::uuid},
       {"BLOB", field_type::blob}};
-  f.type = field_type::text;
+  // A type tether did not write keeps SQLite's affinity (section 3.1 of its datatype
+  // page): INT → integer, CHAR/CLOB/TEXT → text, BLOB or none → blob, REAL/FLOA/DOUB →
+  // double, anything else (NUMERIC, DECIMAL(10,2), MONEY) → decimal.
+  auto has = [&](std::string_view s) { return base.find(s) != std::string::npos; };
+  f.type = has("INT")                                   ? field_type::bigint
+           : has("CHAR") || has("CLOB") || has("TEXT") ? field_type::text
+           : has("BLOB") || base.empty()               ? field_type::blob
+           : has("REAL") || has("FLOA") || has("DOUB") ? field_type::double_
+                                                       : field_type::decimal;
   for (const auto& [name, type] : table)
     if (base == name) f.type = type;
   if (f.type == field_type::string) f.length = std::atoi(args().c_str());

@@ -111,18 +111,21 @@ TEST(sqlite_statement_cache, a_repeated_shape_is_neither_rendered_nor_prepared_a
   client db{"sqlite::memory:", {.pool_size = 1}};
   db.raw({.query = "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, age INTEGER)"});
   db.insert({.table = "t", .records = {{{"name", "a"}, {"age", 1}}, {{"name", "b"}, {"age", 2}}}});
+  // The first call of a shape also reads the table's column types once (introspection,
+  // for the operand rules): count from the second.
+  EXPECT_EQ(db.find({.table = "t", .where = {{"age", {{"$gte", 0}}}}, .limit = 5}).count, 2);
   auto before = db.statement_stats();
-  for (int i = 0; i < 10; ++i) {
+  for (int i = 1; i < 10; ++i) {
     auto r = db.find({.table = "t", .where = {{"age", {{"$gte", i % 3}}}}, .limit = 5});
     EXPECT_EQ(r.count, i % 3 == 0 ? 2 : (i % 3 == 1 ? 2 : 1));
   }
   auto after = db.statement_stats();
-  EXPECT_EQ(after.renders - before.renders, 1u);
-  EXPECT_EQ(after.prepares - before.prepares, 1u);
+  EXPECT_EQ(after.renders - before.renders, 0u);
+  EXPECT_EQ(after.prepares - before.prepares, 0u);
   EXPECT_EQ(after.reuses - before.reuses, 9u);
   // A different shape (another operator) is a new statement.
   db.find({.table = "t", .where = {{"age", {{"$lt", 2}}}}, .limit = 5});
-  EXPECT_EQ(db.statement_stats().prepares - before.prepares, 2u);
+  EXPECT_EQ(db.statement_stats().prepares - before.prepares, 1u);
 }
 
 TEST(sqlite_statement_cache, a_reused_statement_binds_each_calls_values) {
@@ -134,11 +137,12 @@ TEST(sqlite_statement_cache, a_reused_statement_binds_each_calls_values) {
   auto tags = [&](const value& v, std::int64_t limit) {
     return conformance::names(db.find({.table = "t", .select = {"tag"}, .where = {{"tag", v}}, .limit = limit}).records, "tag");
   };
-  EXPECT_EQ(tags(1, 1), std::vector<std::string>{"1"});  // integer 1 against TEXT: compares as '1'
+  EXPECT_THROW(tags(1, 1), error);  // an integer for a TEXT column: a usage error (docs/querying.md)
+  EXPECT_EQ(tags("1", 1), std::vector<std::string>{"1"});
   EXPECT_EQ(tags("x", 1), std::vector<std::string>{"x"});
-  EXPECT_EQ(tags(1, 1), std::vector<std::string>{"1"});
-  EXPECT_EQ(tags(1, 0), std::vector<std::string>{});  // the LIMIT changes while the tag does not
-  EXPECT_EQ(tags(1, 1), std::vector<std::string>{"1"});
+  EXPECT_EQ(tags("1", 1), std::vector<std::string>{"1"});
+  EXPECT_EQ(tags("1", 0), std::vector<std::string>{});  // the LIMIT changes while the tag does not
+  EXPECT_EQ(tags("1", 1), std::vector<std::string>{"1"});
   auto q = db.prepare({.table = "t", .select = {"tag"}, .where = {{"id", tether::param("id")}}, .limit = 1});
   EXPECT_EQ(conformance::names(q.run({{"id", 2}}).records, "tag"), std::vector<std::string>{"x"});
   EXPECT_EQ(conformance::names(q.run({{"id", "1"}}).records, "tag"), std::vector<std::string>{"1"});
