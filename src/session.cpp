@@ -87,7 +87,7 @@ std::string connect_result::to_json() const {
     out += value(error).to_json();
     return out + "}";
   }
-  return fmt::format(R"({{"connected":true,"version":{},"latency_ms":{:.3f}}})", value(version).to_json(),
+  return fmt::format(R"({{"connected":true,"version":{},"latency_ms":{:.3f}}})", (version ? value(*version) : value()).to_json(),
                      latency_ms);
 }
 

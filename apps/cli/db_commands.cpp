@@ -193,7 +193,7 @@ void add_db_commands(CLI::App& app, globals& g, action& run) {
       tether::session s{open_workspace(g, true)};
       auto r = s.test_connection({g.env, g.product, f->tag});
       if (g.json) std::cout << r.to_json() << "\n";
-      else if (r.connected) std::cout << "connected: " << r.version << " in " << fmt::format("{:.1f}", r.latency_ms) << " ms\n";
+      else if (r.connected) std::cout << "connected: " << r.version.value_or("(no version)") << " in " << fmt::format("{:.1f}", r.latency_ms) << " ms\n";
       else std::cerr << "tether: not connected: " << r.error << "\n";
       return r.connected ? ok : connection_error;
     };

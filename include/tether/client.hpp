@@ -14,18 +14,28 @@
 #include <string_view>
 #include <type_traits>
 
-#include "tether/engine/engine.hpp"
+#include "tether/engine/capabilities.hpp"
+#include "tether/error.hpp"
 #include "tether/options.hpp"
 #include "tether/records.hpp"
 
 namespace tether {
 
+namespace engine {
+class cursor;
+class driver;
+class savepoints;
+struct plan;
+}  // namespace engine
+
+class executor;
+
 namespace detail {
 class pool;
 class lease;
-class plan_cache;
-class table_facts;
-}
+class runner;
+runner& runner_of(executor& e) noexcept;
+}  // namespace detail
 
 // Rows read a chunk at a time: `for (tether::record r : db.stream({…}))`. Memory is bounded
 // by the chunk size on engines that stream (SQLite, PostgreSQL). A record is valid until
@@ -144,35 +154,17 @@ class executor {
   // Streams the rows of a find, chunk_rows at a time; see row_stream.
   row_stream stream(find_options o, std::size_t chunk_rows = 1000);
 
-  virtual const engine::capabilities& capabilities() const noexcept = 0;
-  virtual std::string_view engine_name() const noexcept = 0;
+  const engine::capabilities& capabilities() const noexcept;
+  std::string_view engine_name() const noexcept;
 
  protected:
-  virtual engine::execution run(const engine::plan& p) = 0;
-  virtual void read(const engine::plan& p, records& out) = 0;  // see engine::connection::read
-  virtual std::vector<engine::execution> run_batch(const std::vector<const engine::plan*>& plans) = 0;
-  // The connection a stream reads from: a fresh lease (held in `hold`), or the
-  // transaction's own connection.
-  virtual engine::connection& pin(std::unique_ptr<detail::lease>& hold) = 0;
-  // Where find() and count() keep their plans by shape: the client's.
-  virtual detail::plan_cache& kept_plans() noexcept = 0;
-  // Column types of the tables aggregates read, learnt once: the client's.
-  virtual detail::table_facts& facts() noexcept = 0;
-  bool values_in_errors_ = false;  // client_options::values_in_errors
+  explicit executor(detail::runner* r) noexcept : runner_(r) {}
+  executor(executor&&) noexcept = default;
+  executor& operator=(executor&&) noexcept = default;
 
  private:
-  template <class Result>
-  friend class prepared;
-  // Every call but a prepared one: a placeholder here has no value to take.
-  engine::execution execute(engine::plan&& p);
-  // A find's or a count's rows, from a kept plan of its shape when there is one.
-  template <class Options>
-  void read_kept(const Options& o, records& out);
-  value column_aggregate(const column_options& o, engine::aggregate_fn fn);
-  // An aggregate plan, told its inputs' types, with results of the documented kinds.
-  engine::execution execute_aggregate(engine::plan&& p);
-  // The operand rules (docs/querying.md) by the table's column types, learnt once.
-  void check_types(const engine::plan& p);
+  friend detail::runner& detail::runner_of(executor& e) noexcept;
+  detail::runner* runner_;  // owned by the client or the transaction (src/core/runner.hpp)
 };
 
 class transaction;
@@ -189,8 +181,8 @@ class savepoint {
 
  private:
   friend class transaction;
-  savepoint(engine::connection* c, std::string name) : conn_(c), name_(std::move(name)) {}
-  engine::connection* conn_;
+  savepoint(engine::savepoints* c, std::string name) : conn_(c), name_(std::move(name)) {}
+  engine::savepoints* conn_;
   std::string name_;
   bool active_ = true;
 };
@@ -220,17 +212,6 @@ class transaction : public executor {
       return result;
     }
   }
-
-  const engine::capabilities& capabilities() const noexcept override;
-  std::string_view engine_name() const noexcept override;
-
- protected:
-  engine::execution run(const engine::plan& p) override;
-  void read(const engine::plan& p, records& out) override;
-  std::vector<engine::execution> run_batch(const std::vector<const engine::plan*>& plans) override;
-  engine::connection& pin(std::unique_ptr<detail::lease>& hold) override;
-  detail::plan_cache& kept_plans() noexcept override;
-  detail::table_facts& facts() noexcept override;
 
  private:
   friend class client;
@@ -327,30 +308,19 @@ class client : public executor {
     }
   }
 
-  std::string server_version();
+  std::optional<std::string> server_version();  // nothing where the engine has none to tell
   void close();  // closes idle connections; later calls reconnect
   // Summed over the idle connections: a repeated call of one shape is a reuse, not a
   // render and a prepare.
   engine::statement_stats statement_stats() const;
   tether::pool_stats pool_stats() const;
 
-  const engine::capabilities& capabilities() const noexcept override;
-  std::string_view engine_name() const noexcept override;
-
- protected:
-  engine::execution run(const engine::plan& p) override;
-  void read(const engine::plan& p, records& out) override;
-  std::vector<engine::execution> run_batch(const std::vector<const engine::plan*>& plans) override;
-  engine::connection& pin(std::unique_ptr<detail::lease>& hold) override;
-  detail::plan_cache& kept_plans() noexcept override;
-  detail::table_facts& facts() noexcept override;
-
  private:
+  struct state;
+  client(std::unique_ptr<state> s, std::shared_ptr<engine::driver> driver, std::string_view url,
+         client_options options);
   void wait_for_database(const client_options& o);
-  std::shared_ptr<engine::driver> driver_;
-  std::unique_ptr<detail::pool> pool_;
-  std::unique_ptr<detail::plan_cache> finds_;
-  std::unique_ptr<detail::table_facts> facts_;
+  std::unique_ptr<state> s_;
 };
 
 }  // namespace tether

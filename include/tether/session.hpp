@@ -26,7 +26,7 @@ struct context {
 
 struct connect_result {
   bool connected = false;
-  std::string version{};
+  std::optional<std::string> version{};  // the server's, where the engine has one (JSON: null)
   double latency_ms = 0;
   std::string error{};  // with connected == false (test_connection only); secrets masked
   std::string to_json() const;

@@ -12,6 +12,7 @@
 #include "query/aggregate_types.hpp"
 #include "planner.hpp"
 #include "pool.hpp"
+#include "runner.hpp"
 
 namespace tether {
 
@@ -84,24 +85,71 @@ auto values_hidden(bool shown, const engine::plan& p, F&& f) {
 }
 }  // namespace
 
-engine::execution executor::execute(engine::plan&& p) {
+namespace {
+
+// Every call but a prepared one: a placeholder here has no value to take.
+engine::execution execute(detail::runner& r, engine::plan&& p) {
   refuse_placeholders(p);
-  return run(p);
+  engine::execution e;
+  r.execute(p, e);
+  return e;
 }
 
-template <class Options>
-void executor::read_kept(const Options& o, records& out) {
-  auto h = kept_plans().get(o, capabilities());
-  refuse_placeholders(h.plan());
-  if (!h.kept()) check_types(h.plan());  // a kept plan's shape, kinds included, was checked when it was made
-  read(h.plan(), out);
+// The table's column types, from the client's facts (one introspection per table), or
+// nothing on an engine without introspection.
+detail::table_facts::description table_types(detail::runner& r, const std::string& table) {
+  std::unique_ptr<detail::lease> hold;
+  return r.facts().get(table, [&]() -> std::optional<engine::table_description> {
+    engine::introspection* i = r.pin(hold).introspection_part();
+    if (!i) return std::nullopt;
+    return i->describe(table);
+  });
 }
+
+// The operand rules (docs/querying.md) by the table's column types, learnt once.
+void check_types(detail::runner& r, const engine::plan& p) {
+  const bool typed_aggregate = std::any_of(p.aggregates.begin(), p.aggregates.end(), [](const auto& a) {
+    return a.fn == engine::aggregate_fn::sum || a.fn == engine::aggregate_fn::avg;
+  });
+  if (p.where.matches_all() && !typed_aggregate) return;  // nothing to check: no introspection
+  if (auto t = table_types(r, p.table)) detail::check_types(p, *t);
+}
+
+// A find's or a count's rows, from a kept plan of its shape when there is one.
+template <class Options>
+void read_kept(detail::runner& r, const Options& o, engine::execution& out) {
+  auto h = r.kept_plans().get(o, r.capabilities());
+  refuse_placeholders(h.plan());
+  if (!h.kept()) check_types(r, h.plan());  // a kept plan's shape, kinds included, was checked when it was made
+  r.execute(h.plan(), out);
+}
+
+// An aggregate plan, told its inputs' types, with results of the documented kinds.
+engine::execution execute_aggregate(detail::runner& r, engine::plan&& p) {
+  if (!detail::needs_input_types(p)) {
+    check_types(r, p);
+    return execute(r, std::move(p));
+  }
+  auto t = table_types(r, p.table);
+  if (t) detail::check_types(p, *t);
+  if (t) detail::annotate_inputs(p, *t);
+  const auto terms = p.aggregates;
+  const auto groups = p.group_by.size();
+  auto e = execute(r, std::move(p));
+  detail::type_results(e.rows, terms, groups);
+  return e;
+}
+
+}  // namespace
+
+const engine::capabilities& executor::capabilities() const noexcept { return runner_->capabilities(); }
+std::string_view executor::engine_name() const noexcept { return runner_->engine_name(); }
 
 find_result executor::find(const find_options& o) {
-  find_result r;
-  read_kept(o, r.records);
-  r.count = static_cast<std::int64_t>(r.records.size());
-  return r;
+  engine::execution e;
+  read_kept(*runner_, o, e);
+  const auto n = static_cast<std::int64_t>(e.rows.size());
+  return find_result{std::move(e.rows), n};
 }
 
 std::vector<find_result> executor::find_batch(const std::vector<find_options>& queries) {
@@ -109,7 +157,7 @@ std::vector<find_result> executor::find_batch(const std::vector<find_options>& q
   plans.reserve(queries.size());
   for (const auto& q : queries) {
     plans.push_back(detail::plan_find(q, capabilities()));
-    check_types(plans.back());
+    check_types(*runner_, plans.back());
     if (!plans.back().slots.empty())
       throw error(error_category::usage, "tether::param placeholders are for prepared queries, not batches");
   }
@@ -117,7 +165,7 @@ std::vector<find_result> executor::find_batch(const std::vector<find_options>& q
   for (const auto& p : plans) pointers.push_back(&p);
   std::vector<find_result> out;
   out.reserve(plans.size());
-  for (auto& e : run_batch(pointers)) {
+  for (auto& e : runner_->execute_batch(pointers)) {
     find_result r{std::move(e.rows), 0};
     r.count = static_cast<std::int64_t>(r.records.size());
     out.push_back(std::move(r));
@@ -133,91 +181,54 @@ std::optional<row> executor::find_one(find_options o) {
 }
 
 insert_result executor::insert(const insert_options& o) {
-  auto e = execute(detail::plan_insert(o, capabilities()));
+  auto e = execute(*runner_, detail::plan_insert(o, capabilities()));
   return insert_result{std::move(e.rows), e.affected, std::move(e.inserted_ids)};
 }
 
 update_result executor::update(const update_options& o) {
   auto p = detail::plan_update(o, capabilities());
-  check_types(p);
-  auto e = execute(std::move(p));
+  check_types(*runner_, p);
+  auto e = execute(*runner_, std::move(p));
   return update_result{e.affected, std::move(e.rows)};
 }
 
 remove_result executor::remove(const remove_options& o) {
   auto p = detail::plan_remove(o, capabilities());
-  check_types(p);
-  auto e = execute(std::move(p));
+  check_types(*runner_, p);
+  auto e = execute(*runner_, std::move(p));
   return remove_result{e.affected, std::move(e.rows)};
 }
 
 upsert_result executor::upsert(const upsert_options& o) {
-  auto e = execute(detail::plan_upsert(o, capabilities()));
+  auto e = execute(*runner_, detail::plan_upsert(o, capabilities()));
   return upsert_result{std::move(e.rows), e.affected, e.operation};
 }
 
 std::int64_t executor::count(const count_options& o) {
-  records rows;
-  read_kept(o, rows);
-  return rows.empty() ? 0 : rows[0].get<std::int64_t>(std::size_t{0});
+  engine::execution e;
+  read_kept(*runner_, o, e);
+  return e.rows.empty() ? 0 : e.rows[0].get<std::int64_t>(std::size_t{0});
 }
 
 namespace {
-// The table's column types, from the client's facts (one introspection per table), or
-// nothing on an engine without introspection.
-template <class Pin>
-detail::table_facts::description table_types(detail::table_facts& facts, const std::string& table, Pin&& pin) {
-  try {
-    std::unique_ptr<detail::lease> hold;
-    return facts.get(table, [&] { return pin(hold).describe(table); });
-  } catch (const error& e) {
-    if (e.category() != error_category::unsupported) throw;
-    return nullptr;
-  }
+value column_aggregate(detail::runner& r, const column_options& o, engine::aggregate_fn fn) {
+  auto e = execute_aggregate(r, detail::plan_column(o, fn, r.capabilities()));
+  return e.rows.empty() ? value() : e.rows.get(0, 0);
 }
 }  // namespace
 
-void executor::check_types(const engine::plan& p) {
-  const bool typed_aggregate = std::any_of(p.aggregates.begin(), p.aggregates.end(), [](const auto& a) {
-    return a.fn == engine::aggregate_fn::sum || a.fn == engine::aggregate_fn::avg;
-  });
-  if (p.where.matches_all() && !typed_aggregate) return;  // nothing to check: no introspection
-  auto t = table_types(facts(), p.table, [&](std::unique_ptr<detail::lease>& h) -> engine::connection& { return pin(h); });
-  if (t) detail::check_types(p, *t);
-}
-
-engine::execution executor::execute_aggregate(engine::plan&& p) {
-  if (!detail::needs_input_types(p)) {
-    check_types(p);
-    return execute(std::move(p));
-  }
-  auto t = table_types(facts(), p.table, [&](std::unique_ptr<detail::lease>& h) -> engine::connection& { return pin(h); });
-  if (t) detail::check_types(p, *t);
-  if (t) detail::annotate_inputs(p, *t);
-  const auto terms = p.aggregates;
-  const auto groups = p.group_by.size();
-  auto e = execute(std::move(p));
-  detail::type_results(e.rows, terms, groups);
-  return e;
-}
-
-value executor::column_aggregate(const column_options& o, engine::aggregate_fn fn) {
-  auto e = execute_aggregate(detail::plan_column(o, fn, capabilities()));
-  return e.rows.empty() ? value() : e.rows.get(0, 0);
-}
-
-value executor::sum(const column_options& o) { return column_aggregate(o, engine::aggregate_fn::sum); }
-value executor::avg(const column_options& o) { return column_aggregate(o, engine::aggregate_fn::avg); }
-value executor::min(const column_options& o) { return column_aggregate(o, engine::aggregate_fn::min); }
-value executor::max(const column_options& o) { return column_aggregate(o, engine::aggregate_fn::max); }
+value executor::sum(const column_options& o) { return column_aggregate(*runner_, o, engine::aggregate_fn::sum); }
+value executor::avg(const column_options& o) { return column_aggregate(*runner_, o, engine::aggregate_fn::avg); }
+value executor::min(const column_options& o) { return column_aggregate(*runner_, o, engine::aggregate_fn::min); }
+value executor::max(const column_options& o) { return column_aggregate(*runner_, o, engine::aggregate_fn::max); }
 
 records executor::aggregate(const aggregate_options& o) {
-  return execute_aggregate(detail::plan_aggregate(o, capabilities())).rows;
+  return execute_aggregate(*runner_, detail::plan_aggregate(o, capabilities())).rows;
 }
 
 raw_result executor::raw(const raw_options& o) {
-  facts().forget();  // a raw statement may change a table's columns
-  auto e = execute(detail::plan_raw(o, capabilities()));
+  runner_->facts().forget();  // a raw statement may change a table's columns
+  auto e = execute(*runner_, detail::plan_raw(o, capabilities()));
   return raw_result{std::move(e.rows), std::move(e.fields), e.affected};
 }
 
@@ -269,8 +280,8 @@ row_stream executor::stream(find_options o, std::size_t chunk_rows) {
   s->plan = detail::plan_find(s->options, capabilities());
   if (!s->plan.slots.empty())
     throw error(error_category::usage, "tether::param placeholders are for prepared queries, not streams");
-  check_types(s->plan);
-  s->conn = &pin(s->lease);
+  check_types(*runner_, s->plan);
+  s->conn = &runner_->pin(s->lease);
   return row_stream(std::move(s), chunk_rows);
 }
 
@@ -305,16 +316,44 @@ void savepoint::rollback() {
 
 // --- transaction -------------------------------------------------------------------------
 
-struct transaction::state {
+namespace {
+void require_active(bool active) {
+  if (!active)
+    throw error(error_category::usage, "this transaction was committed or rolled back; begin a new one");
+}
+}  // namespace
+
+// A transaction's calls go to its one connection.
+struct transaction::state final : detail::runner {
+  state(detail::lease l, detail::runner& client_runner)
+      : lease(std::move(l)), client(client_runner), part((*lease)->transactions_part()) {
+    values_in_errors = client.values_in_errors;
+  }
   std::optional<detail::lease> lease;  // returned to the pool as soon as the transaction ends
-  std::shared_ptr<engine::driver> driver;
+  detail::runner& client;
+  engine::transactions* part;  // the connection's transactions part
   bool active = true;
   int next_savepoint = 0;
-  detail::plan_cache* finds;  // the client's
-  detail::table_facts* facts;  // the client's
+
+  void execute(const engine::plan& p, engine::execution& out) override {
+    require_active(active);
+    values_hidden(values_in_errors, p, [&] { (*lease)->execute(p, out); });
+  }
+  std::vector<engine::execution> execute_batch(const std::vector<const engine::plan*>& plans) override {
+    require_active(active);
+    return values_hidden(values_in_errors, plans, [&] { return (*lease)->execute_batch(plans); });
+  }
+  engine::connection& pin(std::unique_ptr<detail::lease>&) override {
+    require_active(active);
+    return **lease;
+  }
+  const engine::capabilities& capabilities() const noexcept override { return client.capabilities(); }
+  std::string_view engine_name() const noexcept override { return client.engine_name(); }
+  detail::plan_cache& kept_plans() noexcept override { return client.kept_plans(); }
+  detail::table_facts& facts() noexcept override { return client.facts(); }
 };
 
-transaction::transaction(std::unique_ptr<state> s) : s_(std::move(s)) {}
+transaction::transaction(std::unique_ptr<state> s) : executor(s.get()), s_(std::move(s)) {}
 transaction::transaction(transaction&& o) noexcept = default;
 
 transaction::~transaction() {
@@ -340,7 +379,7 @@ void transaction::finish(bool commit) {
   auto& lease = *s_->lease;
   auto clean_up = [&] {  // the transaction failed to end as asked: leave the connection clean or drop it
     try {
-      if (commit) lease->rollback();
+      if (commit) s_->part->rollback();
       else lease.mark_broken();
     } catch (...) {
       lease.mark_broken();
@@ -348,8 +387,8 @@ void transaction::finish(bool commit) {
     s_->lease.reset();
   };
   try {
-    if (commit) lease->commit();
-    else lease->rollback();
+    if (commit) s_->part->commit();
+    else s_->part->rollback();
   } catch (const error& e) {
     // Lost while the COMMIT was in flight: whether it committed is unknown, and a retry
     // could apply it twice. Errors that prove it did not commit keep their category.
@@ -376,46 +415,10 @@ void transaction::rollback() { finish(false); }
 
 tether::savepoint transaction::savepoint() {
   if (!is_active()) throw error(error_category::usage, "savepoint on a transaction that is no longer active");
-  if (!capabilities().savepoints)
-    throw error(error_category::unsupported, fmt::format("{} has no savepoints", engine_name()));
+  engine::savepoints& part = engine::need((*s_->lease)->savepoints_part(), engine_name(), "savepoints");
   std::string name = fmt::format("tether_sp_{}", ++s_->next_savepoint);
-  (*s_->lease)->savepoint(name);
-  return tether::savepoint(s_->lease->get(), std::move(name));
-}
-
-const engine::capabilities& transaction::capabilities() const noexcept {
-  return s_->driver->capabilities();
-}
-std::string_view transaction::engine_name() const noexcept { return s_->driver->name(); }
-
-namespace {
-void require_active(bool active) {
-  if (!active)
-    throw error(error_category::usage, "this transaction was committed or rolled back; begin a new one");
-}
-}  // namespace
-
-std::vector<engine::execution> transaction::run_batch(const std::vector<const engine::plan*>& plans) {
-  require_active(is_active());
-  return values_hidden(values_in_errors_, plans, [&] { return (*s_->lease)->execute_batch(plans); });
-}
-
-engine::connection& transaction::pin(std::unique_ptr<detail::lease>&) {
-  require_active(is_active());
-  return **s_->lease;
-}
-
-engine::execution transaction::run(const engine::plan& p) {
-  require_active(is_active());
-  return values_hidden(values_in_errors_, p, [&] { return (*s_->lease)->execute(p); });
-}
-
-detail::plan_cache& transaction::kept_plans() noexcept { return *s_->finds; }
-detail::table_facts& transaction::facts() noexcept { return *s_->facts; }
-
-void transaction::read(const engine::plan& p, records& out) {
-  require_active(is_active());
-  values_hidden(values_in_errors_, p, [&] { (*s_->lease)->read(p, out); });
+  part.savepoint(name);
+  return tether::savepoint(&part, std::move(name));
 }
 
 void detail::retry_pause(int attempt, const retry_options& r) {
@@ -435,16 +438,57 @@ std::size_t default_pool_size() {
 }
 }  // namespace
 
+namespace {
+// One call on a leased connection; a connection that failed as a connection is thrown away.
+template <class F>
+auto on_lease(detail::pool& pool, F&& f) {
+  detail::lease l = pool.acquire();
+  try {
+    return f(*l);
+  } catch (const error& e) {
+    if (e.category() == error_category::connection) l.mark_broken();
+    throw;
+  }
+}
+}  // namespace
+
+// A client's calls each lease a connection from its pool.
+struct client::state final : detail::runner {
+  std::shared_ptr<engine::driver> driver;
+  std::unique_ptr<detail::pool> pool;
+  detail::plan_cache finds;
+  detail::table_facts table_facts;
+
+  void execute(const engine::plan& p, engine::execution& out) override {
+    values_hidden(values_in_errors, p, [&] { on_lease(*pool, [&](engine::connection& c) { c.execute(p, out); }); });
+  }
+  std::vector<engine::execution> execute_batch(const std::vector<const engine::plan*>& plans) override {
+    return values_hidden(values_in_errors, plans,
+                         [&] { return on_lease(*pool, [&](engine::connection& c) { return c.execute_batch(plans); }); });
+  }
+  engine::connection& pin(std::unique_ptr<detail::lease>& hold) override {
+    hold = std::make_unique<detail::lease>(pool->acquire());
+    return **hold;
+  }
+  const engine::capabilities& capabilities() const noexcept override { return driver->capabilities(); }
+  std::string_view engine_name() const noexcept override { return driver->name(); }
+  detail::plan_cache& kept_plans() noexcept override { return finds; }
+  detail::table_facts& facts() noexcept override { return table_facts; }
+};
+
 client::client(std::shared_ptr<engine::driver> driver, std::string_view url, client_options o)
-    : driver_(std::move(driver)),
-      finds_(std::make_unique<detail::plan_cache>()),
-      facts_(std::make_unique<detail::table_facts>()) {
-  values_in_errors_ = o.values_in_errors;
-  driver_->validate_url(url);
+    : client(std::make_unique<state>(), std::move(driver), url, std::move(o)) {}
+
+client::client(std::unique_ptr<state> s, std::shared_ptr<engine::driver> driver, std::string_view url,
+               client_options o)
+    : executor(s.get()), s_(std::move(s)) {
+  s_->driver = std::move(driver);
+  s_->values_in_errors = o.values_in_errors;
+  s_->driver->validate_url(url);
   std::size_t size = o.pool_size ? o.pool_size : default_pool_size();
-  size = std::min(size, driver_->max_pool_size(url));
-  pool_ = std::make_unique<detail::pool>(
-      driver_, std::string(url),
+  size = std::min(size, s_->driver->max_pool_size(url));
+  s_->pool = std::make_unique<detail::pool>(
+      s_->driver, std::string(url),
       detail::pool_settings{size, o.acquire_timeout, o.max_lifetime, o.health_check_after});
   wait_for_database(o);  // connect now: a bad database fails here, not on first use
 }
@@ -457,7 +501,7 @@ void client::wait_for_database(const client_options& o) {
   const auto started = std::chrono::steady_clock::now();
   for (int attempt = 1;; ++attempt) {
     try {
-      (void)pool_->acquire();
+      (void)s_->pool->acquire();
       return;
     } catch (const error& e) {
       if (e.category() != error_category::connection || attempt > o.max_retries) {
@@ -482,66 +526,23 @@ client::~client() = default;
 
 tether::transaction client::begin(transaction_options o) {
   const auto& caps = capabilities();
-  if (!caps.transactions)
-    throw error(error_category::unsupported, fmt::format("{} has no transactions", engine_name()));
   if (o.isolation && std::find(caps.isolation_levels.begin(), caps.isolation_levels.end(),
                                *o.isolation) == caps.isolation_levels.end())
     throw error(error_category::unsupported,
-                fmt::format("{} cannot honour the requested isolation level", engine_name()));
+                fmt::format("{} cannot honour the requested isolation level", engine_name()), error_details{caps.engine});
   if (o.read_only && !caps.read_only_transactions)
-    throw error(error_category::unsupported,
-                fmt::format("{} cannot run a read-only transaction", engine_name()));
-  auto s = std::make_unique<tether::transaction::state>(
-      tether::transaction::state{pool_->acquire(), driver_, true, 0, finds_.get(), facts_.get()});
-  (*s->lease)->begin(o);
-  tether::transaction tx(std::move(s));
-  tx.values_in_errors_ = values_in_errors_;
-  return tx;
+    throw error(error_category::unsupported, fmt::format("{} cannot run a read-only transaction", engine_name()),
+                error_details{caps.engine});
+  detail::lease l = s_->pool->acquire();
+  engine::transactions& part = engine::need(l->transactions_part(), engine_name(), "transactions");
+  auto st = std::make_unique<tether::transaction::state>(std::move(l), *s_);
+  part.begin(o);
+  return tether::transaction(std::move(st));
 }
 
-std::string client::server_version() { return pool_->acquire()->server_version(); }
-void client::close() { pool_->close_idle(); }
-engine::statement_stats client::statement_stats() const { return pool_->idle_statement_stats(); }
-tether::pool_stats client::pool_stats() const { return pool_->stats(); }
-
-const engine::capabilities& client::capabilities() const noexcept { return driver_->capabilities(); }
-std::string_view client::engine_name() const noexcept { return driver_->name(); }
-
-namespace {
-// One call on a leased connection; a connection that failed as a connection is thrown away.
-template <class F>
-auto on_lease(detail::pool& pool, F&& f) {
-  detail::lease l = pool.acquire();
-  try {
-    return f(*l);
-  } catch (const error& e) {
-    if (e.category() == error_category::connection) l.mark_broken();
-    throw;
-  }
-}
-}  // namespace
-
-
-std::vector<engine::execution> client::run_batch(const std::vector<const engine::plan*>& plans) {
-  return values_hidden(values_in_errors_, plans,
-                       [&] { return on_lease(*pool_, [&](engine::connection& c) { return c.execute_batch(plans); }); });
-}
-
-engine::connection& client::pin(std::unique_ptr<detail::lease>& hold) {
-  hold = std::make_unique<detail::lease>(pool_->acquire());
-  return **hold;
-}
-
-engine::execution client::run(const engine::plan& p) {
-  return values_hidden(values_in_errors_, p,
-                       [&] { return on_lease(*pool_, [&](engine::connection& c) { return c.execute(p); }); });
-}
-
-detail::plan_cache& client::kept_plans() noexcept { return *finds_; }
-detail::table_facts& client::facts() noexcept { return *facts_; }
-
-void client::read(const engine::plan& p, records& out) {
-  values_hidden(values_in_errors_, p, [&] { on_lease(*pool_, [&](engine::connection& c) { c.read(p, out); }); });
-}
+std::optional<std::string> client::server_version() { return s_->pool->acquire()->server_version(); }
+void client::close() { s_->pool->close_idle(); }
+engine::statement_stats client::statement_stats() const { return s_->pool->idle_statement_stats(); }
+tether::pool_stats client::pool_stats() const { return s_->pool->stats(); }
 
 }  // namespace tether

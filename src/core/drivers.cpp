@@ -40,31 +40,22 @@ class buffered_cursor final : public cursor {
 }  // namespace
 
 std::unique_ptr<cursor> connection::open(const plan& p) {
-  return std::make_unique<buffered_cursor>(execute(p).rows);
+  execution e;
+  execute(p, e);
+  return std::make_unique<buffered_cursor>(std::move(e.rows));
 }
 
-void connection::read(const plan& p, records& out) { out = std::move(execute(p).rows); }
-
 std::vector<execution> connection::execute_batch(const std::vector<const plan*>& plans) {
-  std::vector<execution> out;
-  out.reserve(plans.size());
-  for (const plan* p : plans) out.push_back(execute(*p));
+  std::vector<execution> out(plans.size());
+  for (std::size_t i = 0; i < plans.size(); ++i) execute(*plans[i], out[i]);
   return out;
 }
 
-namespace {
-[[noreturn]] void no_schema(std::string_view what) {
-  throw error(error_category::unsupported, fmt::format("this engine has no {} yet", what));
+void refuse_part(std::string_view engine, std::string_view feature) {
+  throw error(error_category::unsupported,
+              fmt::format("{} is not supported by the {} engine", feature, engine.empty() ? "this" : engine),
+              error_details{std::string(engine)});
 }
-}  // namespace
-
-std::vector<std::string> connection::schema_statements(const schema_op&, const table_description*) {
-  no_schema("schema operations");
-}
-std::optional<table_description> connection::describe(std::string_view) { no_schema("introspection"); }
-std::vector<std::string> connection::list_tables() { no_schema("introspection"); }
-void connection::lock_migrations(std::chrono::milliseconds) { no_schema("migration lock"); }
-void connection::unlock_migrations() {}
 
 void register_driver(std::shared_ptr<driver> d) {
   std::lock_guard lock(registry_mutex);

@@ -193,8 +193,6 @@ struct parser {
     if (!name) return false;
     if (!name->is_string() || name->as_string().empty())
       fail(fmt::format("the $param on column \"{}\" needs a name, got {}", column, short_json(*name)));
-    if (op == compare::regex && !caps.regex)
-      require(false, "$regex", caps);
     p.slots.push_back({name->as_string(), static_cast<std::uint32_t>(p.params.size()), op});
     return true;
   }
@@ -259,6 +257,8 @@ struct parser {
       default: break;
     }
     compare op = spec->op;
+    // The engine's support for the operator, decided before any I/O.
+    if (caps.of(op) != engine::support::native) require(false, op_name, caps);
     if (op != compare::in && op != compare::nin && op != compare::between && take_param(name, op, operand))
       return leaf(name, op, 1, &operand, out);
     switch (op) {
@@ -316,9 +316,6 @@ struct parser {
         return;
       }
       case compare::regex:
-        if (!caps.regex)
-          require(false, "$regex", caps);
-        [[fallthrough]];
       case compare::like:
       case compare::ilike:
       case compare::contains:

@@ -10,6 +10,7 @@
 #include "planner.hpp"
 #include "query/aggregate_types.hpp"
 #include "pool.hpp"
+#include "runner.hpp"
 #include "schema_model.hpp"
 #include "schema_ops.hpp"
 #include "tether/client.hpp"
@@ -40,23 +41,30 @@ schema_op migrations_table(const std::string& table) {
   return op;
 }
 
-// Through the planner, so that the plan's shape (the statement-cache key) is the text.
-void run_sql(engine::connection& c, const std::string& sql) {
-  static const engine::capabilities raw_only = [] {
-    engine::capabilities caps;
-    caps.raw_queries = true;
-    return caps;
-  }();
-  c.execute(detail::plan_raw({.query = sql}, raw_only));
-}
+// The parts of a connection that migrations need: refused with `unsupported`, naming the
+// engine, when the engine does not offer them.
+struct parts {
+  engine::connection& c;
+  engine::schema_applier& schema;
+  engine::introspection& look;
+  parts(engine::connection& conn, std::string_view engine)
+      : c(conn),
+        schema(engine::need(conn.schema_part(), engine, "schema changes")),
+        look(engine::need(conn.introspection_part(), engine, "introspection")) {}
+  // Transactions around a migration where the engine's schema changes take part in them.
+  engine::transactions* atomic() const noexcept { return schema.transactional() ? c.transactions_part() : nullptr; }
+};
 
 // The migration lock for the duration of a scope.
 struct lock {
-  engine::connection& c;
-  lock(engine::connection& conn, std::chrono::milliseconds timeout) : c(conn) { c.lock_migrations(timeout); }
+  engine::migration_lock& l;
+  lock(const parts& p, std::string_view engine, std::chrono::milliseconds timeout)
+      : l(engine::need(p.c.lock_part(), engine, "the migration lock")) {
+    l.lock_migrations(timeout);
+  }
   ~lock() {
     try {
-      c.unlock_migrations();
+      l.unlock_migrations();
     } catch (...) {
       // The session ends with the connection, and the lock with it.
     }
@@ -109,7 +117,7 @@ struct standing {
   std::string said;
 };
 
-standing stand(engine::connection& c, const recorded& r) {
+standing stand(engine::introspection& c, const recorded& r) {
   standing s{static_cast<std::size_t>(r.steps_done), false, {}};
   const std::size_t total = r.m.up.size();
   if (s.effective >= total) {
@@ -153,7 +161,7 @@ value now_value() {
 // the inverses (newest first) and the notes, and calling `before` ahead of each top-level
 // step with its index and how many inverse operations it added (the journal's hook).
 struct run_state {
-  engine::connection& c;
+  const parts& c;
   bool dry_run;
   detail::schema_model* model;
   std::vector<std::string>& statements;
@@ -164,7 +172,7 @@ struct run_state {
 };
 
 std::optional<engine::table_description> describe(run_state& s, const std::string& table) {
-  return s.model ? s.model->describe(table, s.c) : s.c.describe(table);
+  return s.model ? s.model->describe(table, s.c.look) : s.c.look.describe(table);
 }
 
 void run_ops(run_state& s, const std::vector<value>& ops, std::size_t first = 0, bool top = true);
@@ -202,11 +210,9 @@ void run_ops(run_state& s, const std::vector<value>& ops, std::size_t first, boo
         if (std::find(s.notes.begin(), s.notes.end(), n) == s.notes.end()) s.notes.push_back(std::move(n));
     }
     if (top && s.before) s.before(i, (s.inverses ? s.inverses->size() : 0) - inverses_before);
-    for (const auto& sql : s.c.schema_statements(op, b)) {
-      s.statements.push_back(sql);
-      if (!s.dry_run) run_sql(s.c, sql);
-    }
-    if (s.model) s.model->apply(op, s.c);
+    engine::schema_step step = s.c.schema.apply(op, b, s.dry_run);
+    for (auto& d : step.description) s.statements.push_back(std::move(d));
+    if (s.model) s.model->apply(op, s.c.look);
   }
 }
 
@@ -245,22 +251,24 @@ schema_result migrator::apply(migration m, apply_options o, detail::schema_model
   const std::string& table = options_.table;
   validate(m);
   if (m.checksum.empty()) m.checksum = checksum(m);
-  db_.facts().forget();  // the tables' column types may change
+  detail::runner& run = detail::runner_of(db_);
+  run.facts().forget();  // the tables' column types may change
   std::unique_ptr<detail::lease> hold;
-  engine::connection& c = db_.pin(hold);
-  const auto& caps = db_.capabilities();
+  engine::connection& c = run.pin(hold);
+  const parts on(c, run.engine_name());
+  const auto& caps = run.capabilities();
   schema_result result;
   std::vector<value> down;
   if (o.dry_run) {
     std::optional<detail::schema_model> own;
     if (!model) model = &own.emplace();
-    run_state dry{c, true, model, result.statements, &down, m.notes};
+    run_state dry{on, true, model, result.statements, &down, m.notes};
     run_ops(dry, m.up);
     m.down = std::move(down);
     result.migration = std::move(m);
     return result;
   }
-  lock held(c, o.lock_timeout);
+  lock held(on, run.engine_name(), o.lock_timeout);
   // On SQLite the migration's own write transaction is the lock: a writer already in the
   // file makes these wait up to lock_timeout, and the error says which lock it was.
   auto under_lock = [&](auto&& fn) {
@@ -270,12 +278,12 @@ schema_result migrator::apply(migration m, apply_options o, detail::schema_model
       if (e.category() != error_category::timeout) throw;
       throw error(error_category::timeout,
                   fmt::format("another migrator or writer holds the migration lock ({}'s write lock); waited {} ms: {}",
-                              db_.engine_name(), o.lock_timeout.count(), e.what()),
-                  error_details{std::string(db_.engine_name()), e.native_code(), e.sqlstate(), ""});
+                              run.engine_name(), o.lock_timeout.count(), e.what()),
+                  error_details{std::string(run.engine_name()), e.native_code(), e.sqlstate(), ""});
     }
   };
   const auto started = std::chrono::steady_clock::now();
-  const bool atomic = c.transactional_ddl();
+  engine::transactions* const atomic = on.atomic();
   bool journaled = false;  // the row exists: later records update it
   std::vector<std::size_t> down_steps;
   auto record = [&](std::string_view status, std::int64_t steps) {
@@ -306,11 +314,9 @@ schema_result migrator::apply(migration m, apply_options o, detail::schema_model
   std::size_t done = 0;
   // Whether it is applied is read under the lock (on SQLite, inside the transaction that
   // is the lock), so that two migrators never both find it pending.
-  if (atomic) under_lock([&] { c.begin({}); });
+  if (atomic) under_lock([&] { atomic->begin({}); });
   try {
-    under_lock([&] {
-      for (const auto& st : c.schema_statements(migrations_table(table), nullptr)) run_sql(c, st);
-    });
+    under_lock([&] { on.schema.apply(migrations_table(table), nullptr, false); });
     if (auto r = find_record(c, caps, table, m.tag)) {
       if (!r->partial()) throw error(error_category::usage, fmt::format("migration \"{}\" is already applied", m.tag));
       if (r->checksum != m.checksum)
@@ -320,7 +326,7 @@ schema_result migrator::apply(migration m, apply_options o, detail::schema_model
                                 m.tag));
       // Stopped part-way (killed, or a step failed): go on from the first step that did
       // not take effect, with the journal's down for the steps that did.
-      const standing st = stand(c, *r);
+      const standing st = stand(on.look, *r);
       down = effective_down(*r, st);
       down_steps = r->down_steps;
       if (r->pending() && !st.pending_done) down_steps.pop_back();
@@ -333,12 +339,12 @@ schema_result migrator::apply(migration m, apply_options o, detail::schema_model
                            : st.said.substr(st.said.find("stopped"));
     }
   } catch (...) {
-    if (atomic) c.rollback();
+    if (atomic) atomic->rollback();
     throw;
   }
   try {
     if (!atomic && !journaled) record("running", 0);
-    run_state real{c, false, nullptr, result.statements, &down, m.notes};
+    run_state real{on, false, nullptr, result.statements, &down, m.notes};
     real.at = &done;
     if (!atomic)
       real.before = [&](std::size_t step, std::size_t inverse_ops) {
@@ -349,12 +355,12 @@ schema_result migrator::apply(migration m, apply_options o, detail::schema_model
     run_ops(real, m.up, done);
     done = m.up.size();
     record("applied", static_cast<std::int64_t>(m.up.size()));
-    if (atomic) c.commit();
+    if (atomic) atomic->commit();
   } catch (const error& e) {
     std::string what;
     if (atomic) {
       try {
-        c.rollback();
+        atomic->rollback();
       } catch (...) {
         hold->mark_broken();
       }
@@ -374,7 +380,7 @@ schema_result migrator::apply(migration m, apply_options o, detail::schema_model
     throw error(e.category(),
                 fmt::format("migration \"{}\" failed at step {} of {} ({}): {}; {}", m.tag, done + 1, m.up.size(),
                             op_label(m.up.at(std::min(done, m.up.size() - 1))), e.what(), what),
-                error_details{std::string(db_.engine_name()), e.native_code(), e.sqlstate(), e.statement()});
+                error_details{std::string(run.engine_name()), e.native_code(), e.sqlstate(), e.statement()});
   }
   m.down = std::move(down);
   result.migration = std::move(m);
@@ -384,11 +390,13 @@ schema_result migrator::apply(migration m, apply_options o, detail::schema_model
 
 std::vector<applied_migration> migrator::history() {
   const std::string& table = options_.table;
-  const auto& caps = db_.capabilities();
+  detail::runner& run = detail::runner_of(db_);
+  const auto& caps = run.capabilities();
   std::unique_ptr<detail::lease> hold;
-  engine::connection& c = db_.pin(hold);
+  engine::connection& c = run.pin(hold);
+  const parts on(c, run.engine_name());
   // Read only: the table is made by the first migration, under the lock.
-  if (!c.describe(table)) return {};
+  if (!on.look.describe(table)) return {};
   auto rows = c.execute(detail::plan_find({.table = table, .order_by = {{"applied_at"}, {"tag"}}}, caps)).rows;
   std::vector<applied_migration> out;
   for (auto r : rows)
@@ -403,8 +411,9 @@ migration_status migrator::status(const std::vector<migration>& defined) {
   auto applied = history();
   migration_status s;
   s.total = defined.size();
+  detail::runner& run = detail::runner_of(db_);
   std::unique_ptr<detail::lease> hold;
-  engine::connection* c = nullptr;
+  std::optional<parts> on;
   for (const auto& m : defined) {
     auto it = std::find_if(applied.begin(), applied.end(), [&](const applied_migration& a) { return a.tag == m.tag; });
     if (it == applied.end()) {
@@ -419,11 +428,11 @@ migration_status migrator::status(const std::vector<migration>& defined) {
   // Partial migrations, defined or not: said with what the database shows, and pending.
   for (const auto& a : applied) {
     if (a.status == "applied") continue;
-    if (!c) c = &db_.pin(hold);
-    auto r = find_record(*c, db_.capabilities(), table, a.tag);
+    if (!on) on.emplace(run.pin(hold), run.engine_name());
+    auto r = find_record(on->c, run.capabilities(), table, a.tag);
     if (!r) continue;
     try {
-      s.partial.push_back(stand(*c, *r).said);
+      s.partial.push_back(stand(on->look, *r).said);
     } catch (const error& e) {
       s.partial.push_back(e.what());
     }
@@ -470,14 +479,16 @@ std::vector<schema_result> migrator::up(const std::vector<migration>& defined, a
 std::vector<schema_result> migrator::down(int steps, apply_options o) {
   const std::string& table = options_.table;
   if (steps < 1) throw error(error_category::usage, fmt::format("down needs at least 1 step, got {}", steps));
-  const auto& caps = db_.capabilities();
+  detail::runner& run = detail::runner_of(db_);
+  const auto& caps = run.capabilities();
   std::vector<schema_result> out;
-  db_.facts().forget();
+  run.facts().forget();
   std::unique_ptr<detail::lease> hold;
-  engine::connection& c = db_.pin(hold);
+  engine::connection& c = run.pin(hold);
+  const parts on(c, run.engine_name());
   std::optional<lock> held;
-  if (!o.dry_run) held.emplace(c, o.lock_timeout);
-  for (const auto& st : c.schema_statements(migrations_table(table), nullptr)) run_sql(c, st);
+  if (!o.dry_run) held.emplace(on, run.engine_name(), o.lock_timeout);
+  on.schema.apply(migrations_table(table), nullptr, false);
   auto rows = c.execute(detail::plan_find({.table = table, .order_by = {{"applied_at", direction::desc}, {"tag", direction::desc}},
                                            .limit = steps}, caps)).rows;
   for (auto row : rows) {
@@ -485,30 +496,30 @@ std::vector<schema_result> migrator::down(int steps, apply_options o) {
     migration m = r.m;
     schema_result result;
     if (r.partial()) {  // exactly the steps that took effect
-      const standing st = stand(c, r);
+      const standing st = stand(on.look, r);
       m.down = effective_down(r, st);
       result.resumed = st.said;
     }
     std::vector<std::string> notes;
-    const bool atomic = c.transactional_ddl() && !o.dry_run;
+    engine::transactions* const atomic = o.dry_run ? nullptr : on.atomic();
     try {
-      if (atomic) c.begin({});
-      run_state undo{c, o.dry_run, nullptr, result.statements, nullptr, notes};
+      if (atomic) atomic->begin({});
+      run_state undo{on, o.dry_run, nullptr, result.statements, nullptr, notes};
       std::optional<detail::schema_model> model;
       if (o.dry_run) undo.model = &model.emplace();
       run_ops(undo, m.down);
       if (!o.dry_run) c.execute(detail::plan_remove({.table = table, .where = {{"tag", m.tag}}}, caps));
-      if (atomic) c.commit();
+      if (atomic) atomic->commit();
     } catch (const error& e) {
       if (atomic) {
         try {
-          c.rollback();
+          atomic->rollback();
         } catch (...) {
           hold->mark_broken();
         }
       }
       throw error(e.category(), fmt::format("undoing migration \"{}\" failed: {}", m.tag, e.what()),
-                  error_details{std::string(db_.engine_name()), e.native_code(), e.sqlstate(), e.statement()});
+                  error_details{std::string(run.engine_name()), e.native_code(), e.sqlstate(), e.statement()});
     }
     result.migration = std::move(m);
     result.applied = !o.dry_run;
@@ -581,22 +592,30 @@ schema_result schema::drop_constraint(std::string t, std::string name, apply_opt
 }
 #undef TETHER_SCHEMA_CALL
 
+namespace {
+// The introspection part of a connection of `db`, held by `hold`.
+engine::introspection& look(client& db, std::unique_ptr<detail::lease>& hold) {
+  detail::runner& run = detail::runner_of(db);
+  return engine::need(run.pin(hold).introspection_part(), run.engine_name(), "introspection");
+}
+}  // namespace
+
 std::vector<std::string> schema::list() {
   std::unique_ptr<detail::lease> hold;
-  auto tables = db_.pin(hold).list_tables();
+  auto tables = look(db_, hold).list_tables();
   std::erase(tables, options_.table);
   return tables;
 }
 
 bool schema::exists(std::string_view t) {
   std::unique_ptr<detail::lease> hold;
-  return db_.pin(hold).describe(t).has_value();
+  return look(db_, hold).describe(t).has_value();
 }
 
 value schema::describe(std::string_view t) {
   detail::validate_identifier(t, "table");
   std::unique_ptr<detail::lease> hold;
-  auto d = db_.pin(hold).describe(t);
+  auto d = look(db_, hold).describe(t);
   if (!d) throw error(error_category::not_found, fmt::format("unknown table \"{}\"", t));
   return detail::describe_to_value(*d);
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "planner.hpp"
+#include "runner.hpp"
 #include "tether/client.hpp"
 
 namespace tether {
@@ -63,14 +64,14 @@ prepared<Result>::~prepared() = default;
 
 template <>
 struct prepared_find::state {
-  executor* owner;
+  detail::runner* owner;
   find_options options;  // the plan's params point into these
   engine::plan plan;
 };
 
 prepared_find executor::prepare(find_options o) {
   auto s = std::make_unique<prepared_find::state>();
-  s->owner = this;
+  s->owner = &detail::runner_of(*this);
   s->options = std::move(o);
   s->plan = detail::plan_find(s->options, capabilities());
   return prepared_find(std::move(s));
@@ -83,10 +84,10 @@ find_result prepared_find::run(const value& args) {
     check_bound(slot, v);
     p.params.set(slot.param, &v);
   });
-  find_result r;
-  s_->owner->read(p, r.records);
-  r.count = static_cast<std::int64_t>(r.records.size());
-  return r;
+  engine::execution e;
+  s_->owner->execute(p, e);
+  const auto n = static_cast<std::int64_t>(e.rows.size());
+  return find_result{std::move(e.rows), n};
 }
 
 // --- prepared_insert ---------------------------------------------------------------------
@@ -97,7 +98,7 @@ struct prepared_insert::state {
     std::string name;
     value* cell;  // inside `rows`: each run writes its argument here
   };
-  executor* owner;
+  detail::runner* owner;
   std::vector<value> rows;  // the records; the plan reads them in place
   insert_options options;   // everything else; the plan may point into it
   std::vector<cell_slot> slots;
@@ -106,7 +107,7 @@ struct prepared_insert::state {
 
 prepared_insert executor::prepare_insert(insert_options o) {
   auto s = std::make_unique<prepared_insert::state>();
-  s->owner = this;
+  s->owner = &detail::runner_of(*this);
   s->rows.assign(o.records.begin(), o.records.end());
   o.records = std::span<const value>(s->rows);
   s->options = std::move(o);
@@ -128,7 +129,8 @@ prepared_insert executor::prepare_insert(insert_options o) {
 template <>
 insert_result prepared_insert::run(const value& args) {
   bind_args(s_->slots, args, [](const state::cell_slot& slot, const value& v) { *slot.cell = v; });
-  auto e = s_->owner->run(s_->plan);
+  engine::execution e;
+  s_->owner->execute(s_->plan, e);
   return insert_result{std::move(e.rows), e.affected, std::move(e.inserted_ids)};
 }
 

@@ -35,12 +35,12 @@ bool same_definition(const engine::field_def& a, const engine::field_def& b) {
 
 }  // namespace
 
-std::optional<table_description> schema_model::describe(const std::string& table, engine::connection& c) {
+std::optional<table_description> schema_model::describe(const std::string& table, engine::introspection& c) {
   if (auto it = tables_.find(table); it != tables_.end()) return it->second;
   return tables_[table] = c.describe(table);
 }
 
-void schema_model::apply(const schema_op& op, engine::connection& c) {
+void schema_model::apply(const schema_op& op, engine::introspection& c) {
   if (op.kind == schema_op_kind::raw) return;
   auto t = describe(op.table, c);
   switch (op.kind) {
@@ -94,7 +94,7 @@ void schema_model::apply(const schema_op& op, engine::connection& c) {
   tables_[op.table] = std::move(t);
 }
 
-step_effect effect_of(const schema_op& op, engine::connection& c, std::string& why) {
+step_effect effect_of(const schema_op& op, engine::introspection& c, std::string& why) {
   auto verdict = [&](bool done, std::string_view what) {
     why = fmt::format("{}: {}", what, done ? "present in the database" : "not in the database");
     return done ? step_effect::done : step_effect::not_done;

@@ -16,9 +16,9 @@ class schema_model {
  public:
   // The table as the steps simulated so far leave it, else as the database (read through
   // `c`, any connection to it) has it.
-  std::optional<engine::table_description> describe(const std::string& table, engine::connection& c);
+  std::optional<engine::table_description> describe(const std::string& table, engine::introspection& c);
   // What `op` does to the model. A raw step changes nothing the model can know.
-  void apply(const engine::schema_op& op, engine::connection& c);
+  void apply(const engine::schema_op& op, engine::introspection& c);
 
  private:
   std::map<std::string, std::optional<engine::table_description>> tables_;  // nullopt: dropped
@@ -28,6 +28,6 @@ enum class step_effect { done, not_done, unknown };
 
 // Whether `op` has taken effect in the database as it is now, read by introspection (a
 // raw step: unknown). `why` says what was found ("index big_v_idx: present in the database").
-step_effect effect_of(const engine::schema_op& op, engine::connection& c, std::string& why);
+step_effect effect_of(const engine::schema_op& op, engine::introspection& c, std::string& why);
 
 }  // namespace tether::detail

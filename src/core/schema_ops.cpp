@@ -171,7 +171,6 @@ index_def parse_index(const std::string& table, const value& v) {
   if (const value* w = v.find("where"); w && w->is_object()) {
     engine::plan check;  // validated now, before any I/O; rendered by the engine with its literals
     engine::capabilities any;
-    any.regex = true;
     parse_filter(*w, check, check.where, any);
     if (!check.slots.empty()) bad(fmt::format("the where of index \"{}\" cannot hold a $param", i.name));
     i.filter = *w;

@@ -309,7 +309,6 @@ std::vector<std::string> schema_statements_core(const dialect& d, const schema_o
 std::string condition(const dialect& d, const value& filter, const literal_maker& lit) {
   engine::plan p;
   engine::capabilities any;
-  any.regex = true;
   parse_filter(filter, p, p.where, any);
   renderer r(d, p, &lit);
   r.filter(p.where);

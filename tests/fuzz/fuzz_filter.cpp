@@ -18,7 +18,7 @@ const tether::engine::capabilities& caps() {
   static const tether::engine::capabilities c = [] {
     tether::engine::capabilities c;
     c.engine = "fuzz";
-    c.regex = c.json_arrays = c.returning = c.upsert = c.aggregates = c.raw_queries = true;
+    c.json_arrays = c.returning = c.upsert = c.aggregates = c.raw_queries = true;
     return c;
   }();
   return c;

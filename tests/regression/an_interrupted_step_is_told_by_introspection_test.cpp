@@ -44,7 +44,7 @@ TEST_F(step_effects, every_kind_of_step_is_told_before_and_after) {
     auto ask = [&] {
       auto conn = connect();
       std::string why;
-      auto e = detail::effect_of(op, *conn, why);
+      auto e = detail::effect_of(op, *conn->introspection_part(), why);
       return std::make_pair(e, why);
     };
     auto [before, why_before] = ask();
@@ -55,7 +55,7 @@ TEST_F(step_effects, every_kind_of_step_is_told_before_and_after) {
   }
   std::string why;
   auto conn = connect();
-  EXPECT_EQ(detail::effect_of(detail::parse_op(value{{"op", "raw"}, {"sql", "SELECT 1"}}), *conn, why),
+  EXPECT_EQ(detail::effect_of(detail::parse_op(value{{"op", "raw"}, {"sql", "SELECT 1"}}), *conn->introspection_part(), why),
             detail::step_effect::unknown);
 }
 

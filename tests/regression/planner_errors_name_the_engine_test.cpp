@@ -11,6 +11,7 @@ namespace {
 engine::capabilities bare(std::string name) {
   engine::capabilities c;
   c.engine = std::move(name);
+  c.set(engine::compare::regex, engine::support::refused);
   return c;
 }
 

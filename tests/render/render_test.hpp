@@ -8,7 +8,7 @@ namespace tether::render_test {
 inline const engine::capabilities& all_capabilities() {
   static const engine::capabilities c = [] {
     engine::capabilities x;
-    x.regex = x.json_arrays = x.returning = x.upsert = x.aggregates = x.raw_queries = true;
+    x.json_arrays = x.returning = x.upsert = x.aggregates = x.raw_queries = true;
     return x;
   }();
   return c;

@@ -12,7 +12,7 @@ using engine::logic;
 
 engine::capabilities all_caps() {
   engine::capabilities c;
-  c.regex = c.json_arrays = c.returning = c.upsert = c.aggregates = c.raw_queries = true;
+  c.json_arrays = c.returning = c.upsert = c.aggregates = c.raw_queries = true;
   return c;
 }
 

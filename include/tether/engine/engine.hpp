@@ -4,38 +4,22 @@
 // Engines throw tether::error, mapped from native errors in the engine's own error.cpp.
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "tether/engine/capabilities.hpp"
 #include "tether/engine/plan.hpp"
 #include "tether/engine/schema.hpp"
 #include "tether/error.hpp"
 #include "tether/options.hpp"
 
 namespace tether::engine {
-
-// What an engine can do. The planner refuses a call that needs a missing capability,
-// naming the engine and the feature, before any I/O.
-struct capabilities {
-  std::string engine{};  // the engine's name, for the errors that refuse a call
-  bool transactions = false;
-  bool savepoints = false;
-  bool returning = false;
-  bool upsert = false;
-  bool aggregates = false;
-  bool regex = false;
-  bool json_arrays = false;      // $push $pull $addToSet $pop
-  bool raw_queries = false;
-  bool partial_indexes = false;    // create_index with a where
-  bool transactional_ddl = false;  // a failed migration leaves nothing behind
-  std::vector<isolation> isolation_levels;  // the levels begin() honours
-  bool read_only_transactions = false;
-  bool deferrable_transactions = false;
-};
 
 // The outcome of one plan.
 struct execution {
@@ -44,19 +28,6 @@ struct execution {
   std::vector<value> inserted_ids{};
   upsert_operation operation = upsert_operation::inserted;
   std::vector<field_info> fields{};
-};
-
-// How often statements were rendered, prepared, and taken from the cache instead.
-struct statement_stats {
-  std::uint64_t renders = 0;
-  std::uint64_t prepares = 0;
-  std::uint64_t reuses = 0;
-  statement_stats& operator+=(const statement_stats& o) {
-    renders += o.renders;
-    prepares += o.prepares;
-    reuses += o.reuses;
-    return *this;
-  }
 };
 
 // Rows of one query, a chunk at a time, so memory is bounded by the chunk size. The
@@ -68,45 +39,106 @@ class cursor {
   virtual bool fetch(records& out, std::size_t max_rows) = 0;
 };
 
+// --- optional parts: a connection offers each or not (connection::*_part) ------------------
+
+// begin/commit/rollback of one transaction at a time on the connection.
+class transactions {
+ public:
+  virtual ~transactions() = default;
+  // options were checked against capabilities() (isolation_levels, read_only, deferrable).
+  virtual void begin(const transaction_options& options) = 0;
+  virtual void commit() = 0;
+  virtual void rollback() = 0;
+};
+
+// Savepoints inside a transaction of the transactions part.
+class savepoints {
+ public:
+  virtual ~savepoints() = default;
+  virtual void savepoint(std::string_view name) = 0;
+  virtual void release_savepoint(std::string_view name) = 0;
+  virtual void rollback_to_savepoint(std::string_view name) = 0;
+};
+
+// One schema change as the engine made it (or, in a dry run, would make it): what dry runs
+// print and migrations record. SQL engines describe it by their statements; DynamoDB by
+// its requests.
+struct schema_step {
+  std::vector<std::string> description{};
+};
+
+// Schema changes (engine/schema.hpp), applied by the engine.
+class schema_applier {
+ public:
+  virtual ~schema_applier() = default;
+  // Makes `op` happen; `before` is the table as it is now, for the operations that need
+  // it (a rebuild, dropping a constraint by its kind), else null. With dry_run it only
+  // says how. An engine whose changes are asynchronous waits for them here, with a timeout.
+  virtual schema_step apply(const schema_op& op, const table_description* before, bool dry_run) = 0;
+  // Whether changes take part in transactions (a failed migration then leaves no trace).
+  virtual bool transactional() const noexcept { return false; }
+};
+
+// The tables as the database has them.
+class introspection {
+ public:
+  virtual ~introspection() = default;
+  // Nothing when there is no such table.
+  virtual std::optional<table_description> describe(std::string_view table) = 0;
+  virtual std::vector<std::string> list_tables() = 0;
+};
+
+// One migrator at a time, across processes.
+class migration_lock {
+ public:
+  virtual ~migration_lock() = default;
+  // Waits up to `timeout`, then throws tether::error (timeout) naming the lock. The lock is
+  // the connection's until unlocked (or until the connection ends).
+  virtual void lock_migrations(std::chrono::milliseconds timeout) = 0;
+  virtual void unlock_migrations() = 0;
+};
+
+// The required core: run plans. The optional parts are asked for by the *_part() calls,
+// which return null when the engine does not offer them; the core then refuses the call
+// with `unsupported`, naming the engine and the feature (need() below).
 class connection {
  public:
   virtual ~connection() = default;
-  virtual execution execute(const plan& p) = 0;
-  // A find's rows (or a count's or an aggregate's), written into `out`, which is emptied
-  // and named anew: the caller's own result is filled in place instead of being moved out
-  // of an execution. The default runs execute() and moves the rows over.
-  virtual void read(const plan& p, records& out);
+  // Runs one plan into `out`, which the caller passes empty (its rows are named anew).
+  virtual void execute(const plan& p, execution& out) = 0;
   // A streaming cursor for a find or raw plan. The default runs the whole query and
   // serves it in chunks (no memory bound); engines that can stream override it.
   virtual std::unique_ptr<cursor> open(const plan& p);
   // Independent plans, results in order. The default runs them one by one; PostgreSQL
   // pipelines them. The first failure is thrown after the batch has been read.
   virtual std::vector<execution> execute_batch(const std::vector<const plan*>& plans);
-  virtual void begin(const transaction_options& options) = 0;
-  virtual void commit() = 0;
-  virtual void rollback() = 0;
-  virtual void savepoint(std::string_view name) = 0;
-  virtual void release_savepoint(std::string_view name) = 0;
-  virtual void rollback_to_savepoint(std::string_view name) = 0;
   // Cheap liveness check, used before handing an idle connection out again.
   virtual bool alive() = 0;
-  virtual std::string server_version() = 0;
+  // The server's version where it has one to tell.
+  virtual std::optional<std::string> server_version() { return std::nullopt; }
   virtual engine::statement_stats statement_stats() const { return {}; }
 
-  // Schema changes (engine/schema.hpp). The defaults refuse with `unsupported`.
-  // The statements that make `op` happen; `before` is the table as it is now, for the
-  // operations that need it (a rebuild, dropping a constraint by its kind), else null.
-  virtual std::vector<std::string> schema_statements(const schema_op& op, const table_description* before);
-  // The table as the database has it; nothing when there is no such table.
-  virtual std::optional<table_description> describe(std::string_view table);
-  virtual std::vector<std::string> list_tables();
-  // Whether DDL takes part in transactions (a failed migration then leaves no trace).
-  virtual bool transactional_ddl() const noexcept { return false; }
-  // One migrator at a time, across processes: waits up to `timeout`, then throws
-  // tether::error (timeout) naming the lock. The lock is the connection's until unlocked.
-  virtual void lock_migrations(std::chrono::milliseconds timeout);
-  virtual void unlock_migrations();
+  virtual engine::transactions* transactions_part() noexcept { return nullptr; }
+  virtual engine::savepoints* savepoints_part() noexcept { return nullptr; }
+  virtual engine::schema_applier* schema_part() noexcept { return nullptr; }
+  virtual engine::introspection* introspection_part() noexcept { return nullptr; }
+  virtual engine::migration_lock* lock_part() noexcept { return nullptr; }
+
+  execution execute(const plan& p) {
+    execution e;
+    execute(p, e);
+    return e;
+  }
 };
+
+[[noreturn]] void refuse_part(std::string_view engine, std::string_view feature);
+
+// The part, or tether::error (unsupported) naming the engine and the feature.
+template <class Part>
+Part& need(Part* part, std::string_view engine, std::string_view feature) {
+  if (!part) refuse_part(engine, feature);
+  return *part;
+}
 
 class driver {
  public:

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tether/engine/operators.hpp"
 #include "tether/options.hpp"
 #include "tether/types.hpp"
 #include "tether/value.hpp"
@@ -23,19 +24,6 @@
 namespace tether::engine {
 
 enum class plan_kind : std::uint8_t { find, count, aggregate, insert, update, remove, upsert, raw };
-
-enum class compare : std::uint8_t {
-  eq, ne, gt, gte, lt, lte, in, nin, like, ilike, between, is_null, is_not_null,
-  regex, contains, starts_with, ends_with
-};
-
-enum class logic : std::uint8_t { leaf, and_, or_, nor_, not_ };
-
-// $like, $ilike, $regex, $contains, $startsWith, $endsWith.
-constexpr bool is_text_match(compare op) noexcept {
-  return op == compare::like || op == compare::ilike || op == compare::regex || op == compare::contains ||
-         op == compare::starts_with || op == compare::ends_with;
-}
 
 // A text-match operand longer than this many bytes plans with a shape of its own (and a
 // kept plan of a shorter one never takes it), so that an engine may render it otherwise:

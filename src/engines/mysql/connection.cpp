@@ -504,18 +504,28 @@ std::unique_ptr<engine::cursor> connection::open(const engine::plan& p) {
   return std::make_unique<cursor>(*this, c);
 }
 
-engine::execution connection::execute(const engine::plan& p) {
+void connection::execute(const engine::plan& p, engine::execution& out) {
   switch (p.kind) {
-    case engine::plan_kind::insert: return insert(p);
-    case engine::plan_kind::upsert: return upsert(p);
-    case engine::plan_kind::raw: return raw(p);
+    case engine::plan_kind::insert: out = insert(p); return;
+    case engine::plan_kind::upsert: out = upsert(p); return;
+    case engine::plan_kind::raw: out = raw(p); return;
     case engine::plan_kind::update:
-      if (!p.returning.empty()) return write_returning(p);
-      return rows(p);
+      if (!p.returning.empty()) {
+        out = write_returning(p);
+        return;
+      }
+      out = rows(p);
+      return;
     case engine::plan_kind::remove:
-      if (!p.returning.empty() && !has_returning_) return write_returning(p);
-      return rows(p);
-    default: return rows(p);
+      if (!p.returning.empty() && !has_returning_) {
+        out = write_returning(p);
+        return;
+      }
+      out = rows(p);
+      return;
+    default:
+      out = rows(p);
+      return;
   }
 }
 
@@ -659,6 +669,6 @@ void connection::rollback_to_savepoint(std::string_view name) {
 
 bool connection::alive() { return mysql_ping(conn_) == 0; }
 
-std::string connection::server_version() { return mysql_get_server_info(conn_); }
+std::optional<std::string> connection::server_version() { return mysql_get_server_info(conn_); }
 
 }  // namespace tether::detail::mysql

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "../../sql/connection.hpp"
 #include "../../sql/renderer.hpp"
 #include "tether/engine/engine.hpp"
 
@@ -47,12 +48,12 @@ std::string type_name(const MYSQL_FIELD& field);
 // Where an insert's keys come from: the rows, the server (AUTO_INCREMENT), or nowhere.
 enum class key_source : std::uint8_t { none, generated, supplied };
 
-class connection final : public engine::connection {
+class connection final : public sql::connection {
  public:
   explicit connection(const url_parts& url, std::string_view masked_url);
   ~connection() override;
 
-  engine::execution execute(const engine::plan& p) override;
+  void execute(const engine::plan& p, engine::execution& out) override;
   std::unique_ptr<engine::cursor> open(const engine::plan& p) override;
   void begin(const transaction_options& options) override;
   void commit() override;
@@ -61,14 +62,16 @@ class connection final : public engine::connection {
   void release_savepoint(std::string_view name) override;
   void rollback_to_savepoint(std::string_view name) override;
   bool alive() override;
-  std::string server_version() override;
+  std::optional<std::string> server_version() override;
   engine::statement_stats statement_stats() const override { return stats_; }
-  std::vector<std::string> schema_statements(const engine::schema_op& op,
-                                             const engine::table_description* before) override;
   std::optional<engine::table_description> describe(std::string_view table) override;
   std::vector<std::string> list_tables() override;
   void lock_migrations(std::chrono::milliseconds timeout) override;
   void unlock_migrations() override;
+
+ protected:
+  std::vector<std::string> schema_statements(const engine::schema_op& op,
+                                             const engine::table_description* before) override;
 
  private:
   friend class cursor;

@@ -349,12 +349,14 @@ const std::vector<std::string>& connection::json_columns(const std::string& tabl
                      "AND NOT attisdropped AND atttypid IN (114, 3802) ORDER BY attnum");
 }
 
-engine::execution connection::execute(const engine::plan& p) {
+void connection::execute(const engine::plan& p, engine::execution& out) {
   switch (p.kind) {
-    case engine::plan_kind::insert: return insert(p);
-    case engine::plan_kind::upsert: return upsert(p);
-    case engine::plan_kind::raw: return raw(p);
-    default: return rows(p);
+    case engine::plan_kind::insert: out = insert(p); return;
+    case engine::plan_kind::upsert: out = upsert(p); return;
+    case engine::plan_kind::raw: out = raw(p); return;
+    default:
+      out = rows(p);
+      return;
   }
 }
 
@@ -715,7 +717,7 @@ bool connection::alive() {
   return PQresultStatus(r.r) == PGRES_EMPTY_QUERY;
 }
 
-std::string connection::server_version() {
+std::optional<std::string> connection::server_version() {
   const char* v = PQparameterStatus(conn_, "server_version");
   return v ? v : "";
 }

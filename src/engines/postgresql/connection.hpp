@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "../../sql/connection.hpp"
 #include "../../sql/renderer.hpp"
 #include "tether/engine/engine.hpp"
 
@@ -18,12 +19,12 @@ namespace tether::detail::postgresql {
 // Throws tether::error (usage) naming the URL (masked) when it does not fit.
 void validate_url(std::string_view url);
 
-class connection final : public engine::connection {
+class connection final : public sql::connection {
  public:
   explicit connection(std::string_view url);
   ~connection() override;
 
-  engine::execution execute(const engine::plan& p) override;
+  void execute(const engine::plan& p, engine::execution& out) override;
   std::unique_ptr<engine::cursor> open(const engine::plan& p) override;
   std::vector<engine::execution> execute_batch(const std::vector<const engine::plan*>& plans) override;
   void begin(const transaction_options& options) override;
@@ -33,15 +34,17 @@ class connection final : public engine::connection {
   void release_savepoint(std::string_view name) override;
   void rollback_to_savepoint(std::string_view name) override;
   bool alive() override;
-  std::string server_version() override;
+  std::optional<std::string> server_version() override;
   engine::statement_stats statement_stats() const override { return stats_; }
-  std::vector<std::string> schema_statements(const engine::schema_op& op,
-                                             const engine::table_description* before) override;
   std::optional<engine::table_description> describe(std::string_view table) override;
   std::vector<std::string> list_tables() override;
-  bool transactional_ddl() const noexcept override { return true; }
+  bool transactional() const noexcept override { return true; }
   void lock_migrations(std::chrono::milliseconds timeout) override;
   void unlock_migrations() override;
+
+ protected:
+  std::vector<std::string> schema_statements(const engine::schema_op& op,
+                                             const engine::table_description* before) override;
 
  private:
   friend class cursor;

@@ -409,16 +409,16 @@ std::int64_t connection::run(cached& c, records* out, std::vector<value>* ids, s
   return rows;
 }
 
-engine::execution connection::execute(const engine::plan& p) {
+void connection::execute(const engine::plan& p, engine::execution& out) {
   switch (p.kind) {
     case engine::plan_kind::find:
     case engine::plan_kind::count:
-    case engine::plan_kind::aggregate: return find(p);
-    case engine::plan_kind::insert: return insert(p);
+    case engine::plan_kind::aggregate: return find(p, out);
+    case engine::plan_kind::insert: out = insert(p); return;
     case engine::plan_kind::update:
-    case engine::plan_kind::remove: return write(p);
-    case engine::plan_kind::upsert: return upsert(p);
-    case engine::plan_kind::raw: return raw(p);
+    case engine::plan_kind::remove: out = write(p); return;
+    case engine::plan_kind::upsert: out = upsert(p); return;
+    case engine::plan_kind::raw: out = raw(p); return;
   }
   throw error(error_category::unsupported, "unknown plan kind");
 }
@@ -428,7 +428,9 @@ connection::cached& connection::prepare_plan(const engine::plan& p) {
                              [&]() -> cached& { return prepare(p.shape, [&] { return sql::render(p, the_dialect()); }); });
 }
 
-void connection::read(const engine::plan& p, records& out) {
+// A find's, a count's or an aggregate's rows, straight into the caller's result.
+void connection::find(const engine::plan& p, engine::execution& e) {
+  records& out = e.rows;
   cached& c = prepare_plan(p);
   bind(c, p, 0);
   out.reset(c.all_names);
@@ -437,14 +439,7 @@ void connection::read(const engine::plan& p, records& out) {
     const value* v = p.param(p.limit);
     if (v->kind() == value_kind::integer) limit = v->as_int();
   }
-  run(c, &out, nullptr, limit);
-}
-
-engine::execution connection::find(const engine::plan& p) {
-  engine::execution e;
-  read(p, e.rows);
-  e.affected = static_cast<std::int64_t>(e.rows.size());
-  return e;
+  e.affected = run(c, &out, nullptr, limit);
 }
 
 // A statement of its own, stepped a chunk at a time: nothing beyond the chunk is held.
@@ -615,6 +610,6 @@ void connection::rollback_to_savepoint(std::string_view name) {
 
 bool connection::alive() { return db_ != nullptr; }
 
-std::string connection::server_version() { return sqlite3_libversion(); }
+std::optional<std::string> connection::server_version() { return sqlite3_libversion(); }
 
 }  // namespace tether::detail::sqlite

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "../../sql/connection.hpp"
 #include "../../sql/renderer.hpp"
 #include "tether/engine/engine.hpp"
 
@@ -30,13 +31,12 @@ enum class decode : std::uint8_t {
 };
 decode decoder_for(const char* declared_type);  // null: by storage class
 
-class connection final : public engine::connection {
+class connection final : public sql::connection {
  public:
   explicit connection(const url_parts& url);
   ~connection() override;
 
-  engine::execution execute(const engine::plan& p) override;
-  void read(const engine::plan& p, records& out) override;
+  void execute(const engine::plan& p, engine::execution& out) override;
   std::unique_ptr<engine::cursor> open(const engine::plan& p) override;
   void begin(const transaction_options& options) override;
   void commit() override;
@@ -45,15 +45,17 @@ class connection final : public engine::connection {
   void release_savepoint(std::string_view name) override;
   void rollback_to_savepoint(std::string_view name) override;
   bool alive() override;
-  std::string server_version() override;
+  std::optional<std::string> server_version() override;
   engine::statement_stats statement_stats() const override { return stats_; }
-  std::vector<std::string> schema_statements(const engine::schema_op& op,
-                                             const engine::table_description* before) override;
   std::optional<engine::table_description> describe(std::string_view table) override;
   std::vector<std::string> list_tables() override;
-  bool transactional_ddl() const noexcept override { return true; }
+  bool transactional() const noexcept override { return true; }
   void lock_migrations(std::chrono::milliseconds timeout) override;
   void unlock_migrations() override;
+
+ protected:
+  std::vector<std::string> schema_statements(const engine::schema_op& op,
+                                             const engine::table_description* before) override;
 
  private:
   friend class cursor;
@@ -114,7 +116,7 @@ class connection final : public engine::connection {
   // Throws SQLite's own error for the plan's statement when the table does not exist.
   void refuse_unknown(const table_info& t, const engine::plan& p);
 
-  engine::execution find(const engine::plan& p);
+  void find(const engine::plan& p, engine::execution& out);
   // A unit of tether's own that is sure to write: BEGIN IMMEDIATE outside a transaction
   // (a read first would make a later write fail at once with SQLITE_BUSY under
   // contention, instead of waiting), a savepoint inside one. Returns whether it began a

@@ -93,15 +93,10 @@ class dying_driver : public engine::driver {
     struct conn : engine::connection {
       std::unique_ptr<engine::connection> c;
       std::atomic<bool>* flag;
-      engine::execution execute(const engine::plan& p) override { return c->execute(p); }
-      void begin(const transaction_options& o) override { c->begin(o); }
-      void commit() override { c->commit(); }
-      void rollback() override { c->rollback(); }
-      void savepoint(std::string_view n) override { c->savepoint(n); }
-      void release_savepoint(std::string_view n) override { c->release_savepoint(n); }
-      void rollback_to_savepoint(std::string_view n) override { c->rollback_to_savepoint(n); }
+      // The contract's required core, and the transactions part a long lease uses.
+      void execute(const engine::plan& p, engine::execution& out) override { c->execute(p, out); }
+      engine::transactions* transactions_part() noexcept override { return c->transactions_part(); }
       bool alive() override { return flag->load(); }
-      std::string server_version() override { return c->server_version(); }
     };
     auto out = std::make_unique<conn>();
     out->c = real_->connect(url);

@@ -37,7 +37,8 @@ TEST_F(sessions, connect_sets_a_context_that_later_calls_inherit) {
   session s{ws_};
   auto r = s.connect({.env = "dev", .product = "shop", .database = "orders"});
   EXPECT_TRUE(r.connected);
-  EXPECT_FALSE(r.version.empty());
+  ASSERT_TRUE(r.version.has_value());
+  EXPECT_FALSE(r.version->empty());
   EXPECT_GE(r.latency_ms, 0.0);
   EXPECT_NE(r.to_json().find(R"("connected":true,"version":")"), std::string::npos) << r.to_json();
   s.on().raw({.query = "CREATE TABLE o (id INTEGER PRIMARY KEY, item TEXT)"});

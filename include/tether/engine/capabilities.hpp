@@ -1,0 +1,65 @@
+// tether/engine/capabilities.hpp — what an engine can do, per operator and per feature,
+// and how often it rendered and prepared statements.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tether/engine/operators.hpp"
+#include "tether/options.hpp"
+
+namespace tether::engine {
+
+// How an engine evaluates one where-operator (docs/querying.md gives each its meaning).
+enum class support : std::uint8_t {
+  native,   // the engine evaluates it: rendered into the request
+  client,   // the core evaluates it on the rows the engine returns (engine/evaluate.hpp)
+  refused,  // the call is refused while planning, naming the engine and the operator
+};
+
+inline constexpr std::size_t compare_count = static_cast<std::size_t>(compare::ends_with) + 1;
+
+// What an engine can do. The planner decides with it, before any I/O, how each operator
+// is evaluated and refuses a call that needs a missing feature, naming the engine.
+struct capabilities {
+  std::string engine{};  // the engine's name, for the errors that refuse a call
+  std::array<support, compare_count> operators = [] {
+    std::array<support, compare_count> all{};
+    all.fill(support::native);
+    return all;
+  }();
+  bool transactions = false;  // the connection offers the transactions part
+  bool savepoints = false;    // ... and the savepoints part
+  bool returning = false;
+  bool upsert = false;
+  bool aggregates = false;
+  bool json_arrays = false;      // $push $pull $addToSet $pop
+  bool raw_queries = false;
+  bool partial_indexes = false;    // create_index with a where
+  bool check_constraints = false;  // add_constraint of type check
+  bool transactional_ddl = false;  // a failed migration leaves nothing behind
+  std::vector<isolation> isolation_levels;  // the levels begin() honours
+  bool read_only_transactions = false;
+  bool deferrable_transactions = false;
+
+  support of(compare op) const noexcept { return operators[static_cast<std::size_t>(op)]; }
+  void set(compare op, support how) noexcept { operators[static_cast<std::size_t>(op)] = how; }
+};
+
+// How often statements were rendered, prepared, and taken from the cache instead.
+struct statement_stats {
+  std::uint64_t renders = 0;
+  std::uint64_t prepares = 0;
+  std::uint64_t reuses = 0;
+  statement_stats& operator+=(const statement_stats& o) {
+    renders += o.renders;
+    prepares += o.prepares;
+    reuses += o.reuses;
+    return *this;
+  }
+};
+
+}  // namespace tether::engine

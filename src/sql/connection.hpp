@@ -1,0 +1,36 @@
+// The SQL adapter's connection: what SQLite, PostgreSQL and MySQL share on the engine
+// contract (engine/engine.hpp). They offer every optional part; a schema change is the
+// dialect's DDL statements (ddl.cpp), run in order through the engine's raw path.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tether/engine/engine.hpp"
+
+namespace tether::detail::sql {
+
+class connection : public engine::connection,
+                   public engine::transactions,
+                   public engine::savepoints,
+                   public engine::schema_applier,
+                   public engine::introspection,
+                   public engine::migration_lock {
+ public:
+  engine::transactions* transactions_part() noexcept override { return this; }
+  engine::savepoints* savepoints_part() noexcept override { return this; }
+  engine::schema_applier* schema_part() noexcept override { return this; }
+  engine::introspection* introspection_part() noexcept override { return this; }
+  engine::migration_lock* lock_part() noexcept override { return this; }
+
+  // The statements of schema_statements(), run one by one unless dry_run.
+  engine::schema_step apply(const engine::schema_op& op, const engine::table_description* before,
+                            bool dry_run) override;
+
+ protected:
+  // The statements that make `op` happen (see schema_applier::apply for `before`).
+  virtual std::vector<std::string> schema_statements(const engine::schema_op& op,
+                                                     const engine::table_description* before) = 0;
+};
+
+}  // namespace tether::detail::sql
