@@ -62,7 +62,7 @@ error without_values(const error& e, std::span<const engine::plan* const> plans)
       changed = true;
     }
   if (!changed) return e;
-  return error(e.category(), what, error_details{e.engine(), e.native_code(), e.sqlstate(), e.statement()});
+  return error(e.category(), what, e.details());
 }
 
 }  // namespace detail
@@ -399,7 +399,7 @@ void transaction::finish(bool commit) {
                   fmt::format("the connection was lost during COMMIT, so the transaction may or may not have "
                               "committed; check the data before running it again ({})",
                               e.what()),
-                  error_details{e.engine(), e.native_code(), e.sqlstate(), e.statement()});
+                  e.details());
     }
     clean_up();
     throw;
@@ -446,7 +446,7 @@ auto on_lease(detail::pool& pool, F&& f) {
   try {
     return f(*l);
   } catch (const error& e) {
-    if (e.category() == error_category::connection) l.mark_broken();
+    if (e.poisons_connection()) l.mark_broken();
     throw;
   }
 }
@@ -511,7 +511,7 @@ void client::wait_for_database(const client_options& o) {
         throw error(e.category(),
                     fmt::format("could not connect after {} attempts over {} ms; the last error: {}",
                                 attempt, waited.count(), e.what()),
-                    {e.engine(), e.native_code(), e.sqlstate(), e.statement()});
+                    e.details());
       }
     }
     auto sleep = std::chrono::duration_cast<std::chrono::milliseconds>(delay * factor(jitter));

@@ -1,4 +1,4 @@
-// The error type and statement redaction.
+// The error type.
 #include "tether/error.hpp"
 
 namespace tether {
@@ -23,40 +23,15 @@ std::string_view to_string(error_category c) noexcept {
 }
 
 error::error(error_category category, const std::string& message, error_details details)
-    : std::runtime_error(message), category_(category), details_(std::move(details)) {
-  details_.statement = redact_statement(details_.statement);
+    : std::runtime_error(message), category_(category), details_(std::move(details)) {}
+
+bool error::poisons_connection() const noexcept {
+  return category_ == error_category::connection || category_ == error_category::in_doubt;
 }
 
 bool error::is_retryable() const noexcept {
   return category_ == error_category::serialization_conflict ||
          category_ == error_category::timeout || category_ == error_category::connection;
-}
-
-std::string redact_statement(std::string_view sql) {
-  std::string out;
-  out.reserve(sql.size());
-  bool in_literal = false;
-  for (std::size_t i = 0; i < sql.size(); ++i) {
-    char c = sql[i];
-    if (!in_literal) {
-      out += c;
-      if (c == '\'') {
-        in_literal = true;
-        out += "***";
-      }
-    } else if (c == '\\') {
-      ++i;  // a backslash escape (MySQL, PostgreSQL's E''): masking on past it never shows a secret
-    } else if (c == '\'') {
-      if (i + 1 < sql.size() && sql[i + 1] == '\'') {
-        ++i;  // an escaped quote stays inside the literal
-      } else {
-        in_literal = false;
-        out += c;
-      }
-    }
-  }
-  if (in_literal) out += '\'';
-  return out;
 }
 
 }  // namespace tether

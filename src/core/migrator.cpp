@@ -279,7 +279,7 @@ schema_result migrator::apply(migration m, apply_options o, detail::schema_model
       throw error(error_category::timeout,
                   fmt::format("another migrator or writer holds the migration lock ({}'s write lock); waited {} ms: {}",
                               run.engine_name(), o.lock_timeout.count(), e.what()),
-                  error_details{std::string(run.engine_name()), e.native_code(), e.sqlstate(), ""});
+                  error_details{.engine = e.engine(), .code = e.code(), .sqlstate = e.sqlstate()});
     }
   };
   const auto started = std::chrono::steady_clock::now();
@@ -380,7 +380,7 @@ schema_result migrator::apply(migration m, apply_options o, detail::schema_model
     throw error(e.category(),
                 fmt::format("migration \"{}\" failed at step {} of {} ({}): {}; {}", m.tag, done + 1, m.up.size(),
                             op_label(m.up.at(std::min(done, m.up.size() - 1))), e.what(), what),
-                error_details{std::string(run.engine_name()), e.native_code(), e.sqlstate(), e.statement()});
+                e.details());
   }
   m.down = std::move(down);
   result.migration = std::move(m);
@@ -519,7 +519,7 @@ std::vector<schema_result> migrator::down(int steps, apply_options o) {
         }
       }
       throw error(e.category(), fmt::format("undoing migration \"{}\" failed: {}", m.tag, e.what()),
-                  error_details{std::string(run.engine_name()), e.native_code(), e.sqlstate(), e.statement()});
+                  e.details());
     }
     result.migration = std::move(m);
     result.applied = !o.dry_run;

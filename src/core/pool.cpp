@@ -87,7 +87,7 @@ lease pool::acquire() {
                       fmt::format("no {} connection became free within {} ms (pool size {}); raise "
                                   "the pool size or the acquire timeout",
                                   driver_->name(), settings_.acquire_timeout.count(), settings_.max_size),
-                      {std::string(driver_->name()), 0, "", ""});
+                      error_details{std::string(driver_->name())});
         }
         continue;
       }

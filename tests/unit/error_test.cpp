@@ -2,15 +2,35 @@
 #include <tether/tether.hpp>
 
 #include "core/url.hpp"
+#include "sql/redact.hpp"
 
 namespace tether {
 namespace {
 
-TEST(error, statements_are_redacted) {
-  EXPECT_EQ(redact_statement("SELECT * FROM u WHERE pw = 'hunter2' AND n = 'it''s'"),
+TEST(error, sql_statements_are_redacted) {
+  EXPECT_EQ(detail::sql::redact_statement("SELECT * FROM u WHERE pw = 'hunter2' AND n = 'it''s'"),
             "SELECT * FROM u WHERE pw = '***' AND n = '***'");
-  error e(error_category::query, "failed", {"sqlite", 1, "", "UPDATE u SET pw = 'secret'"});
-  EXPECT_EQ(e.statement().find("secret"), std::string::npos);
+  EXPECT_EQ(detail::sql::redact_statement("SELECT 'a\\'b' , 'open"), "SELECT '***' , '***'");
+}
+
+TEST(error, details_are_the_engines_own_terms) {
+  error e(error_category::check_violation, "failed",
+          {.engine = "dynamodb", .code = "ConditionalCheckFailedException", .statement = "PutItem users"});
+  EXPECT_EQ(e.code(), "ConditionalCheckFailedException");
+  EXPECT_EQ(e.sqlstate(), "");
+  EXPECT_EQ(e.details().statement, "PutItem users");
+  EXPECT_FALSE(e.poisons_connection());
+  EXPECT_FALSE(e.in_doubt());
+}
+
+TEST(error, lost_connections_poison_it_and_a_lost_commit_is_in_doubt) {
+  EXPECT_TRUE(error(error_category::connection, "x").poisons_connection());
+  EXPECT_TRUE(error(error_category::connection, "x").is_retryable());
+  error lost(error_category::in_doubt, "x");
+  EXPECT_TRUE(lost.poisons_connection());
+  EXPECT_TRUE(lost.in_doubt());
+  EXPECT_FALSE(lost.is_retryable());
+  EXPECT_FALSE(error(error_category::unique_violation, "x").poisons_connection());
 }
 
 TEST(error, retryable_categories) {

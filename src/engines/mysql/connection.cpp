@@ -13,6 +13,7 @@
 #include "../../core/url.hpp"
 #include "dialect.hpp"
 #include "error.hpp"
+#include "../../sql/redact.hpp"
 
 namespace tether::detail::mysql {
 namespace {
@@ -94,7 +95,7 @@ connection::connection(const url_parts& url, std::string_view masked_url) {
   std::string last_error;
   for (const auto& [host, port] : url.hosts) {
     conn_ = mysql_init(nullptr);
-    if (!conn_) throw error(error_category::connection, "out of memory", error_details{"mysql", 0, "08001", ""});
+    if (!conn_) throw error(error_category::connection, "out of memory", error_details{.engine = "mysql", .sqlstate = "08001"});
     mysql_optionsv(conn_, MYSQL_SET_CHARSET_NAME, url.charset.c_str());
     mysql_optionsv(conn_, MYSQL_OPT_CONNECT_TIMEOUT, &url.connect_timeout);
     my_bool on = 1, off = 0;
@@ -131,7 +132,7 @@ connection::connection(const url_parts& url, std::string_view masked_url) {
   }
   if (!conn_)
     throw error(error_category::connection, fmt::format("cannot connect to MySQL at {}: {}", masked_url, last_error),
-                error_details{"mysql", 0, "08001", ""});
+                error_details{.engine = "mysql", .sqlstate = "08001"});
   command(session_setup);
   const char* probe = "SELECT @@max_allowed_packet, @@auto_increment_increment, @@innodb_autoinc_lock_mode";
   if (mysql_query(conn_, probe)) throw_error(conn_, probe);
@@ -168,7 +169,7 @@ void connection::after_statement(std::string_view sql) {
   if (!in_transaction_ || !implicit_commit_.empty()) return;
   unsigned status = 0;
   mariadb_get_infov(conn_, MARIADB_CONNECTION_SERVER_STATUS, &status);
-  if (!(status & SERVER_STATUS_IN_TRANS)) implicit_commit_ = redact_statement(sql.substr(0, 80));
+  if (!(status & SERVER_STATUS_IN_TRANS)) implicit_commit_ = sql::redact_statement(sql.substr(0, 80));
 }
 
 connection::cached& connection::prepare(std::string_view key, sql::render_ref render) {
@@ -299,7 +300,7 @@ void connection::bind(cached& c, const engine::plan& p, std::size_t offset) {
         if (!std::isfinite(v.as_double()))
           throw error(error_category::unsupported,
                       fmt::format("MySQL cannot store {}; only finite numbers", v.to_json()),
-                      error_details{"mysql", 0, "", c.text});
+                      error_details{.engine = "mysql", .statement = sql::redact_statement(c.text)});
         {
           double d = v.as_double();
           std::memcpy(&integers_[i], &d, sizeof d);
@@ -353,7 +354,7 @@ error naming_the_record(const error& e, std::size_t first_record) {
   while (end < what.size() && std::isdigit(static_cast<unsigned char>(what[end]))) row = row * 10 + (what[end++] - '0');
   if (end == at + 8 || row == 0) return e;
   what.replace(at, end - at, fmt::format(" at record {} of the insert", first_record + row - 1));
-  return error(e.category(), what, error_details{e.engine(), e.native_code(), e.sqlstate(), e.statement()});
+  return error(e.category(), what, e.details());
 }
 }  // namespace
 
@@ -623,7 +624,7 @@ engine::execution connection::raw(const engine::plan& p) {
 void connection::begin(const transaction_options& o) {
   if (o.deferrable)
     throw error(error_category::unsupported, "MySQL and MariaDB have no deferrable transactions",
-                error_details{"mysql", 0, "", ""});
+                error_details{"mysql"});
   if (o.isolation) {
     switch (*o.isolation) {
       case isolation::read_uncommitted: command("SET TRANSACTION ISOLATION LEVEL READ UNCOMMITTED"); break;
@@ -653,7 +654,7 @@ void connection::rollback() {
                 fmt::format("cannot roll back: \"{}\" committed the transaction implicitly (DDL commits on MySQL "
                             "and MariaDB), so the writes before it are permanent and those after it ran on their own",
                             what),
-                error_details{"mysql", 0, "25000", "ROLLBACK"});
+                error_details{.engine = "mysql", .sqlstate = "25000", .statement = "ROLLBACK"});
   }
 }
 

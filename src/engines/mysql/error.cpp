@@ -1,6 +1,7 @@
 // Error numbers from MariaDB's and MySQL's error lists (include/mysqld_error.h,
 // errmsg.h); those that both servers share are stable across versions.
 #include "error.hpp"
+#include "../../sql/redact.hpp"
 
 #include <fmt/format.h>
 
@@ -57,7 +58,8 @@ void throw_error(unsigned code, std::string_view sqlstate, std::string_view mess
   if (code == 1146) lead = "unknown table: ";
   else if (code == 1054) lead = "unknown column: ";
   throw error(classify(code, sqlstate, message), fmt::format("{}{} (mysql {})", lead, message, code),
-              error_details{"mysql", static_cast<long long>(code), portable_state(code, sqlstate), std::string(statement)});
+              error_details{.engine = "mysql", .code = std::to_string(code), .sqlstate = portable_state(code, sqlstate),
+                            .statement = sql::redact_statement(statement)});
 }
 
 void throw_error(MYSQL* conn, std::string_view statement) {

@@ -268,7 +268,7 @@ void connection::lock_migrations(std::chrono::milliseconds timeout) {
     throw error(error_category::timeout,
                 fmt::format("another migrator holds the migration lock (GET_LOCK('{}')); waited {} ms", lock_name,
                             timeout.count()),
-                error_details{"mysql", 0, "", ""});
+                error_details{"mysql"});
 }
 
 void connection::unlock_migrations() { command(fmt::format("DO RELEASE_LOCK('{}')", lock_name)); }

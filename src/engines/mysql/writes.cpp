@@ -60,7 +60,7 @@ std::size_t chunk_at(const engine::plan& p, std::size_t start, std::size_t limit
 [[noreturn]] void no_keys(const std::string& table, std::string_view why) {
   throw error(error_category::unsupported,
               fmt::format("cannot tell which rows of \"{}\" were written: {}", table, why),
-              error_details{"mysql", 0, "", ""});
+              error_details{"mysql"});
 }
 
 }  // namespace
@@ -414,7 +414,7 @@ engine::execution connection::write_returning(const engine::plan& p) {
                     fmt::format("an update that changes the key column \"{}\" of \"{}\" cannot return rows on "
                                 "MySQL; leave out returning",
                                 a.column, p.table),
-                    error_details{"mysql", 0, "", ""});
+                    error_details{"mysql"});
   const std::string key_expr = key_expression(t);
   return in_unit([&] {
     engine::execution e;

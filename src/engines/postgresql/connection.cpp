@@ -12,6 +12,7 @@
 #include "../../core/url.hpp"
 #include "dialect.hpp"
 #include "error.hpp"
+#include "../../sql/redact.hpp"
 
 namespace tether::detail::postgresql {
 namespace {
@@ -111,7 +112,7 @@ connection::connection(std::string_view url) {
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
     throw error(error_category::connection,
                 fmt::format("cannot connect to PostgreSQL at {}: {}", mask_url(url), why),
-                error_details{"postgresql", 0, "08001", ""});
+                error_details{.engine = "postgresql", .sqlstate = "08001"});
   }
   // Notices (CREATE … IF NOT EXISTS skipping) are not errors; libpq would print them.
   PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
@@ -317,7 +318,7 @@ std::unique_ptr<engine::cursor> connection::open(const engine::plan& p) {
     throw_connection_error(conn_, "cannot send the query");
   if (!PQsetSingleRowMode(conn_)) {
     while (PGresult* r = PQgetResult(conn_)) PQclear(r);
-    throw error(error_category::query, "libpq refused single-row mode", error_details{"postgresql", 0, "", c.text});
+    throw error(error_category::query, "libpq refused single-row mode", error_details{.engine = "postgresql", .statement = sql::redact_statement(c.text)});
   }
   return std::make_unique<cursor>(*this, c.text);
 }
@@ -692,7 +693,7 @@ void connection::commit() {
   // COMMIT of a transaction in which a statement failed answers ROLLBACK: say so.
   if (std::string_view(PQcmdStatus(r.r)) == "ROLLBACK")
     throw error(error_category::query, "the transaction was rolled back because a statement in it failed",
-                error_details{"postgresql", 0, "25P02", "COMMIT"});
+                error_details{.engine = "postgresql", .code = "25P02", .sqlstate = "25P02", .statement = "COMMIT"});
 }
 
 void connection::rollback() {

@@ -1,4 +1,5 @@
 #include "error.hpp"
+#include "../../sql/redact.hpp"
 
 #include <fmt/format.h>
 
@@ -41,13 +42,14 @@ void throw_result_error(PGconn* conn, const PGresult* res, std::string_view stat
   if (sqlstate == "42P01") lead = "unknown table: ";
   else if (sqlstate == "42703") lead = "unknown column: ";
   throw error(category, fmt::format("{}{} (postgresql {})", lead, message, sqlstate.empty() ? "-" : sqlstate),
-              error_details{"postgresql", 0, sqlstate, std::string(statement)});
+              error_details{.engine = "postgresql", .code = sqlstate, .sqlstate = sqlstate,
+                            .statement = sql::redact_statement(statement)});
 }
 
 void throw_connection_error(PGconn* conn, std::string_view what) {
   throw error(error_category::connection,
               fmt::format("{}: {}", what, trimmed(conn ? PQerrorMessage(conn) : "out of memory")),
-              error_details{"postgresql", 0, "08001", ""});
+              error_details{.engine = "postgresql", .sqlstate = "08001"});
 }
 
 }  // namespace tether::detail::postgresql

@@ -274,7 +274,7 @@ void connection::lock_migrations(std::chrono::milliseconds timeout) {
       throw error(error_category::timeout,
                   fmt::format("another migrator holds the migration lock (PostgreSQL advisory lock {}); waited {} ms",
                               lock_key, timeout.count()),
-                  error_details{"postgresql", 0, "55P03", ""});
+                  error_details{.engine = "postgresql", .code = "55P03", .sqlstate = "55P03"});
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }

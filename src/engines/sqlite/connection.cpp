@@ -12,6 +12,7 @@
 #include "dialect.hpp"
 #include "error.hpp"
 #include "functions.hpp"
+#include "../../sql/redact.hpp"
 
 namespace tether::detail::sqlite {
 namespace {
@@ -221,7 +222,7 @@ connection::connection(const url_parts& url) {
     db_ = nullptr;
     throw error(error_category::connection,
                 fmt::format("cannot open SQLite database \"{}\" (sqlite: {})", url.path, native),
-                error_details{"sqlite", rc, "08001", ""});
+                error_details{.engine = "sqlite", .code = std::to_string(rc), .sqlstate = "08001"});
   }
   sqlite3_extended_result_codes(db_, 1);
   // Without this, a double-quoted unknown column silently becomes a string literal.
@@ -259,7 +260,7 @@ connection::cached connection::prepare_uncached(std::string_view text) {
   int rc = sqlite3_prepare_v3(db_, text.data(), static_cast<int>(text.size()),
                               SQLITE_PREPARE_PERSISTENT, &c.stmt, &tail);
   if (rc != SQLITE_OK) throw_error(db_, rc, text);
-  if (!c.stmt) throw error(error_category::usage, "the statement is empty", {"sqlite", 0, "", ""});
+  if (!c.stmt) throw error(error_category::usage, "the statement is empty", {"sqlite"});
   std::string_view rest(tail, static_cast<std::size_t>(text.data() + text.size() - tail));
   if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos)
     c.tail = static_cast<std::size_t>(tail - text.data());
@@ -325,7 +326,7 @@ void connection::bind_value(sqlite3_stmt* stmt, int i, const value& v, sql::tran
         // SQLite stores a NaN as NULL, silently; infinities it keeps.
         if (std::isnan(v.as_double()))
           throw error(error_category::usage, "SQLite cannot store NaN (it would keep NULL instead); pass null, or a number",
-                      error_details{"sqlite", 0, "", sqlite3_sql(stmt)});
+                      error_details{.engine = "sqlite", .statement = sql::redact_statement(sqlite3_sql(stmt))});
         rc = sqlite3_bind_double(stmt, i, v.as_double());
         break;
       case value_kind::string: {
@@ -513,13 +514,13 @@ engine::execution connection::raw(const engine::plan& p) {
   if (c.tail != 0 && !p.params.empty())
     throw error(error_category::usage,
                 "a raw query with params must be one statement; send the others separately",
-                {"sqlite", 0, "", p.raw_query});
+                {.engine = "sqlite", .statement = sql::redact_statement(p.raw_query)});
   int expected = sqlite3_bind_parameter_count(c.stmt);
   if (expected != static_cast<int>(p.params.size()))
     throw error(error_category::usage,
                 fmt::format("the raw query has {} placeholders but {} params were given", expected,
                             p.params.size()),
-                {"sqlite", 0, "", p.raw_query});
+                {.engine = "sqlite", .statement = sql::redact_statement(p.raw_query)});
   bind(c, p, 0);
   e.rows.reset(c.all_names);
   for (std::size_t i = 0; i < c.names.size(); ++i) {
@@ -564,7 +565,7 @@ void connection::begin(const transaction_options& o) {
   if (o.deferrable)
     throw error(error_category::unsupported,
                 "sqlite cannot honour a deferrable transaction (a PostgreSQL option); drop it",
-                {"sqlite", 0, "", ""});
+                {"sqlite"});
   // Every SQLite transaction is serializable, which honours any level asked for: the SQL
   // standard lets an engine run a stronger level than requested. A read-write
   // transaction takes the write lock at BEGIN (IMMEDIATE): begun deferred, a read and then

@@ -1,4 +1,5 @@
 #include "error.hpp"
+#include "../../sql/redact.hpp"
 
 #include <fmt/format.h>
 
@@ -67,7 +68,8 @@ void throw_error(sqlite3* db, int code, std::string_view statement) {
   int extended = db ? sqlite3_extended_errcode(db) : code;
   mapped m = classify(extended, native);
   throw error(m.category, fmt::format("{} (sqlite: {})", m.message, native),
-              error_details{"sqlite", extended, std::string(m.sqlstate), std::string(statement)});
+              error_details{.engine = "sqlite", .code = std::to_string(extended), .sqlstate = std::string(m.sqlstate),
+                            .statement = sql::redact_statement(statement)});
 }
 
 }  // namespace tether::detail::sqlite

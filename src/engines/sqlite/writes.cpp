@@ -22,6 +22,7 @@
 #include "connection.hpp"
 #include "dialect.hpp"
 #include "error.hpp"
+#include "../../sql/redact.hpp"
 
 namespace tether::detail::sqlite {
 namespace {
@@ -315,7 +316,7 @@ bool connection::insert_rows(const engine::plan& p, const table_info& t, id_sour
 void connection::refuse_unknown(const table_info& t, const engine::plan& p) {
   if (t.exists) return;
   (void)prepare_uncached(sql::render(p, the_dialect()).text);  // fails: "no such table", its code, the statement
-  throw error(error_category::schema, fmt::format("unknown table \"{}\"", p.table), {"sqlite", SQLITE_ERROR, "42P01", ""});
+  throw error(error_category::schema, fmt::format("unknown table \"{}\"", p.table), {.engine = "sqlite", .code = std::to_string(SQLITE_ERROR), .sqlstate = "42P01"});
 }
 
 namespace {
@@ -414,7 +415,7 @@ value connection::id_after_schema_change(const engine::plan& p, const table_info
                     fmt::format("the schema of \"{}\" changed during the insert and its new key \"{}\" was not given; "
                                 "the row is in, its id is unknown",
                                 p.table, t.key_columns[k]),
-                    {"sqlite", 0, "", ""});
+                    {"sqlite"});
       if (k) s.text += " AND ";
       the_dialect().quote(s.text, t.key_columns[k]);
       s.text += " = ?";
@@ -434,7 +435,7 @@ value connection::id_after_schema_change(const engine::plan& p, const table_info
   if (ids.empty())
     throw error(error_category::schema,
                 fmt::format("the schema of \"{}\" changed during the insert; the row is in, its id is unknown", p.table),
-                {"sqlite", 0, "", s.text});
+                {.engine = "sqlite", .statement = sql::redact_statement(s.text)});
   return ids[0];
 }
 

@@ -258,7 +258,7 @@ TEST_F(mysql, deadlocks_and_lock_waits_are_retryable) {
     });
     FAIL() << "the second writer did not wait";
   } catch (const error& e) {
-    EXPECT_EQ(e.native_code(), 1205);
+    EXPECT_EQ(e.code(), "1205");
     EXPECT_TRUE(e.is_retryable()) << e.what();
   }
   holder.rollback();
