@@ -45,12 +45,14 @@ schema_op migrations_table(const std::string& table) {
 // engine, when the engine does not offer them.
 struct parts {
   engine::connection& c;
+  const engine::capabilities& caps;
   engine::schema_applier& schema;
   engine::introspection& look;
-  parts(engine::connection& conn, std::string_view engine)
+  parts(engine::connection& conn, const engine::capabilities& capabilities)
       : c(conn),
-        schema(engine::need(conn.schema_part(), engine, "schema changes")),
-        look(engine::need(conn.introspection_part(), engine, "introspection")) {}
+        caps(capabilities),
+        schema(engine::need(conn.schema_part(), caps.engine, "schema changes")),
+        look(engine::need(conn.introspection_part(), caps.engine, "introspection")) {}
   // Transactions around a migration where the engine's schema changes take part in them.
   engine::transactions* atomic() const noexcept { return schema.transactional() ? c.transactions_part() : nullptr; }
 };
@@ -191,6 +193,8 @@ bool drop_indexes_of(run_state& s, const schema_op& op, const engine::table_desc
 }
 
 void run_ops(run_state& s, const std::vector<value>& ops, std::size_t first, bool top) {
+  if (top)  // every step the engine cannot take is refused before the first one runs
+    for (std::size_t i = first; i < ops.size(); ++i) detail::require_features(detail::parse_op(ops[i]), s.c.caps);
   for (std::size_t i = first; i < ops.size(); ++i) {
     if (top && s.at) *s.at = i;
     schema_op op = detail::parse_op(ops[i]);
@@ -255,7 +259,7 @@ schema_result migrator::apply(migration m, apply_options o, detail::schema_model
   run.facts().forget();  // the tables' column types may change
   std::unique_ptr<detail::lease> hold;
   engine::connection& c = run.pin(hold);
-  const parts on(c, run.engine_name());
+  const parts on(c, run.capabilities());
   const auto& caps = run.capabilities();
   schema_result result;
   std::vector<value> down;
@@ -394,7 +398,7 @@ std::vector<applied_migration> migrator::history() {
   const auto& caps = run.capabilities();
   std::unique_ptr<detail::lease> hold;
   engine::connection& c = run.pin(hold);
-  const parts on(c, run.engine_name());
+  const parts on(c, run.capabilities());
   // Read only: the table is made by the first migration, under the lock.
   if (!on.look.describe(table)) return {};
   auto rows = c.execute(detail::plan_find({.table = table, .order_by = {{"applied_at"}, {"tag"}}}, caps)).rows;
@@ -428,7 +432,7 @@ migration_status migrator::status(const std::vector<migration>& defined) {
   // Partial migrations, defined or not: said with what the database shows, and pending.
   for (const auto& a : applied) {
     if (a.status == "applied") continue;
-    if (!on) on.emplace(run.pin(hold), run.engine_name());
+    if (!on) on.emplace(run.pin(hold), run.capabilities());
     auto r = find_record(on->c, run.capabilities(), table, a.tag);
     if (!r) continue;
     try {
@@ -485,7 +489,7 @@ std::vector<schema_result> migrator::down(int steps, apply_options o) {
   run.facts().forget();
   std::unique_ptr<detail::lease> hold;
   engine::connection& c = run.pin(hold);
-  const parts on(c, run.engine_name());
+  const parts on(c, run.capabilities());
   std::optional<lock> held;
   if (!o.dry_run) held.emplace(on, run.engine_name(), o.lock_timeout);
   on.schema.apply(migrations_table(table), nullptr, false);

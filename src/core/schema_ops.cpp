@@ -160,6 +160,16 @@ value field_to_value(const field_def& f) {
 
 namespace {
 
+// A tether where-filter held by a schema definition (a partial index's where, a check),
+// validated now, before any I/O; the engine renders it with its own literals.
+value portable_condition(const value& filter, const std::string& what) {
+  engine::plan check;
+  engine::capabilities any;
+  parse_filter(filter, check, check.where, any);
+  if (!check.slots.empty()) bad(fmt::format("{} cannot hold a $param", what));
+  return filter;
+}
+
 index_def parse_index(const std::string& table, const value& v) {
   index_def i;
   i.fields = names(v, "fields", "index field");
@@ -169,13 +179,9 @@ index_def parse_index(const std::string& table, const value& v) {
   if (i.name.empty()) i.name = default_index_name(table, i.fields, i.unique);
   validate_identifier(i.name, "index");
   if (const value* w = v.find("where"); w && w->is_object()) {
-    engine::plan check;  // validated now, before any I/O; rendered by the engine with its literals
-    engine::capabilities any;
-    parse_filter(*w, check, check.where, any);
-    if (!check.slots.empty()) bad(fmt::format("the where of index \"{}\" cannot hold a $param", i.name));
-    i.filter = *w;
+    i.where = portable_condition(*w, fmt::format("the where of index \"{}\"", i.name));
   } else {
-    i.where = text(v, "where");
+    i.native_where = text(v, "where");  // a string: the engine's own SQL, used as written
   }
   return i;
 }
@@ -183,8 +189,8 @@ index_def parse_index(const std::string& table, const value& v) {
 value index_to_value(const index_def& i) {
   object o{{"name", i.name}, {"fields", string_list(i.fields)}};
   if (i.unique) o.emplace_back("unique", true);
-  if (!i.filter.is_null()) o.emplace_back("where", i.filter);
-  else if (!i.where.empty()) o.emplace_back("where", i.where);
+  if (!i.where.is_null()) o.emplace_back("where", i.where);
+  else if (!i.native_where.empty()) o.emplace_back("where", i.native_where);
   return value(std::move(o));
 }
 
@@ -197,8 +203,14 @@ constraint_def parse_constraint(const std::string& table, const value& v) {
   else if (type == "check") c.type = constraint_type::check;
   else bad(fmt::format("unknown constraint type \"{}\"; expected foreign_key, unique or check", type));
   c.columns = names(v, "columns", "column");
-  c.expression = text(v, "expression");
-  if (c.type == constraint_type::check && c.expression.empty()) bad("a check constraint needs an \"expression\"");
+  if (const value* f = v.find("check"); f && !f->is_null()) {
+    if (c.type != constraint_type::check) bad(fmt::format("a {} constraint takes no \"check\"", type));
+    if (!f->is_object()) bad(fmt::format("the \"check\" of a constraint on \"{}\" must be a where-filter object, got {}", table, f->to_json()));
+    c.check = portable_condition(*f, fmt::format("the check of a constraint on \"{}\"", table));
+  }
+  c.native_check = text(v, "expression");  // the engine's own SQL, used as written
+  if (c.type == constraint_type::check && c.check.is_null() == c.native_check.empty())
+    bad("a check constraint needs either \"check\" (a tether where-filter, portable) or \"expression\" (the engine's own SQL), not both");
   if (c.type != constraint_type::check && c.columns.empty()) bad(fmt::format("a {} constraint needs \"columns\"", type));
   if (c.type == constraint_type::foreign_key) {
     const value* r = v.find("references");
@@ -236,11 +248,20 @@ value constraint_to_value(const constraint_def& c) {
     if (!c.on_update.empty()) r.emplace_back("on_update", c.on_update);
     o.emplace_back("references", value(std::move(r)));
   }
-  if (!c.expression.empty()) o.emplace_back("expression", c.expression);
+  if (!c.check.is_null()) o.emplace_back("check", c.check);
+  if (!c.native_check.empty()) o.emplace_back("expression", c.native_check);
   return value(std::move(o));
 }
 
 }  // namespace
+
+void require_features(const schema_op& op, const engine::capabilities& caps) {
+  auto partial = [](const index_def& i) { return !i.where.is_null() || !i.native_where.empty(); };
+  for (const auto& i : op.indexes)
+    if (partial(i)) require(caps.partial_indexes, fmt::format("a partial index (\"{}\")", i.name), caps);
+  for (const auto& c : op.constraints)
+    if (c.type == constraint_type::check) require(caps.check_constraints, fmt::format("a check constraint (\"{}\")", c.name), caps);
+}
 
 std::string default_index_name(const std::string& table, const std::vector<std::string>& fields, bool unique) {
   return fmt::format("{}_{}_{}", table, fmt::join(fields, "_"), unique ? "key" : "idx");
@@ -483,7 +504,7 @@ std::vector<schema_op> inverse(const schema_op& op, const engine::table_descript
       // MySQL keeps a unique constraint as a unique index, and describes it so.
       const index_def* index = before ? engine::find_named(before->indexes, op.name) : nullptr;
       if (!index || !index->unique) return {missing("constraint")};
-      inv.constraints = {constraint_def{index->name, constraint_type::unique, index->fields}};
+      inv.constraints = {constraint_def{.name = index->name, .type = constraint_type::unique, .columns = index->fields}};
       return {inv};
     }
     case schema_op_kind::raw:

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tether/engine/capabilities.hpp"
 #include "tether/engine/schema.hpp"
 #include "tether/value.hpp"
 
@@ -20,6 +21,10 @@ value field_to_value(const engine::field_def& f);  // the object form, defaults 
 
 engine::schema_op parse_op(const value& op);
 value op_to_value(const engine::schema_op& op);
+
+// Refuses (unsupported, naming the engine and the feature) an operation that needs what
+// the engine lacks: a partial index, a check constraint, raw SQL.
+void require_features(const engine::schema_op& op, const engine::capabilities& caps);
 
 // Whether the inverse needs the table as it is before the operation runs.
 bool inverse_needs_state(const engine::schema_op& op);

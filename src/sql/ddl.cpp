@@ -86,24 +86,25 @@ std::string list(const dialect& d, const std::vector<std::string>& names) {
 }
 
 std::string create_index(const dialect& d, const std::string& table, const index_def& i, const literal_maker& lit) {
-  if ((!i.where.empty() || !i.filter.is_null()) && !d.partial_indexes())
+  if ((!i.native_where.empty() || !i.where.is_null()) && !d.partial_indexes())
     throw error(error_category::unsupported, fmt::format("{} has no partial indexes (\"{}\")", d.name(), i.name));
   std::string s = i.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ";
   d.quote(s, i.name);
   s += " ON ";
   d.quote(s, table);
   s += " (" + list(d, i.fields) + ")";
-  if (!i.filter.is_null()) s += " WHERE " + condition(d, i.filter, lit);
-  else if (!i.where.empty()) s += " WHERE " + i.where;  // engine-native SQL, the caller's own
+  if (!i.where.is_null()) s += " WHERE " + condition(d, i.where, lit);
+  else if (!i.native_where.empty()) s += " WHERE " + i.native_where;  // engine-native SQL, the caller's own
   return s;
 }
 
-std::string constraint_clause(const dialect& d, const constraint_def& c) {
+std::string constraint_clause(const dialect& d, const constraint_def& c, const literal_maker& lit) {
   std::string s = "CONSTRAINT ";
   d.quote(s, c.name);
   switch (c.type) {
     case constraint_type::unique: return s + " UNIQUE (" + list(d, c.columns) + ")";
-    case constraint_type::check: return s + " CHECK (" + c.expression + ")";
+    case constraint_type::check:  // the portable filter, or the engine-native SQL as written
+      return s + " CHECK (" + (c.check.is_null() ? c.native_check : condition(d, c.check, lit)) + ")";
     case constraint_type::foreign_key: {
       s += " FOREIGN KEY (" + list(d, c.columns) + ") REFERENCES ";
       d.quote(s, c.ref_table);
@@ -222,10 +223,10 @@ std::vector<std::string> schema_statements_core(const dialect& d, const schema_o
           if (f.primary_key) key.push_back(f.name);
         s += ", PRIMARY KEY (" + list(d, key) + ")";
       }
-      for (const auto& c : op.constraints) s += ", " + constraint_clause(d, c);
+      for (const auto& c : op.constraints) s += ", " + constraint_clause(d, c, lit);
       if (d.inline_indexes())
         for (const auto& i : op.indexes) {
-          if (!i.where.empty() || !i.filter.is_null())
+          if (!i.native_where.empty() || !i.where.is_null())
             throw error(error_category::unsupported, fmt::format("{} has no partial indexes (\"{}\")", d.name(), i.name));
           s += i.unique ? ", UNIQUE INDEX " : ", INDEX ";
           d.quote(s, i.name);
@@ -284,7 +285,7 @@ std::vector<std::string> schema_statements_core(const dialect& d, const schema_o
     case schema_op_kind::create_index: out.push_back(create_index(d, op.table, op.indexes.at(0), lit)); break;
     case schema_op_kind::drop_index: out.push_back(d.drop_index(op.table, op.name)); break;
     case schema_op_kind::add_constraint:
-      out.push_back(alter(d, op.table) + " ADD " + constraint_clause(d, op.constraints.at(0)));
+      out.push_back(alter(d, op.table) + " ADD " + constraint_clause(d, op.constraints.at(0), lit));
       break;
     case schema_op_kind::drop_constraint: {
       const constraint_def* it = before ? engine::find_named(before->constraints, op.name) : nullptr;

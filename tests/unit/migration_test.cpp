@@ -85,8 +85,8 @@ TEST(migrations, every_operation_has_an_inverse) {
   t.name = "t";
   t.columns = {detail::parse_field("id", value{{"type", "integer"}, {"primary_key", true}}),
                detail::parse_field("x", value{{"type", "string"}, {"length", 9}, {"default", "a"}})};
-  t.indexes = {{"t_x_idx", {"x"}, false, {}}};
-  t.constraints = {{"t_x_check", engine::constraint_type::check, {}, {}, {}, {}, {}, "x <> ''"}};
+  t.indexes = {{.name = "t_x_idx", .fields = {"x"}}};
+  t.constraints = {{.name = "t_x_check", .type = engine::constraint_type::check, .native_check = "x <> ''"}};
   auto inverse_of = [&](const char* json) {
     std::vector<std::string> notes;
     std::string out;

@@ -34,8 +34,10 @@ struct index_def {
   std::string name{};
   std::vector<std::string> fields{};
   bool unique = false;
-  std::string where{};  // a partial index's condition in the engine's own SQL (what introspection reads)
-  value filter{};       // or as a tether where-filter (null: none), rendered with the engine's literals
+  value where{};  // a partial index's condition as a tether where-filter (null: none)
+  // Engine-native escape hatch, not portable: the condition in one engine's own language
+  // (SQL text on the SQL engines), used as written. Empty: none.
+  std::string native_where{};
   friend bool operator==(const index_def&, const index_def&) = default;
 };
 
@@ -48,7 +50,10 @@ struct constraint_def {
   std::string ref_table{};
   std::vector<std::string> ref_columns{};
   std::string on_delete{}, on_update{};  // cascade, restrict, set null, set default, no action
-  std::string expression{};              // check, in the engine's SQL
+  value check{};  // a check's portable form: a tether where-filter each row must not fail
+  // Engine-native escape hatch, not portable: the check in one engine's own language (SQL
+  // text on the SQL engines), used as written; introspection reads checks back this way.
+  std::string native_check{};
   friend bool operator==(const constraint_def&, const constraint_def&) = default;
 };
 

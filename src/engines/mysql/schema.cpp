@@ -155,7 +155,7 @@ std::vector<std::string> connection::schema_statements(const engine::schema_op& 
     engine::table_description t = *before;
     for (const auto& i : before->indexes)
       if (i.unique && i.name == op.name)
-        t.constraints.push_back({i.name, engine::constraint_type::unique, i.fields});
+        t.constraints.push_back({.name = i.name, .type = engine::constraint_type::unique, .columns = i.fields});
     return sql::schema_statements(*dialect_, op, &t, literals(conn_));
   }
   return sql::schema_statements(*dialect_, op, before, literals(conn_));
@@ -205,7 +205,7 @@ std::optional<engine::table_description> connection::describe(std::string_view t
   for (auto k : checks) {
     std::string n = str(k, 0), clause = str(k, 1);
     if (clause == fmt::format("json_valid(`{}`)", n)) continue;
-    t.constraints.push_back({n, engine::constraint_type::check, {}, {}, {}, {}, {}, clause});
+    t.constraints.push_back({.name = n, .type = engine::constraint_type::check, .native_check = clause});
   }
   records fks = query("\x01" "describe_foreign_keys",
                       "SELECT k.CONSTRAINT_NAME, GROUP_CONCAT(k.COLUMN_NAME ORDER BY k.ORDINAL_POSITION), "
@@ -238,7 +238,7 @@ std::optional<engine::table_description> connection::describe(std::string_view t
         if (f.name == n) f.unique = true;
       continue;
     }
-    t.indexes.push_back({n, fields, unique, {}});
+    t.indexes.push_back({.name = n, .fields = fields, .unique = unique});
   }
   return t;
 }

@@ -215,15 +215,15 @@ std::optional<engine::table_description> connection::describe(std::string_view t
       // A column's own enum check stays with the column; its values are read back.
       std::string prefix = "CHECK (";
       c.type = engine::constraint_type::check;
-      c.expression = def.substr(prefix.size(), def.size() - prefix.size() - 1);
+      c.native_check = def.substr(prefix.size(), def.size() - prefix.size() - 1);
       if (c.columns.size() == 1 && c.name == fmt::format("{}_{}_check", table, c.columns[0]) &&
-          c.expression.find("ANY (ARRAY[") != std::string::npos) {
+          c.native_check.find("ANY (ARRAY[") != std::string::npos) {
         for (auto& f : t.columns)
           if (f.name == c.columns[0] && f.type == field_type::text) {
             f.type = field_type::enum_;
-            for (std::size_t pos = c.expression.find('\''); pos != std::string::npos;
-                 pos = c.expression.find('\'', c.expression.find('\'', pos + 1) + 1))
-              f.enum_values.push_back(c.expression.substr(pos + 1, c.expression.find('\'', pos + 1) - pos - 1));
+            for (std::size_t pos = c.native_check.find('\''); pos != std::string::npos;
+                 pos = c.native_check.find('\'', c.native_check.find('\'', pos + 1) + 1))
+              f.enum_values.push_back(c.native_check.substr(pos + 1, c.native_check.find('\'', pos + 1) - pos - 1));
           }
         continue;
       }
@@ -248,8 +248,9 @@ std::optional<engine::table_description> connection::describe(std::string_view t
       attnames("x.indkey::int2[]", "x.indrelid"));
   result idx = query(idx_sql.c_str());
   for (int i = 0; i < PQntuples(idx.r); ++i)
-    t.indexes.push_back({PQgetvalue(idx.r, i, 0), split_names(PQgetvalue(idx.r, i, 2)),
-                         std::string_view(PQgetvalue(idx.r, i, 1)) == "t", PQgetvalue(idx.r, i, 3)});
+    t.indexes.push_back({.name = PQgetvalue(idx.r, i, 0), .fields = split_names(PQgetvalue(idx.r, i, 2)),
+                         .unique = std::string_view(PQgetvalue(idx.r, i, 1)) == "t",
+                         .native_where = PQgetvalue(idx.r, i, 3)});
   return t;
 }
 

@@ -15,7 +15,8 @@ class driver final : public engine::driver {
       engine::capabilities c;
       c.engine = "sqlite";
       c.transactions = c.savepoints = c.returning = c.upsert = c.aggregates =
-          c.json_arrays = c.raw_queries = c.read_only_transactions = c.partial_indexes = c.transactional_ddl = true;
+          c.json_arrays = c.raw_queries = c.read_only_transactions = c.partial_indexes = c.transactional_ddl =
+          c.check_constraints = true;
       c.isolation_levels = {isolation::read_uncommitted, isolation::read_committed,
                             isolation::repeatable_read, isolation::serializable};
       return c;

@@ -195,7 +195,7 @@ void read_constraints(engine::table_description& t, std::string_view sql) {
         c.columns = quoted_items(paren(0), '"');
       } else if (ub.find("CHECK") != std::string::npos) {
         c.type = engine::constraint_type::check;
-        c.expression = paren(0);
+        c.native_check = paren(0);
       } else {
         continue;
       }
@@ -350,7 +350,7 @@ std::optional<engine::table_description> connection::describe(std::string_view t
         if (f.name == fields[0]) f.unique = true;
       continue;
     }
-    t.indexes.push_back({i[0], fields, i[1] == "1", i[4]});
+    t.indexes.push_back({.name = i[0], .fields = fields, .unique = i[1] == "1", .native_where = i[4]});
   }
   auto sql = rows("\x01" "describe_sql", "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1", {name});
   if (!sql.empty()) read_constraints(t, sql[0][0]);
