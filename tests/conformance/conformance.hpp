@@ -1,5 +1,6 @@
 // The engine-neutral suite's fixture. Each engine's test binary defines profile(): how to
-// reach a real server of that engine and how to create the suite's tables there. Every
+// reach a real server of that engine. The suite's tables are made by the engine's own
+// schema applier from portable column kinds, as tether::schema makes them, not SQL text. Every
 // test gets tables of its own, so tests may run in parallel against one server.
 #pragma once
 
@@ -22,9 +23,15 @@ using columns = std::vector<std::pair<std::string, std::string>>;
 struct engine_profile {
   std::string name;
   std::function<std::string()> url;  // a database the test may use; fresh where cheap
-  std::function<std::string(const std::string& table, const columns& cols)> create_table;
-  std::function<std::string(const std::string& table)> drop_table;
   std::string quote = "\"";  // how the engine quotes identifiers in raw SQL
+  std::string placeholder = "?";  // raw SQL's first positional placeholder
+  // Another database on the same server, for a second environment: creates `name` and
+  // returns its URL. Null where every url() is a new database already (SQLite's files).
+  std::function<std::string(tether::client& db, const std::string& name)> create_database{};
+  std::function<void(tether::client& db, const std::string& name)> drop_database{};
+  // Takes the engine's migration lock from `other` as another migrator would, until the
+  // returned handle is released (or `other` ends). `scratch` is a table of the test's.
+  std::function<std::shared_ptr<void>(tether::client& other, const std::string& scratch)> hold_migration_lock{};
 
   // Sessions in which a string literal must be quoted differently (PostgreSQL with
   // standard_conforming_strings off, MySQL after SET NAMES gbk): the injection tests run
@@ -76,10 +83,11 @@ class fixture : public ::testing::Test {
   std::vector<std::string> databases_;
 };
 
-// CREATE TABLE text for an engine's profile: `type_of` maps a portable kind ("pk", "int",
-// …) to the engine's type; the "!" and "+" suffixes become NOT NULL and UNIQUE here.
-std::string create_table_sql(const std::string& table, const columns& cols,
-                             const std::function<std::string(std::string_view kind)>& type_of);
+
+// create_database and drop_database for the SQL servers: CREATE DATABASE, and the URL
+// with its path replaced by the new name.
+std::string sql_database_url(tether::client& db, const std::string& name);
+void drop_sql_database(tether::client& db, const std::string& name);
 
 // An identifier quoted for the profile's engine, for raw SQL in tests.
 std::string quote_ident(std::string_view name);

@@ -4,6 +4,9 @@
 #include <atomic>
 
 #include "conformance.hpp"
+#include "core/pool.hpp"
+#include "core/runner.hpp"
+#include "core/schema_ops.hpp"
 
 namespace tether::conformance {
 
@@ -12,17 +15,75 @@ void fixture::SetUp() {
   db = std::make_unique<tether::client>(url_);
 }
 
+namespace {
+
+// A schema operation run by the engine's own schema applier, unrecorded (the suite's tables
+// are scaffolding, not migrations): the neutral way every engine makes a table.
+void apply_schema_op(tether::client& db, const value& op) {
+  std::unique_ptr<detail::lease> hold;
+  engine::connection& c = detail::runner_of(db).pin(hold);
+  engine::need(c.schema_part(), db.engine_name(), "schema changes").apply(detail::parse_op(op), nullptr, false);
+}
+
+}  // namespace
+
+std::string sql_database_url(tether::client& db, const std::string& name) {
+  db.raw({.query = "CREATE DATABASE " + quote_ident(name)});
+  std::string base = profile().url();
+  auto slash = base.find('/', base.find("://") + 3);
+  auto query = base.find('?', slash);
+  return base.substr(0, slash + 1) + name + (query == std::string::npos ? "" : base.substr(query));
+}
+
+void drop_sql_database(tether::client& db, const std::string& name) {
+  db.raw({.query = "DROP DATABASE IF EXISTS " + quote_ident(name)});
+}
+
+namespace {
+
+// A portable column kind (conformance.hpp) as a tether field definition.
+value field_of(std::string_view portable) {
+  const std::string_view kind = portable.substr(0, portable.find_first_of("!+"));
+  const bool required = portable.find('!') != std::string_view::npos;
+  const bool unique = portable.find('+') != std::string_view::npos;
+  object f;
+  if (kind == "pk") return value(object{{"type", "bigint"}, {"primary_key", true}, {"auto_increment", true}});
+  static const std::pair<const char*, const char*> types[] = {
+      {"int", "bigint"}, {"real", "double"},     {"bool", "boolean"}, {"json", "json"},  {"decimal", "decimal"},
+      {"timestamp", "timestamp"}, {"date", "date"}, {"time", "time"}, {"uuid", "uuid"}, {"bytes", "blob"}};
+  if (kind == "text") {
+    // A unique text is a bounded string: MySQL indexes no unbounded TEXT.
+    f.emplace_back("type", unique ? "string" : "text");
+    if (unique) f.emplace_back("length", 255);
+  } else {
+    const char* type = nullptr;
+    for (const auto& [k, t] : types)
+      if (kind == k) type = t;
+    if (!type) throw std::invalid_argument("no portable column kind " + std::string(kind));
+    f.emplace_back("type", type);
+    if (kind == "decimal") {
+      f.emplace_back("precision", 38);
+      f.emplace_back("scale", 9);
+    }
+  }
+  if (required) f.emplace_back("required", true);
+  if (unique) f.emplace_back("unique", true);
+  return value(std::move(f));
+}
+
+}  // namespace
+
 void fixture::TearDown() {
   for (const auto& d : databases_) {
     try {
-      db->raw({.query = "DROP DATABASE IF EXISTS " + quote_ident(d)});
+      profile().drop_database(*db, d);
     } catch (const std::exception&) {
       // Best effort, as for tables.
     }
   }
   for (const auto& t : tables_) {
     try {
-      db->raw({.query = profile().drop_table(t)});
+      apply_schema_op(*db, {{"op", "drop_collection"}, {"table", t}, {"if_exists", true}});
     } catch (const std::exception&) {
       // The table may be gone already; a failed drop must not hide the test's result.
     }
@@ -44,19 +105,22 @@ std::string fixture::unique_name(std::string_view stem) {
 }
 
 std::string fixture::fresh_database() {
-  std::string base = profile().url();
-  if (profile().name == "sqlite") return base;  // every url() is a new file
+  if (!profile().create_database) return profile().url();  // every url() is a new database
   std::string name = unique_table_name() + "_env";
-  db->raw({.query = "CREATE DATABASE " + quote_ident(name)});
+  std::string url = profile().create_database(*db, name);
   databases_.push_back(name);
-  auto slash = base.find('/', base.find("://") + 3);
-  auto query = base.find('?', slash);
-  return base.substr(0, slash + 1) + name + (query == std::string::npos ? "" : base.substr(query));
+  return url;
 }
 
 std::string fixture::make_table(const columns& cols) {
   std::string name = unique_table_name();
-  db->raw({.query = profile().create_table(name, cols)});
+  array fields;
+  for (const auto& [column, portable] : cols) {
+    value f = field_of(portable);
+    f.as_object().insert(f.as_object().begin(), member{"name", column});
+    fields.push_back(std::move(f));
+  }
+  apply_schema_op(*db, {{"op", "create_collection"}, {"table", name}, {"fields", value(std::move(fields))}});
   tables_.push_back(name);
   return name;
 }
@@ -96,18 +160,6 @@ std::string fixture::people() {
   return t;
 }
 
-std::string create_table_sql(const std::string& table, const columns& cols,
-                             const std::function<std::string(std::string_view kind)>& type_of) {
-  std::string sql = "CREATE TABLE " + quote_ident(table) + " (";
-  for (std::size_t i = 0; i < cols.size(); ++i) {
-    const std::string& portable = cols[i].second;
-    std::string type = type_of(std::string_view(portable).substr(0, portable.find_first_of("!+")));
-    if (portable.find('!') != std::string::npos) type += " NOT NULL";
-    if (portable.find('+') != std::string::npos) type += " UNIQUE";
-    sql += (i ? ", " : "") + quote_ident(cols[i].first) + " " + type;
-  }
-  return sql + ")";
-}
 
 std::string quote_ident(std::string_view name) {
   const std::string& q = profile().quote;

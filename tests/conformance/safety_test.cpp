@@ -160,7 +160,7 @@ TEST_F(safety, negative_limits_are_refused) {
 
 TEST_F(safety, raw_binds_params) {
   auto r = db->raw({.query = "SELECT name FROM " + quote_ident(t_) + " WHERE email = " +
-                             (profile().name == "postgresql" ? "$1" : "?"),
+                             profile().placeholder,
                     .params = {"ada@example.com"}});
   EXPECT_EQ(r.records.size(), 1u);
   EXPECT_EQ(r.fields.at(0).name, "name");

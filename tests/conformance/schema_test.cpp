@@ -29,7 +29,6 @@ class schema_calls : public fixture {
     for (const auto& c : d["columns"].as_array()) out.push_back(c["name"].as_string());
     return out;
   }
-  bool is_sqlite() const { return profile().name == "sqlite"; }
   migration_options opts_;
   std::unique_ptr<tether::schema> s_;
 };
@@ -59,8 +58,8 @@ TEST_F(schema_calls, create_records_a_migration_and_down_drops_the_table) {
   EXPECT_TRUE(column(d, "id")["primary_key"].as_bool());
   EXPECT_EQ(column(d, "created_at")["type"].as_string(), "timestamp");
   EXPECT_EQ(d["primary_key"], value(array{"id"}));
-  if (is_sqlite()) {
-    EXPECT_EQ(column(d, "tags").find("comment"), nullptr) << "SQLite keeps comments in the migration only";
+  if (!db->capabilities().field_comments) {
+    EXPECT_EQ(column(d, "tags").find("comment"), nullptr) << "the engine keeps comments in the migration only";
     EXPECT_EQ(r.migration.up[0].to_json().find("free-form labels") != std::string::npos, true);
   } else {
     EXPECT_EQ(column(d, "tags")["comment"].as_string(), "free-form labels");
@@ -156,7 +155,7 @@ TEST_F(schema_calls, modify_field_restores_the_previous_definition) {
   s_->modify_field(t, "label", {{"type", "string"}, {"length", 40}, {"required", true}, {"default", "none"},
                                 {"comment", "shown on the tag"}});
   auto c = column(s_->describe(t), "label");
-  if (!is_sqlite()) {
+  if (db->capabilities().field_comments) {
     EXPECT_EQ(c["comment"], value("shown on the tag"));
   }
   EXPECT_EQ(c["length"].as_int(), 40);
@@ -293,17 +292,7 @@ TEST_F(schema_calls, a_second_migrator_waits_for_the_lock_then_names_it) {
   // Someone else holds the lock: on a server, the engine's named lock; on SQLite, a write
   // transaction (SQLite's lock is its write lock).
   client other(url_);
-  std::optional<transaction> writer;
-  if (profile().name == "postgresql") other.raw({.query = "SELECT pg_advisory_lock(7489559315765489005)"});
-  if (profile().name == "mysql") {  // tests in parallel take the same lock: wait for it
-    auto got = other.raw({.query = "SELECT GET_LOCK('tether_migrations', 30) AS got"});
-    ASSERT_EQ(got.records.front().get<std::int64_t>("got"), 1);
-  }
-  if (profile().name == "sqlite") {
-    auto holder = make_table({{"id", "pk"}});
-    writer.emplace(other.begin());
-    writer->insert({.table = holder, .records = {{{"id", 1}}}});
-  }
+  std::shared_ptr<void> held = profile().hold_migration_lock(other, make_table({{"id", "pk"}}));
   try {
     tether::migrator(*db, opts_).apply(m1, {.lock_timeout = std::chrono::milliseconds(300)});
     FAIL() << "the migration ran while the lock was held";
@@ -312,8 +301,8 @@ TEST_F(schema_calls, a_second_migrator_waits_for_the_lock_then_names_it) {
     EXPECT_NE(std::string(e.what()).find("migration lock"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(s_->exists(t));
-  if (writer) writer->rollback();
-  else other.close();  // the session ends, and its lock with it
+  held.reset();
+  other.close();  // the session ends, and a lock it holds with it
   EXPECT_TRUE(tether::migrator(*db, opts_).apply(m1).applied);
 }
 
@@ -370,7 +359,6 @@ TEST_F(schema_calls, replay_on_a_second_environment_gives_the_same_schema) {
   EXPECT_EQ(tether::migrator(prd, opts_).up(on_file).size(), 3u);
   EXPECT_EQ(tether::schema(prd, opts_).describe(t).to_json(), dev.describe(t).to_json());
   EXPECT_TRUE(tether::migrator(prd, opts_).up(on_file).empty()) << "nothing pending the second time";
-  if (profile().name == "sqlite") prd.raw({.query = "DROP TABLE " + quote_ident(t)});
   std::filesystem::remove_all(folder);
 }
 

@@ -40,6 +40,7 @@ struct capabilities {
   bool raw_queries = false;
   bool partial_indexes = false;    // create_index with a where
   bool check_constraints = false;  // add_constraint of type check
+  bool field_comments = false;     // a field's comment is kept by the database (describe shows it)
   bool transactional_ddl = false;  // a failed migration leaves nothing behind
   std::vector<isolation> isolation_levels;  // the levels begin() honours
   bool read_only_transactions = false;

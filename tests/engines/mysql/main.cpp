@@ -15,18 +15,6 @@ namespace {
 // MariaDB before 10.5), through the exact emulation.
 bool emulate_returning = false;
 
-std::string mysql_type(std::string_view kind) {
-  static const std::pair<const char*, const char*> map[] = {
-      {"pk", "BIGINT AUTO_INCREMENT PRIMARY KEY"}, {"int", "BIGINT"},
-      {"text", "VARCHAR(255)"},                    {"real", "DOUBLE"},
-      {"bool", "BOOLEAN"},                         {"json", "JSON"},
-      {"decimal", "DECIMAL(38,9)"},                {"timestamp", "DATETIME(6)"},
-      {"date", "DATE"},                            {"time", "TIME(6)"},
-      {"uuid", "UUID"},                            {"bytes", "LONGBLOB"}};
-  for (const auto& [k, v] : map)
-    if (kind == k) return v;
-  throw std::invalid_argument("no MySQL type for " + std::string(kind));
-}
 }  // namespace
 
 const engine_profile& profile() {
@@ -38,12 +26,18 @@ const engine_profile& profile() {
         if (emulate_returning) u += (u.find('?') == std::string::npos ? "?" : "&") + std::string("returning=emulate");
         return u;
       },
-      [](const std::string& table, const columns& cols) { return create_table_sql(table, cols, mysql_type); },
-      [](const std::string& table) { return "DROP TABLE IF EXISTS `" + table + "`"; },
       "`",
   };
   static const bool extended = [] {
     auto& q = const_cast<engine_profile&>(p);
+    q.create_database = sql_database_url;
+    q.drop_database = drop_sql_database;
+    q.hold_migration_lock = [](tether::client& other, const std::string&) -> std::shared_ptr<void> {
+      // Tests in parallel take the same lock: wait for it.
+      auto got = other.raw({.query = "SELECT GET_LOCK('tether_migrations', 30) AS got"});
+      if (got.records.front().get<std::int64_t>("got") != 1) throw std::runtime_error("GET_LOCK timed out");
+      return nullptr;
+    };
     q.literal_sessions = {
         {"ordinary", "", "", true},
         {"SET NAMES gbk", "", "SET NAMES gbk", true, "gbk"},

@@ -11,19 +11,6 @@
 
 namespace tether::conformance {
 
-namespace {
-std::string postgresql_type(std::string_view kind) {
-  static const std::pair<const char*, const char*> map[] = {
-      {"pk", "BIGSERIAL PRIMARY KEY"}, {"int", "BIGINT"},         {"text", "TEXT"},
-      {"real", "DOUBLE PRECISION"},   {"bool", "BOOLEAN"},        {"json", "JSONB"},
-      {"decimal", "NUMERIC"},         {"timestamp", "TIMESTAMPTZ"}, {"date", "DATE"},
-      {"time", "TIME"},               {"uuid", "UUID"},           {"bytes", "BYTEA"}};
-  for (const auto& [k, v] : map)
-    if (kind == k) return v;
-  throw std::invalid_argument("no PostgreSQL type for " + std::string(kind));
-}
-}  // namespace
-
 const engine_profile& profile() {
   static const engine_profile p{
       "postgresql",
@@ -31,8 +18,6 @@ const engine_profile& profile() {
         const char* url = std::getenv("TETHER_PG_URL");
         return std::string(url ? url : "");
       },
-      [](const std::string& table, const columns& cols) { return create_table_sql(table, cols, postgresql_type); },
-      [](const std::string& table) { return "DROP TABLE IF EXISTS \"" + table + "\""; },
   };
   static const bool extended = [] {
     auto& q = const_cast<engine_profile&>(p);
@@ -42,6 +27,13 @@ const engine_profile& profile() {
         {"SET standard_conforming_strings = off", "", "SET standard_conforming_strings = off", true},
     };
     // log_statement is a superuser's setting; the test server's user is one.
+    q.placeholder = "$1";
+    q.create_database = sql_database_url;
+    q.drop_database = drop_sql_database;
+    q.hold_migration_lock = [](tether::client& other, const std::string&) -> std::shared_ptr<void> {
+      other.raw({.query = "SELECT pg_advisory_lock(7489559315765489005)"});  // held until other ends
+      return nullptr;
+    };
     q.start_statement_log = [](tether::client& c) { c.raw({.query = "SET log_statement = 'all'"}); };
     q.logged_statements = [](tether::client&, const std::string& marker) {
       // scripts/postgres-test-server logs to <dir>/server.log; an entry starts with its

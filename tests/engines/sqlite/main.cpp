@@ -11,19 +11,6 @@
 
 namespace tether::conformance {
 
-namespace {
-std::string sqlite_type(std::string_view kind) {
-  static const std::pair<const char*, const char*> map[] = {
-      {"pk", "INTEGER PRIMARY KEY"}, {"int", "INTEGER"},   {"text", "TEXT"},
-      {"real", "REAL"},              {"bool", "BOOLEAN"},  {"json", "JSON"},
-      {"decimal", "DECIMAL_TEXT"},   {"timestamp", "TIMESTAMP"}, {"date", "DATE"},
-      {"time", "TIME"},              {"uuid", "UUID"},     {"bytes", "BLOB"}};
-  for (const auto& [k, v] : map)
-    if (kind == k) return v;
-  throw std::invalid_argument("no SQLite type for " + std::string(kind));
-}
-}  // namespace
-
 const engine_profile& profile() {
   static const engine_profile p{
       "sqlite",
@@ -34,9 +21,18 @@ const engine_profile& profile() {
         std::filesystem::create_directories(dir);
         return "sqlite://" + (dir / ("t" + std::to_string(++n) + ".db")).string();
       },
-      [](const std::string& table, const columns& cols) { return create_table_sql(table, cols, sqlite_type); },
-      [](const std::string& table) { return "DROP TABLE IF EXISTS \"" + table + "\""; },
   };
+  static const bool extended = [] {
+    auto& q = const_cast<engine_profile&>(p);
+    // SQLite's migration lock is its write lock: a write transaction holds it.
+    q.hold_migration_lock = [](tether::client& other, const std::string& scratch) -> std::shared_ptr<void> {
+      auto writer = std::make_shared<transaction>(other.begin());
+      writer->insert({.table = scratch, .records = {{{"id", 1}}}});
+      return std::shared_ptr<void>(writer.get(), [writer](void*) { writer->rollback(); });
+    };
+    return true;
+  }();
+  (void)extended;
   return p;
 }
 
