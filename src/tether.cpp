@@ -17,6 +17,9 @@ void register_builtin_drivers() {
 #ifdef TETHER_WITH_MYSQL
     engine::register_driver(mysql::make_driver());
 #endif
+#ifdef TETHER_WITH_DYNAMODB
+    engine::register_driver(dynamodb::make_driver());
+#endif
   });
 }
 }  // namespace

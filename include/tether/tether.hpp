@@ -12,6 +12,7 @@
 #include "tether/types.hpp"
 #include "tether/value.hpp"
 #include "tether/workspace.hpp"
+#include "tether/engines/dynamodb.hpp"
 #include "tether/engines/mysql.hpp"
 #include "tether/engines/postgresql.hpp"
 #include "tether/engines/sqlite.hpp"

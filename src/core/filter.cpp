@@ -258,7 +258,7 @@ struct parser {
     }
     compare op = spec->op;
     // The engine's support for the operator, decided before any I/O.
-    if (caps.of(op) != engine::support::native) require(false, op_name, caps);
+    if (caps.of(op) == engine::support::refused) require(false, op_name, caps);
     if (op != compare::in && op != compare::nin && op != compare::between && take_param(name, op, operand))
       return leaf(name, op, 1, &operand, out);
     switch (op) {

@@ -57,6 +57,13 @@ std::string mask_url(std::string_view url) {
   // Where they overlap, the union is masked: a URL shown masks too much, never too little.
   std::vector<std::pair<std::size_t, std::size_t>> spans;
   if (auto [begin, end] = password_span(url); begin != 0) spans.emplace_back(begin, end);
+  // dynamodb://REGION/ACCESS_KEY_ID/SECRET: the third path segment is the secret.
+  if (url.substr(0, 11) == "dynamodb://") {
+    const auto end = std::min(url.find('?'), url.size());
+    const auto first = url.find('/', 11);
+    const auto second = first < end ? url.find('/', first + 1) : std::string_view::npos;
+    if (second != std::string_view::npos && second < end) spans.emplace_back(second + 1, end);
+  }
   for (auto q = url.find('?'); q != std::string_view::npos; q = url.find('?', q + 1)) {
     for (std::size_t key = q + 1; key < url.size();) {
       const auto eq = url.find('=', key);

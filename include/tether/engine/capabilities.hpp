@@ -15,8 +15,9 @@ namespace tether::engine {
 
 // How an engine evaluates one where-operator (docs/querying.md gives each its meaning).
 enum class support : std::uint8_t {
-  native,   // the engine evaluates it: rendered into the request
-  client,   // the core evaluates it on the rows the engine returns (engine/evaluate.hpp)
+  native,   // the engine's server evaluates it: rendered into the statement or request
+  client,   // evaluated on the client, on the rows the server returns, by the reference
+            // evaluator (engine/evaluate.hpp): the same meaning, more rows read
   refused,  // the call is refused while planning, naming the engine and the operator
 };
 

@@ -1,0 +1,65 @@
+// One DynamoDB connection: an HTTP client (http.hpp) and the parts it offers — the schema
+// applier, introspection and the migration lock. It offers no transactions part yet
+// (capabilities().transactions is false, so the core refuses begin() naming the engine).
+//
+// Reads: GetItem when the filter fixes the whole key with $eq, else a Scan, paged by
+// LastEvaluatedKey; what the filter, order, limit and offset mean is then evaluated on the
+// client by the reference evaluator (engine/evaluate.hpp), so every where-operator has the
+// meaning docs/querying.md gives it. Writes: PutItem (conditional on a new key) for one
+// record, BatchWriteItem in requests of 25 for more; updates and removes go item by item
+// on the items the filter matches, each conditional on the item still being there.
+// What tether knows of a table's fields (DynamoDB keeps only its keys) is kept in the
+// tether_schema table, which also holds auto-increment counters and the migration lock.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "http.hpp"
+#include "tether/engine/engine.hpp"
+
+namespace tether::detail::dynamodb {
+
+inline constexpr const char* schema_table = "tether_schema";
+
+class connection final : public engine::connection,
+                         public engine::schema_applier,
+                         public engine::introspection,
+                         public engine::migration_lock {
+ public:
+  explicit connection(std::unique_ptr<http> client);
+
+  void execute(const engine::plan& p, engine::execution& out) override;
+  bool alive() override;
+
+  engine::schema_applier* schema_part() noexcept override { return this; }
+  engine::introspection* introspection_part() noexcept override { return this; }
+  engine::migration_lock* lock_part() noexcept override { return this; }
+
+  engine::schema_step apply(const engine::schema_op& op, const engine::table_description* before, bool dry_run) override;
+  std::optional<engine::table_description> describe(std::string_view table) override;
+  std::vector<std::string> list_tables() override;
+  void lock_migrations(std::chrono::milliseconds timeout) override;
+  void unlock_migrations() override;
+
+  std::uint64_t requests() const noexcept { return http_->requests(); }
+
+ private:
+  // The table as tether knows it (describe()), or tether::error (schema) naming it.
+  engine::table_description table(const std::string& name);
+  records read(const engine::plan& p, const engine::table_description& t);
+  void insert(const engine::plan& p, const engine::table_description& t, engine::execution& out);
+  void update(const engine::plan& p, const engine::table_description& t, engine::execution& out);
+  void remove(const engine::plan& p, const engine::table_description& t, engine::execution& out);
+  std::int64_t next_ids(const std::string& table, std::int64_t n);  // the last of n fresh ids
+  void ensure_schema_table();
+  void save_definition(const engine::table_description& t);
+  void wait_until(const std::string& table, bool gone);
+
+  std::unique_ptr<http> http_;
+  bool schema_table_ready_ = false;
+  std::string lock_owner_;
+};
+
+}  // namespace tether::detail::dynamodb

@@ -1,0 +1,281 @@
+// Tables on DynamoDB: CreateTable/DeleteTable waited on until done, the fields tether knows
+// (kept in tether_schema, since DynamoDB keeps only keys), introspection, and the
+// migration lock (a conditional PutItem with an owner and an expiry).
+#include <fmt/format.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "../../core/schema_ops.hpp"
+#include "connection.hpp"
+#include "tether/error.hpp"
+#include "types.hpp"
+
+namespace tether::detail::dynamodb {
+namespace {
+
+using clock = std::chrono::steady_clock;
+constexpr auto ddl_timeout = std::chrono::seconds(120);
+constexpr const char* lock_item = "tether#migration_lock";
+constexpr auto lock_lease = std::chrono::minutes(10);  // a crashed migrator's lock expires
+
+[[noreturn]] void refuse(const engine::schema_op& op, std::string_view what) {
+  throw error(error_category::unsupported,
+              fmt::format("{} on \"{}\" is not supported by the dynamodb engine", what, op.table),
+              error_details{"dynamodb"});
+}
+
+std::string definition_text(const engine::table_description& t) {
+  array fields;
+  for (const auto& f : t.columns) {
+    value v = field_to_value(f);
+    v.as_object().insert(v.as_object().begin(), member{"name", f.name});
+    fields.push_back(std::move(v));
+  }
+  array key;
+  for (const auto& k : t.primary_key) key.emplace_back(k);
+  return value(object{{"fields", value(std::move(fields))}, {"primary_key", value(std::move(key))}}).to_json();
+}
+
+std::int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+void connection::ensure_schema_table() {
+  if (schema_table_ready_) return;
+  try {
+    http_->call("CreateTable",
+                json{{"TableName", schema_table},
+                     {"KeySchema", {{{"AttributeName", "table"}, {"KeyType", "HASH"}}}},
+                     {"AttributeDefinitions", {{{"AttributeName", "table"}, {"AttributeType", "S"}}}},
+                     {"BillingMode", "PAY_PER_REQUEST"}},
+                schema_table);
+  } catch (const error& e) {
+    if (e.code() != "ResourceInUseException") throw;  // there already (or being made by another)
+  }
+  wait_until(schema_table, false);
+  schema_table_ready_ = true;
+}
+
+void connection::wait_until(const std::string& name, bool gone) {
+  const auto deadline = clock::now() + ddl_timeout;
+  for (auto pause = std::chrono::milliseconds(20);; pause = std::min(pause * 2, std::chrono::milliseconds(1000))) {
+    try {
+      json d = http_->call("DescribeTable", json{{"TableName", name}}, name);
+      if (!gone && d["Table"].value("TableStatus", "") == "ACTIVE") return;
+    } catch (const error& e) {
+      if (e.code() != "ResourceNotFoundException") throw;
+      if (gone) return;
+    }
+    if (clock::now() > deadline)
+      throw error(error_category::timeout,
+                  fmt::format("table \"{}\" did not become {} within {} s", name, gone ? "deleted" : "ACTIVE",
+                              ddl_timeout.count()),
+                  error_details{.engine = "dynamodb", .statement = "DescribeTable " + name});
+    std::this_thread::sleep_for(pause);
+  }
+}
+
+void connection::save_definition(const engine::table_description& t) {
+  ensure_schema_table();
+  http_->call("UpdateItem",
+              json{{"TableName", schema_table},
+                   {"Key", {{"table", {{"S", t.name}}}}},
+                   {"UpdateExpression", "SET #d = :d"},
+                   {"ExpressionAttributeNames", {{"#d", "definition"}}},
+                   {"ExpressionAttributeValues", {{":d", {{"S", definition_text(t)}}}}}},
+              schema_table);
+}
+
+engine::table_description connection::table(const std::string& name) {
+  auto d = describe(name);
+  if (!d) throw error(error_category::schema, fmt::format("unknown table \"{}\"", name),
+                      error_details{.engine = "dynamodb", .code = "ResourceNotFoundException", .statement = "DescribeTable " + name});
+  return std::move(*d);
+}
+
+// What tether recorded of the table (one GetItem: its fields and key), else what
+// DynamoDB tells of a table tether did not make (DescribeTable: the key alone, typed by
+// its attribute types). Not cached: another connection may have changed it since.
+std::optional<engine::table_description> connection::describe(std::string_view name) {
+  engine::table_description t;
+  t.name = std::string(name);
+  if (name != schema_table) {
+    ensure_schema_table();
+    json got = http_->call("GetItem", json{{"TableName", schema_table}, {"Key", {{"table", {{"S", name}}}}},
+                                           {"ConsistentRead", true}}, schema_table);
+    if (got.contains("Item") && got["Item"].contains("definition")) {
+      value def = value::from_json(got["Item"]["definition"]["S"].get<std::string>());
+      for (const auto& f : def["fields"].as_array()) t.columns.push_back(parse_field(f["name"].as_string(), f));
+      for (const auto& k : def["primary_key"].as_array()) t.primary_key.push_back(k.as_string());
+      return t;
+    }
+  }
+  json d;
+  try {
+    d = http_->call("DescribeTable", json{{"TableName", name}}, name);
+  } catch (const error& e) {
+    if (e.code() == "ResourceNotFoundException") return std::nullopt;
+    throw;
+  }
+  for (const auto& k : d["Table"]["KeySchema"]) t.primary_key.push_back(k["AttributeName"].get<std::string>());
+  for (const auto& k : t.primary_key) {
+    engine::field_def f{.name = k, .nullable = false, .primary_key = true};
+    for (const auto& a : d["Table"]["AttributeDefinitions"])
+      if (a["AttributeName"] == k) {
+        const std::string type = a["AttributeType"].get<std::string>();
+        f.type = type == "N" ? field_type::bigint : type == "B" ? field_type::binary : field_type::string;
+      }
+    t.columns.push_back(std::move(f));
+  }
+  return t;
+}
+
+std::vector<std::string> connection::list_tables() {
+  std::vector<std::string> out;
+  json request = json::object();
+  for (;;) {
+    json page = http_->call("ListTables", request);
+    for (const auto& n : page["TableNames"])
+      if (n.get<std::string>() != schema_table) out.push_back(n.get<std::string>());
+    if (!page.contains("LastEvaluatedTableName")) break;
+    request["ExclusiveStartTableName"] = page["LastEvaluatedTableName"];
+  }
+  return out;
+}
+
+engine::schema_step connection::apply(const engine::schema_op& op, const engine::table_description* before,
+                                      bool dry_run) {
+  using kind = engine::schema_op_kind;
+  engine::schema_step step;
+  switch (op.kind) {
+    case kind::create_collection: {
+      std::vector<const engine::field_def*> keys;
+      for (const auto& f : op.fields)
+        if (f.primary_key) keys.push_back(&f);
+      if (keys.empty() || keys.size() > 2)
+        throw error(error_category::usage,
+                    fmt::format("a DynamoDB table needs a primary key of one field (the partition key) or two (partition "
+                                "and sort key); \"{}\" has {}", op.table, keys.size()),
+                    error_details{"dynamodb"});
+      json schema = json::array(), attributes = json::array();
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        schema.push_back({{"AttributeName", keys[i]->name}, {"KeyType", i == 0 ? "HASH" : "RANGE"}});
+        attributes.push_back({{"AttributeName", keys[i]->name}, {"AttributeType", key_type(keys[i]->type)}});
+      }
+      json request{{"TableName", op.table}, {"KeySchema", schema}, {"AttributeDefinitions", attributes},
+                   {"BillingMode", "PAY_PER_REQUEST"}};
+      step.description.push_back("CreateTable " + request.dump());
+      if (dry_run) return step;
+      if (op.if_not_exists && describe(op.table)) return step;
+      http_->call("CreateTable", request, op.table);
+      wait_until(op.table, false);
+      engine::table_description t{.name = op.table, .columns = op.fields};
+      for (const auto* k : keys) t.primary_key.push_back(k->name);
+      save_definition(t);
+      return step;
+    }
+    case kind::drop_collection: {
+      step.description.push_back(fmt::format("DeleteTable {{\"TableName\":\"{}\"}}", op.table));
+      if (dry_run) return step;
+      try {
+        http_->call("DeleteTable", json{{"TableName", op.table}}, op.table);
+      } catch (const error& e) {
+        if (!(op.if_exists && e.code() == "ResourceNotFoundException")) throw;
+      }
+      wait_until(op.table, true);
+      ensure_schema_table();
+      http_->call("DeleteItem", json{{"TableName", schema_table}, {"Key", {{"table", {{"S", op.table}}}}}}, schema_table);
+      return step;
+    }
+    case kind::add_field:
+    case kind::drop_field:
+    case kind::rename_field:
+    case kind::modify_field: {
+      // DynamoDB items have no fixed fields: the change is recorded in tether_schema (what
+      // describe reports and reads decode by); existing items are left as they are.
+      if (!before) throw error(error_category::schema, fmt::format("unknown table \"{}\"", op.table), error_details{"dynamodb"});
+      engine::table_description t = *before;
+      auto& cols = t.columns;
+      auto named = [&](const std::string& n) {
+        return std::find_if(cols.begin(), cols.end(), [&](const engine::field_def& f) { return f.name == n; });
+      };
+      const std::string field = op.kind == kind::add_field || op.kind == kind::modify_field ? op.fields.at(0).name : op.name;
+      if (std::find(t.primary_key.begin(), t.primary_key.end(), field) != t.primary_key.end() && op.kind != kind::add_field)
+        refuse(op, fmt::format("changing key field \"{}\"", field));
+      if (op.kind == kind::add_field) {
+        if (named(field) != cols.end())
+          throw error(error_category::schema, fmt::format("field \"{}.{}\" exists already", op.table, field), error_details{"dynamodb"});
+        cols.push_back(op.fields.at(0));
+      } else {
+        auto it = named(field);
+        if (it == cols.end())
+          throw error(error_category::schema, fmt::format("unknown field \"{}.{}\"", op.table, field), error_details{"dynamodb"});
+        if (op.kind == kind::drop_field) cols.erase(it);
+        else if (op.kind == kind::rename_field) it->name = op.new_name;
+        else *it = op.fields.at(0);
+      }
+      step.description.push_back(fmt::format("UpdateItem {} {{\"table\":\"{}\"}} SET definition = {}", schema_table,
+                                             op.table, definition_text(t)));
+      if (!dry_run) save_definition(t);
+      return step;
+    }
+    case kind::rename_collection: refuse(op, "renaming a table");
+    case kind::create_index:
+    case kind::drop_index: refuse(op, "an index (a global secondary index)");
+    case kind::add_constraint:
+    case kind::drop_constraint: refuse(op, "a constraint");
+    case kind::raw: refuse(op, "a raw step");
+  }
+  return step;
+}
+
+void connection::lock_migrations(std::chrono::milliseconds timeout) {
+  ensure_schema_table();
+  if (lock_owner_.empty()) {
+    std::random_device rd;
+    lock_owner_ = fmt::format("{:016x}{:08x}", (std::uint64_t{rd()} << 32) | rd(), rd());
+  }
+  const auto deadline = clock::now() + timeout;
+  for (auto pause = std::chrono::milliseconds(10);; pause = std::min(pause * 2, std::chrono::milliseconds(500))) {
+    const std::int64_t now = epoch_ms();
+    try {
+      // Taken when nobody holds it, or when its holder's lease ran out (a crashed migrator).
+      http_->call("PutItem",
+                  json{{"TableName", schema_table},
+                       {"Item", {{"table", {{"S", lock_item}}}, {"owner", {{"S", lock_owner_}}},
+                                 {"expires", {{"N", std::to_string(now + std::chrono::milliseconds(lock_lease).count())}}}}},
+                       {"ConditionExpression", "attribute_not_exists(#t) OR #e < :now OR #o = :me"},
+                       {"ExpressionAttributeNames", {{"#t", "table"}, {"#o", "owner"}, {"#e", "expires"}}},
+                       {"ExpressionAttributeValues", {{":now", {{"N", std::to_string(now)}}}, {":me", {{"S", lock_owner_}}}}}},
+                  schema_table);
+      return;
+    } catch (const error& e) {
+      if (e.code() != "ConditionalCheckFailedException") throw;
+    }
+    if (clock::now() >= deadline)
+      throw error(error_category::timeout,
+                  fmt::format("the migration lock (item \"{}\" of {}) is held by another migrator; waited {} ms",
+                              lock_item, schema_table, timeout.count()),
+                  error_details{.engine = "dynamodb", .statement = "PutItem " + std::string(schema_table)});
+    std::this_thread::sleep_for(pause);
+  }
+}
+
+void connection::unlock_migrations() {
+  try {
+    http_->call("DeleteItem",
+                json{{"TableName", schema_table}, {"Key", {{"table", {{"S", lock_item}}}}},
+                     {"ConditionExpression", "#o = :me"}, {"ExpressionAttributeNames", {{"#o", "owner"}}},
+                     {"ExpressionAttributeValues", {{":me", {{"S", lock_owner_}}}}}},
+                schema_table);
+  } catch (const error& e) {
+    if (e.code() != "ConditionalCheckFailedException") throw;  // expired and taken over: not ours
+  }
+}
+
+}  // namespace tether::detail::dynamodb

@@ -1,0 +1,121 @@
+// tether values ↔ DynamoDB attribute values (types.hpp has the mapping).
+#include "types.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+
+#include "../../core/json_text.hpp"
+#include "tether/error.hpp"
+
+namespace tether::detail::dynamodb {
+namespace {
+
+std::string number_text(double d) {
+  std::string s = fmt::format("{}", d);
+  return s;
+}
+
+value number_of(const std::string& n, std::optional<field_type> declared) {
+  if (declared == field_type::decimal) return value(decimal::parse(n));
+  std::int64_t i = 0;
+  auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), i);
+  if (ec == std::errc() && end == n.data() + n.size() && declared != field_type::double_ && declared != field_type::float_)
+    return value(i);
+  if (n.find_first_of(".eE") == std::string::npos && !declared) return value(decimal::parse(n));  // beyond int64
+  return value(std::stod(n));
+}
+
+value string_of(const std::string& s, std::optional<field_type> declared) {
+  if (!declared) return value(s);
+  switch (*declared) {
+    case field_type::date: return value(date::parse(s));
+    case field_type::time: return value(time_of_day::parse(s));
+    case field_type::datetime:
+    case field_type::timestamp: return value(timestamp::parse(s));
+    case field_type::uuid: return value(uuid::parse(s));
+    case field_type::json: return value::from_json(s);
+    default: return value(s);
+  }
+}
+
+}  // namespace
+
+json to_attribute(const value& v, std::string_view field) {
+  switch (v.kind()) {
+    case value_kind::null: return {{"NULL", true}};
+    case value_kind::boolean: return {{"BOOL", v.as_bool()}};
+    case value_kind::integer: return {{"N", std::to_string(v.as_int())}};
+    case value_kind::real: {
+      double d = v.as_double();
+      if (!std::isfinite(d))
+        throw error(error_category::usage,
+                    fmt::format("field \"{}\": DynamoDB numbers are finite; got {}", field, v.to_json()),
+                    error_details{"dynamodb"});
+      return {{"N", number_text(d)}};
+    }
+    case value_kind::decimal: return {{"N", v.as_decimal().text}};
+    case value_kind::string: return {{"S", v.as_string()}};
+    case value_kind::bytes: {
+      std::string b;
+      append_base64(b, v.as_bytes().data.data(), v.as_bytes().data.size());
+      return {{"B", b}};
+    }
+    case value_kind::date: return {{"S", v.as_date().to_string()}};
+    case value_kind::time: return {{"S", v.as_time().to_string()}};
+    case value_kind::timestamp: return {{"S", v.as_timestamp().to_string()}};
+    case value_kind::uuid: return {{"S", v.as_uuid().to_string()}};
+    case value_kind::array: {
+      json l = json::array();
+      for (const auto& e : v.as_array()) l.push_back(to_attribute(e, field));
+      return {{"L", std::move(l)}};
+    }
+    case value_kind::object: {
+      json m = json::object();
+      for (const auto& [k, e] : v.as_object()) m[k] = to_attribute(e, field);
+      return {{"M", std::move(m)}};
+    }
+  }
+  return {{"NULL", true}};
+}
+
+value from_attribute(const json& a, std::optional<field_type> declared) {
+  if (!a.is_object() || a.empty()) return value();
+  const auto first = a.begin();
+  const std::string& type = first.key();
+  const json& v = first.value();
+  if (type == "NULL") return value();
+  if (type == "BOOL") return value(v.get<bool>());
+  if (type == "N") return number_of(v.get<std::string>(), declared);
+  if (type == "S") return string_of(v.get<std::string>(), declared);
+  if (type == "B") return value(bytes{decode_base64(v.get<std::string>())});
+  if (type == "L" || type == "SS" || type == "NS" || type == "BS") {
+    array out;
+    for (const auto& e : v) {
+      if (type == "L") out.push_back(from_attribute(e));
+      else if (type == "SS") out.emplace_back(e.get<std::string>());
+      else if (type == "NS") out.push_back(number_of(e.get<std::string>(), std::nullopt));
+      else out.emplace_back(bytes{decode_base64(e.get<std::string>())});
+    }
+    return value(std::move(out));
+  }
+  if (type == "M") {
+    object out;
+    for (const auto& [k, e] : v.items()) out.emplace_back(k, from_attribute(e));
+    return value(std::move(out));
+  }
+  return value();
+}
+
+const char* key_type(field_type t) {
+  switch (t) {
+    case field_type::integer: case field_type::bigint: case field_type::smallint: case field_type::float_:
+    case field_type::double_: case field_type::decimal:
+      return "N";
+    case field_type::binary: case field_type::blob: return "B";
+    default: return "S";
+  }
+}
+
+}  // namespace tether::detail::dynamodb

@@ -1,0 +1,28 @@
+// tether values ↔ DynamoDB attribute values, both directions, in one place:
+//   null → NULL, boolean → BOOL, integer/real/decimal → N (its exact text),
+//   string → S, bytes → B (base64), array → L, object → M,
+//   date, time, timestamp, uuid → S in their ISO/canonical text (read back by the
+//   field's declared type; a table tether did not make reads them as strings).
+// Sets (SS, NS, BS) read as arrays.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+
+#include "tether/records.hpp"
+#include "tether/types.hpp"
+#include "tether/value.hpp"
+
+namespace tether::detail::dynamodb {
+
+using json = nlohmann::json;
+
+// Throws tether::error (usage) naming `field` for what DynamoDB cannot hold (NaN, ±inf).
+json to_attribute(const value& v, std::string_view field);
+// The value of an attribute, read as `declared` when the field's type is known.
+value from_attribute(const json& a, std::optional<field_type> declared = std::nullopt);
+// The attribute type a key of this field type has: "S", "N" or "B".
+const char* key_type(field_type t);
+
+}  // namespace tether::detail::dynamodb

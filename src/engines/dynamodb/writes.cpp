@@ -1,0 +1,162 @@
+// Writes on DynamoDB: inserts (PutItem, BatchWriteItem), updates and removes item by item.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
+
+#include "connection.hpp"
+#include "tether/engine/evaluate.hpp"
+#include "tether/error.hpp"
+#include "types.hpp"
+
+namespace tether::detail::dynamodb {
+namespace {
+
+constexpr std::size_t batch_write_items = 25;  // BatchWriteItem's limit per request
+
+const engine::field_def* auto_key(const engine::table_description& t) {
+  for (const auto& f : t.columns)
+    if (f.auto_increment) return &f;
+  return nullptr;
+}
+
+// The key of row `i` of `rows` (read from the table), as DynamoDB takes it.
+json key_of(const records& rows, std::size_t i, const engine::table_description& t) {
+  json key = json::object();
+  for (const auto& k : t.primary_key) key[k] = to_attribute(rows[i][k], k);
+  return key;
+}
+
+}  // namespace
+
+std::int64_t connection::next_ids(const std::string& table, std::int64_t n) {
+  ensure_schema_table();
+  json got = http_->call("UpdateItem",
+                         json{{"TableName", schema_table},
+                              {"Key", {{"table", {{"S", table}}}}},
+                              {"UpdateExpression", "ADD #n :n"},
+                              {"ExpressionAttributeNames", {{"#n", "next_id"}}},
+                              {"ExpressionAttributeValues", {{":n", {{"N", std::to_string(n)}}}}},
+                              {"ReturnValues", "UPDATED_NEW"}},
+                         schema_table);
+  return std::stoll(got["Attributes"]["next_id"]["N"].get<std::string>());
+}
+
+void connection::insert(const engine::plan& p, const engine::table_description& t, engine::execution& out) {
+  // Every record is read (and checked) before anything is written.
+  const engine::field_def* counter = auto_key(t);
+  std::vector<json> items;
+  items.reserve(p.row_count);
+  std::int64_t missing_ids = 0;
+  for (std::size_t r = 0; r < p.row_count; ++r) {
+    json item = json::object();
+    for (std::size_t c = 0; c < p.columns.size(); ++c) {
+      const value& v = p.cell(r, c);
+      if (v.is_null()) continue;  // an absent attribute is DynamoDB's null
+      item[p.columns[c]] = to_attribute(v, p.columns[c]);
+    }
+    if (counter && !item.contains(counter->name)) ++missing_ids;
+    items.push_back(std::move(item));
+  }
+  if (missing_ids > 0) {
+    std::int64_t id = next_ids(p.table, missing_ids) - missing_ids;
+    for (auto& item : items)
+      if (!item.contains(counter->name)) item[counter->name] = json{{"N", std::to_string(++id)}};
+  }
+  for (const auto& item : items)
+    for (const auto& k : t.primary_key)
+      if (!item.contains(k))
+        throw error(error_category::not_null_violation,
+                    fmt::format("a record for \"{}\" has no \"{}\", a field of its key", p.table, k),
+                    error_details{"dynamodb"});
+  if (items.size() == 1) {
+    // One record: a conditional put, so a duplicate key is a unique violation.
+    http_->call("PutItem",
+                json{{"TableName", p.table}, {"Item", items[0]}, {"ConditionExpression", "attribute_not_exists(#pk)"},
+                     {"ExpressionAttributeNames", {{"#pk", t.primary_key.at(0)}}}},
+                p.table);
+  } else {
+    for (std::size_t start = 0; start < items.size(); start += batch_write_items) {
+      json requests = json::array();
+      for (std::size_t i = start; i < std::min(items.size(), start + batch_write_items); ++i)
+        requests.push_back({{"PutRequest", {{"Item", items[i]}}}});
+      json pending{{p.table, std::move(requests)}};
+      for (int attempt = 0; !pending.empty(); ++attempt) {
+        json got = http_->call("BatchWriteItem", json{{"RequestItems", pending}}, p.table);
+        pending = got.value("UnprocessedItems", json::object());
+        if (!pending.empty()) {
+          if (attempt >= 8)
+            throw error(error_category::timeout,
+                        fmt::format("DynamoDB left items of \"{}\" unprocessed after {} retries", p.table, attempt),
+                        error_details{.engine = "dynamodb", .statement = "BatchWriteItem " + p.table});
+          std::this_thread::sleep_for(std::chrono::milliseconds(25 << attempt));
+        }
+      }
+    }
+  }
+  out.affected = static_cast<std::int64_t>(items.size());
+  if (p.want_ids && counter)
+    for (const auto& item : items) out.inserted_ids.push_back(from_attribute(item.at(counter->name), counter->type));
+}
+
+void connection::update(const engine::plan& p, const engine::table_description& t, engine::execution& out) {
+  records rows = read(p, t);
+  std::vector<json> keys;
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (engine::matches(p, p.where, rows, i)) keys.push_back(key_of(rows, i, t));
+  for (const auto& key : keys) {
+    std::string set, remove;
+    json names{{"#pk", t.primary_key.at(0)}}, values = json::object();
+    for (std::size_t a = 0; a < p.set.size(); ++a) {
+      const auto& s = p.set[a];
+      const std::string n = fmt::format("#a{}", a), v = fmt::format(":v{}", a);
+      names[n] = s.column;
+      const value* operand = s.param == engine::no_param ? nullptr : p.param(s.param);
+      switch (s.op) {
+        case engine::update_op::set:
+          if (operand->is_null()) {
+            remove += (remove.empty() ? "" : ", ") + n;
+          } else {
+            set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", n, v);
+            values[v] = to_attribute(*operand, s.column);
+          }
+          break;
+        case engine::update_op::unset: remove += (remove.empty() ? "" : ", ") + n; break;
+        case engine::update_op::inc:
+        case engine::update_op::dec:
+          set += fmt::format("{}{} = {} {} {}", set.empty() ? "" : ", ", n, n, s.op == engine::update_op::inc ? '+' : '-', v);
+          values[v] = to_attribute(*operand, s.column);
+          break;
+        default:
+          throw error(error_category::unsupported,
+                      fmt::format("update of \"{}\" on \"{}\": this update operator is not supported by the dynamodb engine",
+                                  s.column, p.table),
+                      error_details{"dynamodb"});
+      }
+    }
+    std::string expression;
+    if (!set.empty()) expression += "SET " + set;
+    if (!remove.empty()) expression += (expression.empty() ? "" : " ") + std::string("REMOVE ") + remove;
+    json request{{"TableName", p.table}, {"Key", key}, {"ConditionExpression", "attribute_exists(#pk)"},
+                 {"UpdateExpression", expression}, {"ExpressionAttributeNames", names}};
+    if (!values.empty()) request["ExpressionAttributeValues"] = values;
+    try {
+      http_->call("UpdateItem", request, p.table);
+      ++out.affected;
+    } catch (const error& e) {
+      if (e.code() != "ConditionalCheckFailedException") throw;  // removed meanwhile: not updated
+    }
+  }
+}
+
+void connection::remove(const engine::plan& p, const engine::table_description& t, engine::execution& out) {
+  records rows = read(p, t);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!engine::matches(p, p.where, rows, i)) continue;
+    json got = http_->call("DeleteItem", json{{"TableName", p.table}, {"Key", key_of(rows, i, t)}, {"ReturnValues", "ALL_OLD"}},
+                           p.table);
+    if (got.contains("Attributes")) ++out.affected;
+  }
+}
+
+}  // namespace tether::detail::dynamodb
