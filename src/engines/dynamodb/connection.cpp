@@ -12,10 +12,10 @@
 namespace tether::detail::dynamodb {
 namespace {
 
-std::optional<field_type> declared_type(const engine::table_description& t, std::string_view column) {
+const engine::field_def* declared_field(const engine::table_description& t, std::string_view column) {
   for (const auto& f : t.columns)
-    if (f.name == column) return f.type;
-  return std::nullopt;
+    if (f.name == column) return &f;
+  return nullptr;
 }
 
 // The key's $eq operands when the filter fixes every key field with $eq at its top level.
@@ -97,8 +97,8 @@ records connection::read(const engine::plan& p, const engine::table_description&
   for (const auto& i : items)
     for (const auto& [k, v] : i.items())
       if (std::find(names.begin(), names.end(), k) == names.end()) names.push_back(k);
-  std::vector<std::optional<field_type>> types;
-  for (const auto& n : names) types.push_back(declared_type(t, n));
+  std::vector<const engine::field_def*> types;
+  for (const auto& n : names) types.push_back(declared_field(t, n));
   records rows(names);
   rows.reserve(items.size());
   for (const auto& i : items) {

@@ -113,7 +113,8 @@ class driver final : public engine::driver {
       // The server evaluates no filter yet: every operator is evaluated on the client, on
       // the items a GetItem or Scan returns, by the reference evaluator.
       c.operators.fill(engine::support::client);
-      c.aggregates = true;  // over a scan, on the client
+      c.aggregates = true;      // over a scan, on the client
+      c.field_comments = true;  // kept with the fields tether records
       return c;
     }();
     return caps;

@@ -17,8 +17,19 @@ std::string number_text(double d) {
   return s;
 }
 
-value number_of(const std::string& n, std::optional<field_type> declared) {
-  if (declared == field_type::decimal) return value(decimal::parse(n));
+std::string padded(std::string n, int scale) {
+  if (scale <= 0 || n.find_first_of("eE") != std::string::npos) return n;
+  auto dot = n.find('.');
+  int have = dot == std::string::npos ? 0 : static_cast<int>(n.size() - dot - 1);
+  if (dot == std::string::npos) n += '.';
+  if (have < scale) n.append(static_cast<std::size_t>(scale - have), '0');
+  return n;
+}
+
+value number_of(const std::string& n, const engine::field_def* field) {
+  std::optional<field_type> declared;
+  if (field) declared = field->type;
+  if (declared == field_type::decimal) return value(decimal::parse(padded(n, field->scale)));
   std::int64_t i = 0;
   auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), i);
   if (ec == std::errc() && end == n.data() + n.size() && declared != field_type::double_ && declared != field_type::float_)
@@ -27,9 +38,9 @@ value number_of(const std::string& n, std::optional<field_type> declared) {
   return value(std::stod(n));
 }
 
-value string_of(const std::string& s, std::optional<field_type> declared) {
-  if (!declared) return value(s);
-  switch (*declared) {
+value string_of(const std::string& s, const engine::field_def* field) {
+  if (!field) return value(s);
+  switch (field->type) {
     case field_type::date: return value(date::parse(s));
     case field_type::time: return value(time_of_day::parse(s));
     case field_type::datetime:
@@ -80,7 +91,7 @@ json to_attribute(const value& v, std::string_view field) {
   return {{"NULL", true}};
 }
 
-value from_attribute(const json& a, std::optional<field_type> declared) {
+value from_attribute(const json& a, const engine::field_def* declared) {
   if (!a.is_object() || a.empty()) return value();
   const auto first = a.begin();
   const std::string& type = first.key();
@@ -95,7 +106,7 @@ value from_attribute(const json& a, std::optional<field_type> declared) {
     for (const auto& e : v) {
       if (type == "L") out.push_back(from_attribute(e));
       else if (type == "SS") out.emplace_back(e.get<std::string>());
-      else if (type == "NS") out.push_back(number_of(e.get<std::string>(), std::nullopt));
+      else if (type == "NS") out.push_back(number_of(e.get<std::string>(), nullptr));
       else out.emplace_back(bytes{decode_base64(e.get<std::string>())});
     }
     return value(std::move(out));

@@ -10,6 +10,7 @@
 
 #include <optional>
 
+#include "tether/engine/schema.hpp"
 #include "tether/records.hpp"
 #include "tether/types.hpp"
 #include "tether/value.hpp"
@@ -20,8 +21,9 @@ using json = nlohmann::json;
 
 // Throws tether::error (usage) naming `field` for what DynamoDB cannot hold (NaN, ±inf).
 json to_attribute(const value& v, std::string_view field);
-// The value of an attribute, read as `declared` when the field's type is known.
-value from_attribute(const json& a, std::optional<field_type> declared = std::nullopt);
+// The value of an attribute, read as the field `declared` when tether knows it. DynamoDB
+// normalises numbers (12.50 is kept as 12.5): a decimal field's scale pads it back.
+value from_attribute(const json& a, const engine::field_def* declared = nullptr);
 // The attribute type a key of this field type has: "S", "N" or "B".
 const char* key_type(field_type t);
 

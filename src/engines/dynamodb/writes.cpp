@@ -96,7 +96,7 @@ void connection::insert(const engine::plan& p, const engine::table_description& 
   }
   out.affected = static_cast<std::int64_t>(items.size());
   if (p.want_ids && counter)
-    for (const auto& item : items) out.inserted_ids.push_back(from_attribute(item.at(counter->name), counter->type));
+    for (const auto& item : items) out.inserted_ids.push_back(from_attribute(item.at(counter->name), counter));
 }
 
 void connection::update(const engine::plan& p, const engine::table_description& t, engine::execution& out) {

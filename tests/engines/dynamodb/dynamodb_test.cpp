@@ -1,0 +1,147 @@
+// DynamoDB's own tests against dynalite: its key model, its requests (how many, which),
+// its URLs and the fields tether records for a schemaless table.
+#include <gtest/gtest.h>
+
+#include "conformance.hpp"
+#include "core/planner.hpp"
+#include "engines/dynamodb/connection.hpp"
+
+namespace tether::conformance {
+namespace {
+
+class dynamodb : public fixture {
+ protected:
+  // A connection of the engine's own, to count the requests a plan makes.
+  // It has made sure of tether_schema already, as a connection in use has.
+  std::unique_ptr<engine::connection> raw_connection(const std::string& table) {
+    auto c = tether::dynamodb::make_driver()->connect(url_);
+    auto warm = detail::plan_count({.table = table}, db->capabilities());
+    c->execute(warm);
+    return c;
+  }
+  static std::uint64_t requests(engine::connection& c) {
+    return dynamic_cast<detail::dynamodb::connection&>(c).requests();
+  }
+};
+
+TEST_F(dynamodb, a_table_is_made_with_its_key_and_reads_back_its_fields) {
+  auto t = make_tether_table(value::from_json(
+      R"({"id": {"type": "bigint", "primary_key": true, "auto_increment": true}, "email": "string", "born": "date", "paid": {"type": "decimal", "precision": 10, "scale": 2}})"));
+  auto r = db->insert({.table = t, .records = {{{"email", "ada@example.com"}, {"born", tether::date::parse("1815-12-10")},
+                                                {"paid", decimal::parse("12.50")}}}});
+  ASSERT_EQ(r.inserted_ids.size(), 1u);
+  auto row = db->find_one({.table = t, .where = {{"id", r.inserted_ids[0]}}});
+  ASSERT_TRUE(row);
+  EXPECT_EQ((*row)["born"].kind(), value_kind::date) << "the declared type decodes the stored string";
+  EXPECT_EQ((*row)["born"], value(tether::date::parse("1815-12-10")));
+  EXPECT_EQ((*row)["paid"].kind(), value_kind::decimal);
+  // DynamoDB keeps 12.5 (it normalises numbers); the declared scale pads it back.
+  EXPECT_EQ((*row)["paid"].as_decimal().text, "12.50");
+  value d = tether::schema(*db).describe(t);
+  EXPECT_EQ(d["primary_key"], value(array{"id"}));
+  EXPECT_EQ(d["columns"].size(), 4u) << d.to_json();
+}
+
+TEST_F(dynamodb, a_table_needs_a_key_of_one_or_two_fields) {
+  try {
+    make_tether_table(value::from_json(R"({"name": "string"})"));
+    FAIL() << "a table without a key was made";
+  } catch (const error& e) {
+    EXPECT_EQ(e.category(), error_category::usage) << e.what();
+    EXPECT_NE(std::string(e.what()).find("partition key"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(dynamodb, a_duplicate_key_is_a_unique_violation) {
+  auto t = make_tether_table(value::from_json(R"({"sku": {"type": "string", "primary_key": true}, "qty": "integer"})"));
+  db->insert({.table = t, .records = {{{"sku", "a-1"}, {"qty", 1}}}});
+  try {
+    db->insert({.table = t, .records = {{{"sku", "a-1"}, {"qty", 2}}}});
+    FAIL() << "a second item with the same key was put";
+  } catch (const error& e) {
+    EXPECT_EQ(e.category(), error_category::unique_violation) << e.what();
+    EXPECT_EQ(e.code(), "ConditionalCheckFailedException");
+    EXPECT_EQ(e.engine(), "dynamodb");
+  }
+  EXPECT_EQ(db->find_one({.table = t})->get<std::int64_t>("qty"), 1) << "the first item was overwritten";
+}
+
+TEST_F(dynamodb, a_bulk_insert_takes_one_batch_write_per_25_items) {
+  auto t = make_tether_table(value::from_json(R"({"id": {"type": "bigint", "primary_key": true}, "n": "integer"})"));
+  auto c = raw_connection(t);
+  for (std::size_t n : {1u, 25u, 26u, 60u}) {
+    std::vector<value> rows;
+    static std::int64_t next = 0;
+    for (std::size_t i = 0; i < n; ++i) rows.push_back(value(object{{"id", ++next}, {"n", static_cast<std::int64_t>(i)}}));
+    insert_options o{.table = t, .records = rows, .return_ids = false};
+    auto p = detail::plan_insert(o, db->capabilities());
+    const auto before = requests(*c);
+    engine::execution e;
+    c->execute(p, e);
+    // One request to read the table's definition, then the writes: one PutItem for a single
+    // record, else ceil(n / 25) BatchWriteItem requests (dynalite leaves none unprocessed).
+    const std::uint64_t writes = n == 1 ? 1 : (n + 24) / 25;
+    EXPECT_EQ(requests(*c) - before, 1 + writes) << n << " items";
+    EXPECT_EQ(e.affected, static_cast<std::int64_t>(n));
+  }
+  EXPECT_EQ(db->count({.table = t}), 1 + 25 + 26 + 60);
+}
+
+TEST_F(dynamodb, a_find_by_the_whole_key_is_one_get_item) {
+  auto t = make_tether_table(value::from_json(
+      R"({"user": {"type": "string", "primary_key": true}, "at": {"type": "bigint", "primary_key": true}, "what": "string"})"));
+  db->insert({.table = t, .records = {{{"user", "ada"}, {"at", 1}, {"what", "a"}}, {{"user", "ada"}, {"at", 2}, {"what", "b"}},
+                                      {{"user", "bob"}, {"at", 1}, {"what", "c"}}}});
+  auto c = raw_connection(t);
+  find_options o{.table = t, .where = {{"user", "ada"}, {"at", 2}}};
+  auto p = detail::plan_find(o, db->capabilities());
+  const auto before = requests(*c);
+  engine::execution e;
+  c->execute(p, e);
+  EXPECT_EQ(requests(*c) - before, 2u) << "the definition, then one GetItem";
+  ASSERT_EQ(e.rows.size(), 1u);
+  EXPECT_EQ(e.rows[0].get<std::string>("what"), "b");
+  // A composite key: the sort key orders items of one partition.
+  EXPECT_EQ(names(db->find({.table = t, .where = {{"user", "ada"}}, .order_by = {{"at", direction::desc}}}).records, "what"),
+            (std::vector<std::string>{"b", "a"}));
+}
+
+TEST_F(dynamodb, urls_are_checked_and_their_secret_masked) {
+  for (const char* bad : {"dynamodb://", "dynamodb://eu-west-1/only-a-key", "dynamodb://eu_west!/k/s",
+                          "dynamodb://eu-west-1?endpoint=ftp://h", "dynamodb://eu-west-1?colour=red"}) {
+    try {
+      client c{bad};
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const error& e) {
+      EXPECT_EQ(e.category(), error_category::usage) << bad << ": " << e.what();
+      EXPECT_NE(std::string(e.what()).find("dynamodb://REGION"), std::string::npos) << e.what();
+    }
+  }
+  try {
+    client c{"dynamodb://eu-west-1/AKID/s3cr3t-key?endpoint=http://127.0.0.1:1"};
+    ADD_FAILURE() << "a closed port answered";
+  } catch (const error& e) {
+    EXPECT_EQ(e.category(), error_category::connection) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("s3cr3t-key"), std::string::npos) << "the secret leaked: " << e.what();
+    EXPECT_NE(std::string(e.what()).find("AKID/****"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(dynamodb, what_it_does_not_offer_is_refused_naming_the_engine) {
+  auto t = make_tether_table(value::from_json(R"({"id": {"type": "bigint", "primary_key": true}})"));
+  auto refused = [&](const std::function<void()>& call, const char* what) {
+    try {
+      call();
+      ADD_FAILURE() << what << " was accepted";
+    } catch (const error& e) {
+      EXPECT_EQ(e.category(), error_category::unsupported) << what << ": " << e.what();
+      EXPECT_NE(std::string(e.what()).find("dynamodb"), std::string::npos) << what << ": " << e.what();
+    }
+  };
+  refused([&] { (void)db->begin(); }, "a transaction");
+  refused([&] { db->raw({.query = "SELECT 1"}); }, "raw");
+  refused([&] { tether::schema(*db).rename(t, t + "_b"); }, "renaming a table");
+}
+
+}  // namespace
+}  // namespace tether::conformance
