@@ -259,8 +259,14 @@ void require_features(const schema_op& op, const engine::capabilities& caps) {
   auto partial = [](const index_def& i) { return !i.where.is_null() || !i.native_where.empty(); };
   for (const auto& i : op.indexes)
     if (partial(i)) require(caps.partial_indexes, fmt::format("a partial index (\"{}\")", i.name), caps);
-  for (const auto& c : op.constraints)
+  for (const auto& c : op.constraints) {
     if (c.type == constraint_type::check) require(caps.check_constraints, fmt::format("a check constraint (\"{}\")", c.name), caps);
+    if (c.type == constraint_type::unique) require(caps.unique_fields, fmt::format("a unique constraint (\"{}\")", c.name), caps);
+  }
+  for (const auto& i : op.indexes)
+    if (i.unique) require(caps.unique_fields, fmt::format("a unique index (\"{}\")", i.name), caps);
+  for (const auto& f : op.fields)
+    if (f.unique && !f.primary_key) require(caps.unique_fields, fmt::format("a unique field (\"{}\")", f.name), caps);
 }
 
 std::string default_index_name(const std::string& table, const std::vector<std::string>& fields, bool unique) {

@@ -17,7 +17,7 @@ namespace tether::conformance {
 
 // Portable column kinds the suite uses: pk (auto-increment integer key), int, text,
 // real, bool, json, decimal, timestamp, date, time, uuid, bytes; a "!" suffix means NOT
-// NULL, a "+" suffix means UNIQUE.
+// NULL, a "+" suffix means UNIQUE (dropped where capabilities().unique_fields is false).
 using columns = std::vector<std::pair<std::string, std::string>>;
 
 struct engine_profile {
@@ -55,6 +55,12 @@ struct engine_profile {
 };
 
 const engine_profile& profile();  // defined by the engine's test binary
+
+// Skips the test, with the reason printed, when the engine lacks a capability it needs:
+// the suite gates on capabilities, never on engine names.
+#define TETHER_REQUIRE(capability, what)                                                   \
+  if (!db->capabilities().capability)                                                      \
+  GTEST_SKIP() << profile().name << " does not offer " << (what)
 
 class fixture : public ::testing::Test {
  protected:

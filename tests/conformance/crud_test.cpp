@@ -55,6 +55,7 @@ TEST_F(crud, find_one_returns_the_row_or_nothing) {
 }
 
 TEST_F(crud, insert_returns_ids_count_and_returning_columns) {
+  TETHER_REQUIRE(returning, "returning");
   auto t = people();
   auto r = db->insert({.table = t,
                        .records = {{{"name", "Hedy"}, {"age", 41}}, {{"name", "Katherine"}, {"age", 33}}},
@@ -116,6 +117,7 @@ TEST_F(crud, insert_records_with_keys_in_different_order) {
 }
 
 TEST_F(crud, insert_on_conflict_ignore_skips_duplicates) {
+  TETHER_REQUIRE(upsert, "insert on_conflict");
   auto t = people();
   auto r = db->insert({.table = t,
                        .records = {{{"name", "Ada2"}, {"email", "ada@example.com"}},
@@ -127,6 +129,7 @@ TEST_F(crud, insert_on_conflict_ignore_skips_duplicates) {
 }
 
 TEST_F(crud, insert_on_conflict_update_overwrites_named_columns) {
+  TETHER_REQUIRE(upsert, "insert on_conflict");
   auto t = people();
   db->insert({.table = t,
               .records = {{{"name", "Ada L."}, {"email", "ada@example.com"}, {"age", 37}}},
@@ -139,6 +142,7 @@ TEST_F(crud, insert_on_conflict_update_overwrites_named_columns) {
 
 // The count of an insert that returns ids: inserted and overwritten rows count, one each.
 TEST_F(crud, insert_on_conflict_update_counts_each_written_row_once) {
+  TETHER_REQUIRE(upsert, "insert on_conflict");
   auto t = people();
   auto r = db->insert({.table = t,
                        .records = {{{"name", "Ada L."}, {"email", "ada@example.com"}, {"age", 37}},
@@ -149,6 +153,7 @@ TEST_F(crud, insert_on_conflict_update_counts_each_written_row_once) {
 }
 
 TEST_F(crud, update_with_where_and_returning) {
+  TETHER_REQUIRE(returning, "returning");
   auto t = people();
   auto r = db->update({.table = t,
                        .data = {{"city", "Remote"}},
@@ -187,6 +192,7 @@ TEST_F(crud, all_rows_is_the_explicit_consent) {
 }
 
 TEST_F(crud, remove_with_where_and_returning) {
+  TETHER_REQUIRE(returning, "returning");
   auto t = people();
   auto r = db->remove({.table = t, .where = {{"age", {{"$lt", 30}}}}, .returning = {"name"}});
   EXPECT_EQ(r.count, 2);
@@ -198,6 +204,7 @@ TEST_F(crud, remove_with_where_and_returning) {
 }
 
 TEST_F(crud, upsert_reports_inserted_then_updated) {
+  TETHER_REQUIRE(upsert, "upsert");
   auto t = people();
   auto first = db->upsert({.table = t,
                            .data = {{"email", "hedy@example.com"}, {"name", "Hedy"}, {"age", 41}},

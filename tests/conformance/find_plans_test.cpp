@@ -136,6 +136,7 @@ TEST_F(find_plans, counts_of_one_shape_take_each_calls_values) {
 }
 
 TEST_F(find_plans, a_transaction_reuses_plans_and_sees_its_own_writes) {
+  TETHER_REQUIRE(transactions, "transactions");
   EXPECT_EQ(where({{"name", "Hedy"}}), (ids_t{}));
   db->transaction([&](tether::transaction& tx) {
     tx.insert({.table = t_, .records = {{{"name", "Hedy"}, {"email", "hedy@example.com"}}}});

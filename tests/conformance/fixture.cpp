@@ -42,10 +42,11 @@ void drop_sql_database(tether::client& db, const std::string& name) {
 namespace {
 
 // A portable column kind (conformance.hpp) as a tether field definition.
-value field_of(std::string_view portable) {
+value field_of(std::string_view portable, const engine::capabilities& caps) {
   const std::string_view kind = portable.substr(0, portable.find_first_of("!+"));
   const bool required = portable.find('!') != std::string_view::npos;
-  const bool unique = portable.find('+') != std::string_view::npos;
+  // "+" (UNIQUE) where the engine enforces it; elsewhere the tests that need it skip.
+  const bool unique = portable.find('+') != std::string_view::npos && caps.unique_fields;
   object f;
   if (kind == "pk") return value(object{{"type", "bigint"}, {"primary_key", true}, {"auto_increment", true}});
   static const std::pair<const char*, const char*> types[] = {
@@ -116,7 +117,7 @@ std::string fixture::make_table(const columns& cols) {
   std::string name = unique_table_name();
   array fields;
   for (const auto& [column, portable] : cols) {
-    value f = field_of(portable);
+    value f = field_of(portable, db->capabilities());
     f.as_object().insert(f.as_object().begin(), member{"name", column});
     fields.push_back(std::move(f));
   }

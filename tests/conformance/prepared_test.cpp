@@ -26,6 +26,7 @@ class prepared : public fixture {
 // connection is replaced (here, past its lifetime), the new one, often at the same address,
 // must prepare anew: before the fix it ran the old connection's freed statement and crashed.
 TEST_F(prepared, a_query_outlives_the_connection_it_first_ran_on) {
+  TETHER_REQUIRE(prepared_statements, "prepared statements");
   using namespace std::chrono_literals;
   auto t = people();
   client short_lived{url_, {.pool_size = 1, .max_lifetime = 100ms}};
@@ -42,6 +43,7 @@ TEST_F(prepared, a_query_outlives_the_connection_it_first_ran_on) {
 }
 
 TEST_F(prepared, insert_runs_again_with_new_values) {
+  TETHER_REQUIRE(returning, "returning");
   auto t = make_table({{"id", "pk"}, {"name", "text!"}, {"age", "int"}, {"kind", "text"}});
   auto q = db->prepare_insert({.table = t,
                                .records = {{{"name", tether::param("name")}, {"age", tether::param("age")},
@@ -120,6 +122,7 @@ TEST_F(prepared, a_placeholder_in_an_ordinary_insert_is_refused_and_nothing_is_w
 }
 
 TEST_F(prepared, insert_inside_a_transaction_rolls_back_with_it) {
+  TETHER_REQUIRE(transactions, "transactions");
   auto t = make_table({{"id", "pk"}, {"name", "text+"}});
   db->transaction([&](tether::transaction& tx) {
     auto q = tx.prepare_insert({.table = t, .records = {{{"name", tether::param("n")}}}});
@@ -176,6 +179,7 @@ TEST_F(prepared, prepared_find_refuses_bad_arguments_by_name) {
 }
 
 TEST_F(prepared, prepared_find_inside_a_transaction_sees_its_writes) {
+  TETHER_REQUIRE(transactions, "transactions");
   auto t = people();
   db->transaction([&](tether::transaction& tx) {
     auto q = tx.prepare({.table = t, .where = {{"name", tether::param("n")}}});

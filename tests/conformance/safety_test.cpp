@@ -82,6 +82,7 @@ TEST_F(safety, unknown_table_and_column_are_schema_errors_naming_them) {
 }
 
 TEST_F(safety, constraint_errors_have_portable_categories) {
+  TETHER_REQUIRE(unique_fields, "unique fields");
   try {
     db->insert({.table = t_, .records = {{{"name", "Dup"}, {"email", "ada@example.com"}}}});
     FAIL();
@@ -100,6 +101,7 @@ TEST_F(safety, constraint_errors_have_portable_categories) {
 }
 
 TEST_F(safety, a_failing_bulk_insert_writes_nothing) {
+  TETHER_REQUIRE(unique_fields, "unique fields");
   std::vector<value> rows;
   for (int i = 0; i < 1200; ++i) rows.push_back({{"name", "n" + std::to_string(i)}, {"email", "e" + std::to_string(i)}});
   rows.push_back({{"name", "dup"}, {"email", "e3"}});
@@ -119,6 +121,7 @@ TEST_F(safety, mismatched_records_are_refused) {
 // rows already sent: every insert path must still leave nothing written, name the record,
 // and leave the connection usable.
 TEST_F(safety, a_bad_record_late_in_a_bulk_insert_writes_nothing) {
+  TETHER_REQUIRE(transactions, "transactions");
   std::vector<value> rows;
   for (int i = 0; i < 2600; ++i) rows.push_back({{"name", "n" + std::to_string(i)}, {"age", i}});
   rows[1700] = value{{"age", 1}, {"name", "reordered"}};  // another key order is fine
@@ -159,6 +162,7 @@ TEST_F(safety, negative_limits_are_refused) {
 }
 
 TEST_F(safety, raw_binds_params) {
+  TETHER_REQUIRE(raw_queries, "raw queries");
   auto r = db->raw({.query = "SELECT name FROM " + quote_ident(t_) + " WHERE email = " +
                              profile().placeholder,
                     .params = {"ada@example.com"}});

@@ -34,6 +34,7 @@ class schema_calls : public fixture {
 };
 
 TEST_F(schema_calls, create_records_a_migration_and_down_drops_the_table) {
+  TETHER_REQUIRE(unique_fields, "unique indexes");
   auto t = unique_name("items");
   auto r = s_->create(t,
                       {{"id", {{"type", "bigint"}, {"primary_key", true}, {"auto_increment", true}}},
@@ -265,7 +266,7 @@ TEST_F(schema_calls, two_migrators_at_once_apply_each_migration_once) {
   for (int i = 0; i < 4; ++i) {
     tables.push_back(unique_name("concurrent"));
     defined.push_back(s_->migration("2026010" + std::to_string(i) + "_000000_create")
-                          .create_collection(tables.back(), {{"id", "integer"}})
+                          .create_collection(tables.back(), {{"id", {{"type", "integer"}, {"primary_key", true}}}})
                           .build());
   }
   std::atomic<int> applied{0}, failed{0};
@@ -288,7 +289,7 @@ TEST_F(schema_calls, two_migrators_at_once_apply_each_migration_once) {
 
 TEST_F(schema_calls, a_second_migrator_waits_for_the_lock_then_names_it) {
   auto t = unique_name("locked");
-  auto m1 = s_->migration("20260102_000000_locked").create_collection(t, {{"id", "integer"}}).build();
+  auto m1 = s_->migration("20260102_000000_locked").create_collection(t, {{"id", {{"type", "integer"}, {"primary_key", true}}}}).build();
   // Someone else holds the lock: on a server, the engine's named lock; on SQLite, a write
   // transaction (SQLite's lock is its write lock).
   client other(url_);
@@ -308,7 +309,7 @@ TEST_F(schema_calls, a_second_migrator_waits_for_the_lock_then_names_it) {
 
 TEST_F(schema_calls, drift_is_reported_and_never_reapplied) {
   auto t = unique_name("drifting");
-  auto m1 = s_->migration("20260101_000000_first").create_collection(t, {{"id", "integer"}}).build();
+  auto m1 = s_->migration("20260101_000000_first").create_collection(t, {{"id", {{"type", "integer"}, {"primary_key", true}}}}).build();
   tether::migrator m(*db, opts_);
   EXPECT_EQ(m.up({m1}).size(), 1u);
   EXPECT_EQ(m.status({m1}).to_value().to_json(),
@@ -333,7 +334,7 @@ TEST_F(schema_calls, drift_is_reported_and_never_reapplied) {
 
 TEST_F(schema_calls, dry_run_returns_the_statements_and_changes_nothing) {
   auto t = unique_name("dry");
-  auto r = s_->create(t, {{"id", "integer"}}, {}, {.dry_run = true});
+  auto r = s_->create(t, {{"id", {{"type", "integer"}, {"primary_key", true}}}}, {}, {.dry_run = true});
   EXPECT_FALSE(r.applied);
   ASSERT_EQ(r.statements.size(), 1u);
   EXPECT_NE(r.statements[0].find("CREATE TABLE"), std::string::npos);

@@ -8,6 +8,7 @@ class transactions : public fixture {
  protected:
   void SetUp() override {
     fixture::SetUp();
+    TETHER_REQUIRE(transactions, "transactions");
     t_ = people();
   }
   std::int64_t n() { return db->count({.table = t_}); }

@@ -56,6 +56,9 @@ class connection final : public engine::connection,
   void ensure_schema_table();
   void save_definition(const engine::table_description& t);
   void wait_until(const std::string& table, bool gone);
+  // Runs `update` on every item of the table where `condition` holds (field changes).
+  void backfill(const engine::table_description& t, const std::string& update, const std::string& condition,
+                const json& names, const json& values);
 
   std::unique_ptr<http> http_;
   bool schema_table_ready_ = false;

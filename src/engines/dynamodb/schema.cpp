@@ -135,6 +135,35 @@ std::optional<engine::table_description> connection::describe(std::string_view n
   return t;
 }
 
+void connection::backfill(const engine::table_description& t, const std::string& update, const std::string& condition,
+                          const json& names, const json& values) {
+  json scan{{"TableName", t.name}, {"ConsistentRead", true}};
+  json projection = json::array();
+  std::string keys;
+  json scan_names = json::object();
+  for (std::size_t i = 0; i < t.primary_key.size(); ++i) {
+    keys += (i ? ", #k" : "#k") + std::to_string(i);
+    scan_names["#k" + std::to_string(i)] = t.primary_key[i];
+  }
+  scan["ProjectionExpression"] = keys;
+  scan["ExpressionAttributeNames"] = scan_names;
+  for (;;) {
+    json page = http_->call("Scan", scan, t.name);
+    for (auto& key : page["Items"]) {
+      json request{{"TableName", t.name}, {"Key", key}, {"UpdateExpression", update},
+                   {"ConditionExpression", condition}, {"ExpressionAttributeNames", names}};
+      if (!values.empty()) request["ExpressionAttributeValues"] = values;
+      try {
+        http_->call("UpdateItem", request, t.name);
+      } catch (const error& e) {
+        if (e.code() != "ConditionalCheckFailedException") throw;  // nothing to change on this item
+      }
+    }
+    if (!page.contains("LastEvaluatedKey")) break;
+    scan["ExclusiveStartKey"] = std::move(page["LastEvaluatedKey"]);
+  }
+}
+
 std::vector<std::string> connection::list_tables() {
   std::vector<std::string> out;
   json request = json::object();
@@ -197,7 +226,10 @@ engine::schema_step connection::apply(const engine::schema_op& op, const engine:
     case kind::rename_field:
     case kind::modify_field: {
       // DynamoDB items have no fixed fields: the change is recorded in tether_schema (what
-      // describe reports and reads decode by); existing items are left as they are.
+      // describe reports and reads decode by), and existing items are brought along as the
+      // SQL engines' rows are: an added field's default is written where the item has none,
+      // a dropped field's attribute is removed, a renamed one moved (item by item: not
+      // atomic across items). A modified field's values are read by its new type.
       if (!before) throw error(error_category::schema, fmt::format("unknown table \"{}\"", op.table), error_details{"dynamodb"});
       engine::table_description t = *before;
       auto& cols = t.columns;
@@ -221,7 +253,25 @@ engine::schema_step connection::apply(const engine::schema_op& op, const engine:
       }
       step.description.push_back(fmt::format("UpdateItem {} {{\"table\":\"{}\"}} SET definition = {}", schema_table,
                                              op.table, definition_text(t)));
-      if (!dry_run) save_definition(t);
+      json names{{"#f", field}}, values = json::object();
+      std::string update, condition;
+      if (op.kind == kind::add_field && (op.fields.at(0).default_value && !op.fields.at(0).default_value->is_null())) {
+        update = "SET #f = :d";
+        condition = "attribute_not_exists(#f)";
+        values[":d"] = to_attribute(*op.fields.at(0).default_value, field);
+      } else if (op.kind == kind::drop_field) {
+        update = "REMOVE #f";
+        condition = "attribute_exists(#f)";
+      } else if (op.kind == kind::rename_field) {
+        update = "SET #n = #f REMOVE #f";
+        condition = "attribute_exists(#f)";
+        names["#n"] = op.new_name;
+      }
+      if (!update.empty())
+        step.description.push_back(fmt::format("Scan {} then UpdateItem of each item: {} (where {})", op.table, update, condition));
+      if (dry_run) return step;
+      if (!update.empty()) backfill(t, update, condition, names, values);
+      save_definition(t);
       return step;
     }
     case kind::rename_collection: refuse(op, "renaming a table");

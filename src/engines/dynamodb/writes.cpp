@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "connection.hpp"
@@ -13,6 +14,17 @@ namespace tether::detail::dynamodb {
 namespace {
 
 constexpr std::size_t batch_write_items = 25;  // BatchWriteItem's limit per request
+
+// A field's default, as the SQL engines apply it: its literal, or the current moment.
+std::optional<value> default_of(const engine::field_def& f) {
+  if (f.default_value && !f.default_value->is_null()) return *f.default_value;
+  if (!f.default_now) return std::nullopt;
+  const std::int64_t micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (f.type == field_type::date) return value(date{static_cast<std::int32_t>(micros / 86'400'000'000)});
+  if (f.type == field_type::time) return value(time_of_day{micros % 86'400'000'000});
+  return value(timestamp{micros, 0});
+}
 
 const engine::field_def* auto_key(const engine::table_description& t) {
   for (const auto& f : t.columns)
@@ -63,12 +75,20 @@ void connection::insert(const engine::plan& p, const engine::table_description& 
     for (auto& item : items)
       if (!item.contains(counter->name)) item[counter->name] = json{{"N", std::to_string(++id)}};
   }
-  for (const auto& item : items)
-    for (const auto& k : t.primary_key)
-      if (!item.contains(k))
+  // Defaults, then required fields, from what tether recorded of the table: the meaning
+  // they have on the SQL engines, where the database applies them.
+  for (std::size_t r = 0; r < items.size(); ++r) {
+    json& item = items[r];
+    for (const auto& f : t.columns) {
+      if (item.contains(f.name)) continue;
+      if (auto d = default_of(f)) item[f.name] = to_attribute(*d, f.name);
+      else if (!f.nullable || f.primary_key)
         throw error(error_category::not_null_violation,
-                    fmt::format("a record for \"{}\" has no \"{}\", a field of its key", p.table, k),
+                    fmt::format("record {} for \"{}\" has no value for \"{}\", which is required{}", r, p.table, f.name,
+                                f.primary_key ? " (a field of the key)" : ""),
                     error_details{"dynamodb"});
+    }
+  }
   if (items.size() == 1) {
     // One record: a conditional put, so a duplicate key is a unique violation.
     http_->call("PutItem",
@@ -101,12 +121,24 @@ void connection::insert(const engine::plan& p, const engine::table_description& 
 
 void connection::update(const engine::plan& p, const engine::table_description& t, engine::execution& out) {
   records rows = read(p, t);
-  std::vector<json> keys;
-  for (std::size_t i = 0; i < rows.size(); ++i)
-    if (engine::matches(p, p.where, rows, i)) keys.push_back(key_of(rows, i, t));
-  for (const auto& key : keys) {
-    std::string set, remove;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!engine::matches(p, p.where, rows, i)) continue;
+    const json key = key_of(rows, i, t);
+    std::string set, remove, condition = "attribute_exists(#pk)";
     json names{{"#pk", t.primary_key.at(0)}}, values = json::object();
+    // An operator DynamoDB has no expression for is computed here from the value read, and
+    // written on the condition that the item still holds that value (per item atomic).
+    auto computed = [&](const std::string& n, const std::string& v, const std::string& column, const value& now) {
+      set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", n, v);
+      values[v] = to_attribute(now, column);
+      const value old = rows[i][column];
+      if (old.is_null()) {
+        condition += fmt::format(" AND attribute_not_exists({})", n);
+      } else {
+        condition += fmt::format(" AND {} = {}o", n, v);
+        values[v + "o"] = to_attribute(old, column);
+      }
+    };
     for (std::size_t a = 0; a < p.set.size(); ++a) {
       const auto& s = p.set[a];
       const std::string n = fmt::format("#a{}", a), v = fmt::format(":v{}", a);
@@ -115,6 +147,11 @@ void connection::update(const engine::plan& p, const engine::table_description& 
       switch (s.op) {
         case engine::update_op::set:
           if (operand->is_null()) {
+            for (const auto& f : t.columns)
+              if (f.name == s.column && (!f.nullable || f.primary_key))
+                throw error(error_category::not_null_violation,
+                            fmt::format("\"{}.{}\" is required; it cannot be set to null", p.table, s.column),
+                            error_details{"dynamodb"});
             remove += (remove.empty() ? "" : ", ") + n;
           } else {
             set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", n, v);
@@ -123,10 +160,35 @@ void connection::update(const engine::plan& p, const engine::table_description& 
           break;
         case engine::update_op::unset: remove += (remove.empty() ? "" : ", ") + n; break;
         case engine::update_op::inc:
-        case engine::update_op::dec:
-          set += fmt::format("{}{} = {} {} {}", set.empty() ? "" : ", ", n, n, s.op == engine::update_op::inc ? '+' : '-', v);
+        case engine::update_op::dec:  // null counts as 0
+          set += fmt::format("{}{} = if_not_exists({}, :zero) {} {}", set.empty() ? "" : ", ", n, n,
+                             s.op == engine::update_op::inc ? '+' : '-', v);
           values[v] = to_attribute(*operand, s.column);
+          values[":zero"] = json{{"N", "0"}};
           break;
+        case engine::update_op::mul: {  // null counts as 0
+          const value old = rows[i][s.column];
+          value now = old.is_null() ? value(0) : old;
+          if (now.kind() == value_kind::integer && operand->kind() == value_kind::integer)
+            now = value(now.as_int() * operand->as_int());
+          else
+            now = value(now.as_double() * operand->as_double());
+          computed(n, v, s.column, now);
+          break;
+        }
+        case engine::update_op::min:
+        case engine::update_op::max: {  // null takes the value
+          const value old = rows[i][s.column];
+          const auto order = old.is_null() ? std::optional<int>(0) : engine::compare_values(*operand, old);
+          const bool take = old.is_null() || (order && (s.op == engine::update_op::min ? *order < 0 : *order > 0));
+          if (take) computed(n, v, s.column, *operand);
+          break;
+        }
+        case engine::update_op::concat: {  // null counts as ""
+          const value old = rows[i][s.column];
+          computed(n, v, s.column, value((old.is_null() ? std::string() : old.as_string()) + operand->as_string()));
+          break;
+        }
         default:
           throw error(error_category::unsupported,
                       fmt::format("update of \"{}\" on \"{}\": this update operator is not supported by the dynamodb engine",
@@ -137,7 +199,11 @@ void connection::update(const engine::plan& p, const engine::table_description& 
     std::string expression;
     if (!set.empty()) expression += "SET " + set;
     if (!remove.empty()) expression += (expression.empty() ? "" : " ") + std::string("REMOVE ") + remove;
-    json request{{"TableName", p.table}, {"Key", key}, {"ConditionExpression", "attribute_exists(#pk)"},
+    if (expression.empty()) {  // nothing to change ($min that keeps the value): still matched
+      ++out.affected;
+      continue;
+    }
+    json request{{"TableName", p.table}, {"Key", key}, {"ConditionExpression", condition},
                  {"UpdateExpression", expression}, {"ExpressionAttributeNames", names}};
     if (!values.empty()) request["ExpressionAttributeValues"] = values;
     try {
