@@ -18,23 +18,30 @@ const engine::field_def* declared_field(const engine::table_description& t, std:
   return nullptr;
 }
 
-// The key's $eq operands when the filter fixes every key field with $eq at its top level.
+// The $eq operand the filter fixes `field` to at its top level (an and of leaves), if any.
+std::optional<json> fixed(const engine::plan& p, const std::string& field) {
+  auto check = [&](const engine::filter_node& l) -> std::optional<json> {
+    if (l.kind != engine::logic::leaf || l.op != engine::compare::eq || l.field != field || l.param_count != 1)
+      return std::nullopt;
+    const value& v = *p.param(l.first_param);
+    if (v.is_null() || !v.is_scalar()) return std::nullopt;
+    return to_attribute(v, field);
+  };
+  if (p.where.kind == engine::logic::leaf) return check(p.where);
+  if (p.where.kind == engine::logic::and_)
+    for (const auto& c : p.where.children)
+      if (auto a = check(c)) return a;
+  return std::nullopt;
+}
+
+// The whole key, when the filter fixes every key field with $eq.
 std::optional<json> fixed_key(const engine::plan& p, const engine::table_description& t) {
   if (t.primary_key.empty()) return std::nullopt;
-  std::vector<const engine::filter_node*> leaves;
-  if (p.where.kind == engine::logic::leaf) leaves.push_back(&p.where);
-  else if (p.where.kind == engine::logic::and_)
-    for (const auto& c : p.where.children) leaves.push_back(&c);
   json key = json::object();
   for (const auto& k : t.primary_key) {
-    for (const auto* l : leaves)
-      if (l->kind == engine::logic::leaf && l->op == engine::compare::eq && l->field == k && l->param_count == 1) {
-        const value& v = *p.param(l->first_param);
-        if (v.is_null()) return std::nullopt;
-        key[k] = to_attribute(v, k);
-        break;
-      }
-    if (!key.contains(k)) return std::nullopt;
+    auto a = fixed(p, k);
+    if (!a) return std::nullopt;
+    key[k] = std::move(*a);
   }
   return key;
 }
@@ -84,9 +91,17 @@ records connection::read(const engine::plan& p, const engine::table_description&
     json got = http_->call("GetItem", json{{"TableName", p.table}, {"Key", *key}, {"ConsistentRead", true}}, p.table);
     if (got.contains("Item")) items.push_back(std::move(got["Item"]));
   } else {
+    // A fixed partition key reads that partition alone (Query); else the whole table (Scan).
     json request{{"TableName", p.table}, {"ConsistentRead", true}};
+    const char* operation = "Scan";
+    if (auto partition = t.primary_key.empty() ? std::nullopt : fixed(p, t.primary_key[0])) {
+      operation = "Query";
+      request["KeyConditionExpression"] = "#pk = :pk";
+      request["ExpressionAttributeNames"] = {{"#pk", t.primary_key[0]}};
+      request["ExpressionAttributeValues"] = {{":pk", *partition}};
+    }
     for (;;) {
-      json page = http_->call("Scan", request, p.table);
+      json page = http_->call(operation, request, p.table);
       for (auto& i : page["Items"]) items.push_back(std::move(i));
       if (!page.contains("LastEvaluatedKey")) break;
       request["ExclusiveStartKey"] = std::move(page["LastEvaluatedKey"]);

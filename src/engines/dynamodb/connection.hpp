@@ -2,8 +2,8 @@
 // applier, introspection and the migration lock. It offers no transactions part yet
 // (capabilities().transactions is false, so the core refuses begin() naming the engine).
 //
-// Reads: GetItem when the filter fixes the whole key with $eq, else a Scan, paged by
-// LastEvaluatedKey; what the filter, order, limit and offset mean is then evaluated on the
+// Reads: GetItem when the filter fixes the whole key with $eq, Query when it fixes the
+// partition key, else a Scan, each paged by LastEvaluatedKey; what the filter, order, limit and offset mean is then evaluated on the
 // client by the reference evaluator (engine/evaluate.hpp), so every where-operator has the
 // meaning docs/querying.md gives it. Writes: PutItem (conditional on a new key) for one
 // record, BatchWriteItem in requests of 25 for more; updates and removes go item by item
@@ -44,6 +44,7 @@ class connection final : public engine::connection,
   void unlock_migrations() override;
 
   std::uint64_t requests() const noexcept { return http_->requests(); }
+  const std::string& last_operation() const noexcept { return http_->last_operation(); }
 
  private:
   // The table as tether knows it (describe()), or tether::error (schema) naming it.

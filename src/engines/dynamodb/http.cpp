@@ -55,6 +55,7 @@ json http::call(std::string_view operation, const json& body, std::string_view t
   curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE, static_cast<long>(r.body.size()));
   answer_.clear();
   ++requests_;
+  last_operation_ = std::string(operation);
   CURLcode rc = curl_easy_perform(curl_);
   curl_slist_free_all(headers);
   if (rc != CURLE_OK) throw_error(0, "", curl_easy_strerror(rc), summary);

@@ -32,6 +32,7 @@ class http {
   // (error.hpp) naming the operation and `table`.
   json call(std::string_view operation, const json& body, std::string_view table = "");
   std::uint64_t requests() const noexcept { return requests_; }
+  const std::string& last_operation() const noexcept { return last_operation_; }
 
  private:
   endpoint where_;
@@ -39,6 +40,7 @@ class http {
   CURL* curl_ = nullptr;
   std::string answer_;
   std::uint64_t requests_ = 0;
+  std::string last_operation_;
 };
 
 }  // namespace tether::detail::dynamodb

@@ -22,6 +22,9 @@ class dynamodb : public fixture {
   static std::uint64_t requests(engine::connection& c) {
     return dynamic_cast<detail::dynamodb::connection&>(c).requests();
   }
+  static std::string last_operation(engine::connection& c) {
+    return dynamic_cast<detail::dynamodb::connection&>(c).last_operation();
+  }
 };
 
 TEST_F(dynamodb, a_table_is_made_with_its_key_and_reads_back_its_fields) {
@@ -99,8 +102,23 @@ TEST_F(dynamodb, a_find_by_the_whole_key_is_one_get_item) {
   engine::execution e;
   c->execute(p, e);
   EXPECT_EQ(requests(*c) - before, 2u) << "the definition, then one GetItem";
+  EXPECT_EQ(last_operation(*c), "GetItem");
   ASSERT_EQ(e.rows.size(), 1u);
   EXPECT_EQ(e.rows[0].get<std::string>("what"), "b");
+  // The partition key alone: one Query (one page here), which reads that partition only.
+  find_options partition{.table = t, .where = {{"user", "bob"}}};
+  auto q = detail::plan_find(partition, db->capabilities());
+  const auto before_query = requests(*c);
+  engine::execution in_partition;
+  c->execute(q, in_partition);
+  EXPECT_EQ(requests(*c) - before_query, 2u) << "the definition, then one Query";
+  EXPECT_EQ(last_operation(*c), "Query");
+  find_options other{.table = t, .where = {{"what", "c"}}};
+  auto scan = detail::plan_find(other, db->capabilities());
+  engine::execution scanned;
+  c->execute(scan, scanned);
+  EXPECT_EQ(last_operation(*c), "Scan") << "no key field is fixed";
+  EXPECT_EQ(names(in_partition.rows, "what"), (std::vector<std::string>{"c"}));
   // A composite key: the sort key orders items of one partition.
   EXPECT_EQ(names(db->find({.table = t, .where = {{"user", "ada"}}, .order_by = {{"at", direction::desc}}}).records, "what"),
             (std::vector<std::string>{"b", "a"}));
