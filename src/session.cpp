@@ -8,7 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 
-#include "core/url.hpp"
+#include "core/workspace/url.hpp"
 #include "tether/error.hpp"
 
 namespace tether {

@@ -164,7 +164,7 @@ class executor {
 
  private:
   friend detail::runner& detail::runner_of(executor& e) noexcept;
-  detail::runner* runner_;  // owned by the client or the transaction (src/core/runner.hpp)
+  detail::runner* runner_;  // owned by the client or the transaction (src/core/client/runner.hpp)
 };
 
 class transaction;

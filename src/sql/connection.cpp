@@ -1,7 +1,7 @@
 // The SQL adapter's connection: schema changes as statements.
 #include "connection.hpp"
 
-#include "../core/planner.hpp"
+#include "core/query/planner.hpp"
 
 namespace tether::detail::sql {
 

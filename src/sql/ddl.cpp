@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "../core/planner.hpp"
-#include "../core/utf8.hpp"
+#include "core/query/planner.hpp"
+#include "core/values/utf8.hpp"
 #include "renderer.hpp"
 #include "tether/error.hpp"
 

@@ -4,9 +4,9 @@
 #include <atomic>
 
 #include "conformance.hpp"
-#include "core/pool.hpp"
-#include "core/runner.hpp"
-#include "core/schema_ops.hpp"
+#include "core/client/pool.hpp"
+#include "core/client/runner.hpp"
+#include "core/migrations/schema_ops.hpp"
 
 namespace tether::conformance {
 

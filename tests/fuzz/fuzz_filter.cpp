@@ -6,8 +6,8 @@
 
 #include <cstdint>
 
-#include "core/plan_cache.hpp"
-#include "core/planner.hpp"
+#include "core/query/plan_cache.hpp"
+#include "core/query/planner.hpp"
 #include "engines/mysql/dialect.hpp"
 #include "engines/postgresql/dialect.hpp"
 #include "engines/sqlite/dialect.hpp"

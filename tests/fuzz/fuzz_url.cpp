@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/url.hpp"
+#include "core/workspace/url.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string url(reinterpret_cast<const char*>(data), size);

@@ -2,8 +2,8 @@
 // effect is done by introspection, for every kind of step. Here each kind is asked about
 // before it runs (not done) and after (done), on every engine.
 #include "conformance.hpp"
-#include "core/schema_model.hpp"
-#include "core/schema_ops.hpp"
+#include "core/migrations/schema_model.hpp"
+#include "core/migrations/schema_ops.hpp"
 
 namespace tether::conformance {
 namespace {

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 #include <tether/tether.hpp>
 
-#include "core/url.hpp"
+#include "core/workspace/url.hpp"
 
 namespace tether {
 namespace {

@@ -1,7 +1,7 @@
 // Golden SQL for the MySQL/MariaDB dialect. No database needed.
 #include <gtest/gtest.h>
 
-#include "core/planner.hpp"
+#include "core/query/planner.hpp"
 #include "engines/mysql/dialect.hpp"
 #include "render/render_test.hpp"
 

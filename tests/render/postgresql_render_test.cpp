@@ -1,7 +1,7 @@
 // Golden SQL for the PostgreSQL dialect. No database needed.
 #include <gtest/gtest.h>
 
-#include "core/planner.hpp"
+#include "core/query/planner.hpp"
 #include "render/render_test.hpp"
 #include "engines/postgresql/dialect.hpp"
 

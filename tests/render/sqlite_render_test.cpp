@@ -1,7 +1,7 @@
 // Golden SQL: what the SQLite dialect sends for each kind of plan. No database needed.
 #include <gtest/gtest.h>
 
-#include "core/planner.hpp"
+#include "core/query/planner.hpp"
 #include "render/render_test.hpp"
 #include "engines/sqlite/dialect.hpp"
 

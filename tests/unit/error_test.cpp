@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 #include <tether/tether.hpp>
 
-#include "core/url.hpp"
+#include "core/workspace/url.hpp"
 #include "sql/redact.hpp"
 
 namespace tether {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <regex>
 
-#include "core/schema_ops.hpp"
+#include "core/migrations/schema_ops.hpp"
 
 namespace tether {
 namespace {

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 #include <tether/tether.hpp>
 
-#include "core/planner.hpp"
+#include "core/query/planner.hpp"
 
 namespace tether {
 namespace {

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/url.hpp"
+#include "core/workspace/url.hpp"
 
 namespace tether {
 namespace {

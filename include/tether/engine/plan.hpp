@@ -1,7 +1,7 @@
 // tether/engine/plan.hpp — the engine-neutral description of one call.
 // A plan holds no SQL, no BSON and no request JSON: engines render it. It borrows the
 // caller's values (params point into the options), so a plan made for a call is valid
-// for that call only; the plan cache (src/core/plan_cache.hpp) keeps a plan beyond its
+// for that call only; the plan cache (src/core/query/plan_cache.hpp) keeps a plan beyond its
 // call only after it owns what it borrowed, and re-points its params at each new call.
 // `shape` identifies everything except parameter values; equal shapes render equal text,
 // which is what lets an engine cache the rendered and prepared statement.

@@ -2,7 +2,7 @@
 // whole number that fits 64 bits and the input has no decimal places; a decimal when the
 // input is decimal; a double when it is a double); avg → double; min and max → the
 // column's own kind; string_agg → string.
-#include "aggregate_types.hpp"
+#include "core/query/aggregate_types.hpp"
 
 #include "tether/engine/evaluate.hpp"
 

@@ -10,8 +10,8 @@
 #include <map>
 #include <numeric>
 
-#include "../planner.hpp"
-#include "exact.hpp"
+#include "core/query/planner.hpp"
+#include "core/query/exact.hpp"
 #include "tether/error.hpp"
 
 namespace tether::engine {

@@ -1,7 +1,7 @@
 // Exact decimal arithmetic: digit strings aligned on their scale, added and compared as
 // schoolbook arithmetic. Sums of a few thousand values cost microseconds; nothing on a
 // hot path uses it.
-#include "exact.hpp"
+#include "core/query/exact.hpp"
 
 #include <fmt/format.h>
 

@@ -3,7 +3,7 @@
 
 #include <cstdlib>
 
-#include "../../core/url.hpp"
+#include "core/workspace/url.hpp"
 #include "connection.hpp"
 #include "tether/engines/dynamodb.hpp"
 #include "tether/error.hpp"

@@ -7,7 +7,7 @@
 #include <random>
 #include <thread>
 
-#include "../../core/schema_ops.hpp"
+#include "core/migrations/schema_ops.hpp"
 #include "connection.hpp"
 #include "tether/error.hpp"
 #include "types.hpp"

@@ -6,7 +6,7 @@
 #include <charconv>
 #include <cmath>
 
-#include "../../core/json_text.hpp"
+#include "core/values/json_text.hpp"
 #include "tether/error.hpp"
 
 namespace tether::detail::dynamodb {

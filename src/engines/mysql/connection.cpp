@@ -10,7 +10,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "../../core/url.hpp"
+#include "core/workspace/url.hpp"
 #include "dialect.hpp"
 #include "error.hpp"
 #include "../../sql/redact.hpp"

@@ -3,7 +3,7 @@
 
 #include <mutex>
 
-#include "../../core/url.hpp"
+#include "core/workspace/url.hpp"
 #include "connection.hpp"
 
 namespace tether::detail::mysql {

@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <optional>
 
-#include "../../core/url.hpp"
+#include "core/workspace/url.hpp"
 #include "dialect.hpp"
 #include "error.hpp"
 #include "../../sql/redact.hpp"

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "conformance.hpp"
-#include "core/planner.hpp"
+#include "core/query/planner.hpp"
 #include "engines/dynamodb/connection.hpp"
 
 namespace tether::conformance {

@@ -1,6 +1,6 @@
 // Options → plan, and the plan's shape (the statement-cache key).
-#include "planner.hpp"
-#include "utf8.hpp"
+#include "core/query/planner.hpp"
+#include "core/values/utf8.hpp"
 
 #include <fmt/format.h>
 

@@ -1,7 +1,7 @@
 // JSON for result objects, exactly as the CLI prints them, and order_term parsing.
 #include <fmt/format.h>
 
-#include "json_text.hpp"
+#include "core/values/json_text.hpp"
 #include "tether/error.hpp"
 #include "tether/options.hpp"
 

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include "json_text.hpp"
+#include "core/values/json_text.hpp"
 #include "tether/error.hpp"
 #include "tether/value.hpp"
 

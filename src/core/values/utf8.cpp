@@ -1,4 +1,4 @@
-#include "utf8.hpp"
+#include "core/values/utf8.hpp"
 
 #include <fmt/format.h>
 

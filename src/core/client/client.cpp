@@ -8,11 +8,11 @@
 #include <random>
 #include <thread>
 
-#include "plan_cache.hpp"
-#include "query/aggregate_types.hpp"
-#include "planner.hpp"
-#include "pool.hpp"
-#include "runner.hpp"
+#include "core/query/plan_cache.hpp"
+#include "core/query/aggregate_types.hpp"
+#include "core/query/planner.hpp"
+#include "core/client/pool.hpp"
+#include "core/client/runner.hpp"
 
 namespace tether {
 

@@ -5,7 +5,7 @@
 #include <mutex>
 
 #include "tether/engine/engine.hpp"
-#include "url.hpp"
+#include "core/workspace/url.hpp"
 
 namespace tether::engine {
 namespace {

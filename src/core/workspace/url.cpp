@@ -1,4 +1,4 @@
-#include "url.hpp"
+#include "core/workspace/url.hpp"
 
 #include <fmt/format.h>
 

@@ -1,6 +1,6 @@
 // Ad hoc finds planned once per shape: the call's shape is its key, and a plan taken from
 // the cache gets the call's values by position.
-#include "plan_cache.hpp"
+#include "core/query/plan_cache.hpp"
 
 #include <algorithm>
 #include <array>
@@ -10,8 +10,8 @@
 
 #include <fmt/format.h>
 
-#include "planner.hpp"
-#include "utf8.hpp"
+#include "core/query/planner.hpp"
+#include "core/values/utf8.hpp"
 
 namespace tether::detail {
 namespace {

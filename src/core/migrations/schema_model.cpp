@@ -1,6 +1,6 @@
 // The schema model of dry runs, and the introspection that tells whether a step of an
 // interrupted migration took effect.
-#include "schema_model.hpp"
+#include "core/migrations/schema_model.hpp"
 
 #include <fmt/format.h>
 

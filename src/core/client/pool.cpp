@@ -1,4 +1,4 @@
-#include "pool.hpp"
+#include "core/client/pool.hpp"
 
 #include <fmt/format.h>
 #include <time.h>

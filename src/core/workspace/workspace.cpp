@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "tether/error.hpp"
-#include "url.hpp"
+#include "core/workspace/url.hpp"
 
 namespace tether {
 namespace {

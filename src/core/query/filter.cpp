@@ -3,9 +3,9 @@
 
 #include <array>
 
-#include "planner.hpp"
+#include "core/query/planner.hpp"
 #include "tether/engine/evaluate.hpp"
-#include "utf8.hpp"
+#include "core/values/utf8.hpp"
 
 namespace tether::detail {
 

@@ -10,8 +10,8 @@
 #include <sstream>
 #include <cstdio>
 
-#include "schema_ops.hpp"
-#include "utf8.hpp"
+#include "core/migrations/schema_ops.hpp"
+#include "core/values/utf8.hpp"
 #include "tether/error.hpp"
 #include "tether/schema.hpp"
 

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "json_text.hpp"
+#include "core/values/json_text.hpp"
 #include "tether/error.hpp"
 
 namespace tether {

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "planner.hpp"
-#include "runner.hpp"
+#include "core/query/planner.hpp"
+#include "core/client/runner.hpp"
 #include "tether/client.hpp"
 
 namespace tether {

@@ -1,11 +1,11 @@
 // Schema operations: their JSON form, validation, and generated inverses.
-#include "schema_ops.hpp"
+#include "core/migrations/schema_ops.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-#include "planner.hpp"
+#include "core/query/planner.hpp"
 #include "tether/error.hpp"
 
 namespace tether::detail {

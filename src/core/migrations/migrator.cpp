@@ -7,12 +7,12 @@
 #include <chrono>
 #include <functional>
 
-#include "planner.hpp"
-#include "query/aggregate_types.hpp"
-#include "pool.hpp"
-#include "runner.hpp"
-#include "schema_model.hpp"
-#include "schema_ops.hpp"
+#include "core/query/planner.hpp"
+#include "core/query/aggregate_types.hpp"
+#include "core/client/pool.hpp"
+#include "core/client/runner.hpp"
+#include "core/migrations/schema_model.hpp"
+#include "core/migrations/schema_ops.hpp"
 #include "tether/client.hpp"
 #include "tether/error.hpp"
 #include "tether/schema.hpp"
