@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 
 #include "core/values/json_text.hpp"
 #include "tether/error.hpp"
@@ -51,6 +52,38 @@ value string_of(const std::string& s, const engine::field_def* field) {
   }
 }
 
+// DynamoDB's numbers: at most 38 significant digits, magnitudes from 1e-130 to below 1e126.
+[[noreturn]] void out_of_range(std::string_view field, const value& v) {
+  throw error(error_category::usage,
+              fmt::format("field \"{}\": {} does not fit a DynamoDB number (at most 38 significant digits, magnitude "
+                          "from 1e-130 to below 1e126, or 0)",
+                          field, v.to_json()),
+              error_details{"dynamodb"});
+}
+
+bool fits_number(std::string_view text) {
+  long scale = 0;  // an exponent written after the digits ("1.5e-140")
+  if (auto e = text.find_first_of("eE"); e != std::string_view::npos) {
+    scale = std::strtol(std::string(text.substr(e + 1)).c_str(), nullptr, 10);
+    text = text.substr(0, e);
+  }
+  std::size_t digits = 0, first = std::string_view::npos, last = 0, dot = std::string_view::npos;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '.') dot = i;
+    else if (text[i] >= '1' && text[i] <= '9') {
+      if (first == std::string_view::npos) first = i;
+      last = i;
+    }
+  }
+  if (first == std::string_view::npos) return true;  // zero
+  for (std::size_t i = first; i <= last; ++i) digits += text[i] != '.';
+  if (digits > 38) return false;
+  if (dot == std::string_view::npos) dot = text.size();
+  // The power of ten of the first significant digit.
+  const long exponent = first < dot ? static_cast<long>(dot - first) - 1 : -static_cast<long>(first - dot);
+  return exponent + scale >= -130 && exponent + scale < 126;
+}
+
 }  // namespace
 
 json to_attribute(const value& v, std::string_view field) {
@@ -64,9 +97,14 @@ json to_attribute(const value& v, std::string_view field) {
         throw error(error_category::usage,
                     fmt::format("field \"{}\": DynamoDB numbers are finite; got {}", field, v.to_json()),
                     error_details{"dynamodb"});
+      if (d != 0 && (std::fabs(d) < 1e-130 || std::fabs(d) >= 1e126)) out_of_range(field, v);
       return {{"N", number_text(d)}};
     }
-    case value_kind::decimal: return {{"N", v.as_decimal().text}};
+    case value_kind::decimal: {
+      const std::string& text = v.as_decimal().text;
+      if (!fits_number(text)) out_of_range(field, v);
+      return {{"N", text}};
+    }
     case value_kind::string: return {{"S", v.as_string()}};
     case value_kind::bytes: {
       std::string b;

@@ -124,6 +124,27 @@ TEST_F(dynamodb, a_find_by_the_whole_key_is_one_get_item) {
             (std::vector<std::string>{"b", "a"}));
 }
 
+TEST_F(dynamodb, a_number_dynamodb_cannot_hold_is_refused_by_name_and_nothing_is_written) {
+  auto t = make_tether_table(value::from_json(R"({"id": {"type": "bigint", "primary_key": true}, "x": "double", "d": "decimal"})"));
+  for (value bad : {value(5e-324), value(1e130), value(decimal::parse("1234567890123456789012345678901234567890")),
+                    value(decimal::parse("0.1e-140"))}) {
+    try {
+      const bool real = bad.kind() == value_kind::real;
+      db->insert({.table = t, .records = {{{"id", 1}, {"x", 1.5}, {"d", decimal::parse("1")}},
+                                          {{"id", 2}, {"x", real ? bad : value(1.5)}, {"d", real ? value(decimal::parse("1")) : bad}}}});
+      ADD_FAILURE() << bad.to_json() << " was written";
+    } catch (const error& e) {
+      EXPECT_EQ(e.category(), error_category::usage) << e.what();
+      EXPECT_NE(std::string(e.what()).find("does not fit a DynamoDB number"), std::string::npos) << bad.to_json() << ": " << e.what();
+    }
+  }
+  EXPECT_EQ(db->count({.table = t}), 0) << "a refused record let the one before it be written";
+  db->insert({.table = t, .records = {{{"id", 3}, {"x", 1e-120}, {"d", decimal::parse("12345678901234567890123456789012345678")}}}});
+  auto row = db->find_one({.table = t});
+  EXPECT_EQ((*row)["x"].as_double(), 1e-120);
+  EXPECT_EQ((*row)["d"].as_decimal().text, "12345678901234567890123456789012345678");
+}
+
 TEST_F(dynamodb, urls_are_checked_and_their_secret_masked) {
   for (const char* bad : {"dynamodb://", "dynamodb://eu-west-1/only-a-key", "dynamodb://eu_west!/k/s",
                           "dynamodb://eu-west-1?endpoint=ftp://h", "dynamodb://eu-west-1?colour=red"}) {
