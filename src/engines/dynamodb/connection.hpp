@@ -47,8 +47,10 @@ class connection final : public engine::connection,
   const std::string& last_operation() const noexcept { return http_->last_operation(); }
 
  private:
-  // The table as tether knows it (describe()), or tether::error (schema) naming it.
-  engine::table_description table(const std::string& name);
+  // The table as tether knows it (describe()), or tether::error (schema) naming it;
+  // `recorded`: whether its fields are tether's record (else only its key is known).
+  engine::table_description table(const std::string& name, bool* recorded = nullptr);
+  std::optional<engine::table_description> describe_table(std::string_view name, bool* recorded);
   records read(const engine::plan& p, const engine::table_description& t);
   void insert(const engine::plan& p, const engine::table_description& t, engine::execution& out);
   void update(const engine::plan& p, const engine::table_description& t, engine::execution& out);

@@ -91,8 +91,8 @@ void connection::save_definition(const engine::table_description& t) {
               schema_table);
 }
 
-engine::table_description connection::table(const std::string& name) {
-  auto d = describe(name);
+engine::table_description connection::table(const std::string& name, bool* recorded) {
+  auto d = describe_table(name, recorded);
   if (!d) throw error(error_category::schema, fmt::format("unknown table \"{}\"", name),
                       error_details{.engine = "dynamodb", .code = "ResourceNotFoundException", .statement = "DescribeTable " + name});
   return std::move(*d);
@@ -102,6 +102,11 @@ engine::table_description connection::table(const std::string& name) {
 // DynamoDB tells of a table tether did not make (DescribeTable: the key alone, typed by
 // its attribute types). Not cached: another connection may have changed it since.
 std::optional<engine::table_description> connection::describe(std::string_view name) {
+  return describe_table(name, nullptr);
+}
+
+std::optional<engine::table_description> connection::describe_table(std::string_view name, bool* recorded) {
+  if (recorded) *recorded = false;
   engine::table_description t;
   t.name = std::string(name);
   if (name != schema_table) {
@@ -112,6 +117,7 @@ std::optional<engine::table_description> connection::describe(std::string_view n
       value def = value::from_json(got["Item"]["definition"]["S"].get<std::string>());
       for (const auto& f : def["fields"].as_array()) t.columns.push_back(parse_field(f["name"].as_string(), f));
       for (const auto& k : def["primary_key"].as_array()) t.primary_key.push_back(k.as_string());
+      if (recorded) *recorded = true;
       return t;
     }
   }

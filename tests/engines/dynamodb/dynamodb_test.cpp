@@ -145,6 +145,25 @@ TEST_F(dynamodb, a_number_dynamodb_cannot_hold_is_refused_by_name_and_nothing_is
   EXPECT_EQ((*row)["d"].as_decimal().text, "12345678901234567890123456789012345678");
 }
 
+TEST_F(dynamodb, a_field_tether_did_not_record_is_a_schema_error_naming_it) {
+  auto t = make_tether_table(value::from_json(R"({"id": {"type": "bigint", "primary_key": true}, "age": "integer"})"));
+  db->insert({.table = t, .records = {{{"id", 1}, {"age", 3}}}});
+  auto unknown = [&](const std::function<void()>& call, const char* what) {
+    try {
+      call();
+      ADD_FAILURE() << what << " with a misspelt field was accepted";
+    } catch (const error& e) {
+      EXPECT_EQ(e.category(), error_category::schema) << what << ": " << e.what();
+      EXPECT_NE(std::string(e.what()).find("\"agee\""), std::string::npos) << what << ": " << e.what();
+    }
+  };
+  unknown([&] { db->find({.table = t, .where = {{"agee", 3}}}); }, "find");
+  unknown([&] { db->insert({.table = t, .records = {{{"id", 2}, {"agee", 3}}}}); }, "insert");
+  unknown([&] { db->update({.table = t, .data = {{"agee", 4}}, .where = {{"id", 1}}}); }, "update");
+  unknown([&] { db->find({.table = t, .order_by = {{"agee"}}}); }, "order_by");
+  EXPECT_EQ(db->count({.table = t}), 1);
+}
+
 TEST_F(dynamodb, urls_are_checked_and_their_secret_masked) {
   for (const char* bad : {"dynamodb://", "dynamodb://eu-west-1/only-a-key", "dynamodb://eu_west!/k/s",
                           "dynamodb://eu-west-1?endpoint=ftp://h", "dynamodb://eu-west-1?colour=red"}) {
