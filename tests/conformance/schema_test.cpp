@@ -178,6 +178,8 @@ TEST_F(schema_calls, modify_field_restores_the_previous_definition) {
 }
 
 TEST_F(schema_calls, constraints_are_added_dropped_and_kept_through_changes) {
+  TETHER_REQUIRE(foreign_keys, "foreign keys");
+  TETHER_REQUIRE(check_constraints, "check constraints");
   auto parent = unique_name("parents"), child = unique_name("children");
   s_->create(parent, {{"id", {{"type", "bigint"}, {"primary_key", true}}}});
   s_->create(child, {{"id", {{"type", "bigint"}, {"primary_key", true}}}, {"parent_id", "bigint"}, {"qty", "integer"}});

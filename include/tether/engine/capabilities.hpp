@@ -43,6 +43,7 @@ struct capabilities {
   bool check_constraints = false;  // add_constraint of type check
   bool field_comments = false;     // a field's comment is kept by the database (describe shows it)
   bool unique_fields = false;      // a unique field or index other than the key is enforced
+  bool foreign_keys = false;       // add_constraint of type foreign_key
   bool prepared_statements = false;  // statements are prepared and cached (statement_stats counts them)
   bool transactional_ddl = false;  // a failed migration leaves nothing behind
   std::vector<isolation> isolation_levels;  // the levels begin() honours

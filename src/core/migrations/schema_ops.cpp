@@ -262,6 +262,8 @@ void require_features(const schema_op& op, const engine::capabilities& caps) {
   for (const auto& c : op.constraints) {
     if (c.type == constraint_type::check) require(caps.check_constraints, fmt::format("a check constraint (\"{}\")", c.name), caps);
     if (c.type == constraint_type::unique) require(caps.unique_fields, fmt::format("a unique constraint (\"{}\")", c.name), caps);
+    if (c.type == constraint_type::foreign_key)
+      require(caps.foreign_keys, fmt::format("a foreign key (\"{}\")", c.name), caps);
   }
   for (const auto& i : op.indexes)
     if (i.unique) require(caps.unique_fields, fmt::format("a unique index (\"{}\")", i.name), caps);

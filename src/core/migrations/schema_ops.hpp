@@ -23,7 +23,8 @@ engine::schema_op parse_op(const value& op);
 value op_to_value(const engine::schema_op& op);
 
 // Refuses (unsupported, naming the engine and the feature) an operation that needs what
-// the engine lacks: a partial index, a check constraint, a unique field or index.
+// the engine lacks: a partial index, a check constraint, a unique field or index, a
+// foreign key.
 void require_features(const engine::schema_op& op, const engine::capabilities& caps);
 
 // Whether the inverse needs the table as it is before the operation runs.

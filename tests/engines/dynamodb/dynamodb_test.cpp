@@ -199,6 +199,10 @@ TEST_F(dynamodb, what_it_does_not_offer_is_refused_naming_the_engine) {
   refused([&] { (void)db->begin(); }, "a transaction");
   refused([&] { db->raw({.query = "SELECT 1"}); }, "raw");
   refused([&] { tether::schema(*db).rename(t, t + "_b"); }, "renaming a table");
+  refused([&] {
+    tether::schema(*db).add_constraint(t, {{"type", "foreign_key"}, {"columns", {"id"}},
+                                           {"references", {{"table", t}, {"columns", {"id"}}}}});
+  }, "a foreign key");
 }
 
 }  // namespace
