@@ -26,19 +26,6 @@ struct dynamo_url {
               error_details{"dynamodb"});
 }
 
-std::string percent_decoded(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 // Parsing only: credentials from the environment are read at connect().
 dynamo_url parse_url(std::string_view url, bool need_credentials) {
   constexpr std::string_view scheme = "dynamodb://";
@@ -52,7 +39,7 @@ dynamo_url parse_url(std::string_view url, bool need_credentials) {
   for (std::size_t at = 0; at <= rest.size();) {
     auto slash = rest.find('/', at);
     if (slash == std::string_view::npos) slash = rest.size();
-    parts.push_back(percent_decoded(rest.substr(at, slash - at)));
+    parts.push_back(uri_decode(rest.substr(at, slash - at)));
     at = slash + 1;
   }
   if (parts.empty() || parts[0].empty()) bad_url(url, "it names no region");
@@ -73,7 +60,7 @@ dynamo_url parse_url(std::string_view url, bool need_credentials) {
     std::string_view kv = query.substr(at, amp - at);
     at = amp + 1;
     auto eq = kv.find('=');
-    std::string key(kv.substr(0, eq)), v = eq == std::string_view::npos ? "" : percent_decoded(kv.substr(eq + 1));
+    std::string key(kv.substr(0, eq)), v = eq == std::string_view::npos ? "" : uri_decode(kv.substr(eq + 1));
     if (key == "endpoint") {
       auto colon = v.find("://");
       if (colon == std::string::npos || (v.substr(0, colon) != "http" && v.substr(0, colon) != "https"))

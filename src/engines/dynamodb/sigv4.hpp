@@ -32,6 +32,9 @@ struct http_request {
 // "20150830T123600Z" for a moment.
 std::string amz_date(std::chrono::system_clock::time_point when);
 
+// %XX sequences decoded; a '%' not followed by two hex digits stays as it is.
+std::string uri_decode(std::string_view s);
+
 // Lower-case hex of the SHA-256 of `data`.
 std::string sha256_hex(std::string_view data);
 

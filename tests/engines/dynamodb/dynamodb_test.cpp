@@ -166,7 +166,8 @@ TEST_F(dynamodb, a_field_tether_did_not_record_is_a_schema_error_naming_it) {
 
 TEST_F(dynamodb, urls_are_checked_and_their_secret_masked) {
   for (const char* bad : {"dynamodb://", "dynamodb://eu-west-1/only-a-key", "dynamodb://eu_west!/k/s",
-                          "dynamodb://eu-west-1?endpoint=ftp://h", "dynamodb://eu-west-1?colour=red"}) {
+                          "dynamodb://eu-west-1?endpoint=ftp://h", "dynamodb://eu-west-1?colour=red",
+                          "dynamodb://eu-west-1?endpoint=%zz"}) {
     try {
       client c{bad};
       ADD_FAILURE() << bad << " was accepted";
