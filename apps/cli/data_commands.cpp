@@ -8,7 +8,7 @@ namespace {
 
 struct args {
   std::string table, where, select, order_by, data, conflict_keys, update_columns, operations,
-      group_by, having, query, params, column;
+      group_by, having, query, params, column, after;
   std::int64_t limit = -1, offset = -1;
   bool returning = false, all_rows = false, distinct = false;
 };
@@ -43,13 +43,17 @@ void add_data_commands(CLI::App& app, globals& g, action& run) {
   find->add_option("--order-by", a->order_by, "col[:asc|:desc][,…]");
   find->add_option("--limit", a->limit, "At most N rows")->check(whole_number(0));
   find->add_option("--offset", a->offset, "Skip N rows")->check(whole_number(0));
-  find->callback([&run, &g, a] {
-    run = [&g, a] {
+  auto* after = find->add_option("--after", a->after,
+                                 "Page by key: '' for the first page, then the token the last page printed");
+  find->callback([&run, &g, a, after] {
+    run = [&g, a, paged = after->count() > 0] {
       target t(g);
       auto r = t.db().find({.table = a->table, .select = list_arg(a->select), .where = where_of(*a),
-                            .order_by = parse_order(a->order_by), .limit = opt(a->limit), .offset = opt(a->offset)});
+                            .order_by = parse_order(a->order_by), .limit = opt(a->limit), .offset = opt(a->offset),
+                            .after = paged ? std::optional<std::string>(a->after) : std::nullopt});
       if (g.json) std::cout << r.to_json() << "\n";
       else print_records(std::cout, r.records);
+      if (!g.json && !r.next.empty()) std::cerr << "next page: --after " << r.next << "\n";
       return ok;
     };
   });

@@ -68,11 +68,17 @@ struct find_options {
   std::vector<order_term> order_by{};
   std::optional<std::int64_t> limit{};
   std::optional<std::int64_t> offset{};
+  // Paging by key (docs/api.md, "Paging"): set (to "" for the first page, then to the last
+  // result's `next`) and the find is ordered by order_by and then the primary key, and
+  // returns the rows after the token's.
+  std::optional<std::string> after{};
 };
 
 struct find_result {
   tether::records records{};
   std::int64_t count = 0;  // rows returned
+  // With `after` and a limit: the token of the next page; "" when no rows are left.
+  std::string next{};
   std::string to_json() const;
 };
 

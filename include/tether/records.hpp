@@ -136,6 +136,10 @@ class records {
   void add_timestamp(timestamp t);
   void add_uuid(const uuid& u);
   void add(const value& v);
+  // Keeps the first `n` rows (n ≤ size()), between rows.
+  void truncate(std::size_t n) noexcept {
+    if (n < rows_ && cursor_ == 0) rows_ = n;
+  }
   void end_row() {
     if (cursor_ != ncols_) short_row();
     cursor_ = 0;

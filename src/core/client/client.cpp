@@ -11,6 +11,7 @@
 #include "core/query/plan_cache.hpp"
 #include "core/query/aggregate_types.hpp"
 #include "core/query/planner.hpp"
+#include "core/client/paging.hpp"
 #include "core/client/pool.hpp"
 #include "core/client/runner.hpp"
 
@@ -147,6 +148,14 @@ std::string_view executor::engine_name() const noexcept { return runner_->engine
 
 find_result executor::find(const find_options& o) {
   engine::execution e;
+  if (o.after) {
+    const auto table = table_types(*runner_, o.table);
+    const find_options page = detail::page_query(o, table.get());
+    read_kept(*runner_, page, e);
+    std::string next = detail::finish_page(page, o, e.rows);
+    const auto n = static_cast<std::int64_t>(e.rows.size());
+    return find_result{std::move(e.rows), n, std::move(next)};
+  }
   read_kept(*runner_, o, e);
   const auto n = static_cast<std::int64_t>(e.rows.size());
   return find_result{std::move(e.rows), n};

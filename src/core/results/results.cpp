@@ -20,7 +20,12 @@ void append_values(std::string& out, const std::vector<value>& values) {
 std::string find_result::to_json() const {
   std::string out = R"({"records":)";
   records.append_json(out);
-  fmt::format_to(std::back_inserter(out), R"(,"count":{}}})", count);
+  fmt::format_to(std::back_inserter(out), R"(,"count":{})", count);
+  if (!next.empty()) {
+    out += R"(,"next":)";
+    value(next).append_json(out);
+  }
+  out += '}';
   return out;
 }
 
