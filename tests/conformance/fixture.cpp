@@ -105,6 +105,23 @@ std::string fixture::unique_name(std::string_view stem) {
   return name;
 }
 
+const std::string& fixture::index_refusal() {
+  static std::optional<std::string> refusal;
+  if (!refusal) {
+    tether::schema sc{*db, {.table = unique_name("migrations")}};
+    const std::string t = unique_name("index_probe");
+    sc.create(t, {{"id", {{"type", "integer"}, {"primary_key", true}}}, {"a", "integer"}});
+    try {
+      sc.create_index(t, {"a"});
+      refusal = "";
+    } catch (const error& e) {
+      if (e.category() != error_category::unsupported) throw;
+      refusal = e.what();
+    }
+  }
+  return *refusal;
+}
+
 std::string fixture::fresh_database() {
   if (!profile().create_database) return profile().url();  // every url() is a new database
   std::string name = unique_table_name() + "_env";

@@ -1,9 +1,10 @@
-// Schema calls and migrations, the same on every SQL engine: each operation up and then
+// Schema calls and migrations, the same on every engine: each operation up and then
 // down with the data kept, a migration that fails part-way, two migrators at once, drift,
 // and a replay on a second environment that ends with the same schema.
 #include <atomic>
 #include <optional>
 #include <filesystem>
+#include <iostream>
 #include <thread>
 
 #include "conformance.hpp"
@@ -98,8 +99,13 @@ TEST_F(schema_calls, field_operations_keep_the_data_up_and_down) {
   s_->rename_field(t, "name", "full_name");
   EXPECT_EQ(db->find_one({.table = t, .where = {{"full_name", "Ada"}}})->get<std::int64_t>("age"), 36);
 
-  s_->create_index(t, {"full_name", "age"});
-  EXPECT_EQ(s_->indexes(t).size(), 1u);
+  const bool indexed = index_refusal().empty();
+  if (indexed) {
+    s_->create_index(t, {"full_name", "age"});
+    EXPECT_EQ(s_->indexes(t).size(), 1u);
+  } else {
+    std::cout << "[ NOTE     ] no index on an existing table here: " << index_refusal() << "\n";
+  }
 
   auto dropped = s_->drop_field(t, "age");
   ASSERT_EQ(dropped.migration.notes.size(), 1u);
@@ -110,14 +116,17 @@ TEST_F(schema_calls, field_operations_keep_the_data_up_and_down) {
   // Down, one step at a time: each restores the structure, the rows stay.
   m.down(1);  // drop_field: the column comes back, empty
   EXPECT_EQ(column_names(t), (std::vector<std::string>{"id", "full_name", "age"}));
-  m.down(1);  // create_index
-  EXPECT_EQ(s_->indexes(t).size(), 0u);
+  if (indexed) {
+    m.down(1);  // create_index
+    EXPECT_EQ(s_->indexes(t).size(), 0u);
+  }
   m.down(1);  // rename_field
   EXPECT_EQ(db->count({.table = t, .where = {{"name", "Grace"}}}), 1);
   m.down(1);  // add_field
   EXPECT_EQ(column_names(t), (std::vector<std::string>{"id", "name"}));
   EXPECT_EQ(db->count({.table = t}), 2);
 
+  if (!db->capabilities().table_renames) return;
   auto renamed = unique_name("renamed");
   s_->rename(t, renamed);
   EXPECT_FALSE(s_->exists(t));
@@ -130,13 +139,24 @@ TEST_F(schema_calls, drop_index_and_drop_table_are_undone_from_the_database_stat
   auto t = unique_name("things");
   s_->create(t, {{"id", {{"type", "bigint"}, {"primary_key", true}}}, {"code", {{"type", "string"}, {"length", 20}}},
                  {"qty", {{"type", "integer"}, {"required", true}, {"default", 1}}}});
-  s_->create_index(t, {"code"}, {{"unique", true}, {"name", t + "_code"}});
-  s_->drop_index(t, t + "_code");
-  EXPECT_EQ(s_->indexes(t).size(), 0u);
+  const bool unique = db->capabilities().unique_fields;  // else a plain index makes the same point
   tether::migrator m(*db, opts_);
-  m.down(1);
-  ASSERT_EQ(s_->indexes(t).size(), 1u);
-  EXPECT_TRUE(s_->indexes(t)[0]["unique"].as_bool());
+  if (index_refusal().empty()) {
+    s_->create_index(t, {"code"}, {{"unique", unique}, {"name", t + "_code"}});
+    s_->drop_index(t, t + "_code");
+    EXPECT_EQ(s_->indexes(t).size(), 0u);
+    m.down(1);
+    ASSERT_EQ(s_->indexes(t).size(), 1u);
+    EXPECT_EQ(s_->indexes(t)[0]["unique"].as_bool(), unique);
+  } else {
+    // The index given when the table is made instead; dropping it is what this server cannot.
+    std::cout << "[ NOTE     ] drop_index and its down left out: " << index_refusal() << "\n";
+    s_->drop(t);
+    s_->create(t, {{"id", {{"type", "bigint"}, {"primary_key", true}}}, {"code", {{"type", "string"}, {"length", 20}}},
+                   {"qty", {{"type", "integer"}, {"required", true}, {"default", 1}}}},
+               {{"indexes", {value{{"fields", {"code"}}, {"name", t + "_code"}}}}});
+    ASSERT_EQ(s_->indexes(t).size(), 1u);
+  }
 
   auto before = s_->describe(t);
   auto dropped = s_->drop(t);
@@ -149,8 +169,8 @@ TEST_F(schema_calls, drop_index_and_drop_table_are_undone_from_the_database_stat
 
 TEST_F(schema_calls, modify_field_restores_the_previous_definition) {
   auto t = unique_name("sizes");
-  s_->create(t, {{"id", {{"type", "integer"}, {"primary_key", true}}}, {"label", {{"type", "string"}, {"length", 10}}}});
-  s_->create_index(t, {"label"});
+  s_->create(t, {{"id", {{"type", "integer"}, {"primary_key", true}}}, {"label", {{"type", "string"}, {"length", 10}}}},
+             {{"indexes", {value{{"fields", {"label"}}}}}});
   db->insert({.table = t, .records = {{{"id", 1}, {"label", "small"}}}});
   // SQLite rebuilds the table for this; its rows and indexes come through.
   s_->modify_field(t, "label", {{"type", "string"}, {"length", 40}, {"required", true}, {"default", "none"},
@@ -339,7 +359,7 @@ TEST_F(schema_calls, dry_run_returns_the_statements_and_changes_nothing) {
   auto r = s_->create(t, {{"id", {{"type", "integer"}, {"primary_key", true}}}}, {}, {.dry_run = true});
   EXPECT_FALSE(r.applied);
   ASSERT_EQ(r.statements.size(), 1u);
-  EXPECT_NE(r.statements[0].find("CREATE TABLE"), std::string::npos);
+  EXPECT_NE(r.statements[0].find(t), std::string::npos) << "the statement (or request) names the table: " << r.statements[0];
   EXPECT_FALSE(s_->exists(t));
   EXPECT_TRUE(tether::migrator(*db, opts_).history().empty());
 }
@@ -351,10 +371,11 @@ TEST_F(schema_calls, replay_on_a_second_environment_gives_the_same_schema) {
   tether::schema dev(*db, files);
   auto t = unique_name("replayed");
   dev.create(t, {{"id", {{"type", "bigint"}, {"primary_key", true}, {"auto_increment", true}}},
-                 {"email", {{"type", "string"}, {"length", 120}, {"unique", true}}},
+                 {"email", {{"type", "string"}, {"length", 120}, {"unique", db->capabilities().unique_fields}}},
                  {"born", "date"}});
   dev.add_field(t, "score", {{"type", "double"}, {"default", 0}});
-  dev.create_index(t, {"born"});
+  if (index_refusal().empty()) dev.create_index(t, {"born"});
+  else dev.add_field(t, "note", "text");  // a third step this server can take
   auto on_file = load_migrations(folder.string());
   ASSERT_EQ(on_file.size(), 3u);
 

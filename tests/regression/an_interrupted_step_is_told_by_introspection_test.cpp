@@ -1,6 +1,8 @@
 // Regression (the killed MariaDB migration): telling whether an interrupted step took
 // effect is done by introspection, for every kind of step. Here each kind is asked about
 // before it runs (not done) and after (done), on every engine.
+#include <iostream>
+
 #include "conformance.hpp"
 #include "core/migrations/schema_model.hpp"
 #include "core/migrations/schema_ops.hpp"
@@ -17,7 +19,10 @@ TEST_F(step_effects, every_kind_of_step_is_told_before_and_after) {
   struct step {
     value op;
     std::function<void()> apply;
+    bool offered = true;  // whether this engine (and server) takes the step
   };
+  const auto& caps = db->capabilities();
+  const bool indexes = index_refusal().empty();
   const std::vector<step> steps = {
       {value{{"op", "create_collection"}, {"table", t},
              {"fields", {{"id", {{"type", "integer"}, {"primary_key", true}}}, {"a", "integer"}, {"b", "string"}}}},
@@ -27,19 +32,26 @@ TEST_F(step_effects, every_kind_of_step_is_told_before_and_after) {
       {value{{"op", "modify_field"}, {"table", t}, {"field", {{"name", "a"}, {"type", "bigint"}}}},
        [&] { sc.modify_field(t, "a", "bigint"); }},
       {value{{"op", "create_index"}, {"table", t}, {"index", {{"name", t + "_a"}, {"fields", {"a"}}}}},
-       [&] { sc.create_index(t, {"a"}, {{"name", t + "_a"}}); }},
+       [&] { sc.create_index(t, {"a"}, {{"name", t + "_a"}}); }, indexes},
       {value{{"op", "add_constraint"}, {"table", t},
              {"constraint", {{"name", t + "_b"}, {"type", "unique"}, {"columns", {"b"}}}}},
-       [&] { sc.add_constraint(t, {{"name", t + "_b"}, {"type", "unique"}, {"columns", {"b"}}}); }},
+       [&] { sc.add_constraint(t, {{"name", t + "_b"}, {"type", "unique"}, {"columns", {"b"}}}); }, caps.unique_fields},
       {value{{"op", "rename_field"}, {"table", t}, {"name", "c"}, {"new_name", "d"}},
        [&] { sc.rename_field(t, "c", "d"); }},
-      {value{{"op", "drop_constraint"}, {"table", t}, {"name", t + "_b"}}, [&] { sc.drop_constraint(t, t + "_b"); }},
-      {value{{"op", "drop_index"}, {"table", t}, {"name", t + "_a"}}, [&] { sc.drop_index(t, t + "_a"); }},
+      {value{{"op", "drop_constraint"}, {"table", t}, {"name", t + "_b"}}, [&] { sc.drop_constraint(t, t + "_b"); },
+       caps.unique_fields},
+      {value{{"op", "drop_index"}, {"table", t}, {"name", t + "_a"}}, [&] { sc.drop_index(t, t + "_a"); }, indexes},
       {value{{"op", "drop_field"}, {"table", t}, {"name", "d"}}, [&] { sc.drop_field(t, "d"); }},
-      {value{{"op", "rename_collection"}, {"table", t}, {"new_name", renamed}}, [&] { sc.rename(t, renamed); }},
-      {value{{"op", "drop_collection"}, {"table", renamed}}, [&] { sc.drop(renamed); }},
+      {value{{"op", "rename_collection"}, {"table", t}, {"new_name", renamed}}, [&] { sc.rename(t, renamed); },
+       caps.table_renames},
+      {value{{"op", "drop_collection"}, {"table", caps.table_renames ? renamed : t}},
+       [&] { sc.drop(caps.table_renames ? renamed : t); }},
   };
   for (const auto& s : steps) {
+    if (!s.offered) {
+      std::cout << "[ NOTE     ] " << caps.engine << " (or its server) does not take " << s.op["op"].as_string() << "\n";
+      continue;
+    }
     const engine::schema_op op = detail::parse_op(s.op);
     auto ask = [&] {
       auto conn = connect();

@@ -44,7 +44,10 @@ struct capabilities {
   bool field_comments = false;     // a field's comment is kept by the database (describe shows it)
   bool unique_fields = false;      // a unique field or index other than the key is enforced
   bool foreign_keys = false;       // add_constraint of type foreign_key
+  bool table_renames = false;      // rename_collection (DynamoDB has no rename)
   bool prepared_statements = false;  // statements are prepared and cached (statement_stats counts them)
+  bool any_double = false;         // any finite double is stored as it is (DynamoDB's numbers are
+                                   // decimal: 38 digits, magnitude 1e-130 to 1e126)
   bool transactional_ddl = false;  // a failed migration leaves nothing behind
   std::vector<isolation> isolation_levels;  // the levels begin() honours
   bool read_only_transactions = false;

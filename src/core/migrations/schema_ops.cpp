@@ -139,6 +139,15 @@ field_def parse_field(std::string name, const value& def) {
   if (f.type == field_type::enum_ && f.enum_values.empty())
     bad(fmt::format("field \"{}\" is an enum and needs enum_values", f.name));
   f.comment = text(def, "comment");
+  // A schema constant is text a SQL engine writes into DDL, where a NUL byte ends it; no
+  // engine takes one, so that the same schema means the same everywhere.
+  const auto no_nul = [&](std::string_view what, std::string_view s) {
+    if (s.find('\0') != std::string_view::npos)
+      bad(fmt::format("field \"{}\": {} may not hold a NUL byte", f.name, what));
+  };
+  if (f.default_value && f.default_value->is_string()) no_nul("a default", f.default_value->as_string());
+  for (const auto& v : f.enum_values) no_nul("an enum value", v);
+  no_nul("a comment", f.comment);
   return f;
 }
 
@@ -269,6 +278,7 @@ void require_features(const schema_op& op, const engine::capabilities& caps) {
     if (i.unique) require(caps.unique_fields, fmt::format("a unique index (\"{}\")", i.name), caps);
   for (const auto& f : op.fields)
     if (f.unique && !f.primary_key) require(caps.unique_fields, fmt::format("a unique field (\"{}\")", f.name), caps);
+  if (op.kind == schema_op_kind::rename_collection) require(caps.table_renames, "renaming a table", caps);
 }
 
 std::string default_index_name(const std::string& table, const std::vector<std::string>& fields, bool unique) {

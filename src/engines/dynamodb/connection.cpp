@@ -4,28 +4,30 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
+#include <span>
 
 #include "tether/engine/evaluate.hpp"
 #include "tether/error.hpp"
+#include "expressions.hpp"
 #include "types.hpp"
 
 namespace tether::detail::dynamodb {
 namespace {
 
-const engine::field_def* declared_field(const engine::table_description& t, std::string_view column) {
-  for (const auto& f : t.columns)
-    if (f.name == column) return &f;
-  return nullptr;
-}
-
-// The $eq operand the filter fixes `field` to at its top level (an and of leaves), if any.
-std::optional<json> fixed(const engine::plan& p, const std::string& field) {
+// The $eq operand the filter fixes key field `field` to at its top level (an and of
+// leaves), if any, as an attribute of the key's type (an operand of another type matches
+// no item: the filter, not a key lookup, says so).
+std::optional<json> fixed(const engine::plan& p, const engine::table_description& t, const std::string& field) {
+  const engine::field_def* declared = declared_field(t, field);
   auto check = [&](const engine::filter_node& l) -> std::optional<json> {
     if (l.kind != engine::logic::leaf || l.op != engine::compare::eq || l.field != field || l.param_count != 1)
       return std::nullopt;
     const value& v = *p.param(l.first_param);
     if (v.is_null() || !v.is_scalar()) return std::nullopt;
-    return to_attribute(v, field);
+    json a = to_attribute(v, field);
+    if (declared && a.begin().key() != key_type(declared->type)) return std::nullopt;
+    return a;
   };
   if (p.where.kind == engine::logic::leaf) return check(p.where);
   if (p.where.kind == engine::logic::and_)
@@ -39,7 +41,7 @@ std::optional<json> fixed_key(const engine::plan& p, const engine::table_descrip
   if (t.primary_key.empty()) return std::nullopt;
   json key = json::object();
   for (const auto& k : t.primary_key) {
-    auto a = fixed(p, k);
+    auto a = fixed(p, t, k);
     if (!a) return std::nullopt;
     key[k] = std::move(*a);
   }
@@ -70,6 +72,20 @@ void check_fields(const engine::plan& p, const engine::table_description& t) {
     if (!declared_field(t, *n))
       throw error(error_category::schema, fmt::format("unknown column \"{}\" in \"{}\"", *n, t.name),
                   error_details{.engine = "dynamodb", .code = "UnknownField"});
+  }
+}
+
+// Whether DynamoDB orders this key field as tether does: numbers and text (UTF-8 bytes, which
+// is code point order); a date or timestamp kept as text may not.
+bool sorts_natively(const engine::table_description& t, const std::string& field) {
+  const engine::field_def* f = declared_field(t, field);
+  if (!f) return false;
+  switch (f->type) {
+    case field_type::integer: case field_type::bigint: case field_type::smallint: case field_type::decimal:
+    case field_type::string: case field_type::text:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -112,30 +128,85 @@ void connection::execute(const engine::plan& p, engine::execution& out) {
 }
 
 // Every item the plan may concern, as records with the table's declared fields first (in
-// their order) and any other attribute after. GetItem when the key is fixed; else a
-// consistent Scan, following LastEvaluatedKey to the end.
-records connection::read(const engine::plan& p, const engine::table_description& t) {
+// their order) and any other attribute after. GetItem when the key is fixed; else a Query
+// of the partition the filter fixes, or a Scan: consistent, with the pre-filter and the
+// projection of expressions.hpp, following LastEvaluatedKey until the end, or, for a find
+// whose order DynamoDB keeps (none, or the sort key within a partition), until offset +
+// limit items have passed the whole filter. DynamoDB's Limit counts items before its
+// filter, so a page may bring fewer matches than asked: the next page asks for more.
+records connection::read(const engine::plan& p, const engine::table_description& t, bool whole_items) {
   std::vector<json> items;
   if (auto key = fixed_key(p, t)) {
     json got = http_->call("GetItem", json{{"TableName", p.table}, {"Key", *key}, {"ConsistentRead", true}}, p.table);
     if (got.contains("Item")) items.push_back(std::move(got["Item"]));
-  } else {
-    // A fixed partition key reads that partition alone (Query); else the whole table (Scan).
-    json request{{"TableName", p.table}, {"ConsistentRead", true}};
-    const char* operation = "Scan";
-    if (auto partition = t.primary_key.empty() ? std::nullopt : fixed(p, t.primary_key[0])) {
-      operation = "Query";
-      request["KeyConditionExpression"] = "#pk = :pk";
-      request["ExpressionAttributeNames"] = {{"#pk", t.primary_key[0]}};
-      request["ExpressionAttributeValues"] = {{":pk", *partition}};
+    return to_records(items, t);
+  }
+  json request{{"TableName", p.table}, {"ConsistentRead", true}};
+  expression_names x;
+  const char* operation = "Scan";
+  bool ordered = p.order_by.empty();  // whether DynamoDB returns the items in the plan's order
+  // A Query of the partition the filter fixes: of the table, else of a global secondary
+  // index (read eventually consistent: DynamoDB offers no consistent read of one).
+  std::vector<std::string> keys;
+  std::optional<json> partition;
+  if (!t.primary_key.empty() && (partition = fixed(p, t, t.primary_key[0]))) keys = t.primary_key;
+  for (std::size_t i = 0; !partition && i < t.indexes.size(); ++i)
+    if ((partition = fixed(p, t, t.indexes[i].fields.at(0)))) {
+      keys = t.indexes[i].fields;
+      request["IndexName"] = t.indexes[i].name;
+      request.erase("ConsistentRead");
+      keys.insert(keys.end(), t.primary_key.begin(), t.primary_key.end());
     }
-    for (;;) {
-      json page = http_->call(operation, request, p.table);
-      for (auto& i : page["Items"]) items.push_back(std::move(i));
-      if (!page.contains("LastEvaluatedKey")) break;
-      request["ExclusiveStartKey"] = std::move(page["LastEvaluatedKey"]);
+  if (partition) {
+    operation = "Query";
+    request["KeyConditionExpression"] = fmt::format("{} = {}", x.name(keys[0]), x.value(*partition));
+    const std::size_t key_size = request.contains("IndexName") ? keys.size() - t.primary_key.size() : keys.size();
+    if (key_size == 2 && p.order_by.size() == 1 && p.order_by[0].column == keys[1] && sorts_natively(t, keys[1])) {
+      ordered = true;
+      request["ScanIndexForward"] = p.order_by[0].dir == direction::asc;
     }
   }
+  if (auto f = filter_expression(p, t, x, keys)) request["FilterExpression"] = *f;
+  if (!whole_items)
+    if (auto pe = projection(p, t, x)) request["ProjectionExpression"] = *pe;
+  x.add_to(request);
+
+  // A find that can stop early: how many items must pass the filter.
+  std::optional<std::size_t> wanted;
+  if (p.kind == engine::plan_kind::find && ordered && p.limit != engine::no_param && p.aggregates.empty() &&
+      p.group_by.empty()) {
+    const auto limit = static_cast<std::size_t>(p.param(p.limit)->as_int());
+    const auto offset = p.offset == engine::no_param ? 0 : static_cast<std::size_t>(p.param(p.offset)->as_int());
+    wanted = limit > std::numeric_limits<std::size_t>::max() - offset ? limit : limit + offset;
+  }
+  const bool sorted_here = !ordered && p.kind == engine::plan_kind::find;
+  std::size_t matched = 0, page_limit = wanted ? std::max<std::size_t>(*wanted, 1) : 0;
+  if (wanted && *wanted == 0) return to_records(items, t);
+  for (;;) {
+    if (wanted) request["Limit"] = std::min<std::size_t>(page_limit, max_page_items);
+    json page = http_->call(operation, request, p.table);
+    const std::size_t first = items.size();
+    for (auto& i : page["Items"]) items.push_back(std::move(i));
+    if (sorted_here && items.size() > client_sort_rows)
+      throw error(error_category::query,
+                  fmt::format("ordering \"{}\" by \"{}\" sorts on the client, which holds at most {} items, and this "
+                              "read has more; narrow the where, or order by the sort key of a partition (of the "
+                              "table or of a global secondary index) that the where fixes",
+                              p.table, p.order_by[0].column, client_sort_rows),
+                  error_details{.engine = "dynamodb", .code = "ClientSortLimit", .statement = operation + (" " + p.table)});
+    if (!page.contains("LastEvaluatedKey")) break;
+    if (wanted) {
+      records r = to_records(std::span<const json>(items).subspan(first), t);
+      for (std::size_t i = 0; i < r.size(); ++i) matched += engine::matches(p, p.where, r, i) ? 1 : 0;
+      if (matched >= *wanted) break;
+      page_limit *= 2;  // few items passed: read more at a time
+    }
+    request["ExclusiveStartKey"] = std::move(page["LastEvaluatedKey"]);
+  }
+  return to_records(items, t);
+}
+
+records connection::to_records(std::span<const json> items, const engine::table_description& t) const {
   std::vector<std::string> names;
   for (const auto& f : t.columns) names.push_back(f.name);
   for (const auto& i : items)

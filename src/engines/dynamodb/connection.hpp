@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "http.hpp"
@@ -22,6 +23,10 @@
 namespace tether::detail::dynamodb {
 
 inline constexpr const char* schema_table = "tether_schema";
+// The most items a read that the client sorts holds (docs/engines/dynamodb.md).
+inline constexpr std::size_t client_sort_rows = 100'000;
+// The largest Limit a read asks a page for.
+inline constexpr std::size_t max_page_items = 1000;
 
 class connection final : public engine::connection,
                          public engine::schema_applier,
@@ -45,20 +50,32 @@ class connection final : public engine::connection,
 
   std::uint64_t requests() const noexcept { return http_->requests(); }
   const std::string& last_operation() const noexcept { return http_->last_operation(); }
+  const std::string& last_body() const noexcept { return http_->last_body(); }
 
  private:
   // The table as tether knows it (describe()), or tether::error (schema) naming it;
   // `recorded`: whether its fields are tether's record (else only its key is known).
   engine::table_description table(const std::string& name, bool* recorded = nullptr);
   std::optional<engine::table_description> describe_table(std::string_view name, bool* recorded);
-  records read(const engine::plan& p, const engine::table_description& t);
+  // The items `p` may concern; `whole_items`: every attribute (no projection), for writes.
+  records read(const engine::plan& p, const engine::table_description& t, bool whole_items = false);
+  records to_records(std::span<const json> items, const engine::table_description& t) const;
   void insert(const engine::plan& p, const engine::table_description& t, engine::execution& out);
   void update(const engine::plan& p, const engine::table_description& t, engine::execution& out);
   void remove(const engine::plan& p, const engine::table_description& t, engine::execution& out);
   std::int64_t next_ids(const std::string& table, std::int64_t n);  // the last of n fresh ids
   void ensure_schema_table();
   void save_definition(const engine::table_description& t);
+  void forget_definition(const std::string& table);
   void wait_until(const std::string& table, bool gone);
+  // Global secondary indexes (indexes.cpp).
+  static json attribute_definitions(const engine::table_description& t);  // keys and index keys
+  static json global_indexes(const engine::table_description& t);         // refuses what cannot be one
+  engine::schema_step create_index(const engine::schema_op& op, const engine::table_description& before, bool dry_run);
+  engine::schema_step drop_index(const engine::schema_op& op, const engine::table_description& before, bool dry_run);
+  void wait_for_index(const std::string& table, const std::string& name, bool gone);
+  // Refuses (not_null_violation) making `field` required while an item lacks it.
+  void require_present(const engine::table_description& t, const std::string& field);
   // Runs `update` on every item of the table where `condition` holds (field changes).
   void backfill(const engine::table_description& t, const std::string& update, const std::string& condition,
                 const json& names, const json& values);

@@ -1,6 +1,8 @@
 // The DynamoDB driver: its URL and its capabilities.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <cstdlib>
 
 #include "core/workspace/url.hpp"
@@ -21,7 +23,7 @@ struct dynamo_url {
   throw error(error_category::usage,
               fmt::format("invalid DynamoDB URL \"{}\": {}; expected dynamodb://REGION, "
                           "dynamodb://REGION/ACCESS_KEY_ID/SECRET_ACCESS_KEY, with ?endpoint=http://HOST:PORT for a "
-                          "local server",
+                          "local server and ?table_prefix=PREFIX for an environment's tables",
                           mask_url(url), why),
               error_details{"dynamodb"});
 }
@@ -70,8 +72,14 @@ dynamo_url parse_url(std::string_view url, bool need_credentials) {
       if (host.empty()) bad_url(url, "the endpoint names no host");
       u.where.url = v.back() == '/' ? v : v + "/";
       u.where.host = host;
+    } else if (key == "table_prefix") {
+      const bool ok = !v.empty() && v.size() <= 200 && std::all_of(v.begin(), v.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+      });
+      if (!ok) bad_url(url, fmt::format("table_prefix \"{}\" is not 1 to 200 characters from a-z, A-Z, 0-9, _, - and .", v));
+      u.where.table_prefix = v;
     } else {
-      bad_url(url, fmt::format("unknown option \"{}\" (the one option is endpoint)", key));
+      bad_url(url, fmt::format("unknown option \"{}\" (the options are endpoint and table_prefix)", key));
     }
   }
   if (need_credentials && u.creds.access_key.empty()) {
@@ -97,8 +105,9 @@ class driver final : public engine::driver {
     static const engine::capabilities caps = [] {
       engine::capabilities c;
       c.engine = "dynamodb";
-      // The server evaluates no filter yet: every operator is evaluated on the client, on
-      // the items a GetItem or Scan returns, by the reference evaluator.
+      // Every operator is evaluated on the client by the reference evaluator, on the items
+      // a GetItem, Query or Scan returns; what DynamoDB can evaluate is sent along as a
+      // FilterExpression that drops items early (expressions.hpp).
       c.operators.fill(engine::support::client);
       c.aggregates = true;      // over a scan, on the client
       c.field_comments = true;  // kept with the fields tether records

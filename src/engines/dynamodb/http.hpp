@@ -19,6 +19,11 @@ using json = nlohmann::json;
 struct endpoint {
   std::string url;   // "https://dynamodb.eu-west-1.amazonaws.com/" or the ?endpoint= one
   std::string host;  // host[:port], as signed
+  // ?table_prefix=: put before every table name this connection names, so that one account
+  // (or one local server) holds several environments ("staging_users", "prd_users"); the
+  // tables without it are not seen. Applied here, to every request and answer, so no other
+  // code knows of it.
+  std::string table_prefix;
 };
 
 class http {
@@ -33,14 +38,21 @@ class http {
   json call(std::string_view operation, const json& body, std::string_view table = "");
   std::uint64_t requests() const noexcept { return requests_; }
   const std::string& last_operation() const noexcept { return last_operation_; }
+  const std::string& last_body() const noexcept { return last_body_; }  // the last request's JSON
 
  private:
+  json send(std::string_view operation, const json& body, std::string_view table, bool with_prefix = true);
+  json list_prefixed(json body);
+  json prefixed(const json& body) const;  // every table name with the table prefix
+  void unprefix(json& answer) const;      // and without it, tables of other prefixes left out
+
   endpoint where_;
   signer signer_;
   CURL* curl_ = nullptr;
   std::string answer_;
   std::uint64_t requests_ = 0;
   std::string last_operation_;
+  std::string last_body_;
 };
 
 }  // namespace tether::detail::dynamodb

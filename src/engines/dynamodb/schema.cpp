@@ -35,7 +35,17 @@ std::string definition_text(const engine::table_description& t) {
   }
   array key;
   for (const auto& k : t.primary_key) key.emplace_back(k);
-  return value(object{{"fields", value(std::move(fields))}, {"primary_key", value(std::move(key))}}).to_json();
+  object out{{"fields", value(std::move(fields))}, {"primary_key", value(std::move(key))}};
+  if (!t.indexes.empty()) {
+    array indexes;
+    for (const auto& i : t.indexes) {
+      array names;
+      for (const auto& f : i.fields) names.emplace_back(f);
+      indexes.push_back(value(object{{"name", i.name}, {"fields", value(std::move(names))}}));
+    }
+    out.emplace_back("indexes", value(std::move(indexes)));
+  }
+  return value(std::move(out)).to_json();
 }
 
 std::int64_t epoch_ms() {
@@ -91,6 +101,11 @@ void connection::save_definition(const engine::table_description& t) {
               schema_table);
 }
 
+void connection::forget_definition(const std::string& table) {
+  ensure_schema_table();
+  http_->call("DeleteItem", json{{"TableName", schema_table}, {"Key", {{"table", {{"S", table}}}}}}, schema_table);
+}
+
 engine::table_description connection::table(const std::string& name, bool* recorded) {
   auto d = describe_table(name, recorded);
   if (!d) throw error(error_category::schema, fmt::format("unknown table \"{}\"", name),
@@ -117,6 +132,12 @@ std::optional<engine::table_description> connection::describe_table(std::string_
       value def = value::from_json(got["Item"]["definition"]["S"].get<std::string>());
       for (const auto& f : def["fields"].as_array()) t.columns.push_back(parse_field(f["name"].as_string(), f));
       for (const auto& k : def["primary_key"].as_array()) t.primary_key.push_back(k.as_string());
+      if (const value* indexes = def.find("indexes"))
+        for (const auto& i : indexes->as_array()) {
+          engine::index_def index{.name = i["name"].as_string()};
+          for (const auto& f : i["fields"].as_array()) index.fields.push_back(f.as_string());
+          t.indexes.push_back(std::move(index));
+        }
       if (recorded) *recorded = true;
       return t;
     }
@@ -138,7 +159,29 @@ std::optional<engine::table_description> connection::describe_table(std::string_
       }
     t.columns.push_back(std::move(f));
   }
+  for (const auto& g : d["Table"].value("GlobalSecondaryIndexes", json::array())) {
+    engine::index_def index{.name = g.value("IndexName", "")};
+    for (const auto& k : g["KeySchema"]) index.fields.push_back(k["AttributeName"].get<std::string>());
+    t.indexes.push_back(std::move(index));
+  }
   return t;
+}
+
+void connection::require_present(const engine::table_description& t, const std::string& field) {
+  json scan{{"TableName", t.name}, {"ConsistentRead", true},
+            {"FilterExpression", "attribute_not_exists(#f) OR attribute_type(#f, :null)"},
+            {"ExpressionAttributeNames", {{"#f", field}}},
+            {"ExpressionAttributeValues", {{":null", {{"S", "NULL"}}}}}, {"Select", "COUNT"}};
+  for (;;) {
+    json page = http_->call("Scan", scan, t.name);
+    if (page.value("Count", 0) > 0)
+      throw error(error_category::not_null_violation,
+                  fmt::format("\"{}.{}\" cannot become required: an item has no value for it; nothing was changed",
+                              t.name, field),
+                  error_details{.engine = "dynamodb", .statement = "Scan " + t.name});
+    if (!page.contains("LastEvaluatedKey")) return;
+    scan["ExclusiveStartKey"] = std::move(page["LastEvaluatedKey"]);
+  }
 }
 
 void connection::backfill(const engine::table_description& t, const std::string& update, const std::string& condition,
@@ -197,21 +240,37 @@ engine::schema_step connection::apply(const engine::schema_op& op, const engine:
                     fmt::format("a DynamoDB table needs a primary key of one field (the partition key) or two (partition "
                                 "and sort key); \"{}\" has {}", op.table, keys.size()),
                     error_details{"dynamodb"});
-      json schema = json::array(), attributes = json::array();
-      for (std::size_t i = 0; i < keys.size(); ++i) {
+      engine::table_description t{.name = op.table, .columns = op.fields, .indexes = op.indexes};
+      for (const auto* k : keys) t.primary_key.push_back(k->name);
+      json schema = json::array();
+      for (std::size_t i = 0; i < keys.size(); ++i)
         schema.push_back({{"AttributeName", keys[i]->name}, {"KeyType", i == 0 ? "HASH" : "RANGE"}});
-        attributes.push_back({{"AttributeName", keys[i]->name}, {"AttributeType", key_type(keys[i]->type)}});
-      }
-      json request{{"TableName", op.table}, {"KeySchema", schema}, {"AttributeDefinitions", attributes},
+      json request{{"TableName", op.table}, {"KeySchema", schema}, {"AttributeDefinitions", attribute_definitions(t)},
                    {"BillingMode", "PAY_PER_REQUEST"}};
+      if (!t.indexes.empty()) request["GlobalSecondaryIndexes"] = global_indexes(t);
       step.description.push_back("CreateTable " + request.dump());
       if (dry_run) return step;
-      if (op.if_not_exists && describe(op.table)) return step;
-      http_->call("CreateTable", request, op.table);
+      // The definition is recorded before the table is made, so that another migrator that
+      // finds the table (or is told it is being made) finds its fields too; it then waits
+      // for ACTIVE.
+      const bool known = describe(op.table).has_value();
+      if (known && op.if_not_exists) {
+        wait_until(op.table, false);
+        return step;
+      }
+      if (!known) save_definition(t);
+      try {
+        http_->call("CreateTable", request, op.table);
+      } catch (const error& e) {
+        if (op.if_not_exists && e.code() == "ResourceInUseException") {  // made by another meanwhile
+          wait_until(op.table, false);
+          return step;
+        }
+        if (!known) forget_definition(op.table);
+        throw;
+      }
       wait_until(op.table, false);
-      engine::table_description t{.name = op.table, .columns = op.fields};
-      for (const auto* k : keys) t.primary_key.push_back(k->name);
-      save_definition(t);
+      if (known) save_definition(t);  // a record left by a create that never made its table
       return step;
     }
     case kind::drop_collection: {
@@ -223,8 +282,7 @@ engine::schema_step connection::apply(const engine::schema_op& op, const engine:
         if (!(op.if_exists && e.code() == "ResourceNotFoundException")) throw;
       }
       wait_until(op.table, true);
-      ensure_schema_table();
-      http_->call("DeleteItem", json{{"TableName", schema_table}, {"Key", {{"table", {{"S", op.table}}}}}}, schema_table);
+      forget_definition(op.table);
       return step;
     }
     case kind::add_field:
@@ -245,6 +303,26 @@ engine::schema_step connection::apply(const engine::schema_op& op, const engine:
       const std::string field = op.kind == kind::add_field || op.kind == kind::modify_field ? op.fields.at(0).name : op.name;
       if (std::find(t.primary_key.begin(), t.primary_key.end(), field) != t.primary_key.end() && op.kind != kind::add_field)
         refuse(op, fmt::format("changing key field \"{}\"", field));
+      // An index on the field: dropped with it, as the SQL engines drop it; a rename or a
+      // change of the field's key type would leave the index keyed on what is no longer there.
+      for (std::size_t i = 0; i < t.indexes.size();) {
+        const auto& fs = t.indexes[i].fields;
+        if (op.kind == kind::add_field || std::find(fs.begin(), fs.end(), field) == fs.end()) {
+          ++i;
+          continue;
+        }
+        if (op.kind == kind::rename_field ||
+            (op.kind == kind::modify_field && named(field) != cols.end() && key_type(op.fields.at(0).type) != key_type(named(field)->type)))
+          refuse(op, fmt::format("changing field \"{}\", a key of index \"{}\" (drop the index first)", field,
+                                 t.indexes[i].name));
+        if (op.kind != kind::drop_field) {
+          ++i;
+          continue;
+        }
+        engine::schema_op drop{.kind = kind::drop_index, .table = op.table, .name = t.indexes[i].name};
+        for (auto& d : drop_index(drop, t, dry_run).description) step.description.push_back(std::move(d));
+        t.indexes.erase(t.indexes.begin() + static_cast<std::ptrdiff_t>(i));
+      }
       if (op.kind == kind::add_field) {
         if (named(field) != cols.end())
           throw error(error_category::schema, fmt::format("field \"{}.{}\" exists already", op.table, field), error_details{"dynamodb"});
@@ -276,13 +354,17 @@ engine::schema_step connection::apply(const engine::schema_op& op, const engine:
       if (!update.empty())
         step.description.push_back(fmt::format("Scan {} then UpdateItem of each item: {} (where {})", op.table, update, condition));
       if (dry_run) return step;
+      if (op.kind == kind::modify_field && !op.fields.at(0).nullable && op.fields.at(0).default_value == std::nullopt)
+        require_present(t, field);
       if (!update.empty()) backfill(t, update, condition, names, values);
       save_definition(t);
       return step;
     }
     case kind::rename_collection: refuse(op, "renaming a table");
     case kind::create_index:
-    case kind::drop_index: refuse(op, "an index (a global secondary index)");
+    case kind::drop_index:
+      if (!before) throw error(error_category::schema, fmt::format("unknown table \"{}\"", op.table), error_details{"dynamodb"});
+      return op.kind == kind::create_index ? create_index(op, *before, dry_run) : drop_index(op, *before, dry_run);
     case kind::add_constraint:
     case kind::drop_constraint: refuse(op, "a constraint");
     case kind::raw: refuse(op, "a raw step");

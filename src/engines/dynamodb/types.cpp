@@ -6,8 +6,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <algorithm>
 
 #include "core/values/json_text.hpp"
+#include "tether/engine/evaluate.hpp"
 #include "tether/error.hpp"
 
 namespace tether::detail::dynamodb {
@@ -47,7 +49,6 @@ value string_of(const std::string& s, const engine::field_def* field) {
     case field_type::datetime:
     case field_type::timestamp: return value(timestamp::parse(s));
     case field_type::uuid: return value(uuid::parse(s));
-    case field_type::json: return value::from_json(s);
     default: return value(s);
   }
 }
@@ -113,7 +114,12 @@ json to_attribute(const value& v, std::string_view field) {
     }
     case value_kind::date: return {{"S", v.as_date().to_string()}};
     case value_kind::time: return {{"S", v.as_time().to_string()}};
-    case value_kind::timestamp: return {{"S", v.as_timestamp().to_string()}};
+    case value_kind::timestamp: {
+      // Stored in UTC, as the SQL engines read a timestamp back, so that text order is time order.
+      timestamp utc = v.as_timestamp();
+      utc.offset_minutes = 0;
+      return {{"S", utc.to_string()}};
+    }
     case value_kind::uuid: return {{"S", v.as_uuid().to_string()}};
     case value_kind::array: {
       json l = json::array();
@@ -127,6 +133,34 @@ json to_attribute(const value& v, std::string_view field) {
     }
   }
   return {{"NULL", true}};
+}
+
+json to_attribute(const value& v, const engine::field_def* declared, std::string_view field) {
+  if (!declared || v.is_null()) return to_attribute(v, field);
+  if (declared->type == field_type::decimal && declared->precision > 0 &&
+      (v.kind() == value_kind::decimal || v.kind() == value_kind::integer || v.kind() == value_kind::real)) {
+    const json exact = to_attribute(v, field);  // refuses what DynamoDB cannot hold
+    const std::string rounded = engine::round_decimal(exact["N"].get<std::string>(), declared->scale);
+    if (!fits_number(rounded)) out_of_range(field, v);
+    return {{"N", rounded}};
+  }
+  if (declared->type == field_type::enum_ && v.kind() == value_kind::string && !declared->enum_values.empty()) {
+    const auto& allowed = declared->enum_values;
+    if (std::find(allowed.begin(), allowed.end(), v.as_string()) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + value(a).to_json();
+      throw error(error_category::check_violation,
+                  fmt::format("field \"{}\": {} is not one of its values ({})", field, v.to_json(), list),
+                  error_details{"dynamodb"});
+    }
+  }
+  return to_attribute(v, field);
+}
+
+const engine::field_def* declared_field(const engine::table_description& t, std::string_view field) {
+  for (const auto& f : t.columns)
+    if (f.name == field) return &f;
+  return nullptr;
 }
 
 value from_attribute(const json& a, const engine::field_def* declared) {

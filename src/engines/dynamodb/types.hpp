@@ -21,6 +21,12 @@ using json = nlohmann::json;
 
 // Throws tether::error (usage) naming `field` for what DynamoDB cannot hold (NaN, ±inf).
 json to_attribute(const value& v, std::string_view field);
+// What a field tether recorded stores, as a SQL column would: a decimal rounded to the
+// field's scale (half away from zero), an enum's value checked against its list (else
+// tether::error, check_violation, naming the field). Without a field, to_attribute.
+json to_attribute(const value& v, const engine::field_def* declared, std::string_view field);
+// The field of that name tether recorded for the table, or nullptr.
+const engine::field_def* declared_field(const engine::table_description& t, std::string_view field);
 // The value of an attribute, read as the field `declared` when tether knows it. DynamoDB
 // normalises numbers (12.50 is kept as 12.5): a decimal field's scale pads it back.
 value from_attribute(const json& a, const engine::field_def* declared = nullptr);

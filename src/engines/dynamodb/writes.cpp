@@ -60,12 +60,14 @@ void connection::insert(const engine::plan& p, const engine::table_description& 
   std::vector<json> items;
   items.reserve(p.row_count);
   std::int64_t missing_ids = 0;
+  std::vector<const engine::field_def*> declared;
+  for (const auto& c : p.columns) declared.push_back(declared_field(t, c));
   for (std::size_t r = 0; r < p.row_count; ++r) {
     json item = json::object();
     for (std::size_t c = 0; c < p.columns.size(); ++c) {
       const value& v = p.cell(r, c);
       if (v.is_null()) continue;  // an absent attribute is DynamoDB's null
-      item[p.columns[c]] = to_attribute(v, p.columns[c]);
+      item[p.columns[c]] = to_attribute(v, declared[c], p.columns[c]);
     }
     if (counter && !item.contains(counter->name)) ++missing_ids;
     items.push_back(std::move(item));
@@ -81,7 +83,7 @@ void connection::insert(const engine::plan& p, const engine::table_description& 
     json& item = items[r];
     for (const auto& f : t.columns) {
       if (item.contains(f.name)) continue;
-      if (auto d = default_of(f)) item[f.name] = to_attribute(*d, f.name);
+      if (auto d = default_of(f)) item[f.name] = to_attribute(*d, &f, f.name);
       else if (!f.nullable || f.primary_key)
         throw error(error_category::not_null_violation,
                     fmt::format("record {} for \"{}\" has no value for \"{}\", which is required{}", r, p.table, f.name,
@@ -120,7 +122,7 @@ void connection::insert(const engine::plan& p, const engine::table_description& 
 }
 
 void connection::update(const engine::plan& p, const engine::table_description& t, engine::execution& out) {
-  records rows = read(p, t);
+  records rows = read(p, t, true);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (!engine::matches(p, p.where, rows, i)) continue;
     const json key = key_of(rows, i, t);
@@ -130,7 +132,7 @@ void connection::update(const engine::plan& p, const engine::table_description& 
     // written on the condition that the item still holds that value (per item atomic).
     auto computed = [&](const std::string& n, const std::string& v, const std::string& column, const value& now) {
       set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", n, v);
-      values[v] = to_attribute(now, column);
+      values[v] = to_attribute(now, declared_field(t, column), column);
       const value old = rows[i][column];
       if (old.is_null()) {
         condition += fmt::format(" AND attribute_not_exists({})", n);
@@ -155,7 +157,7 @@ void connection::update(const engine::plan& p, const engine::table_description& 
             remove += (remove.empty() ? "" : ", ") + n;
           } else {
             set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", n, v);
-            values[v] = to_attribute(*operand, s.column);
+            values[v] = to_attribute(*operand, declared_field(t, s.column), s.column);
           }
           break;
         case engine::update_op::unset: remove += (remove.empty() ? "" : ", ") + n; break;
@@ -216,7 +218,7 @@ void connection::update(const engine::plan& p, const engine::table_description& 
 }
 
 void connection::remove(const engine::plan& p, const engine::table_description& t, engine::execution& out) {
-  records rows = read(p, t);
+  records rows = read(p, t, true);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (!engine::matches(p, p.where, rows, i)) continue;
     json got = http_->call("DeleteItem", json{{"TableName", p.table}, {"Key", key_of(rows, i, t)}, {"ReturnValues", "ALL_OLD"}},

@@ -23,8 +23,8 @@ class driver final : public engine::driver {
       engine::capabilities c;
       c.engine = "mysql";
       c.transactions = c.savepoints = c.returning = c.upsert = c.aggregates = c.json_arrays =
-          c.raw_queries = c.read_only_transactions = c.check_constraints = c.field_comments = true;
-      c.unique_fields = c.prepared_statements = c.foreign_keys = true;
+          c.raw_queries = c.read_only_transactions = c.check_constraints = c.any_double = c.field_comments = true;
+      c.unique_fields = c.prepared_statements = c.foreign_keys = c.table_renames = true;
       c.deferrable_transactions = false;
       c.isolation_levels = {isolation::read_uncommitted, isolation::read_committed, isolation::repeatable_read,
                             isolation::serializable};

@@ -16,8 +16,8 @@ class driver final : public engine::driver {
       c.engine = "postgresql";
       c.transactions = c.savepoints = c.returning = c.upsert = c.aggregates = c.json_arrays =
           c.raw_queries = c.read_only_transactions = c.deferrable_transactions = c.partial_indexes =
-          c.transactional_ddl = c.check_constraints = c.field_comments = c.unique_fields =
-          c.prepared_statements = c.foreign_keys = true;
+          c.transactional_ddl = c.check_constraints = c.any_double = c.field_comments = c.unique_fields =
+          c.table_renames = c.prepared_statements = c.foreign_keys = true;
       c.isolation_levels = {isolation::read_uncommitted, isolation::read_committed, isolation::repeatable_read,
                             isolation::serializable};
       return c;

@@ -2,6 +2,8 @@
 // its URLs and the fields tether records for a schemaless table.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "conformance.hpp"
 #include "core/query/planner.hpp"
 #include "engines/dynamodb/connection.hpp"
@@ -24,6 +26,9 @@ class dynamodb : public fixture {
   }
   static std::string last_operation(engine::connection& c) {
     return dynamic_cast<detail::dynamodb::connection&>(c).last_operation();
+  }
+  static nlohmann::json last_body(engine::connection& c) {
+    return nlohmann::json::parse(dynamic_cast<detail::dynamodb::connection&>(c).last_body());
   }
 };
 
@@ -122,6 +127,102 @@ TEST_F(dynamodb, a_find_by_the_whole_key_is_one_get_item) {
   // A composite key: the sort key orders items of one partition.
   EXPECT_EQ(names(db->find({.table = t, .where = {{"user", "ada"}}, .order_by = {{"at", direction::desc}}}).records, "what"),
             (std::vector<std::string>{"b", "a"}));
+}
+
+TEST_F(dynamodb, the_filter_dynamodb_can_judge_is_sent_and_the_rest_judged_here) {
+  auto t = make_tether_table(value::from_json(
+      R"({"id": {"type": "bigint", "primary_key": true}, "name": "string", "age": "integer"})"));
+  std::vector<value> rows;
+  for (std::int64_t i = 1; i <= 40; ++i)
+    rows.push_back(value(object{{"id", i}, {"name", i % 2 ? "ada" : "bob"}, {"age", i}}));
+  db->insert({.table = t, .records = rows});
+  auto c = raw_connection(t);
+  // $gt and $startsWith are DynamoDB's; $endsWith is not: the FilterExpression carries the
+  // first two, and the client applies the third to what comes back.
+  find_options o{.table = t, .select = {"id"},
+                 .where = value::from_json(R"({"age": {"$gt": 30}, "name": {"$startsWith": "a"},
+                                              "$or": [{"name": {"$endsWith": "a"}}, {"age": 31}]})")};
+  auto p = detail::plan_find(o, db->capabilities());
+  engine::execution e;
+  c->execute(p, e);
+  const auto body = last_body(*c);
+  EXPECT_EQ(last_operation(*c), "Scan");
+  ASSERT_TRUE(body.contains("FilterExpression")) << body.dump();
+  const std::string filter = body["FilterExpression"];
+  EXPECT_NE(filter.find(">"), std::string::npos) << filter;
+  EXPECT_NE(filter.find("begins_with"), std::string::npos) << filter;
+  EXPECT_EQ(filter.find(" OR "), std::string::npos) << "an $or with a client-only branch stays here: " << filter;
+  EXPECT_TRUE(body.contains("ProjectionExpression")) << "only the selected field is read: " << body.dump();
+  std::vector<std::int64_t> ids;
+  for (std::size_t i = 0; i < e.rows.size(); ++i) ids.push_back(e.rows[i].get<std::int64_t>("id"));
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::int64_t>{31, 33, 35, 37, 39}));
+}
+
+TEST_F(dynamodb, a_limit_counts_the_items_that_passed_the_filter) {
+  // DynamoDB's own Limit counts items before its filter; a find's limit counts matches, so
+  // a selective filter must read on until enough items have passed it.
+  auto t = make_tether_table(value::from_json(R"({"id": {"type": "bigint", "primary_key": true}, "n": "integer"})"));
+  std::vector<value> rows;
+  for (std::int64_t i = 1; i <= 300; ++i) rows.push_back(value(object{{"id", i}, {"n", i % 50}}));
+  db->insert({.table = t, .records = rows});
+  auto c = raw_connection(t);
+  const auto before = requests(*c);
+  find_options o{.table = t, .where = {{"n", 7}}, .limit = 4};
+  auto p = detail::plan_find(o, db->capabilities());
+  engine::execution e;
+  c->execute(p, e);
+  EXPECT_EQ(e.rows.size(), 4u) << "6 items have n = 7, so a limit of 4 is met";
+  EXPECT_GT(requests(*c) - before, 2u) << "a first page of Limit 4 cannot hold 4 matches of 1 in 50";
+  for (std::size_t i = 0; i < e.rows.size(); ++i) EXPECT_EQ(e.rows[i].get<std::int64_t>("n"), 7);
+  EXPECT_EQ(db->find({.table = t, .where = {{"n", 7}}, .limit = 100}).records.size(), 6u);
+  EXPECT_EQ(db->find({.table = t, .where = {{"n", 7}}, .limit = 4, .offset = 4}).records.size(), 2u);
+}
+
+TEST_F(dynamodb, an_index_given_at_create_is_a_gsi_that_a_fixed_field_queries) {
+  tether::schema sc{*db, {.table = unique_name("migrations")}};
+  const std::string t = unique_name("accounts");
+  sc.create(t, {{"id", {{"type", "bigint"}, {"primary_key", true}}}, {"email", "string"}, {"at", "integer"}},
+            {{"indexes", {value{{"name", t + "_by_email"}, {"fields", {"email", "at"}}}}}});
+  ASSERT_EQ(sc.indexes(t).size(), 1u);
+  EXPECT_EQ(sc.indexes(t)[0]["fields"].to_json(), R"(["email","at"])");
+  std::vector<value> rows;
+  for (std::int64_t i = 1; i <= 30; ++i)
+    rows.push_back(value(object{{"id", i}, {"email", i % 3 ? "ada@x" : "bob@x"}, {"at", 100 - i}}));
+  db->insert({.table = t, .records = rows});
+  auto c = raw_connection(t);
+  find_options o{.table = t, .where = {{"email", "bob@x"}}, .order_by = {{"at", direction::desc}}, .limit = 3};
+  auto p = detail::plan_find(o, db->capabilities());
+  engine::execution e;
+  c->execute(p, e);
+  EXPECT_EQ(last_operation(*c), "Query");
+  const auto body = last_body(*c);
+  EXPECT_EQ(body.value("IndexName", ""), t + "_by_email") << body.dump();
+  EXPECT_EQ(body.value("ScanIndexForward", true), false) << "the index's sort key orders the page: " << body.dump();
+  std::vector<std::int64_t> ids;
+  for (std::size_t i = 0; i < e.rows.size(); ++i) ids.push_back(e.rows[i].get<std::int64_t>("id"));
+  EXPECT_EQ(ids, (std::vector<std::int64_t>{3, 6, 9})) << "bob's newest three by at";
+  EXPECT_THROW(sc.create(unique_name("bad_index"), {{"id", {{"type", "bigint"}, {"primary_key", true}}}, {"ok", "boolean"}},
+                         {{"indexes", {value{{"fields", {"ok"}}}}}}),
+               error)
+      << "a boolean cannot key an index";
+}
+
+TEST_F(dynamodb, a_table_prefix_keeps_environments_apart_on_one_server) {
+  const std::string sep = url_.find('?') == std::string::npos ? "?" : "&";
+  const std::string staging = unique_name("stg"), prd = unique_name("prd");
+  client a(url_ + sep + "table_prefix=" + staging + "_"), b(url_ + sep + "table_prefix=" + prd + "_");
+  for (client* c : {&a, &b})
+    tether::schema(*c).create("users", {{"id", {{"type", "bigint"}, {"primary_key", true}}}, {"name", "string"}});
+  a.insert({.table = "users", .records = {{{"id", 1}, {"name", "staging"}}}});
+  b.insert({.table = "users", .records = {{{"id", 1}, {"name", "prd"}}}});
+  EXPECT_EQ(a.find_one({.table = "users"})->get<std::string>("name"), "staging");
+  EXPECT_EQ(b.find_one({.table = "users"})->get<std::string>("name"), "prd");
+  EXPECT_EQ(tether::schema(a).list(), (std::vector<std::string>{"users"})) << "this environment's tables only";
+  EXPECT_TRUE(tether::schema(*db).exists(staging + "_users")) << "the unprefixed URL sees the real name";
+  for (client* c : {&a, &b}) tether::schema(*c).drop("users");
+  EXPECT_FALSE(tether::schema(*db).exists(prd + "_users"));
+  EXPECT_THROW(client(url_ + sep + "table_prefix=no%20spaces"), error);
 }
 
 TEST_F(dynamodb, a_number_dynamodb_cannot_hold_is_refused_by_name_and_nothing_is_written) {

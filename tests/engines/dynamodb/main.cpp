@@ -20,6 +20,20 @@ const engine_profile& profile() {
   };
   static const bool extended = [] {
     auto& q = const_cast<engine_profile&>(p);
+    // Another environment on the same server: the same URL with a table prefix of its own.
+    q.create_database = [](tether::client&, const std::string& name) {
+      const std::string url = p.url();
+      return url + (url.find('?') == std::string::npos ? "?" : "&") + "table_prefix=" + name + "_";
+    };
+    q.drop_database = [](tether::client&, const std::string& name) {
+      const std::string url = p.url() + (p.url().find('?') == std::string::npos ? "?" : "&") + "table_prefix=" + name + "_";
+      auto c = tether::dynamodb::make_driver()->connect(url);
+      for (const auto& t : c->introspection_part()->list_tables()) {
+        engine::schema_op drop{.kind = engine::schema_op_kind::drop_collection, .table = t};
+        drop.if_exists = true;
+        c->schema_part()->apply(drop, nullptr, false);
+      }
+    };
     // The lock is an item: another connection of the engine's own takes it, and gives it
     // back when the handle goes.
     q.hold_migration_lock = [](tether::client&, const std::string&) -> std::shared_ptr<void> {
