@@ -206,12 +206,17 @@ records connection::read(const engine::plan& p, const engine::table_description&
   return to_records(items, t);
 }
 
-records connection::to_records(std::span<const json> items, const engine::table_description& t) const {
+records connection::to_records(std::span<const json> items, const engine::table_description& t,
+                               const std::vector<std::string>* only) const {
   std::vector<std::string> names;
-  for (const auto& f : t.columns) names.push_back(f.name);
-  for (const auto& i : items)
-    for (const auto& [k, v] : i.items())
-      if (std::find(names.begin(), names.end(), k) == names.end()) names.push_back(k);
+  if (only && !(only->size() == 1 && (*only)[0] == "*")) {
+    names = *only;
+  } else {
+    for (const auto& f : t.columns) names.push_back(f.name);
+    for (const auto& i : items)
+      for (const auto& [k, v] : i.items())
+        if (std::find(names.begin(), names.end(), k) == names.end()) names.push_back(k);
+  }
   std::vector<const engine::field_def*> types;
   for (const auto& n : names) types.push_back(declared_field(t, n));
   records rows(names);

@@ -59,7 +59,10 @@ class connection final : public engine::connection,
   std::optional<engine::table_description> describe_table(std::string_view name, bool* recorded);
   // The items `p` may concern; `whole_items`: every attribute (no projection), for writes.
   records read(const engine::plan& p, const engine::table_description& t, bool whole_items = false);
-  records to_records(std::span<const json> items, const engine::table_description& t) const;
+  // `only`: these columns (a returning list; "*" is every one), else the declared fields
+  // first and any other attribute after.
+  records to_records(std::span<const json> items, const engine::table_description& t,
+                     const std::vector<std::string>* only = nullptr) const;
   void insert(const engine::plan& p, const engine::table_description& t, engine::execution& out);
   void update(const engine::plan& p, const engine::table_description& t, engine::execution& out);
   void remove(const engine::plan& p, const engine::table_description& t, engine::execution& out);

@@ -110,6 +110,7 @@ class driver final : public engine::driver {
       // FilterExpression that drops items early (expressions.hpp).
       c.operators.fill(engine::support::client);
       c.aggregates = true;      // over a scan, on the client
+      c.returning = true;       // the items as written, ALL_NEW, ALL_OLD
       c.field_comments = true;  // kept with the fields tether records
       return c;
     }();

@@ -39,6 +39,14 @@ json key_of(const records& rows, std::size_t i, const engine::table_description&
   return key;
 }
 
+// Row `i` of `rows` as the item it was read from (null cells are absent attributes).
+json item_of(const records& rows, std::size_t i) {
+  json item = json::object();
+  for (std::size_t c = 0; c < rows.column_count(); ++c)
+    if (const value v = rows.get(i, c); !v.is_null()) item[std::string(rows.column_name(c))] = to_attribute(v, rows.column_name(c));
+  return item;
+}
+
 }  // namespace
 
 std::int64_t connection::next_ids(const std::string& table, std::int64_t n) {
@@ -117,12 +125,14 @@ void connection::insert(const engine::plan& p, const engine::table_description& 
     }
   }
   out.affected = static_cast<std::int64_t>(items.size());
+  if (!p.returning.empty()) out.rows = to_records(items, t, &p.returning);  // the items as written
   if (p.want_ids && counter)
     for (const auto& item : items) out.inserted_ids.push_back(from_attribute(item.at(counter->name), counter));
 }
 
 void connection::update(const engine::plan& p, const engine::table_description& t, engine::execution& out) {
   records rows = read(p, t, true);
+  std::vector<json> returned;  // the items as updated (ReturnValues ALL_NEW), for returning
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (!engine::matches(p, p.where, rows, i)) continue;
     const json key = key_of(rows, i, t);
@@ -203,28 +213,36 @@ void connection::update(const engine::plan& p, const engine::table_description& 
     if (!remove.empty()) expression += (expression.empty() ? "" : " ") + std::string("REMOVE ") + remove;
     if (expression.empty()) {  // nothing to change ($min that keeps the value): still matched
       ++out.affected;
+      if (!p.returning.empty()) returned.push_back(item_of(rows, i));
       continue;
     }
     json request{{"TableName", p.table}, {"Key", key}, {"ConditionExpression", condition},
                  {"UpdateExpression", expression}, {"ExpressionAttributeNames", names}};
     if (!values.empty()) request["ExpressionAttributeValues"] = values;
+    if (!p.returning.empty()) request["ReturnValues"] = "ALL_NEW";
     try {
-      http_->call("UpdateItem", request, p.table);
+      json got = http_->call("UpdateItem", request, p.table);
       ++out.affected;
+      if (!p.returning.empty()) returned.push_back(std::move(got["Attributes"]));
     } catch (const error& e) {
       if (e.code() != "ConditionalCheckFailedException") throw;  // removed meanwhile: not updated
     }
   }
+  if (!p.returning.empty()) out.rows = to_records(returned, t, &p.returning);
 }
 
 void connection::remove(const engine::plan& p, const engine::table_description& t, engine::execution& out) {
   records rows = read(p, t, true);
+  std::vector<json> returned;  // the items as they were (ReturnValues ALL_OLD), for returning
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (!engine::matches(p, p.where, rows, i)) continue;
     json got = http_->call("DeleteItem", json{{"TableName", p.table}, {"Key", key_of(rows, i, t)}, {"ReturnValues", "ALL_OLD"}},
                            p.table);
-    if (got.contains("Attributes")) ++out.affected;
+    if (!got.contains("Attributes")) continue;  // removed meanwhile by another
+    ++out.affected;
+    if (!p.returning.empty()) returned.push_back(std::move(got["Attributes"]));
   }
+  if (!p.returning.empty()) out.rows = to_records(returned, t, &p.returning);
 }
 
 }  // namespace tether::detail::dynamodb
