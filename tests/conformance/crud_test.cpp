@@ -118,6 +118,7 @@ TEST_F(crud, insert_records_with_keys_in_different_order) {
 
 TEST_F(crud, insert_on_conflict_ignore_skips_duplicates) {
   TETHER_REQUIRE(upsert, "insert on_conflict");
+  TETHER_REQUIRE(unique_fields, "a conflict on a unique field other than the key");
   auto t = people();
   auto r = db->insert({.table = t,
                        .records = {{{"name", "Ada2"}, {"email", "ada@example.com"}},
@@ -130,6 +131,7 @@ TEST_F(crud, insert_on_conflict_ignore_skips_duplicates) {
 
 TEST_F(crud, insert_on_conflict_update_overwrites_named_columns) {
   TETHER_REQUIRE(upsert, "insert on_conflict");
+  TETHER_REQUIRE(unique_fields, "a conflict on a unique field other than the key");
   auto t = people();
   db->insert({.table = t,
               .records = {{{"name", "Ada L."}, {"email", "ada@example.com"}, {"age", 37}}},
@@ -143,6 +145,7 @@ TEST_F(crud, insert_on_conflict_update_overwrites_named_columns) {
 // The count of an insert that returns ids: inserted and overwritten rows count, one each.
 TEST_F(crud, insert_on_conflict_update_counts_each_written_row_once) {
   TETHER_REQUIRE(upsert, "insert on_conflict");
+  TETHER_REQUIRE(unique_fields, "a conflict on a unique field other than the key");
   auto t = people();
   auto r = db->insert({.table = t,
                        .records = {{{"name", "Ada L."}, {"email", "ada@example.com"}, {"age", 37}},
@@ -205,6 +208,7 @@ TEST_F(crud, remove_with_where_and_returning) {
 
 TEST_F(crud, upsert_reports_inserted_then_updated) {
   TETHER_REQUIRE(upsert, "upsert");
+  TETHER_REQUIRE(unique_fields, "a conflict on a unique field other than the key");
   auto t = people();
   auto first = db->upsert({.table = t,
                            .data = {{"email", "hedy@example.com"}, {"name", "Hedy"}, {"age", 41}},
@@ -222,6 +226,41 @@ TEST_F(crud, upsert_reports_inserted_then_updated) {
   EXPECT_EQ(second.records.front().get<std::string>("name"), "Hedy");
   EXPECT_NE(second.to_json().find(R"("operation":"updated")"), std::string::npos);
   EXPECT_EQ(db->count({.table = t, .where = {{"email", "hedy@example.com"}}}), 1);
+}
+
+// A conflict on the primary key: what every engine with upsert takes, DynamoDB included.
+TEST_F(crud, upsert_by_the_key_reports_inserted_then_updated) {
+  TETHER_REQUIRE(upsert, "upsert");
+  auto t = people();
+  auto first = db->upsert({.table = t, .data = {{"id", 50}, {"name", "Hedy"}, {"age", 41}}, .conflict_keys = {"id"}});
+  EXPECT_EQ(first.operation, upsert_operation::inserted);
+  EXPECT_EQ(first.count, 1);
+  EXPECT_EQ(first.records.front().get<std::string>("name"), "Hedy");
+  auto second = db->upsert({.table = t, .data = {{"id", 50}, {"name", "Hedy L."}, {"age", 42}},
+                            .conflict_keys = {"id"}, .update_columns = {"age"}});
+  EXPECT_EQ(second.operation, upsert_operation::updated);
+  EXPECT_EQ(second.records.front().get<std::int64_t>("age"), 42);
+  EXPECT_EQ(second.records.front().get<std::string>("name"), "Hedy") << "not in the update list";
+  EXPECT_EQ(db->count({.table = t}), 6);
+}
+
+TEST_F(crud, insert_on_conflict_with_the_key_skips_or_overwrites) {
+  TETHER_REQUIRE(upsert, "insert on_conflict");
+  auto t = people();
+  const std::int64_t ada = db->find_one({.table = t, .where = {{"name", "Ada"}}})->get<std::int64_t>("id");
+  auto ignored = db->insert({.table = t,
+                             .records = {{{"id", ada}, {"name", "Ada2"}}, {{"id", 60}, {"name", "New"}}},
+                             .on_conflict = on_conflict{{"id"}, conflict_action::ignore, {}}});
+  EXPECT_EQ(ignored.count, 1);
+  EXPECT_EQ(db->find_one({.table = t, .where = {{"id", ada}}})->get<std::string>("name"), "Ada");
+  auto updated = db->insert({.table = t,
+                             .records = {{{"id", ada}, {"name", "Ada L."}, {"age", 37}}, {{"id", 61}, {"name", "Newer"}, {"age", 5}}},
+                             .on_conflict = on_conflict{{"id"}, conflict_action::update, {"age"}}});
+  EXPECT_EQ(updated.count, 2) << "an overwritten row and an inserted one count one each";
+  auto row = db->find_one({.table = t, .where = {{"id", ada}}});
+  EXPECT_EQ(row->get<std::string>("name"), "Ada");
+  EXPECT_EQ(row->get<std::int64_t>("age"), 37);
+  EXPECT_EQ(db->count({.table = t}), 7);
 }
 
 TEST_F(crud, upsert_validates_its_keys) {

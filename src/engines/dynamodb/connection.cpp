@@ -118,7 +118,7 @@ void connection::execute(const engine::plan& p, engine::execution& out) {
     case engine::plan_kind::insert: return insert(p, t, out);
     case engine::plan_kind::update: return update(p, t, out);
     case engine::plan_kind::remove: return remove(p, t, out);
-    case engine::plan_kind::upsert:
+    case engine::plan_kind::upsert: return upsert(p, t, out);
     case engine::plan_kind::raw:
       break;
   }

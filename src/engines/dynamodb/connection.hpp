@@ -66,6 +66,14 @@ class connection final : public engine::connection,
   void insert(const engine::plan& p, const engine::table_description& t, engine::execution& out);
   void update(const engine::plan& p, const engine::table_description& t, engine::execution& out);
   void remove(const engine::plan& p, const engine::table_description& t, engine::execution& out);
+  void upsert(const engine::plan& p, const engine::table_description& t, engine::execution& out);
+  std::vector<json> items_of(const engine::plan& p, const engine::table_description& t);
+  // Refuses (unsupported) conflict keys other than the table's key.
+  static void check_conflict_keys(const engine::plan& p, const engine::table_description& t);
+  // Puts `item` if its key is free; else, with `update`, overwrites the plan's conflict_update
+  // fields of the stored item. The item as stored, or nullopt when it was taken and left.
+  std::optional<json> put_or_update(const engine::plan& p, const engine::table_description& t, const json& item,
+                                    bool update, tether::upsert_operation* operation = nullptr);
   std::int64_t next_ids(const std::string& table, std::int64_t n);  // the last of n fresh ids
   void ensure_schema_table();
   void save_definition(const engine::table_description& t);

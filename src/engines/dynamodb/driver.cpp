@@ -111,6 +111,7 @@ class driver final : public engine::driver {
       c.operators.fill(engine::support::client);
       c.aggregates = true;      // over a scan, on the client
       c.returning = true;       // the items as written, ALL_NEW, ALL_OLD
+      c.upsert = true;          // by the key: a conditional PutItem, else UpdateItem
       c.field_comments = true;  // kept with the fields tether records
       return c;
     }();

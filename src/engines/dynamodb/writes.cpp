@@ -1,6 +1,8 @@
 // Writes on DynamoDB: inserts (PutItem, BatchWriteItem), updates and removes item by item.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <thread>
@@ -62,8 +64,10 @@ std::int64_t connection::next_ids(const std::string& table, std::int64_t n) {
   return std::stoll(got["Attributes"]["next_id"]["N"].get<std::string>());
 }
 
-void connection::insert(const engine::plan& p, const engine::table_description& t, engine::execution& out) {
-  // Every record is read (and checked) before anything is written.
+// The plan's records as items: converted by their declared fields, ids drawn for those
+// without, defaults applied and required fields checked. Every record is read (and
+// checked) before anything is written.
+std::vector<json> connection::items_of(const engine::plan& p, const engine::table_description& t) {
   const engine::field_def* counter = auto_key(t);
   std::vector<json> items;
   items.reserve(p.row_count);
@@ -99,6 +103,27 @@ void connection::insert(const engine::plan& p, const engine::table_description& 
                     error_details{"dynamodb"});
     }
   }
+  return items;
+}
+
+void connection::insert(const engine::plan& p, const engine::table_description& t, engine::execution& out) {
+  const engine::field_def* counter = auto_key(t);
+  std::vector<json> items = items_of(p, t);
+  if (p.has_conflict) {
+    // On DynamoDB a conflict is a key already taken: each record is put on the condition
+    // that its key is free, and on conflict skipped or updated (item by item).
+    check_conflict_keys(p, t);
+    std::vector<json> written;
+    for (auto& item : items) {
+      std::optional<json> stored = put_or_update(p, t, item, p.on_conflict == conflict_action::update);
+      if (!stored) continue;  // ignored
+      ++out.affected;
+      if (p.want_ids && counter) out.inserted_ids.push_back(from_attribute(item.at(counter->name), counter));
+      written.push_back(std::move(*stored));
+    }
+    if (!p.returning.empty()) out.rows = to_records(written, t, &p.returning);
+    return;
+  }
   if (items.size() == 1) {
     // One record: a conditional put, so a duplicate key is a unique violation.
     http_->call("PutItem",
@@ -128,6 +153,84 @@ void connection::insert(const engine::plan& p, const engine::table_description& 
   if (!p.returning.empty()) out.rows = to_records(items, t, &p.returning);  // the items as written
   if (p.want_ids && counter)
     for (const auto& item : items) out.inserted_ids.push_back(from_attribute(item.at(counter->name), counter));
+}
+
+void connection::check_conflict_keys(const engine::plan& p, const engine::table_description& t) {
+  std::vector<std::string> given = p.conflict_columns, key = t.primary_key;
+  std::sort(given.begin(), given.end());
+  std::sort(key.begin(), key.end());
+  if (given != key)
+    throw error(error_category::unsupported,
+                fmt::format("a conflict on \"{}\" is on its key ({}) on DynamoDB, which has no other unique fields; got "
+                            "conflict keys {}",
+                            p.table, fmt::join(t.primary_key, ", "), fmt::join(p.conflict_columns, ", ")),
+                error_details{"dynamodb"});
+}
+
+std::optional<json> connection::put_or_update(const engine::plan& p, const engine::table_description& t, const json& item,
+                                              bool update, tether::upsert_operation* operation) {
+  const json pk_name{{"#pk", t.primary_key.at(0)}};
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    try {
+      http_->call("PutItem",
+                  json{{"TableName", p.table}, {"Item", item}, {"ConditionExpression", "attribute_not_exists(#pk)"},
+                       {"ExpressionAttributeNames", pk_name}},
+                  p.table);
+      if (operation) *operation = tether::upsert_operation::inserted;
+      return item;
+    } catch (const error& e) {
+      if (e.code() != "ConditionalCheckFailedException") throw;
+    }
+    if (!update) return std::nullopt;
+    // Taken: the update columns overwrite the stored item's, on the condition that it is
+    // still there (else the put is tried again).
+    json key = json::object();
+    for (const auto& k : t.primary_key) key[k] = item.at(k);
+    std::string set, remove;
+    json names = pk_name, values = json::object();
+    for (std::size_t c = 0; c < p.conflict_update.size(); ++c) {
+      const std::string& column = p.conflict_update[c];
+      const std::string n = fmt::format("#u{}", c), v = fmt::format(":u{}", c);
+      names[n] = column;
+      if (auto it = item.find(column); it != item.end()) {
+        set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", n, v);
+        values[v] = *it;
+      } else {
+        remove += (remove.empty() ? "" : ", ") + n;  // set to null
+      }
+    }
+    std::string expression = set.empty() ? "" : "SET " + set;
+    if (!remove.empty()) expression += (expression.empty() ? "REMOVE " : " REMOVE ") + remove;
+    try {
+      json got;
+      if (expression.empty()) {  // nothing to overwrite: the item as stored
+        got = http_->call("GetItem", json{{"TableName", p.table}, {"Key", key}, {"ConsistentRead", true}}, p.table);
+        if (!got.contains("Item")) continue;
+        got["Attributes"] = std::move(got["Item"]);
+      } else {
+        json request{{"TableName", p.table}, {"Key", key}, {"UpdateExpression", expression},
+                     {"ConditionExpression", "attribute_exists(#pk)"}, {"ExpressionAttributeNames", names},
+                     {"ReturnValues", "ALL_NEW"}};
+        if (!values.empty()) request["ExpressionAttributeValues"] = values;
+        got = http_->call("UpdateItem", request, p.table);
+      }
+      if (operation) *operation = tether::upsert_operation::updated;
+      return std::move(got["Attributes"]);
+    } catch (const error& e) {
+      if (e.code() != "ConditionalCheckFailedException") throw;  // removed meanwhile: put again
+    }
+  }
+  throw error(error_category::serialization_conflict,
+              fmt::format("an item of \"{}\" kept appearing and disappearing while it was upserted", p.table),
+              error_details{.engine = "dynamodb", .statement = "PutItem " + p.table});
+}
+
+void connection::upsert(const engine::plan& p, const engine::table_description& t, engine::execution& out) {
+  check_conflict_keys(p, t);
+  std::vector<json> items = items_of(p, t);
+  std::optional<json> stored = put_or_update(p, t, items.at(0), true, &out.operation);
+  out.affected = 1;
+  out.rows = to_records(std::span<const json>(&*stored, 1), t, &p.returning);
 }
 
 void connection::update(const engine::plan& p, const engine::table_description& t, engine::execution& out) {
