@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <span>
+#include <thread>
 
 #include "tether/engine/evaluate.hpp"
 #include "tether/error.hpp"
@@ -14,6 +16,8 @@
 
 namespace tether::detail::dynamodb {
 namespace {
+
+constexpr std::size_t batch_get_keys = 100;  // BatchGetItem's limit per request
 
 // The $eq operand the filter fixes key field `field` to at its top level (an and of
 // leaves), if any, as an attribute of the key's type (an operand of another type matches
@@ -33,6 +37,33 @@ std::optional<json> fixed(const engine::plan& p, const engine::table_description
   if (p.where.kind == engine::logic::and_)
     for (const auto& c : p.where.children)
       if (auto a = check(c)) return a;
+  return std::nullopt;
+}
+
+// The keys a one-field key takes when the filter's top level holds `key $in [...]`: each
+// operand of the key's type once (another type matches no item).
+std::optional<std::vector<json>> listed_keys(const engine::plan& p, const engine::table_description& t) {
+  if (t.primary_key.size() != 1) return std::nullopt;
+  const std::string& field = t.primary_key[0];
+  const engine::field_def* declared = declared_field(t, field);
+  auto check = [&](const engine::filter_node& l) -> std::optional<std::vector<json>> {
+    if (l.kind != engine::logic::leaf || l.op != engine::compare::in || l.field != field || l.param_count == 0)
+      return std::nullopt;
+    std::vector<json> keys;
+    for (std::uint32_t i = 0; i < l.param_count; ++i) {
+      const value& v = *p.param(l.first_param + i);
+      if (v.is_null() || !v.is_scalar()) continue;
+      json a = to_attribute(v, field);
+      if (declared && a.begin().key() != key_type(declared->type)) continue;
+      json key{{field, std::move(a)}};
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));  // no duplicates
+    }
+    return keys;
+  };
+  if (p.where.kind == engine::logic::leaf) return check(p.where);
+  if (p.where.kind == engine::logic::and_)
+    for (const auto& c : p.where.children)
+      if (auto k = check(c)) return k;
   return std::nullopt;
 }
 
@@ -139,6 +170,27 @@ records connection::read(const engine::plan& p, const engine::table_description&
   if (auto key = fixed_key(p, t)) {
     json got = http_->call("GetItem", json{{"TableName", p.table}, {"Key", *key}, {"ConsistentRead", true}}, p.table);
     if (got.contains("Item")) items.push_back(std::move(got["Item"]));
+    return to_records(items, t);
+  }
+  if (auto keys = listed_keys(p, t)) {
+    // BatchGetItem, 100 keys a request, retrying UnprocessedKeys with backoff.
+    for (std::size_t start = 0; start < keys->size(); start += batch_get_keys) {
+      json chunk = json::array();
+      for (std::size_t i = start; i < std::min(keys->size(), start + batch_get_keys); ++i) chunk.push_back((*keys)[i]);
+      json pending{{p.table, {{"Keys", std::move(chunk)}, {"ConsistentRead", true}}}};
+      for (int attempt = 0; !pending.empty(); ++attempt) {
+        json got = http_->call("BatchGetItem", json{{"RequestItems", pending}}, p.table);
+        for (auto& item : got["Responses"][p.table]) items.push_back(std::move(item));
+        pending = got.value("UnprocessedKeys", json::object());
+        if (!pending.empty()) {
+          if (attempt >= 8)
+            throw error(error_category::timeout,
+                        fmt::format("DynamoDB left keys of \"{}\" unprocessed after {} retries", p.table, attempt),
+                        error_details{.engine = "dynamodb", .statement = "BatchGetItem " + p.table});
+          std::this_thread::sleep_for(std::chrono::milliseconds(25 << attempt));
+        }
+      }
+    }
     return to_records(items, t);
   }
   json request{{"TableName", p.table}, {"ConsistentRead", true}};

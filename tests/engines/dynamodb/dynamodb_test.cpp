@@ -95,6 +95,31 @@ TEST_F(dynamodb, a_bulk_insert_takes_one_batch_write_per_25_items) {
   EXPECT_EQ(db->count({.table = t}), 1 + 25 + 26 + 60);
 }
 
+TEST_F(dynamodb, a_find_of_listed_keys_takes_one_batch_get_per_100_keys) {
+  auto t = make_tether_table(value::from_json(R"({"id": {"type": "bigint", "primary_key": true}, "n": "integer"})"));
+  std::vector<value> rows;
+  for (std::int64_t i = 1; i <= 300; ++i) rows.push_back(value(object{{"id", i}, {"n", i % 7}}));
+  db->insert({.table = t, .records = rows, .return_ids = false});
+  auto c = raw_connection(t);
+  for (std::size_t n : {1u, 100u, 101u, 250u}) {
+    array keys;
+    for (std::size_t i = 0; i < n; ++i) keys.emplace_back(static_cast<std::int64_t>(i + 1));
+    keys.emplace_back(std::int64_t{1});     // a duplicate: asked for once
+    keys.emplace_back(std::int64_t{9999});  // no such item
+    find_options o{.table = t, .where = {{"id", {{"$in", value(keys)}}}, {"n", {{"$ne", 0}}}}};
+    auto p = detail::plan_find(o, db->capabilities());
+    const auto before = requests(*c);
+    engine::execution e;
+    c->execute(p, e);
+    EXPECT_EQ(last_operation(*c), "BatchGetItem");
+    // The definition, then ceil(keys / 100) BatchGetItem requests (dynalite leaves none unprocessed).
+    EXPECT_EQ(requests(*c) - before, 1 + (n + 1 + 99) / 100) << n << " keys";
+    std::size_t expected = 0;
+    for (std::size_t i = 1; i <= n; ++i) expected += i % 7 != 0;
+    EXPECT_EQ(e.rows.size(), expected) << "the rest of the filter still applies";
+  }
+}
+
 TEST_F(dynamodb, a_find_by_the_whole_key_is_one_get_item) {
   auto t = make_tether_table(value::from_json(
       R"({"user": {"type": "string", "primary_key": true}, "at": {"type": "bigint", "primary_key": true}, "what": "string"})"));
