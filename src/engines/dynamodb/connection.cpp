@@ -22,22 +22,33 @@ constexpr std::size_t batch_get_keys = 100;  // BatchGetItem's limit per request
 // The $eq operand the filter fixes key field `field` to at its top level (an and of
 // leaves), if any, as an attribute of the key's type (an operand of another type matches
 // no item: the filter, not a key lookup, says so).
-std::optional<json> fixed(const engine::plan& p, const engine::table_description& t, const std::string& field) {
-  const engine::field_def* declared = declared_field(t, field);
-  auto check = [&](const engine::filter_node& l) -> std::optional<json> {
-    if (l.kind != engine::logic::leaf || l.op != engine::compare::eq || l.field != field || l.param_count != 1)
-      return std::nullopt;
-    const value& v = *p.param(l.first_param);
-    if (v.is_null() || !v.is_scalar()) return std::nullopt;
-    json a = to_attribute(v, field);
-    if (declared && a.begin().key() != key_type(declared->type)) return std::nullopt;
-    return a;
-  };
+// The first answer `check` gives for a leaf at the filter's top level (the filter itself,
+// or a child of its top-level and).
+template <class Check>
+auto top_level(const engine::plan& p, Check check) -> decltype(check(p.where)) {
   if (p.where.kind == engine::logic::leaf) return check(p.where);
   if (p.where.kind == engine::logic::and_)
     for (const auto& c : p.where.children)
       if (auto a = check(c)) return a;
   return std::nullopt;
+}
+
+// An operand as an attribute of key field `field`'s type, or nullopt when it is no key
+// value (null, a document, or another type: it matches no item).
+std::optional<json> key_attribute(const value& v, const std::string& field, const engine::field_def* declared) {
+  if (v.is_null() || !v.is_scalar()) return std::nullopt;
+  json a = to_attribute(v, field);
+  if (declared && a.begin().key() != key_type(declared->type)) return std::nullopt;
+  return a;
+}
+
+std::optional<json> fixed(const engine::plan& p, const engine::table_description& t, const std::string& field) {
+  const engine::field_def* declared = declared_field(t, field);
+  return top_level(p, [&](const engine::filter_node& l) -> std::optional<json> {
+    if (l.kind != engine::logic::leaf || l.op != engine::compare::eq || l.field != field || l.param_count != 1)
+      return std::nullopt;
+    return key_attribute(*p.param(l.first_param), field, declared);
+  });
 }
 
 // The keys a one-field key takes when the filter's top level holds `key $in [...]`: each
@@ -46,25 +57,17 @@ std::optional<std::vector<json>> listed_keys(const engine::plan& p, const engine
   if (t.primary_key.size() != 1) return std::nullopt;
   const std::string& field = t.primary_key[0];
   const engine::field_def* declared = declared_field(t, field);
-  auto check = [&](const engine::filter_node& l) -> std::optional<std::vector<json>> {
+  return top_level(p, [&](const engine::filter_node& l) -> std::optional<std::vector<json>> {
     if (l.kind != engine::logic::leaf || l.op != engine::compare::in || l.field != field || l.param_count == 0)
       return std::nullopt;
     std::vector<json> keys;
-    for (std::uint32_t i = 0; i < l.param_count; ++i) {
-      const value& v = *p.param(l.first_param + i);
-      if (v.is_null() || !v.is_scalar()) continue;
-      json a = to_attribute(v, field);
-      if (declared && a.begin().key() != key_type(declared->type)) continue;
-      json key{{field, std::move(a)}};
-      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));  // no duplicates
-    }
+    for (std::uint32_t i = 0; i < l.param_count; ++i)
+      if (auto a = key_attribute(*p.param(l.first_param + i), field, declared)) {
+        json key{{field, std::move(*a)}};
+        if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));  // no duplicates
+      }
     return keys;
-  };
-  if (p.where.kind == engine::logic::leaf) return check(p.where);
-  if (p.where.kind == engine::logic::and_)
-    for (const auto& c : p.where.children)
-      if (auto k = check(c)) return k;
-  return std::nullopt;
+  });
 }
 
 // The whole key, when the filter fixes every key field with $eq.
@@ -177,19 +180,10 @@ records connection::read(const engine::plan& p, const engine::table_description&
     for (std::size_t start = 0; start < keys->size(); start += batch_get_keys) {
       json chunk = json::array();
       for (std::size_t i = start; i < std::min(keys->size(), start + batch_get_keys); ++i) chunk.push_back((*keys)[i]);
-      json pending{{p.table, {{"Keys", std::move(chunk)}, {"ConsistentRead", true}}}};
-      for (int attempt = 0; !pending.empty(); ++attempt) {
-        json got = http_->call("BatchGetItem", json{{"RequestItems", pending}}, p.table);
-        for (auto& item : got["Responses"][p.table]) items.push_back(std::move(item));
-        pending = got.value("UnprocessedKeys", json::object());
-        if (!pending.empty()) {
-          if (attempt >= 8)
-            throw error(error_category::timeout,
-                        fmt::format("DynamoDB left keys of \"{}\" unprocessed after {} retries", p.table, attempt),
-                        error_details{.engine = "dynamodb", .statement = "BatchGetItem " + p.table});
-          std::this_thread::sleep_for(std::chrono::milliseconds(25 << attempt));
-        }
-      }
+      batch("BatchGetItem", json{{p.table, {{"Keys", std::move(chunk)}, {"ConsistentRead", true}}}}, p.table,
+            "UnprocessedKeys", [&](json& got) {
+              for (auto& item : got["Responses"][p.table]) items.push_back(std::move(item));
+            });
     }
     return to_records(items, t);
   }
@@ -256,6 +250,21 @@ records connection::read(const engine::plan& p, const engine::table_description&
     request["ExclusiveStartKey"] = std::move(page["LastEvaluatedKey"]);
   }
   return to_records(items, t);
+}
+
+void connection::batch(std::string_view operation, json pending, const std::string& table, const char* unprocessed,
+                       const std::function<void(json&)>& answer) {
+  for (int attempt = 0; !pending.empty(); ++attempt) {
+    json got = http_->call(operation, json{{"RequestItems", pending}}, table);
+    answer(got);
+    pending = got.value(unprocessed, json::object());
+    if (pending.empty()) return;
+    if (attempt >= 8)
+      throw error(error_category::timeout,
+                  fmt::format("DynamoDB left {} of \"{}\" after {} retries", unprocessed, table, attempt),
+                  error_details{.engine = "dynamodb", .statement = fmt::format("{} {}", operation, table)});
+    std::this_thread::sleep_for(std::chrono::milliseconds(25 << attempt));
+  }
 }
 
 records connection::to_records(std::span<const json> items, const engine::table_description& t,

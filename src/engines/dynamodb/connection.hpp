@@ -12,6 +12,7 @@
 // tether_schema table, which also holds auto-increment counters and the migration lock.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -74,6 +75,10 @@ class connection final : public engine::connection,
   // fields of the stored item. The item as stored, or nullopt when it was taken and left.
   std::optional<json> put_or_update(const engine::plan& p, const engine::table_description& t, const json& item,
                                     bool update, tether::upsert_operation* operation = nullptr);
+  // A BatchGetItem or BatchWriteItem of `pending` (its RequestItems), giving each answer to
+  // `answer` and sending what it left `unprocessed` again, with backoff (timeout after 8).
+  void batch(std::string_view operation, json pending, const std::string& table, const char* unprocessed,
+             const std::function<void(json&)>& answer);
   std::int64_t next_ids(const std::string& table, std::int64_t n);  // the last of n fresh ids
   void ensure_schema_table();
   void save_definition(const engine::table_description& t);

@@ -135,18 +135,7 @@ void connection::insert(const engine::plan& p, const engine::table_description& 
       json requests = json::array();
       for (std::size_t i = start; i < std::min(items.size(), start + batch_write_items); ++i)
         requests.push_back({{"PutRequest", {{"Item", items[i]}}}});
-      json pending{{p.table, std::move(requests)}};
-      for (int attempt = 0; !pending.empty(); ++attempt) {
-        json got = http_->call("BatchWriteItem", json{{"RequestItems", pending}}, p.table);
-        pending = got.value("UnprocessedItems", json::object());
-        if (!pending.empty()) {
-          if (attempt >= 8)
-            throw error(error_category::timeout,
-                        fmt::format("DynamoDB left items of \"{}\" unprocessed after {} retries", p.table, attempt),
-                        error_details{.engine = "dynamodb", .statement = "BatchWriteItem " + p.table});
-          std::this_thread::sleep_for(std::chrono::milliseconds(25 << attempt));
-        }
-      }
+      batch("BatchWriteItem", json{{p.table, std::move(requests)}}, p.table, "UnprocessedItems", [](json&) {});
     }
   }
   out.affected = static_cast<std::int64_t>(items.size());
