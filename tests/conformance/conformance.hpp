@@ -86,6 +86,9 @@ class fixture : public ::testing::Test {
   // global secondary indexes only at CreateTable), or "" when it does. Found once per run by
   // trying it, as a user would; a test prints it where it leaves that part out.
   const std::string& index_refusal();
+  // Why this server commits no transaction (dynalite has no TransactWriteItems), or "" when
+  // it does: found once per run by committing one, as index_refusal() is.
+  const std::string& transaction_refusal();
 
   std::unique_ptr<tether::client> db;
   std::string url_;  // db's database

@@ -122,6 +122,23 @@ const std::string& fixture::index_refusal() {
   return *refusal;
 }
 
+const std::string& fixture::transaction_refusal() {
+  static std::optional<std::string> refusal;
+  if (!refusal) {
+    const std::string t = make_table({{"id", "pk"}, {"name", "text"}});
+    try {
+      auto tx = db->begin();
+      tx.insert({.table = t, .records = {{{"name", "probe"}}}});
+      tx.commit();
+      refusal = "";
+    } catch (const error& e) {
+      if (e.category() != error_category::unsupported) throw;
+      refusal = e.what();
+    }
+  }
+  return *refusal;
+}
+
 std::string fixture::fresh_database() {
   if (!profile().create_database) return profile().url();  // every url() is a new database
   std::string name = unique_table_name() + "_env";

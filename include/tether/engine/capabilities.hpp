@@ -34,6 +34,9 @@ struct capabilities {
   }();
   bool transactions = false;  // the connection offers the transactions part
   bool savepoints = false;    // ... and the savepoints part
+  // Reads inside a transaction see its own writes (SQL). DynamoDB sends a transaction's
+  // writes at commit, and refuses a read that would need to see them.
+  bool transaction_reads_own_writes = false;
   bool returning = false;
   bool upsert = false;
   bool aggregates = false;

@@ -516,7 +516,7 @@ const capabilities& everything() {
   static const capabilities caps = [] {
     capabilities c;
     c.engine = "reference";
-    c.transactions = c.savepoints = c.returning = c.upsert = c.aggregates = true;
+    c.transactions = c.savepoints = c.transaction_reads_own_writes = c.returning = c.upsert = c.aggregates = true;
     c.json_arrays = c.raw_queries = c.partial_indexes = c.transactional_ddl = true;
     return c;
   }();

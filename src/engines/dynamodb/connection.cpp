@@ -168,14 +168,26 @@ void connection::execute(const engine::plan& p, engine::execution& out) {
 // whose order DynamoDB keeps (none, or the sort key within a partition), until offset +
 // limit items have passed the whole filter. DynamoDB's Limit counts items before its
 // filter, so a page may bring fewer matches than asked: the next page asks for more.
+// In a transaction, a find of several keys is one TransactGetItems (transactions.cpp); the
+// reads behind its writes need no snapshot, as each write is sent on conditions that
+// cancel the transaction if the items changed since.
+std::optional<json> connection::get_item(const std::string& table, const json& key) {
+  json got = http_->call("GetItem", json{{"TableName", table}, {"Key", key}, {"ConsistentRead", true}}, table);
+  if (!got.contains("Item")) return std::nullopt;
+  return std::move(got["Item"]);
+}
+
 records connection::read(const engine::plan& p, const engine::table_description& t, bool whole_items) {
   std::vector<json> items;
   if (auto key = fixed_key(p, t)) {
-    json got = http_->call("GetItem", json{{"TableName", p.table}, {"Key", *key}, {"ConsistentRead", true}}, p.table);
-    if (got.contains("Item")) items.push_back(std::move(got["Item"]));
+    const std::vector<json> keys{*key};
+    check_read(p.table, &keys);
+    if (auto item = get_item(p.table, *key)) items.push_back(std::move(*item));
     return to_records(items, t);
   }
   if (auto keys = listed_keys(p, t)) {
+    check_read(p.table, &*keys);
+    if (transaction_ && !whole_items) return to_records(transact_get(p.table, *keys), t);
     // BatchGetItem, 100 keys a request, retrying UnprocessedKeys with backoff.
     for (std::size_t start = 0; start < keys->size(); start += batch_get_keys) {
       json chunk = json::array();
@@ -187,6 +199,7 @@ records connection::read(const engine::plan& p, const engine::table_description&
     }
     return to_records(items, t);
   }
+  check_read(p.table, nullptr);  // a Query or a Scan may meet any item
   json request{{"TableName", p.table}, {"ConsistentRead", true}};
   expression_names x;
   const char* operation = "Scan";

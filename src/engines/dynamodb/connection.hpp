@@ -1,6 +1,9 @@
-// One DynamoDB connection: an HTTP client (http.hpp) and the parts it offers — the schema
-// applier, introspection and the migration lock. It offers no transactions part yet
-// (capabilities().transactions is false, so the core refuses begin() naming the engine).
+// One DynamoDB connection: an HTTP client (http.hpp) and the parts it offers — transactions,
+// the schema applier, introspection and the migration lock (no savepoints: DynamoDB has none).
+//
+// Transactions (transactions.cpp): writes are kept until commit, then sent as one
+// TransactWriteItems of at most 100 items; reads by key inside one are a TransactGetItems.
+// A read that would need to see the transaction's own pending writes is refused.
 //
 // Reads: GetItem when the filter fixes the whole key with $eq, Query when it fixes the
 // partition key, else a Scan, each paged by LastEvaluatedKey; what the filter, order, limit and offset mean is then evaluated on the
@@ -29,7 +32,25 @@ inline constexpr std::size_t client_sort_rows = 100'000;
 // The largest Limit a read asks a page for.
 inline constexpr std::size_t max_page_items = 1000;
 
+// A write kept in a transaction until commit.
+struct pending_write {
+  json request;      // its TransactItems entry: {"Put": …}, {"Update": …} or {"Delete": …}
+  std::string table;
+  json key;          // the item's key, which one transaction writes once
+  error_category on_failed;  // what a failed condition means: a duplicate key, a changed item
+  std::string what;          // ... in words, for the error
+};
+
+// The most items one TransactWriteItems or TransactGetItems takes.
+inline constexpr std::size_t max_transaction_items = 100;
+
+// The error a cancelled TransactWriteItems is: the first reason in the answer's
+// CancellationReasons (one per write, in order) that is not "None", told in tether's
+// terms (`cancelled` is the error the call threw, for when the answer gives no reason).
+error cancelled_transaction(const json& answer, std::span<const pending_write> writes, const error& cancelled);
+
 class connection final : public engine::connection,
+                         public engine::transactions,
                          public engine::schema_applier,
                          public engine::introspection,
                          public engine::migration_lock {
@@ -39,9 +60,14 @@ class connection final : public engine::connection,
   void execute(const engine::plan& p, engine::execution& out) override;
   bool alive() override;
 
+  engine::transactions* transactions_part() noexcept override { return this; }
   engine::schema_applier* schema_part() noexcept override { return this; }
   engine::introspection* introspection_part() noexcept override { return this; }
   engine::migration_lock* lock_part() noexcept override { return this; }
+
+  void begin(const transaction_options& options) override;
+  void commit() override;
+  void rollback() override;
 
   engine::schema_step apply(const engine::schema_op& op, const engine::table_description* before, bool dry_run) override;
   std::optional<engine::table_description> describe(std::string_view table) override;
@@ -79,6 +105,20 @@ class connection final : public engine::connection,
   // `answer` and sending what it left `unprocessed` again, with backoff (timeout after 8).
   void batch(std::string_view operation, json pending, const std::string& table, const char* unprocessed,
              const std::function<void(json&)>& answer);
+  // The item of this key, by a consistent GetItem; none when absent.
+  std::optional<json> get_item(const std::string& table, const json& key);
+  // The conditional PutItem of a new item (in a transaction, kept for commit).
+  void put_new(const std::string& table, const engine::table_description& t, const json& item);
+  // In a transaction: keeps a write for commit (refusing a second write of one item, and
+  // the 101st write), without its ReturnValues.
+  void enqueue(const char* kind, json request, const std::string& table, json key, error_category on_failed,
+               std::string what);
+  // In a transaction: refuses a read of `table` that one of its pending writes would change
+  // — of these `keys`, or, when null, of any item (a Query or Scan).
+  void check_read(const std::string& table, const std::vector<json>* keys) const;
+  // The items of these keys, in one TransactGetItems (at most 100 keys): a snapshot of them
+  // all at one moment, for a find of several keys in a transaction.
+  std::vector<json> transact_get(const std::string& table, const std::vector<json>& keys);
   std::int64_t next_ids(const std::string& table, std::int64_t n);  // the last of n fresh ids
   void ensure_schema_table();
   void save_definition(const engine::table_description& t);
@@ -99,6 +139,7 @@ class connection final : public engine::connection,
   std::unique_ptr<http> http_;
   bool schema_table_ready_ = false;
   std::string lock_owner_;
+  std::optional<std::vector<pending_write>> transaction_;  // the open transaction's writes
 };
 
 }  // namespace tether::detail::dynamodb

@@ -113,6 +113,7 @@ class driver final : public engine::driver {
       c.returning = true;       // the items as written, ALL_NEW, ALL_OLD
       c.upsert = true;          // by the key: a conditional PutItem, else UpdateItem
       c.field_comments = true;  // kept with the fields tether records
+      c.transactions = true;    // TransactWriteItems at commit; reads do not see pending writes
       return c;
     }();
     return caps;

@@ -13,6 +13,7 @@ error_category classify(long status, std::string_view type) {
   if (type == "ConditionalCheckFailedException") return error_category::unique_violation;
   if (type == "ResourceNotFoundException") return error_category::schema;
   if (type == "ResourceInUseException") return error_category::schema;
+  if (type == "UnknownOperationException") return error_category::unsupported;  // a local server lacking it
   if (type == "ValidationException" || type == "SerializationException") return error_category::query;
   if (type == "TransactionConflictException" || type == "TransactionCanceledException")
     return error_category::serialization_conflict;

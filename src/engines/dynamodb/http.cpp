@@ -97,12 +97,15 @@ json http::send(std::string_view operation, const json& body, std::string_view t
   curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
   json answer = json::parse(answer_, nullptr, false);
   if (status != 200) {
+    last_error_ = answer.is_discarded() ? json() : answer;
     std::string type, message;
     if (answer.is_object()) {
       type = answer.value("__type", "");
       if (auto hash = type.rfind('#'); hash != std::string::npos) type = type.substr(hash + 1);
       message = answer.contains("message") ? answer.value("message", "") : answer.value("Message", "");
     }
+    if (type == "UnknownOperationException")  // dynalite and other local servers lack some calls
+      message = fmt::format("this DynamoDB server does not offer {}", operation);
     throw_error(status, type, message, summary);
   }
   if (answer.is_discarded()) throw_error(status, "SerializationException", "the answer is not JSON", summary);

@@ -39,6 +39,8 @@ class http {
   std::uint64_t requests() const noexcept { return requests_; }
   const std::string& last_operation() const noexcept { return last_operation_; }
   const std::string& last_body() const noexcept { return last_body_; }  // the last request's JSON
+  // The answer of the last call that failed with one (CancellationReasons and the like).
+  const json& last_error() const noexcept { return last_error_; }
 
  private:
   json send(std::string_view operation, const json& body, std::string_view table, bool with_prefix = true);
@@ -53,6 +55,7 @@ class http {
   std::uint64_t requests_ = 0;
   std::string last_operation_;
   std::string last_body_;
+  json last_error_;
 };
 
 }  // namespace tether::detail::dynamodb

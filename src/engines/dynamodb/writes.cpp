@@ -41,6 +41,13 @@ json key_of(const records& rows, std::size_t i, const engine::table_description&
   return key;
 }
 
+// The key of an item.
+json key_in(const json& item, const engine::table_description& t) {
+  json key = json::object();
+  for (const auto& k : t.primary_key) key[k] = item.at(k);
+  return key;
+}
+
 // Row `i` of `rows` as the item it was read from (null cells are absent attributes).
 json item_of(const records& rows, std::size_t i) {
   json item = json::object();
@@ -124,12 +131,10 @@ void connection::insert(const engine::plan& p, const engine::table_description& 
     if (!p.returning.empty()) out.rows = to_records(written, t, &p.returning);
     return;
   }
-  if (items.size() == 1) {
-    // One record: a conditional put, so a duplicate key is a unique violation.
-    http_->call("PutItem",
-                json{{"TableName", p.table}, {"Item", items[0]}, {"ConditionExpression", "attribute_not_exists(#pk)"},
-                     {"ExpressionAttributeNames", {{"#pk", t.primary_key.at(0)}}}},
-                p.table);
+  if (items.size() == 1 || transaction_) {
+    // A conditional put per item, so a duplicate key is a unique violation (BatchWriteItem
+    // is neither conditional nor part of a transaction).
+    for (const auto& item : items) put_new(p.table, t, item);
   } else {
     for (std::size_t start = 0; start < items.size(); start += batch_write_items) {
       json requests = json::array();
@@ -142,6 +147,17 @@ void connection::insert(const engine::plan& p, const engine::table_description& 
   if (!p.returning.empty()) out.rows = to_records(items, t, &p.returning);  // the items as written
   if (p.want_ids && counter)
     for (const auto& item : items) out.inserted_ids.push_back(from_attribute(item.at(counter->name), counter));
+}
+
+void connection::put_new(const std::string& table, const engine::table_description& t, const json& item) {
+  json request{{"TableName", table}, {"Item", item}, {"ConditionExpression", "attribute_not_exists(#pk)"},
+               {"ExpressionAttributeNames", {{"#pk", t.primary_key.at(0)}}}};
+  if (!transaction_) {
+    http_->call("PutItem", request, table);
+    return;
+  }
+  enqueue("Put", std::move(request), table, key_in(item, t), error_category::unique_violation,
+          fmt::format("a duplicate key: \"{}\" already holds an item with this key", table));
 }
 
 void connection::check_conflict_keys(const engine::plan& p, const engine::table_description& t) {
@@ -159,6 +175,57 @@ void connection::check_conflict_keys(const engine::plan& p, const engine::table_
 std::optional<json> connection::put_or_update(const engine::plan& p, const engine::table_description& t, const json& item,
                                               bool update, tether::upsert_operation* operation) {
   const json pk_name{{"#pk", t.primary_key.at(0)}};
+  const json key = key_in(item, t);
+  // The update columns overwrite the stored item's: SET what the record has, REMOVE what
+  // it leaves null.
+  std::string set, remove;
+  json names = pk_name, values = json::object();
+  for (std::size_t c = 0; c < p.conflict_update.size(); ++c) {
+    const std::string& column = p.conflict_update[c];
+    const std::string n = fmt::format("#u{}", c), v = fmt::format(":u{}", c);
+    names[n] = column;
+    if (auto it = item.find(column); it != item.end()) {
+      set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", n, v);
+      values[v] = *it;
+    } else {
+      remove += (remove.empty() ? "" : ", ") + n;
+    }
+  }
+  std::string expression = set.empty() ? "" : "SET " + set;
+  if (!remove.empty()) expression += (expression.empty() ? "REMOVE " : " REMOVE ") + remove;
+  json request{{"TableName", p.table}, {"Key", key}, {"UpdateExpression", expression},
+               {"ConditionExpression", "attribute_exists(#pk)"}, {"ExpressionAttributeNames", names},
+               {"ReturnValues", "ALL_NEW"}};
+  if (!values.empty()) request["ExpressionAttributeValues"] = values;
+
+  if (transaction_) {
+    // Read now, write at commit on the condition that the item is still absent (or still
+    // there): a change between the two cancels the transaction.
+    const std::vector<json> keys{key};
+    check_read(p.table, &keys);
+    std::optional<json> found = get_item(p.table, key);
+    if (!found) {
+      enqueue("Put",
+              json{{"TableName", p.table}, {"Item", item}, {"ConditionExpression", "attribute_not_exists(#pk)"},
+                   {"ExpressionAttributeNames", pk_name}},
+              p.table, key, error_category::serialization_conflict,
+              fmt::format("an item with this key was put into \"{}\" after this transaction found none", p.table));
+      if (operation) *operation = tether::upsert_operation::inserted;
+      return item;
+    }
+    if (!update) return std::nullopt;
+    json now = std::move(*found);  // the item as the update leaves it
+    for (const auto& column : p.conflict_update) {
+      if (auto it = item.find(column); it != item.end()) now[column] = *it;
+      else now.erase(column);
+    }
+    if (!expression.empty())
+      enqueue("Update", std::move(request), p.table, key, error_category::serialization_conflict,
+              fmt::format("an item of \"{}\" that this transaction updates was removed after it was read", p.table));
+    if (operation) *operation = tether::upsert_operation::updated;
+    return now;
+  }
+
   for (int attempt = 0; attempt < 8; ++attempt) {
     try {
       http_->call("PutItem",
@@ -171,36 +238,14 @@ std::optional<json> connection::put_or_update(const engine::plan& p, const engin
       if (e.code() != "ConditionalCheckFailedException") throw;
     }
     if (!update) return std::nullopt;
-    // Taken: the update columns overwrite the stored item's, on the condition that it is
-    // still there (else the put is tried again).
-    json key = json::object();
-    for (const auto& k : t.primary_key) key[k] = item.at(k);
-    std::string set, remove;
-    json names = pk_name, values = json::object();
-    for (std::size_t c = 0; c < p.conflict_update.size(); ++c) {
-      const std::string& column = p.conflict_update[c];
-      const std::string n = fmt::format("#u{}", c), v = fmt::format(":u{}", c);
-      names[n] = column;
-      if (auto it = item.find(column); it != item.end()) {
-        set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", n, v);
-        values[v] = *it;
-      } else {
-        remove += (remove.empty() ? "" : ", ") + n;  // set to null
-      }
-    }
-    std::string expression = set.empty() ? "" : "SET " + set;
-    if (!remove.empty()) expression += (expression.empty() ? "REMOVE " : " REMOVE ") + remove;
+    // Taken: overwrite on the condition that it is still there (else put again).
     try {
       json got;
       if (expression.empty()) {  // nothing to overwrite: the item as stored
-        got = http_->call("GetItem", json{{"TableName", p.table}, {"Key", key}, {"ConsistentRead", true}}, p.table);
-        if (!got.contains("Item")) continue;
-        got["Attributes"] = std::move(got["Item"]);
+        std::optional<json> stored = get_item(p.table, key);
+        if (!stored) continue;
+        got["Attributes"] = std::move(*stored);
       } else {
-        json request{{"TableName", p.table}, {"Key", key}, {"UpdateExpression", expression},
-                     {"ConditionExpression", "attribute_exists(#pk)"}, {"ExpressionAttributeNames", names},
-                     {"ReturnValues", "ALL_NEW"}};
-        if (!values.empty()) request["ExpressionAttributeValues"] = values;
         got = http_->call("UpdateItem", request, p.table);
       }
       if (operation) *operation = tether::upsert_operation::updated;
@@ -223,6 +268,12 @@ void connection::upsert(const engine::plan& p, const engine::table_description& 
 }
 
 void connection::update(const engine::plan& p, const engine::table_description& t, engine::execution& out) {
+  if (transaction_ && !p.returning.empty())
+    throw error(error_category::unsupported,
+                fmt::format("an update of \"{}\" inside a DynamoDB transaction cannot return rows: its writes are sent "
+                            "at commit, and TransactWriteItems returns no items; find them after commit",
+                            p.table),
+                error_details{"dynamodb"});
   records rows = read(p, t, true);
   std::vector<json> returned;  // the items as updated (ReturnValues ALL_NEW), for returning
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -312,6 +363,13 @@ void connection::update(const engine::plan& p, const engine::table_description& 
                  {"UpdateExpression", expression}, {"ExpressionAttributeNames", names}};
     if (!values.empty()) request["ExpressionAttributeValues"] = values;
     if (!p.returning.empty()) request["ReturnValues"] = "ALL_NEW";
+    if (transaction_) {  // at commit, on the same conditions: a change meanwhile cancels it
+      enqueue("Update", std::move(request), p.table, key, error_category::serialization_conflict,
+              fmt::format("an item of \"{}\" that this transaction updates changed or was removed after it was read",
+                          p.table));
+      ++out.affected;
+      continue;
+    }
     try {
       json got = http_->call("UpdateItem", request, p.table);
       ++out.affected;
@@ -328,6 +386,16 @@ void connection::remove(const engine::plan& p, const engine::table_description& 
   std::vector<json> returned;  // the items as they were (ReturnValues ALL_OLD), for returning
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (!engine::matches(p, p.where, rows, i)) continue;
+    if (transaction_) {  // at commit, on the condition that it is still there
+      enqueue("Delete",
+              json{{"TableName", p.table}, {"Key", key_of(rows, i, t)}, {"ConditionExpression", "attribute_exists(#pk)"},
+                   {"ExpressionAttributeNames", {{"#pk", t.primary_key.at(0)}}}},
+              p.table, key_of(rows, i, t), error_category::serialization_conflict,
+              fmt::format("an item of \"{}\" that this transaction removes was removed after it was read", p.table));
+      ++out.affected;
+      if (!p.returning.empty()) returned.push_back(item_of(rows, i));
+      continue;
+    }
     json got = http_->call("DeleteItem", json{{"TableName", p.table}, {"Key", key_of(rows, i, t)}, {"ReturnValues", "ALL_OLD"}},
                            p.table);
     if (!got.contains("Attributes")) continue;  // removed meanwhile by another

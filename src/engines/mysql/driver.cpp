@@ -22,7 +22,7 @@ class driver final : public engine::driver {
     static const engine::capabilities caps = [] {
       engine::capabilities c;
       c.engine = "mysql";
-      c.transactions = c.savepoints = c.returning = c.upsert = c.aggregates = c.json_arrays =
+      c.transactions = c.savepoints = c.transaction_reads_own_writes = c.returning = c.upsert = c.aggregates = c.json_arrays =
           c.raw_queries = c.read_only_transactions = c.check_constraints = c.any_double = c.field_comments = true;
       c.unique_fields = c.prepared_statements = c.foreign_keys = c.table_renames = true;
       c.deferrable_transactions = false;

@@ -14,7 +14,7 @@ class driver final : public engine::driver {
     static const engine::capabilities caps = [] {
       engine::capabilities c;
       c.engine = "postgresql";
-      c.transactions = c.savepoints = c.returning = c.upsert = c.aggregates = c.json_arrays =
+      c.transactions = c.savepoints = c.transaction_reads_own_writes = c.returning = c.upsert = c.aggregates = c.json_arrays =
           c.raw_queries = c.read_only_transactions = c.deferrable_transactions = c.partial_indexes =
           c.transactional_ddl = c.check_constraints = c.any_double = c.field_comments = c.unique_fields =
           c.table_renames = c.prepared_statements = c.foreign_keys = true;

@@ -312,6 +312,71 @@ TEST_F(dynamodb, urls_are_checked_and_their_secret_masked) {
   }
 }
 
+// A transaction's writes wait for commit, so what DynamoDB would refuse there (a second
+// write of one item, a 101st item, a read of a pending write) is refused at the call,
+// before anything is sent, and the transaction can still be rolled back whole.
+TEST_F(dynamodb, a_transaction_refuses_at_the_call_what_commit_could_not_do) {
+  auto t = make_tether_table(value::from_json(R"({"id": {"type": "bigint", "primary_key": true}, "n": "integer"})"));
+  db->insert({.table = t, .records = {{{"id", 1}, {"n", 1}}, {{"id", 2}, {"n", 2}}}});
+  auto expect_refused = [](const std::function<void()>& call, error_category category, const char* code,
+                           const char* words) {
+    try {
+      call();
+      ADD_FAILURE() << code << ": accepted";
+    } catch (const error& e) {
+      EXPECT_EQ(e.category(), category) << e.what();
+      EXPECT_EQ(e.code(), code) << e.what();
+      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
+    }
+  };
+  auto tx = db->begin();
+  tx.insert({.table = t, .records = {{{"id", 3}, {"n", 3}}}});
+  expect_refused([&] { tx.insert({.table = t, .records = {{{"id", 3}, {"n", 4}}}}); }, error_category::unique_violation,
+                 "DuplicateKeyInTransaction", "already puts an item with this key");
+  expect_refused([&] { tx.update({.table = t, .data = {{"n", 5}}, .where = {{"id", 3}}}); }, error_category::unsupported,
+                 "TransactionReadsOwnWrites", "would not see the 1 pending write");
+  tx.remove({.table = t, .where = {{"id", 1}}});
+  expect_refused([&] { tx.insert({.table = t, .records = {{{"id", 1}, {"n", 6}}}}); }, error_category::usage,
+                 "DuplicateItemInTransaction", "writes an item once per transaction");
+  expect_refused([&] { (void)tx.find_one({.table = t, .where = {{"id", 3}}}); }, error_category::unsupported,
+                 "TransactionReadsOwnWrites", "would not see the 1 pending write");
+  expect_refused([&] { (void)tx.count({.table = t}); }, error_category::unsupported, "TransactionReadsOwnWrites",
+                 "pending write");
+  expect_refused(
+      [&] {
+        tx.update({.table = t, .data = {{"n", 9}}, .where = {{"id", 1}}, .returning = {"n"}});
+      },
+      error_category::unsupported, "", "cannot return rows");
+  std::vector<value> many;
+  for (std::int64_t id = 100; id < 198; ++id) many.push_back(value(object{{"id", id}}));
+  tx.insert({.table = t, .records = many});  // 2 + 98 writes: the most one transaction holds
+  expect_refused([&] { tx.remove({.table = t, .where = {{"id", 2}}}); }, error_category::unsupported,
+                 "TransactionItemLimit", "at most 100 items");
+  tx.rollback();
+  EXPECT_EQ(db->count({.table = t}), 2) << "a refused transaction wrote";
+}
+
+// dynalite has no TransactWriteItems: commit says so, and nothing of the transaction lands.
+// On DynamoDB itself the same request (pinned in tests/render) commits.
+TEST_F(dynamodb, a_commit_the_server_cannot_take_writes_nothing) {
+  auto t = make_tether_table(value::from_json(R"({"id": {"type": "bigint", "primary_key": true}, "n": "integer"})"));
+  db->insert({.table = t, .records = {{{"id", 1}, {"n", 1}}}});
+  auto tx = db->begin();
+  tx.insert({.table = t, .records = {{{"id", 2}, {"n", 2}}}});
+  tx.update({.table = t, .data = {{"n", 7}}, .where = {{"id", 1}}});
+  try {
+    tx.commit();
+    if (!transaction_refusal().empty()) ADD_FAILURE() << "the probe said commit is refused, yet it committed";
+    EXPECT_EQ(db->count({.table = t}), 2);
+    return;
+  } catch (const error& e) {
+    EXPECT_EQ(e.category(), error_category::unsupported) << e.what();
+    EXPECT_NE(std::string(e.what()).find("does not offer TransactWriteItems"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(db->count({.table = t}), 1) << "part of a refused commit was written";
+  EXPECT_EQ(db->find_one({.table = t})->get<std::int64_t>("n"), 1);
+}
+
 TEST_F(dynamodb, what_it_does_not_offer_is_refused_naming_the_engine) {
   auto t = make_tether_table(value::from_json(R"({"id": {"type": "bigint", "primary_key": true}})"));
   auto refused = [&](const std::function<void()>& call, const char* what) {
@@ -323,7 +388,7 @@ TEST_F(dynamodb, what_it_does_not_offer_is_refused_naming_the_engine) {
       EXPECT_NE(std::string(e.what()).find("dynamodb"), std::string::npos) << what << ": " << e.what();
     }
   };
-  refused([&] { (void)db->begin(); }, "a transaction");
+  refused([&] { (void)db->begin().savepoint(); }, "a savepoint");
   refused([&] { db->raw({.query = "SELECT 1"}); }, "raw");
   refused([&] { tether::schema(*db).rename(t, t + "_b"); }, "renaming a table");
   refused([&] {
