@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: demo test test-asan fuzz fuzz-build build setup setup-test setup-fuzz bench bench-paired bench-postgresql bench-postgresql-paired bench-mysql bench-mysql-paired clean
+.PHONY: demo test test-asan fuzz fuzz-build build setup setup-test setup-fuzz bench bench-paired bench-postgresql bench-postgresql-paired bench-mysql bench-mysql-paired bench-dynamodb clean
 
 demo: setup build
 	cd $(BUILD) && ./examples/getting_started demo-workspace
@@ -60,6 +60,12 @@ bench-mysql: setup-test build
 
 bench-mysql-paired: setup-test build
 	$(MYSQL_BENCH) --paired=$(ROUNDS)
+
+# Client CPU per item against the AWS SDK for JavaScript, on one dynalite (bench/dynamodb.sh):
+# make bench-dynamodb DYNAMODB_ITEMS=2000
+DYNAMODB_ITEMS ?= 2000
+bench-dynamodb: setup-test build
+	bench/dynamodb.sh ./$(BUILD)/bench/tether_bench_dynamodb $(DYNAMODB_ITEMS) $(DYNAMODB_ITEMS)
 
 # The whole suite once more under AddressSanitizer and UndefinedBehaviorSanitizer (a
 # separate build; any report fails the test that caused it). Not part of `make test`.

@@ -104,6 +104,26 @@ TEST_F(dynamodb_requests, update_item_with_set_remove_and_add) {
       "ExpressionAttributeValues": {":v1": {"N": "1"}, ":zero": {"N": "0"}}})j");
 }
 
+TEST_F(dynamodb_requests, array_updates_append_in_place_or_compute_on_the_list_as_read) {
+  const std::string u = make_tether_table(value::from_json(R"j({"id": {"type": "bigint", "primary_key": true}, "tags": "json"})j"));
+  db->insert({.table = u, .records = {{{"id", 1}, {"tags", make_array({"a", "b"})}}}});
+  run(detail::plan_update({.table = u, .data = value::from_json(R"j({"$push": {"tags": "c"}})j"), .where = {{"id", 1}}},
+                          db->capabilities()));
+  expect_sent("UpdateItem", R"j({"TableName": "$U", "Key": {"id": {"N": "1"}}, "ConditionExpression": "attribute_exists(#pk)",
+      "UpdateExpression": "SET #a0 = list_append(#a0, :v0)", "ExpressionAttributeNames": {"#a0": "tags", "#pk": "id"},
+      "ExpressionAttributeValues": {":v0": {"L": [{"S": "c"}]}}})j", u);
+  // $pull has no DynamoDB expression on a list: the list is written on the condition that
+  // it is still the one read, by size and element by element.
+  run(detail::plan_update({.table = u, .data = value::from_json(R"j({"$pull": {"tags": "a"}})j"), .where = {{"id", 1}}},
+                          db->capabilities()));
+  expect_sent("UpdateItem", R"j({"TableName": "$U", "Key": {"id": {"N": "1"}},
+      "ConditionExpression": "attribute_exists(#pk) AND size(#a0) = :v0n AND #a0[0] = :v0o0 AND #a0[1] = :v0o1 AND #a0[2] = :v0o2",
+      "UpdateExpression": "SET #a0 = :v0", "ExpressionAttributeNames": {"#a0": "tags", "#pk": "id"},
+      "ExpressionAttributeValues": {":v0": {"L": [{"S": "b"}, {"S": "c"}]}, ":v0n": {"N": "3"},
+          ":v0o0": {"S": "a"}, ":v0o1": {"S": "b"}, ":v0o2": {"S": "c"}}})j", u);
+  EXPECT_EQ((*db->find_one({.table = u}))["tags"], value(make_array({"b", "c"})));
+}
+
 TEST_F(dynamodb_requests, delete_item_of_each_match) {
   run(detail::plan_remove({.table = t_, .where = {{"id", 2}}}, db->capabilities()));
   expect_sent("DeleteItem", R"j({"TableName": "$T", "Key": {"id": {"N": "2"}}, "ReturnValues": "ALL_OLD"})j");

@@ -106,5 +106,23 @@ TEST(evaluate, a_find_and_an_aggregate_over_rows_in_memory) {
       << "a number against text is a usage error in the reference";
 }
 
+TEST(evaluate, array_updates_mean_what_the_sql_engines_do) {
+  using engine::array_update;
+  using engine::update_op;
+  const value tags = make_array({"math", 1, "poetry", 1.0});
+  const value x("x"), one(1), math("math");
+  EXPECT_EQ(array_update(update_op::push, value(), &x), value(make_array({"x"}))) << "null starts []";
+  EXPECT_EQ(array_update(update_op::add_to_set, value(), &x), value(make_array({"x"})));
+  EXPECT_EQ(array_update(update_op::add_to_set, tags, &math), std::nullopt) << "a member: left as it is";
+  EXPECT_EQ(array_update(update_op::pull, tags, &one), value(make_array({"math", "poetry"}))) << "1 equals 1.0";
+  EXPECT_EQ(array_update(update_op::pull, tags, &x), std::nullopt);
+  EXPECT_EQ(array_update(update_op::pull, value(), &x), value(array{})) << "null starts []";
+  EXPECT_EQ(array_update(update_op::pop_first, tags, nullptr), value(make_array({1, "poetry", 1.0})));
+  EXPECT_EQ(array_update(update_op::pop_last, tags, nullptr), value(make_array({"math", 1, "poetry"})));
+  EXPECT_EQ(array_update(update_op::pop_last, value(array{}), nullptr), std::nullopt);
+  EXPECT_EQ(array_update(update_op::pop_first, value(), nullptr), std::nullopt);
+  EXPECT_EQ(array_update(update_op::push, value("not an array"), &x), std::nullopt);
+}
+
 }  // namespace
 }  // namespace tether

@@ -65,6 +65,12 @@ void check_operands(const plan& p, const filter_node& filter, KindOf&& kind_of) 
 // compare by code point (UTF-8 byte order); timestamps by their instant; false < true.
 std::optional<int> compare_values(const value& a, const value& b);
 
+// The json array an array update operator ($push, $addToSet, $pull, $pop: docs/querying.md)
+// makes of `old`, for an engine that computes it on the client; std::nullopt when it leaves
+// the value as it is. Null starts [] for $push, $addToSet and $pull; $pop of null or []
+// changes nothing. Elements are equal when compare_values says so (1 equals 1.0).
+std::optional<value> array_update(update_op op, const value& old, const value* operand);
+
 // $like's matcher: `%` any run of characters, `_` one character, `\` makes the next one
 // literal. The pattern must be valid (check_like_pattern).
 bool like_match(std::string_view text, std::string_view pattern);

@@ -177,17 +177,21 @@ std::optional<json> connection::get_item(const std::string& table, const json& k
   return std::move(got["Item"]);
 }
 
-records connection::read(const engine::plan& p, const engine::table_description& t, bool whole_items) {
+records connection::read(const engine::plan& p, const engine::table_description& t) {
+  return to_records(read_items(p, t, false), t);
+}
+
+std::vector<json> connection::read_items(const engine::plan& p, const engine::table_description& t, bool whole_items) {
   std::vector<json> items;
   if (auto key = fixed_key(p, t)) {
     const std::vector<json> keys{*key};
     check_read(p.table, &keys);
     if (auto item = get_item(p.table, *key)) items.push_back(std::move(*item));
-    return to_records(items, t);
+    return items;
   }
   if (auto keys = listed_keys(p, t)) {
     check_read(p.table, &*keys);
-    if (transaction_ && !whole_items) return to_records(transact_get(p.table, *keys), t);
+    if (transaction_ && !whole_items) return transact_get(p.table, *keys);
     // BatchGetItem, 100 keys a request, retrying UnprocessedKeys with backoff.
     for (std::size_t start = 0; start < keys->size(); start += batch_get_keys) {
       json chunk = json::array();
@@ -197,7 +201,7 @@ records connection::read(const engine::plan& p, const engine::table_description&
               for (auto& item : got["Responses"][p.table]) items.push_back(std::move(item));
             });
     }
-    return to_records(items, t);
+    return items;
   }
   check_read(p.table, nullptr);  // a Query or a Scan may meet any item
   json request{{"TableName", p.table}, {"ConsistentRead", true}};
@@ -240,7 +244,7 @@ records connection::read(const engine::plan& p, const engine::table_description&
   }
   const bool sorted_here = !ordered && p.kind == engine::plan_kind::find;
   std::size_t matched = 0, page_limit = wanted ? std::max<std::size_t>(*wanted, 1) : 0;
-  if (wanted && *wanted == 0) return to_records(items, t);
+  if (wanted && *wanted == 0) return items;
   for (;;) {
     if (wanted) request["Limit"] = std::min<std::size_t>(page_limit, max_page_items);
     json page = http_->call(operation, request, p.table);
@@ -262,7 +266,7 @@ records connection::read(const engine::plan& p, const engine::table_description&
     }
     request["ExclusiveStartKey"] = std::move(page["LastEvaluatedKey"]);
   }
-  return to_records(items, t);
+  return items;
 }
 
 void connection::batch(std::string_view operation, json pending, const std::string& table, const char* unprocessed,

@@ -75,6 +75,11 @@ class connection final : public engine::connection,
   void lock_migrations(std::chrono::milliseconds timeout) override;
   void unlock_migrations() override;
 
+  // A request as given (the table prefix added), for tests that need an item tether would
+  // not write, such as a string set.
+  json send(std::string_view operation, const json& body, std::string_view table) {
+    return http_->call(operation, body, table);
+  }
   std::uint64_t requests() const noexcept { return http_->requests(); }
   const std::string& last_operation() const noexcept { return http_->last_operation(); }
   const std::string& last_body() const noexcept { return http_->last_body(); }
@@ -84,8 +89,11 @@ class connection final : public engine::connection,
   // `recorded`: whether its fields are tether's record (else only its key is known).
   engine::table_description table(const std::string& name, bool* recorded = nullptr);
   std::optional<engine::table_description> describe_table(std::string_view name, bool* recorded);
-  // The items `p` may concern; `whole_items`: every attribute (no projection), for writes.
-  records read(const engine::plan& p, const engine::table_description& t, bool whole_items = false);
+  // The items `p` may concern, as stored; `whole_items`: every attribute (no projection),
+  // for writes, which also need to know a list (L) from a set (SS, NS, BS).
+  std::vector<json> read_items(const engine::plan& p, const engine::table_description& t, bool whole_items);
+  // ... as records.
+  records read(const engine::plan& p, const engine::table_description& t);
   // `only`: these columns (a returning list; "*" is every one), else the declared fields
   // first and any other attribute after.
   records to_records(std::span<const json> items, const engine::table_description& t,

@@ -114,6 +114,7 @@ class driver final : public engine::driver {
       c.upsert = true;          // by the key: a conditional PutItem, else UpdateItem
       c.field_comments = true;  // kept with the fields tether records
       c.transactions = true;    // TransactWriteItems at commit; reads do not see pending writes
+      c.json_arrays = true;     // list_append; ADD/DELETE on sets; the rest on the client, conditional
       return c;
     }();
     return caps;

@@ -191,6 +191,31 @@ value from_attribute(const json& a, const engine::field_def* declared) {
   return value();
 }
 
+json key_in(const json& item, const engine::table_description& t) {
+  json key = json::object();
+  for (const auto& k : t.primary_key) key[k] = item.at(k);
+  return key;
+}
+
+std::string set_kind(const json& attribute) {
+  if (!attribute.is_object() || attribute.size() != 1) return "";
+  const std::string& type = attribute.begin().key();
+  return type == "SS" || type == "NS" || type == "BS" ? type : "";
+}
+
+json set_of(const std::string& set_type, const value& v, std::string_view table, std::string_view field) {
+  const bool fits = set_type == "SS"   ? v.kind() == value_kind::string
+                    : set_type == "NS" ? v.is_number()
+                                       : v.kind() == value_kind::bytes;
+  if (!fits)
+    throw error(error_category::usage,
+                fmt::format("update of \"{}.{}\": it is a DynamoDB {} set, which cannot hold {}", table, field,
+                            set_type == "SS" ? "string" : set_type == "NS" ? "number" : "binary", v.to_json()),
+                error_details{.engine = "dynamodb", .code = "ValidationException"});
+  const json element = to_attribute(v, field);
+  return json{{set_type, json::array({element.begin().value()})}};
+}
+
 const char* key_type(field_type t) {
   switch (t) {
     case field_type::integer: case field_type::bigint: case field_type::smallint: case field_type::float_:

@@ -30,6 +30,13 @@ const engine::field_def* declared_field(const engine::table_description& t, std:
 // The value of an attribute, read as the field `declared` when tether knows it. DynamoDB
 // normalises numbers (12.50 is kept as 12.5): a decimal field's scale pads it back.
 value from_attribute(const json& a, const engine::field_def* declared = nullptr);
+// The key of an item, as GetItem, UpdateItem and DeleteItem take it.
+json key_in(const json& item, const engine::table_description& t);
+// "SS", "NS" or "BS" when the attribute is a set; else "".
+std::string set_kind(const json& attribute);
+// The one-element set of `set_type` ("SS", "NS", "BS") holding `v`, for ADD and DELETE;
+// tether::error (usage) naming table.field when `v` is not of the set's kind.
+json set_of(const std::string& set_type, const value& v, std::string_view table, std::string_view field);
 // The attribute type a key of this field type has: "S", "N" or "B".
 const char* key_type(field_type t);
 

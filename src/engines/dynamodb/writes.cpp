@@ -1,4 +1,5 @@
-// Writes on DynamoDB: inserts (PutItem, BatchWriteItem), updates and removes item by item.
+// Writes on DynamoDB: inserts (PutItem, BatchWriteItem), upserts and removes item by item
+// (updates are updates.cpp).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -32,28 +33,6 @@ const engine::field_def* auto_key(const engine::table_description& t) {
   for (const auto& f : t.columns)
     if (f.auto_increment) return &f;
   return nullptr;
-}
-
-// The key of row `i` of `rows` (read from the table), as DynamoDB takes it.
-json key_of(const records& rows, std::size_t i, const engine::table_description& t) {
-  json key = json::object();
-  for (const auto& k : t.primary_key) key[k] = to_attribute(rows[i][k], k);
-  return key;
-}
-
-// The key of an item.
-json key_in(const json& item, const engine::table_description& t) {
-  json key = json::object();
-  for (const auto& k : t.primary_key) key[k] = item.at(k);
-  return key;
-}
-
-// Row `i` of `rows` as the item it was read from (null cells are absent attributes).
-json item_of(const records& rows, std::size_t i) {
-  json item = json::object();
-  for (std::size_t c = 0; c < rows.column_count(); ++c)
-    if (const value v = rows.get(i, c); !v.is_null()) item[std::string(rows.column_name(c))] = to_attribute(v, rows.column_name(c));
-  return item;
 }
 
 }  // namespace
@@ -267,136 +246,23 @@ void connection::upsert(const engine::plan& p, const engine::table_description& 
   out.rows = to_records(std::span<const json>(&*stored, 1), t, &p.returning);
 }
 
-void connection::update(const engine::plan& p, const engine::table_description& t, engine::execution& out) {
-  if (transaction_ && !p.returning.empty())
-    throw error(error_category::unsupported,
-                fmt::format("an update of \"{}\" inside a DynamoDB transaction cannot return rows: its writes are sent "
-                            "at commit, and TransactWriteItems returns no items; find them after commit",
-                            p.table),
-                error_details{"dynamodb"});
-  records rows = read(p, t, true);
-  std::vector<json> returned;  // the items as updated (ReturnValues ALL_NEW), for returning
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (!engine::matches(p, p.where, rows, i)) continue;
-    const json key = key_of(rows, i, t);
-    std::string set, remove, condition = "attribute_exists(#pk)";
-    json names{{"#pk", t.primary_key.at(0)}}, values = json::object();
-    // An operator DynamoDB has no expression for is computed here from the value read, and
-    // written on the condition that the item still holds that value (per item atomic).
-    auto computed = [&](const std::string& n, const std::string& v, const std::string& column, const value& now) {
-      set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", n, v);
-      values[v] = to_attribute(now, declared_field(t, column), column);
-      const value old = rows[i][column];
-      if (old.is_null()) {
-        condition += fmt::format(" AND attribute_not_exists({})", n);
-      } else {
-        condition += fmt::format(" AND {} = {}o", n, v);
-        values[v + "o"] = to_attribute(old, column);
-      }
-    };
-    for (std::size_t a = 0; a < p.set.size(); ++a) {
-      const auto& s = p.set[a];
-      const std::string n = fmt::format("#a{}", a), v = fmt::format(":v{}", a);
-      names[n] = s.column;
-      const value* operand = s.param == engine::no_param ? nullptr : p.param(s.param);
-      switch (s.op) {
-        case engine::update_op::set:
-          if (operand->is_null()) {
-            for (const auto& f : t.columns)
-              if (f.name == s.column && (!f.nullable || f.primary_key))
-                throw error(error_category::not_null_violation,
-                            fmt::format("\"{}.{}\" is required; it cannot be set to null", p.table, s.column),
-                            error_details{"dynamodb"});
-            remove += (remove.empty() ? "" : ", ") + n;
-          } else {
-            set += fmt::format("{}{} = {}", set.empty() ? "" : ", ", n, v);
-            values[v] = to_attribute(*operand, declared_field(t, s.column), s.column);
-          }
-          break;
-        case engine::update_op::unset: remove += (remove.empty() ? "" : ", ") + n; break;
-        case engine::update_op::inc:
-        case engine::update_op::dec:  // null counts as 0
-          set += fmt::format("{}{} = if_not_exists({}, :zero) {} {}", set.empty() ? "" : ", ", n, n,
-                             s.op == engine::update_op::inc ? '+' : '-', v);
-          values[v] = to_attribute(*operand, s.column);
-          values[":zero"] = json{{"N", "0"}};
-          break;
-        case engine::update_op::mul: {  // null counts as 0
-          const value old = rows[i][s.column];
-          value now = old.is_null() ? value(0) : old;
-          if (now.kind() == value_kind::integer && operand->kind() == value_kind::integer)
-            now = value(now.as_int() * operand->as_int());
-          else
-            now = value(now.as_double() * operand->as_double());
-          computed(n, v, s.column, now);
-          break;
-        }
-        case engine::update_op::min:
-        case engine::update_op::max: {  // null takes the value
-          const value old = rows[i][s.column];
-          const auto order = old.is_null() ? std::optional<int>(0) : engine::compare_values(*operand, old);
-          const bool take = old.is_null() || (order && (s.op == engine::update_op::min ? *order < 0 : *order > 0));
-          if (take) computed(n, v, s.column, *operand);
-          break;
-        }
-        case engine::update_op::concat: {  // null counts as ""
-          const value old = rows[i][s.column];
-          computed(n, v, s.column, value((old.is_null() ? std::string() : old.as_string()) + operand->as_string()));
-          break;
-        }
-        default:
-          throw error(error_category::unsupported,
-                      fmt::format("update of \"{}\" on \"{}\": this update operator is not supported by the dynamodb engine",
-                                  s.column, p.table),
-                      error_details{"dynamodb"});
-      }
-    }
-    std::string expression;
-    if (!set.empty()) expression += "SET " + set;
-    if (!remove.empty()) expression += (expression.empty() ? "" : " ") + std::string("REMOVE ") + remove;
-    if (expression.empty()) {  // nothing to change ($min that keeps the value): still matched
-      ++out.affected;
-      if (!p.returning.empty()) returned.push_back(item_of(rows, i));
-      continue;
-    }
-    json request{{"TableName", p.table}, {"Key", key}, {"ConditionExpression", condition},
-                 {"UpdateExpression", expression}, {"ExpressionAttributeNames", names}};
-    if (!values.empty()) request["ExpressionAttributeValues"] = values;
-    if (!p.returning.empty()) request["ReturnValues"] = "ALL_NEW";
-    if (transaction_) {  // at commit, on the same conditions: a change meanwhile cancels it
-      enqueue("Update", std::move(request), p.table, key, error_category::serialization_conflict,
-              fmt::format("an item of \"{}\" that this transaction updates changed or was removed after it was read",
-                          p.table));
-      ++out.affected;
-      continue;
-    }
-    try {
-      json got = http_->call("UpdateItem", request, p.table);
-      ++out.affected;
-      if (!p.returning.empty()) returned.push_back(std::move(got["Attributes"]));
-    } catch (const error& e) {
-      if (e.code() != "ConditionalCheckFailedException") throw;  // removed meanwhile: not updated
-    }
-  }
-  if (!p.returning.empty()) out.rows = to_records(returned, t, &p.returning);
-}
-
 void connection::remove(const engine::plan& p, const engine::table_description& t, engine::execution& out) {
-  records rows = read(p, t, true);
+  const std::vector<json> items = read_items(p, t, true);
+  const records rows = to_records(items, t);
   std::vector<json> returned;  // the items as they were (ReturnValues ALL_OLD), for returning
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (!engine::matches(p, p.where, rows, i)) continue;
     if (transaction_) {  // at commit, on the condition that it is still there
       enqueue("Delete",
-              json{{"TableName", p.table}, {"Key", key_of(rows, i, t)}, {"ConditionExpression", "attribute_exists(#pk)"},
+              json{{"TableName", p.table}, {"Key", key_in(items[i], t)}, {"ConditionExpression", "attribute_exists(#pk)"},
                    {"ExpressionAttributeNames", {{"#pk", t.primary_key.at(0)}}}},
-              p.table, key_of(rows, i, t), error_category::serialization_conflict,
+              p.table, key_in(items[i], t), error_category::serialization_conflict,
               fmt::format("an item of \"{}\" that this transaction removes was removed after it was read", p.table));
       ++out.affected;
-      if (!p.returning.empty()) returned.push_back(item_of(rows, i));
+      if (!p.returning.empty()) returned.push_back(items[i]);
       continue;
     }
-    json got = http_->call("DeleteItem", json{{"TableName", p.table}, {"Key", key_of(rows, i, t)}, {"ReturnValues", "ALL_OLD"}},
+    json got = http_->call("DeleteItem", json{{"TableName", p.table}, {"Key", key_in(items[i], t)}, {"ReturnValues", "ALL_OLD"}},
                            p.table);
     if (!got.contains("Attributes")) continue;  // removed meanwhile by another
     ++out.affected;

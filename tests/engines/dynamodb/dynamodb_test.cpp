@@ -312,6 +312,51 @@ TEST_F(dynamodb, urls_are_checked_and_their_secret_masked) {
   }
 }
 
+// A string or number set (made outside tether) is changed where it stands: $addToSet is
+// ADD, $pull is DELETE; $push and $pop, which need an order, are refused naming the set.
+TEST_F(dynamodb, a_set_takes_add_to_set_and_pull_natively_and_refuses_an_order) {
+  auto t = make_tether_table(value::from_json(R"({"id": {"type": "bigint", "primary_key": true}, "tags": "json"})"));
+  auto c = raw_connection(t);
+  auto& d = dynamic_cast<detail::dynamodb::connection&>(*c);
+  d.send("PutItem", {{"TableName", t}, {"Item", {{"id", {{"N", "1"}}}, {"tags", {{"SS", {"navy", "math"}}}}}}}, t);
+  auto tags = [&] {
+    auto v = (*db->find_one({.table = t}))["tags"].as_array();
+    std::vector<std::string> out;
+    for (const auto& e : v) out.push_back(e.as_string());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  engine::execution e;
+  c->execute(detail::plan_update({.table = t, .data = {{"$addToSet", {{"tags", "poetry"}}}}, .where = {{"id", 1}}},
+                                 db->capabilities()),
+             e);
+  EXPECT_EQ(e.affected, 1);
+  EXPECT_EQ(last_operation(*c), "UpdateItem");
+  EXPECT_EQ(last_body(*c)["UpdateExpression"], "ADD #a0 :v0");
+  EXPECT_EQ(last_body(*c)["ExpressionAttributeValues"][":v0"], nlohmann::json::parse(R"({"SS": ["poetry"]})"));
+  EXPECT_EQ(tags(), (std::vector<std::string>{"math", "navy", "poetry"}));
+  db->update({.table = t, .data = {{"$addToSet", {{"tags", "math"}}}}, .where = {{"id", 1}}});
+  db->update({.table = t, .data = {{"$pull", {{"tags", "navy"}}}}, .where = {{"id", 1}}});
+  EXPECT_EQ(tags(), (std::vector<std::string>{"math", "poetry"}));
+  for (const char* op : {"$push", "$pop"}) {
+    try {
+      db->update({.table = t, .data = {{op, {{"tags", op == std::string("$pop") ? value(1) : value("x")}}}},
+                  .where = {{"id", 1}}});
+      ADD_FAILURE() << op << " on a set was accepted";
+    } catch (const error& e) {
+      EXPECT_EQ(e.category(), error_category::unsupported) << e.what();
+      EXPECT_NE(std::string(e.what()).find("a DynamoDB set (SS)"), std::string::npos) << e.what();
+    }
+  }
+  try {
+    db->update({.table = t, .data = {{"$addToSet", {{"tags", 7}}}}, .where = {{"id", 1}}});
+    ADD_FAILURE() << "a number was added to a string set";
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("string set, which cannot hold 7"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(tags(), (std::vector<std::string>{"math", "poetry"})) << "a refused update wrote";
+}
+
 // A transaction's writes wait for commit, so what DynamoDB would refuse there (a second
 // write of one item, a 101st item, a read of a pending write) is refused at the call,
 // before anything is sent, and the transaction can still be rolled back whole.
