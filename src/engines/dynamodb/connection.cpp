@@ -125,7 +125,8 @@ bool sorts_natively(const engine::table_description& t, const std::string& field
 
 }  // namespace
 
-connection::connection(std::unique_ptr<http> client) : http_(std::move(client)) {}
+connection::connection(std::unique_ptr<http> client)
+    : http_(std::move(client)), definitions_(definitions::of(http_->tables_of())) {}
 
 bool connection::alive() {
   try {

@@ -36,6 +36,10 @@ class http {
   // Calls `operation` ("PutItem", …) with `body`; the parsed answer, or tether::error
   // (error.hpp) naming the operation and `table`.
   json call(std::string_view operation, const json& body, std::string_view table = "");
+  // Which tables this client's names mean: the endpoint, region, account key and prefix.
+  std::string tables_of() const {
+    return where_.url + '\n' + signer_.region() + '\n' + signer_.access_key() + '\n' + where_.table_prefix;
+  }
   std::uint64_t requests() const noexcept { return requests_; }
   const std::string& last_operation() const noexcept { return last_operation_; }
   const std::string& last_body() const noexcept { return last_body_; }  // the last request's JSON

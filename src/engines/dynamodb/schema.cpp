@@ -91,6 +91,7 @@ void connection::wait_until(const std::string& name, bool gone) {
 }
 
 void connection::save_definition(const engine::table_description& t) {
+  definitions_->forget(t.name);
   ensure_schema_table();
   http_->call("UpdateItem",
               json{{"TableName", schema_table},
@@ -102,20 +103,30 @@ void connection::save_definition(const engine::table_description& t) {
 }
 
 void connection::forget_definition(const std::string& table) {
+  definitions_->forget(table);
   ensure_schema_table();
   http_->call("DeleteItem", json{{"TableName", schema_table}, {"Key", {{"table", {{"S", table}}}}}}, schema_table);
 }
 
+// Kept for a moment (definitions.hpp), so that a call is one request, not two.
 engine::table_description connection::table(const std::string& name, bool* recorded) {
-  auto d = describe_table(name, recorded);
+  if (auto kept = definitions_->find(name)) {
+    if (recorded) *recorded = kept->recorded;
+    return std::move(kept->table);
+  }
+  const std::uint64_t read_at = definitions_->generation();
+  bool was_recorded = false;
+  auto d = describe_table(name, &was_recorded);
   if (!d) throw error(error_category::schema, fmt::format("unknown table \"{}\"", name),
                       error_details{.engine = "dynamodb", .code = "ResourceNotFoundException", .statement = "DescribeTable " + name});
+  definitions_->keep(name, {*d, was_recorded}, read_at);
+  if (recorded) *recorded = was_recorded;
   return std::move(*d);
 }
 
 // What tether recorded of the table (one GetItem: its fields and key), else what
 // DynamoDB tells of a table tether did not make (DescribeTable: the key alone, typed by
-// its attribute types). Not cached: another connection may have changed it since.
+// its attribute types). Read afresh: a migration asks what the table is now.
 std::optional<engine::table_description> connection::describe(std::string_view name) {
   return describe_table(name, nullptr);
 }
@@ -229,6 +240,17 @@ std::vector<std::string> connection::list_tables() {
 engine::schema_step connection::apply(const engine::schema_op& op, const engine::table_description* before,
                                       bool dry_run) {
   using kind = engine::schema_op_kind;
+  // However it ends, the tables it touched are read afresh by every connection of this process.
+  struct forget_after {
+    definitions& cache;
+    const engine::schema_op& op;
+    bool dry_run;
+    ~forget_after() {
+      if (dry_run) return;
+      cache.forget(op.table);
+      if (!op.new_name.empty()) cache.forget(op.new_name);
+    }
+  } forget{*definitions_, op, dry_run};
   engine::schema_step step;
   switch (op.kind) {
     case kind::create_collection: {

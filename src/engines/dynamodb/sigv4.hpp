@@ -50,6 +50,7 @@ class signer {
   // `amz_date` is the moment, as amz_date() writes it.
   void sign(http_request& r, std::string_view amz_date);
   const std::string& region() const noexcept { return region_; }
+  const std::string& access_key() const noexcept { return creds_.access_key; }
 
  private:
   credentials creds_;
