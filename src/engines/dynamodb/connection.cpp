@@ -71,16 +71,6 @@ std::optional<std::vector<json>> listed_keys(const engine::plan& p, const engine
 }
 
 // The whole key, when the filter fixes every key field with $eq.
-std::optional<json> fixed_key(const engine::plan& p, const engine::table_description& t) {
-  if (t.primary_key.empty()) return std::nullopt;
-  json key = json::object();
-  for (const auto& k : t.primary_key) {
-    auto a = fixed(p, t, k);
-    if (!a) return std::nullopt;
-    key[k] = std::move(*a);
-  }
-  return key;
-}
 
 void filter_fields(const engine::filter_node& n, std::vector<const std::string*>& out) {
   if (n.kind == engine::logic::leaf) out.push_back(&n.field);
@@ -124,6 +114,17 @@ bool sorts_natively(const engine::table_description& t, const std::string& field
 }
 
 }  // namespace
+
+std::optional<json> fixed_key(const engine::plan& p, const engine::table_description& t) {
+  if (t.primary_key.empty()) return std::nullopt;
+  json key = json::object();
+  for (const auto& k : t.primary_key) {
+    auto a = fixed(p, t, k);
+    if (!a) return std::nullopt;
+    key[k] = std::move(*a);
+  }
+  return key;
+}
 
 connection::connection(std::unique_ptr<http> client)
     : http_(std::move(client)), definitions_(definitions::of(http_->tables_of())) {}

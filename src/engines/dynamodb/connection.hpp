@@ -50,6 +50,10 @@ inline constexpr std::size_t max_transaction_items = 100;
 // terms (`cancelled` is the error the call threw, for when the answer gives no reason).
 error cancelled_transaction(const json& answer, std::span<const pending_write> writes, const error& cancelled);
 
+// The whole key when the filter's top level fixes every key field with $eq (of the key's
+// type), as GetItem, UpdateItem and DeleteItem take it; else none.
+std::optional<json> fixed_key(const engine::plan& p, const engine::table_description& t);
+
 class connection final : public engine::connection,
                          public engine::transactions,
                          public engine::schema_applier,
@@ -101,6 +105,9 @@ class connection final : public engine::connection,
                      const std::vector<std::string>* only = nullptr) const;
   void insert(const engine::plan& p, const engine::table_description& t, engine::execution& out);
   void update(const engine::plan& p, const engine::table_description& t, engine::execution& out);
+  // The update as one UpdateItem, when it is of one item by its key alone with operators
+  // DynamoDB applies in place (updates.cpp); false when it is not.
+  bool update_by_key(const engine::plan& p, const engine::table_description& t, engine::execution& out);
   void remove(const engine::plan& p, const engine::table_description& t, engine::execution& out);
   void upsert(const engine::plan& p, const engine::table_description& t, engine::execution& out);
   std::vector<json> items_of(const engine::plan& p, const engine::table_description& t);

@@ -1,4 +1,5 @@
-// Updates on DynamoDB, item by item: each matching item read becomes one UpdateItem.
+// Updates on DynamoDB, item by item: each matching item read becomes one UpdateItem; an
+// update by the whole key alone with $set, $unset, $inc or $dec is one UpdateItem, unread.
 // SET, REMOVE, ADD and DELETE do what DynamoDB can do where the item stands ($set, $unset,
 // $inc/$dec, $push via list_append, $addToSet and $pull on a set); any other operator is
 // computed here from the value read and written on the condition that the attribute still
@@ -138,7 +139,43 @@ std::optional<json> update_request(const engine::plan& p, const engine::table_de
   return request;
 }
 
+std::size_t leaves(const engine::filter_node& n) {
+  std::size_t count = n.kind == engine::logic::leaf ? 1 : 0;
+  for (const auto& c : n.children) count += leaves(c);
+  return count;
+}
+
+// Whether `p` is an update of one item by its whole key, and nothing else, with operators
+// DynamoDB applies where the item stands: then one UpdateItem does it, with no read.
+bool by_key_alone(const engine::plan& p, const engine::table_description& t) {
+  if (leaves(p.where) != t.primary_key.size() || !fixed_key(p, t)) return false;
+  for (const auto& s : p.set) {
+    const bool native = s.op == engine::update_op::unset || s.op == engine::update_op::inc ||
+                        s.op == engine::update_op::dec ||
+                        (s.op == engine::update_op::set && !p.param(s.param)->is_null());
+    if (!native) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+// One UpdateItem on the condition that the item is there: ReturnValues ALL_NEW for returning.
+bool connection::update_by_key(const engine::plan& p, const engine::table_description& t, engine::execution& out) {
+  if (transaction_ || !by_key_alone(p, t)) return false;
+  const json item = *fixed_key(p, t);
+  const records row = to_records(std::span<const json>(&item, 1), t);
+  const json request = *update_request(p, t, item, row);
+  try {
+    json got = http_->call("UpdateItem", request, p.table);
+    out.affected = 1;
+    if (!p.returning.empty()) out.rows = to_records(std::span<const json>(&got["Attributes"], 1), t, &p.returning);
+  } catch (const error& e) {
+    if (e.code() != "ConditionalCheckFailedException") throw;  // no such item: none updated
+    if (!p.returning.empty()) out.rows = to_records(std::span<const json>(), t, &p.returning);
+  }
+  return true;
+}
 
 void connection::update(const engine::plan& p, const engine::table_description& t, engine::execution& out) {
   if (transaction_ && !p.returning.empty())
@@ -147,6 +184,7 @@ void connection::update(const engine::plan& p, const engine::table_description& 
                             "at commit, and TransactWriteItems returns no items; find them after commit",
                             p.table),
                 error_details{"dynamodb"});
+  if (update_by_key(p, t, out)) return;
   std::vector<json> returned;  // the items as updated (ReturnValues ALL_NEW), for returning
   for (json& read : read_items(p, t, true)) {
     std::optional<json> item = std::move(read);

@@ -165,6 +165,37 @@ TEST_F(dynamodb, a_find_by_the_whole_key_is_one_get_item) {
             (std::vector<std::string>{"b", "a"}));
 }
 
+// An update of one item by its key alone, with operators DynamoDB applies in place, is one
+// conditional UpdateItem and no read; with anything else in the where it reads first.
+TEST_F(dynamodb, an_update_by_the_key_alone_is_one_update_item) {
+  auto t = make_tether_table(value::from_json(R"({"id": {"type": "bigint", "primary_key": true}, "n": "integer", "name": "string"})"));
+  db->insert({.table = t, .records = {{{"id", 1}, {"n", 1}, {"name", "a"}}}});
+  auto c = raw_connection(t);
+  auto run = [&](update_options o) {
+    engine::execution e;
+    warm(*c, t);
+    const auto before = requests(*c);
+    c->execute(detail::plan_update(o, db->capabilities()), e);
+    return std::pair{e, requests(*c) - before};
+  };
+  auto [e, sent] = run({.table = t, .data = {{"name", "b"}, {"$inc", {{"n", 2}}}}, .where = {{"id", 1}}, .returning = {"n", "name"}});
+  EXPECT_EQ(sent, 1u) << "no read before the write";
+  EXPECT_EQ(last_operation(*c), "UpdateItem");
+  EXPECT_EQ(e.affected, 1);
+  ASSERT_EQ(e.rows.size(), 1u);
+  EXPECT_EQ(e.rows[0]["n"], value(3));
+  EXPECT_EQ(e.rows[0]["name"], value("b"));
+  auto [missing, sent_missing] = run({.table = t, .data = {{"n", 9}}, .where = {{"id", 2}}, .returning = {"n"}});
+  EXPECT_EQ(sent_missing, 1u);
+  EXPECT_EQ(missing.affected, 0) << "an absent key was updated";
+  EXPECT_EQ(missing.rows.size(), 0u);
+  EXPECT_EQ(db->count({.table = t}), 1) << "an update by key made an item";
+  auto [filtered, sent_filtered] = run({.table = t, .data = {{"n", 9}}, .where = {{"id", 1}, {"name", "not b"}}});
+  EXPECT_EQ(sent_filtered, 1u) << "the read, and no write for an item the where rejects";
+  EXPECT_EQ(filtered.affected, 0);
+  EXPECT_EQ((*db->find_one({.table = t}))["n"], value(3));
+}
+
 // A connection keeps the descriptions it read, but a schema change made in this process,
 // on any connection, is seen by the next call of every other.
 TEST_F(dynamodb, a_kept_definition_is_forgotten_when_the_schema_changes) {
