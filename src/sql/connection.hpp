@@ -1,11 +1,14 @@
 // The SQL adapter's connection: what SQLite, PostgreSQL and MySQL share on the engine
 // contract (engine/engine.hpp). They offer every optional part; a schema change is the
-// dialect's DDL statements (ddl.cpp), run in order through the engine's raw path.
+// dialect's DDL statements (ddl.cpp), run in order through the engine's raw path; a
+// savepoint is the dialect's statement, run by the engine's run_sql. Each engine keeps its
+// prepared statements in one sql::statement_cache (statement_cache.hpp).
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "renderer.hpp"
 #include "tether/engine/engine.hpp"
 
 namespace tether::detail::sql {
@@ -27,7 +30,16 @@ class connection : public engine::connection,
   engine::schema_step apply(const engine::schema_op& op, const engine::table_description* before,
                             bool dry_run) override;
 
+  void savepoint(std::string_view name) override;
+  void release_savepoint(std::string_view name) override;
+  void rollback_to_savepoint(std::string_view name) override;
+
  protected:
+  // The dialect this connection renders with.
+  virtual const dialect& sql_dialect() const noexcept = 0;
+  // Runs one statement that returns nothing the caller needs; throws the engine's error.
+  virtual void run_sql(const std::string& text) = 0;
+
   // The statements that make `op` happen (see schema_applier::apply for `before`).
   virtual std::vector<std::string> schema_statements(const engine::schema_op& op,
                                                      const engine::table_description* before) = 0;

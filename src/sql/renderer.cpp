@@ -3,17 +3,10 @@
 
 #include <fmt/format.h>
 
-#include <atomic>
-
 #include "tether/engine/evaluate.hpp"
 #include "tether/error.hpp"
 
 namespace tether::detail::sql {
-
-std::uint64_t next_generation() noexcept {
-  static std::atomic<std::uint64_t> last{0};
-  return last.fetch_add(1, std::memory_order_relaxed) + 1;
-}
 
 using engine::aggregate_fn;
 using engine::compare;

@@ -214,47 +214,6 @@ std::string condition(const dialect& d, const value& filter, const literal_maker
 // "SAVEPOINT "name"", "RELEASE SAVEPOINT …", "ROLLBACK TO SAVEPOINT …".
 std::string savepoint_sql(const dialect& d, std::string_view verb, std::string_view name);
 
-// How to render a statement on a cache miss: a reference to the caller's lambda, so that a
-// cache hit (the common case) builds no std::function and allocates nothing.
-class render_ref {
- public:
-  template <class F>
-  render_ref(F&& f) noexcept  // NOLINT: implicit, like a std::function parameter
-      : obj_(const_cast<void*>(static_cast<const void*>(&f))),
-        call_([](void* o) -> statement { return (*static_cast<std::remove_reference_t<F>*>(o))(); }) {}
-  statement operator()() const { return call_(obj_); }
-
- private:
-  void* obj_;
-  statement (*call_)(void*);
-};
-
-// Statement caches look keys up without building a std::string.
-struct key_hash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
-
-// A cache generation no other call in this process returns. A connection starts its
-// statement cache with one and takes a new one whenever it drops cached statements: a hint
-// left by a connection that has since been closed can then never match a new connection
-// that happens to get the same address.
-std::uint64_t next_generation() noexcept;
-
-// The cached statement a plan's hint points at, when this owner left it there in this
-// cache generation; otherwise `lookup()` (the shape-keyed cache) and a new hint.
-template <class Cached, class Lookup>
-Cached& hinted(const engine::plan& p, const void* owner, std::uint64_t generation,
-               engine::statement_stats& stats, Lookup&& lookup) {
-  if (p.hint.owner == owner && p.hint.generation == generation) {
-    ++stats.reuses;
-    return *static_cast<Cached*>(p.hint.entry);
-  }
-  Cached& c = lookup();
-  p.hint = {owner, generation, &c};
-  return c;
-}
-
 // Throws tether::error (usage) when `s` needs more placeholders than the engine takes in
 // one statement (a $in list of tens of thousands of values): such a call cannot be sent,
 // and saying so is better than the server's or the driver's own failure.

@@ -18,7 +18,6 @@
 namespace tether::detail::mysql {
 namespace {
 
-constexpr std::size_t cache_limit = 256;
 
 // Strict, so that a bad value is an error and not a warning and a mangled row; zero
 // dates refused; backslash escapes as the dialect's literals expect.
@@ -150,7 +149,7 @@ connection::connection(const url_parts& url, std::string_view masked_url) {
 }
 
 connection::~connection() {
-  for (auto& [_, c] : cache_) mysql_stmt_close(c.stmt);
+  drop_statements();
   mysql_close(conn_);
 }
 
@@ -173,31 +172,30 @@ void connection::after_statement(std::string_view sql) {
 }
 
 connection::cached& connection::prepare(std::string_view key, sql::render_ref render) {
-  if (auto it = cache_.find(key); it != cache_.end()) {
-    ++stats_.reuses;
-    return it->second;
-  }
-  if (cache_.size() >= cache_limit) {
-    for (auto& [_, c] : cache_) mysql_stmt_close(c.stmt);
-    cache_.clear();
-    generation_ = sql::next_generation();
-  }
-  sql::statement s = render();
-  sql::check_placeholders(s, 65535, "mysql");
-  ++stats_.renders;
-  cached c{mysql_stmt_init(conn_), std::move(s.text), std::move(s.bindings)};
-  if (!c.stmt) throw_error(conn_, c.text);
-  if (mysql_stmt_prepare(c.stmt, c.text.data(), c.text.size())) {
-    unsigned code = mysql_stmt_errno(c.stmt);
-    std::string state = mysql_stmt_sqlstate(c.stmt), message = mysql_stmt_error(c.stmt);
-    mysql_stmt_close(c.stmt);
-    if (code == 1146 || code == 1054) tables_.clear();
-    throw_error(code, state, message, c.text);
-  }
-  ++stats_.prepares;
-  describe(c);
-  return cache_.emplace(std::string(key), std::move(c)).first->second;
+  return statements_.get(
+      key, render,
+      [&](sql::statement&& s) {
+        cached c{mysql_stmt_init(conn_), std::move(s.text), std::move(s.bindings)};
+        if (!c.stmt) throw_error(conn_, c.text);
+        if (mysql_stmt_prepare(c.stmt, c.text.data(), c.text.size())) {
+          unsigned code = mysql_stmt_errno(c.stmt);
+          std::string state = mysql_stmt_sqlstate(c.stmt), message = mysql_stmt_error(c.stmt);
+          mysql_stmt_close(c.stmt);
+          if (code == 1146 || code == 1054) tables_.clear();
+          throw_error(code, state, message, c.text);
+        }
+        describe(c);
+        return c;
+      },
+      [&] { drop_statements(); });
 }
+
+void connection::drop_statements() {
+  statements_.for_each([](cached& c) { mysql_stmt_close(c.stmt); });
+  statements_.clear();
+}
+
+const sql::dialect& connection::sql_dialect() const noexcept { return *dialect_; }
 
 std::span<const std::string> connection::json_of(const engine::plan& p) {
   const bool writes = p.kind == engine::plan_kind::insert || p.kind == engine::plan_kind::upsert ||
@@ -207,8 +205,8 @@ std::span<const std::string> connection::json_of(const engine::plan& p) {
 }
 
 connection::cached& connection::prepare_plan(const engine::plan& p) {
-  return sql::hinted<cached>(p, this, generation_, stats_,
-                             [&]() -> cached& { return prepare(p.shape, [&] { return sql::render(p, *dialect_, json_of(p)); }); });
+  return statements_.hinted(
+      p, this, [&]() -> cached& { return prepare(p.shape, [&] { return sql::render(p, *dialect_, json_of(p)); }); });
 }
 
 // Result buffers by column: integers and doubles as themselves, dates and times as
@@ -656,16 +654,6 @@ void connection::rollback() {
                             what),
                 error_details{.engine = "mysql", .sqlstate = "25000", .statement = "ROLLBACK"});
   }
-}
-
-void connection::savepoint(std::string_view name) { command(sql::savepoint_sql(*dialect_, "SAVEPOINT", name)); }
-
-void connection::release_savepoint(std::string_view name) {
-  command(sql::savepoint_sql(*dialect_, "RELEASE SAVEPOINT", name));
-}
-
-void connection::rollback_to_savepoint(std::string_view name) {
-  command(sql::savepoint_sql(*dialect_, "ROLLBACK TO SAVEPOINT", name));
 }
 
 bool connection::alive() { return mysql_ping(conn_) == 0; }

@@ -14,6 +14,7 @@
 
 #include "../../sql/connection.hpp"
 #include "../../sql/renderer.hpp"
+#include "../../sql/statement_cache.hpp"
 #include "tether/engine/engine.hpp"
 
 namespace tether::detail::mysql {
@@ -58,12 +59,9 @@ class connection final : public sql::connection {
   void begin(const transaction_options& options) override;
   void commit() override;
   void rollback() override;
-  void savepoint(std::string_view name) override;
-  void release_savepoint(std::string_view name) override;
-  void rollback_to_savepoint(std::string_view name) override;
   bool alive() override;
   std::optional<std::string> server_version() override;
-  engine::statement_stats statement_stats() const override { return stats_; }
+  engine::statement_stats statement_stats() const override { return statements_.stats(); }
   std::optional<engine::table_description> describe(std::string_view table) override;
   std::vector<std::string> list_tables() override;
   void lock_migrations(std::chrono::milliseconds timeout) override;
@@ -72,6 +70,8 @@ class connection final : public sql::connection {
  protected:
   std::vector<std::string> schema_statements(const engine::schema_op& op,
                                              const engine::table_description* before) override;
+  const sql::dialect& sql_dialect() const noexcept override;
+  void run_sql(const std::string& text) override { command(text); }
 
  private:
   friend class cursor;
@@ -105,6 +105,7 @@ class connection final : public sql::connection {
   };
 
   cached& prepare(std::string_view key, sql::render_ref render);
+  void drop_statements();  // closes every cached statement
   cached& prepare_plan(const engine::plan& p);
   void describe(cached& c);
   // Binds the plan's params (from `offset`) as the bindings say, or `values` in order.
@@ -146,10 +147,8 @@ class connection final : public sql::connection {
   engine::execution in_unit(F&& body);
 
   MYSQL* conn_ = nullptr;
-  std::unordered_map<std::string, cached, sql::key_hash, std::equal_to<>> cache_;
+  sql::statement_cache<cached> statements_{256, 65535, "mysql"};  // 65535: the protocol's placeholders
   std::unordered_map<std::string, table_info> tables_;
-  engine::statement_stats stats_;
-  std::uint64_t generation_ = sql::next_generation();  // see sql::next_generation
   bool has_returning_ = false;  // MariaDB 10.5+: INSERT and DELETE … RETURNING
   bool mariadb_ = false;
   const class dialect* dialect_ = nullptr;

@@ -146,9 +146,7 @@ std::vector<std::string> connection::schema_statements(const engine::schema_op& 
   check_texts(op);
   tables_.clear();
   if (op.kind != engine::schema_op_kind::create_collection) {  // cached result shapes may change
-    for (auto& [_, c] : cache_) mysql_stmt_close(c.stmt);
-    cache_.clear();
-    generation_ = sql::next_generation();
+    drop_statements();
   }
   if (op.kind == engine::schema_op_kind::drop_constraint && before) {
     // A UNIQUE constraint is a unique index on MySQL; describe lists it among the indexes.

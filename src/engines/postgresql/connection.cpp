@@ -77,8 +77,6 @@ void append_array_literal(std::string& out, const value& v) {
   out += '}';
 }
 
-constexpr std::size_t cache_limit = 256;
-constexpr std::size_t max_params = 65535;  // the protocol's limit per statement
 constexpr std::size_t max_rows_per_insert = 1000;
 
 // libpq's URI options that tether passes through; anything else is a typo to refuse.
@@ -130,38 +128,36 @@ void connection::command(const char* sql) {
 }
 
 connection::cached& connection::prepare(std::string_view key, sql::render_ref render) {
-  if (auto it = cache_.find(key); it != cache_.end()) {
-    ++stats_.reuses;
-    return it->second;
-  }
-  if (cache_.size() >= cache_limit) {
-    command("DEALLOCATE ALL");
-    cache_.clear();
-    generation_ = sql::next_generation();
-  }
-  sql::statement s = render();
-  sql::check_placeholders(s, max_params, "postgresql");
-  ++stats_.renders;
-  cached c{fmt::format("t{}", ++next_name_), std::move(s.text), std::move(s.bindings)};
-  result r{PQprepare(conn_, c.name.c_str(), c.text.c_str(), 0, nullptr)};
-  if (PQresultStatus(r.r) != PGRES_COMMAND_OK) throw_result_error(conn_, r.r, c.text);
-  ++stats_.prepares;
-  // The server's inferred parameter types tell an array column from a json one.
-  result d{PQdescribePrepared(conn_, c.name.c_str())};
-  if (PQresultStatus(d.r) == PGRES_COMMAND_OK) {
-    for (int i = 0; i < PQnparams(d.r); ++i) c.param_types.push_back(PQparamtype(d.r, i));
-    std::vector<std::string> names;
-    for (int i = 0; i < PQnfields(d.r); ++i) names.emplace_back(PQfname(d.r, i));
-    c.names = std::make_shared<const std::vector<std::string>>(std::move(names));
-    c.binary = PQnfields(d.r) > 0;
-    for (int i = 0; i < PQnfields(d.r); ++i) c.binary = c.binary && has_binary_decoder(PQftype(d.r, i));
-  }
-  return cache_.emplace(std::string(key), std::move(c)).first->second;
+  return statements_.get(
+      key, render,
+      [&](sql::statement&& s) {
+        cached c{fmt::format("t{}", ++next_name_), std::move(s.text), std::move(s.bindings)};
+        result r{PQprepare(conn_, c.name.c_str(), c.text.c_str(), 0, nullptr)};
+        if (PQresultStatus(r.r) != PGRES_COMMAND_OK) throw_result_error(conn_, r.r, c.text);
+        // The server's inferred parameter types tell an array column from a json one.
+        result d{PQdescribePrepared(conn_, c.name.c_str())};
+        if (PQresultStatus(d.r) == PGRES_COMMAND_OK) {
+          for (int i = 0; i < PQnparams(d.r); ++i) c.param_types.push_back(PQparamtype(d.r, i));
+          std::vector<std::string> names;
+          for (int i = 0; i < PQnfields(d.r); ++i) names.emplace_back(PQfname(d.r, i));
+          c.names = std::make_shared<const std::vector<std::string>>(std::move(names));
+          c.binary = PQnfields(d.r) > 0;
+          for (int i = 0; i < PQnfields(d.r); ++i) c.binary = c.binary && has_binary_decoder(PQftype(d.r, i));
+        }
+        return c;
+      },
+      [&] { drop_statements(); });
 }
 
+void connection::drop_statements() {
+  command("DEALLOCATE ALL");
+  statements_.clear();
+}
+
+const sql::dialect& connection::sql_dialect() const noexcept { return the_dialect(); }
+
 connection::cached& connection::prepare_plan(const engine::plan& p) {
-  return sql::hinted<cached>(p, this, generation_, stats_,
-                             [&]() -> cached& { return prepare(p.shape, [&] { return sql::render(p, the_dialect()); }); });
+  return statements_.hinted(p, this, [&]() -> cached& { return prepare(p.shape, [&] { return sql::render(p, the_dialect()); }); });
 }
 
 void connection::run(const cached& c, const engine::plan& p, std::size_t offset, result& out, bool binary_rows) {
@@ -580,7 +576,7 @@ engine::execution connection::insert(const engine::plan& p) {
       // The shape counts the rows, so a single statement is keyed by it alone, and a
       // prepared insert finds it by the plan's hint.
       cached& c = n == p.row_count
-                      ? sql::hinted<cached>(p, this, generation_, stats_, [&]() -> cached& { return lookup(p.shape); })
+                      ? statements_.hinted(p, this, [&]() -> cached& { return lookup(p.shape); })
                       : lookup(std::string(p.shape.view()) + "#" + std::to_string(n));
       result r;
       run(c, p, start * ncols, r);
@@ -698,18 +694,6 @@ void connection::commit() {
 
 void connection::rollback() {
   if (PQtransactionStatus(conn_) != PQTRANS_IDLE) command("ROLLBACK");
-}
-
-void connection::savepoint(std::string_view name) {
-  command(sql::savepoint_sql(the_dialect(), "SAVEPOINT", name).c_str());
-}
-
-void connection::release_savepoint(std::string_view name) {
-  command(sql::savepoint_sql(the_dialect(), "RELEASE SAVEPOINT", name).c_str());
-}
-
-void connection::rollback_to_savepoint(std::string_view name) {
-  command(sql::savepoint_sql(the_dialect(), "ROLLBACK TO SAVEPOINT", name).c_str());
 }
 
 bool connection::alive() {

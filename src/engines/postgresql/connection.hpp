@@ -12,12 +12,15 @@
 
 #include "../../sql/connection.hpp"
 #include "../../sql/renderer.hpp"
+#include "../../sql/statement_cache.hpp"
 #include "tether/engine/engine.hpp"
 
 namespace tether::detail::postgresql {
 
 // Throws tether::error (usage) naming the URL (masked) when it does not fit.
 void validate_url(std::string_view url);
+
+inline constexpr std::size_t max_params = 65535;  // the protocol's limit per statement
 
 class connection final : public sql::connection {
  public:
@@ -30,12 +33,9 @@ class connection final : public sql::connection {
   void begin(const transaction_options& options) override;
   void commit() override;
   void rollback() override;
-  void savepoint(std::string_view name) override;
-  void release_savepoint(std::string_view name) override;
-  void rollback_to_savepoint(std::string_view name) override;
   bool alive() override;
   std::optional<std::string> server_version() override;
-  engine::statement_stats statement_stats() const override { return stats_; }
+  engine::statement_stats statement_stats() const override { return statements_.stats(); }
   std::optional<engine::table_description> describe(std::string_view table) override;
   std::vector<std::string> list_tables() override;
   bool transactional() const noexcept override { return true; }
@@ -45,6 +45,8 @@ class connection final : public sql::connection {
  protected:
   std::vector<std::string> schema_statements(const engine::schema_op& op,
                                              const engine::table_description* before) override;
+  const sql::dialect& sql_dialect() const noexcept override;
+  void run_sql(const std::string& text) override { command(text.c_str()); }
 
  private:
   friend class cursor;
@@ -64,6 +66,7 @@ class connection final : public sql::connection {
   };
 
   cached& prepare(std::string_view key, sql::render_ref render);
+  void drop_statements();  // DEALLOCATE ALL
   cached& prepare_plan(const engine::plan& p);
   // Fills the parameter buffers from the plan's params (from `offset`).
   void bind(const cached& c, const engine::plan& p, std::size_t offset);
@@ -83,13 +86,11 @@ class connection final : public sql::connection {
   engine::execution raw(const engine::plan& p);
 
   PGconn* conn_ = nullptr;
-  std::unordered_map<std::string, cached, sql::key_hash, std::equal_to<>> cache_;
+  sql::statement_cache<cached> statements_{256, max_params, "postgresql"};
   std::unordered_map<std::string, std::vector<std::string>> keys_;  // table → primary key
   std::unordered_map<std::string, std::vector<std::string>> json_;  // table → its json columns (COPY)
   std::unordered_map<Oid, std::string> type_names_;                  // for raw()'s fields
   std::uint64_t next_name_ = 0;
-  std::uint64_t generation_ = sql::next_generation();  // see sql::next_generation
-  engine::statement_stats stats_;
   // Parameter buffers, reused from call to call.
   std::vector<std::string> texts_;
   std::vector<const char*> values_;

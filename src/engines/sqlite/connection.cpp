@@ -17,7 +17,6 @@
 namespace tether::detail::sqlite {
 namespace {
 
-constexpr std::size_t cache_limit = 256;
 
 // Fixed-width UTC text, so that stored timestamps sort as they compare.
 std::string utc_text(const timestamp& ts) {
@@ -231,6 +230,7 @@ connection::connection(const url_parts& url) {
   busy_timeout_ms_ = url.busy_timeout_ms;
   sqlite3_busy_timeout(db_, url.busy_timeout_ms);
   register_functions(db_);
+  statements_.set_max_placeholders(static_cast<std::size_t>(sqlite3_limit(db_, SQLITE_LIMIT_VARIABLE_NUMBER, -1)));
   try {
     exec("PRAGMA foreign_keys = ON");
     if (url.wal && !url.read_only && url.path != ":memory:") exec("PRAGMA journal_mode = WAL");
@@ -242,7 +242,7 @@ connection::connection(const url_parts& url) {
 }
 
 connection::~connection() {
-  for (auto& [_, c] : cache_) sqlite3_finalize(c.stmt);
+  drop_statements();
   sqlite3_close_v2(db_);
 }
 
@@ -282,25 +282,23 @@ void connection::describe_columns(cached& c) {
   c.reprepares = sqlite3_stmt_status(c.stmt, SQLITE_STMTSTATUS_REPREPARE, 0);
 }
 
-connection::cached& connection::prepare(std::string_view key,
-                                        sql::render_ref render) {
-  if (auto it = cache_.find(key); it != cache_.end()) {
-    ++stats_.reuses;
-    return it->second;
-  }
-  if (cache_.size() >= cache_limit) {
-    for (auto& [_, c] : cache_) sqlite3_finalize(c.stmt);
-    cache_.clear();
-    generation_ = sql::next_generation();
-  }
-  sql::statement s = render();
-  sql::check_placeholders(s, static_cast<std::size_t>(sqlite3_limit(db_, SQLITE_LIMIT_VARIABLE_NUMBER, -1)), "sqlite");
-  ++stats_.renders;
-  cached c = prepare_uncached(s.text);
-  ++stats_.prepares;
-  c.bindings = std::move(s.bindings);
-  return cache_.emplace(std::string(key), std::move(c)).first->second;
+connection::cached& connection::prepare(std::string_view key, sql::render_ref render) {
+  return statements_.get(
+      key, render,
+      [&](sql::statement&& s) {
+        cached c = prepare_uncached(s.text);
+        c.bindings = std::move(s.bindings);
+        return c;
+      },
+      [&] { drop_statements(); });
 }
+
+void connection::drop_statements() {
+  statements_.for_each([](cached& c) { sqlite3_finalize(c.stmt); });
+  statements_.clear();
+}
+
+const sql::dialect& connection::sql_dialect() const noexcept { return the_dialect(); }
 
 void connection::bind_value(sqlite3_stmt* stmt, int i, const value& v, sql::transform how) {
   int rc = SQLITE_OK;
@@ -425,8 +423,7 @@ void connection::execute(const engine::plan& p, engine::execution& out) {
 }
 
 connection::cached& connection::prepare_plan(const engine::plan& p) {
-  return sql::hinted<cached>(p, this, generation_, stats_,
-                             [&]() -> cached& { return prepare(p.shape, [&] { return sql::render(p, the_dialect()); }); });
+  return statements_.hinted(p, this, [&]() -> cached& { return prepare(p.shape, [&] { return sql::render(p, the_dialect()); }); });
 }
 
 // A find's, a count's or an aggregate's rows, straight into the caller's result.
@@ -595,18 +592,6 @@ void connection::rollback() {
   if (!sqlite3_get_autocommit(db_)) exec("ROLLBACK");
   if (read_only_tx_) exec("PRAGMA query_only = OFF");
   read_only_tx_ = false;
-}
-
-void connection::savepoint(std::string_view name) {
-  exec(sql::savepoint_sql(the_dialect(), "SAVEPOINT", name).c_str());
-}
-
-void connection::release_savepoint(std::string_view name) {
-  exec(sql::savepoint_sql(the_dialect(), "RELEASE SAVEPOINT", name).c_str());
-}
-
-void connection::rollback_to_savepoint(std::string_view name) {
-  exec(sql::savepoint_sql(the_dialect(), "ROLLBACK TO SAVEPOINT", name).c_str());
 }
 
 bool connection::alive() { return db_ != nullptr; }

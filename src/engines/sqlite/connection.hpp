@@ -11,6 +11,7 @@
 
 #include "../../sql/connection.hpp"
 #include "../../sql/renderer.hpp"
+#include "../../sql/statement_cache.hpp"
 #include "tether/engine/engine.hpp"
 
 namespace tether::detail::sqlite {
@@ -41,12 +42,9 @@ class connection final : public sql::connection {
   void begin(const transaction_options& options) override;
   void commit() override;
   void rollback() override;
-  void savepoint(std::string_view name) override;
-  void release_savepoint(std::string_view name) override;
-  void rollback_to_savepoint(std::string_view name) override;
   bool alive() override;
   std::optional<std::string> server_version() override;
-  engine::statement_stats statement_stats() const override { return stats_; }
+  engine::statement_stats statement_stats() const override { return statements_.stats(); }
   std::optional<engine::table_description> describe(std::string_view table) override;
   std::vector<std::string> list_tables() override;
   bool transactional() const noexcept override { return true; }
@@ -56,6 +54,8 @@ class connection final : public sql::connection {
  protected:
   std::vector<std::string> schema_statements(const engine::schema_op& op,
                                              const engine::table_description* before) override;
+  const sql::dialect& sql_dialect() const noexcept override;
+  void run_sql(const std::string& text) override { exec(text.c_str()); }
 
  private:
   friend class cursor;
@@ -97,6 +97,7 @@ class connection final : public sql::connection {
   };
 
   cached& prepare(std::string_view key, sql::render_ref render);
+  void drop_statements();  // finalizes every cached statement
   cached& prepare_plan(const engine::plan& p);  // by the plan's hint, else by its shape
   cached prepare_uncached(std::string_view text);
   static void describe_columns(cached& c);
@@ -140,7 +141,7 @@ class connection final : public sql::connection {
   void run_script(std::string_view rest, engine::execution& e);
 
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, cached, sql::key_hash, std::equal_to<>> cache_;
+  sql::statement_cache<cached> statements_{256, 32766, "sqlite"};  // the limit is read once open
   std::unordered_map<std::string, table_info> tables_;
   // The last table asked for (an insert loop asks for one table again and again): found
   // by comparing its name, not by hashing it. Nodes of tables_ stay put until it is cleared.
@@ -154,8 +155,6 @@ class connection final : public sql::connection {
   std::uint64_t schema_epoch_ = 1;
   bool read_only_tx_ = false;
   int busy_timeout_ms_ = 5000;  // the URL's; a migrator waits longer for the write lock
-  engine::statement_stats stats_;
-  std::uint64_t generation_ = sql::next_generation();  // new whenever cached statements are dropped
   std::string scratch_;
 };
 

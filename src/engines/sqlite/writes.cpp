@@ -271,7 +271,7 @@ bool connection::insert_rows(const engine::plan& p, const table_info& t, id_sour
     };
     // A prepared insert of one statement keeps it in its plan's hint (the variant without
     // RETURNING ids only, so the hint always means that one).
-    cached& c = n == p.row_count && !returning_ids ? sql::hinted<cached>(p, this, generation_, stats_, lookup) : lookup();
+    cached& c = n == p.row_count && !returning_ids ? statements_.hinted(p, this, lookup) : lookup();
     if (p.rows_param == 0)
       bind_rows(c, p, start, n);
     else
@@ -353,7 +353,7 @@ connection::id_choice connection::choose_ids(const engine::plan& p, const table_
 engine::execution connection::insert(const engine::plan& p) {
   const table_info* t = &info(p.table);
   refuse_unknown(*t, p);
-  cached* kept = p.hint.owner == this && p.hint.generation == generation_ ? static_cast<cached*>(p.hint.entry) : nullptr;
+  cached* kept = statements_.hint_of(p, this);
   const std::uint64_t chosen_at = schema_epoch_;
   id_choice how = kept && kept->ids_epoch == chosen_at
                       ? id_choice{static_cast<id_source>(kept->ids_source), kept->ids_key}
