@@ -50,6 +50,13 @@ CLI::Validator whole_number(std::int64_t low, std::int64_t high = INT64_MAX);
 tether::value json_arg(const std::string& text, std::string_view flag);
 std::vector<std::string> list_arg(const std::string& text);  // "a,b" → {"a", "b"}
 
+// A table the CLI prints that no call returned (the registry, a table's columns).
+struct table {
+  std::vector<std::string> columns;
+  std::vector<std::vector<tether::value>> rows{};
+  std::string to_json() const;  // [{"column": value, …}, …], as records::to_json
+};
+void print_table(std::ostream& out, const table& t);
 void print_records(std::ostream& out, const tether::records& rows);
 std::string cell_text(const tether::value& v);
 

@@ -36,16 +36,13 @@ void print_database(const globals& g, const tether::database& d) {
   std::cout << "product      " << d.product << "\ntag          " << d.tag << "\nname         " << d.name
             << "\ntype         " << d.type << "\n";
   if (!d.description.empty()) std::cout << "description  " << d.description << "\n";
-  tether::records envs(std::vector<std::string>{"env", "connection_url", "description"});
+  table envs{{"env", "connection_url", "description"}};
   auto shown = tether::value::from_json(d.to_json());
-  for (const auto& e : shown["envs"].as_array()) {
-    envs.add_text(e["slug"].as_string());
-    envs.add_text(e["connection_url"].as_string());
-    envs.add_text(e.find("description") ? e["description"].as_string() : "");
-    envs.end_row();
-  }
+  for (const auto& e : shown["envs"].as_array())
+    envs.rows.push_back({e["slug"].as_string(), e["connection_url"].as_string(),
+                         e.find("description") ? e["description"].as_string() : ""});
   std::cout << "\n";
-  print_records(std::cout, envs);
+  print_table(std::cout, envs);
 }
 
 // A db subcommand: context flags pass through, and the help ends with an example.
@@ -151,14 +148,13 @@ void add_db_commands(CLI::App& app, globals& g, action& run) {
         std::cout << out << "]\n";
         return ok;
       }
-      tether::records rows(std::vector<std::string>{"product", "tag", "name", "type", "envs"});
+      table rows{{"product", "tag", "name", "type", "envs"}};
       for (const auto& d : all) {
         std::string envs;
         for (const auto& e : d.envs) envs += (envs.empty() ? "" : ",") + e.slug;
-        for (const auto& text : {d.product, d.tag, d.name, d.type, envs}) rows.add_text(text);
-        rows.end_row();
+        rows.rows.push_back({d.product, d.tag, d.name, d.type, envs});
       }
-      print_records(std::cout, rows);
+      print_table(std::cout, rows);
       return ok;
     };
   });

@@ -109,17 +109,17 @@ std::size_t width(std::string_view s) {
 }
 }  // namespace
 
-void print_records(std::ostream& out, const tether::records& rows) {
-  const std::size_t ncols = rows.column_count();
-  std::vector<std::vector<std::string>> cells(rows.size() + 1);
+void print_table(std::ostream& out, const table& t) {
+  const std::size_t ncols = t.columns.size();
+  std::vector<std::vector<std::string>> cells(t.rows.size() + 1);
   std::vector<std::size_t> widths(ncols, 0);
   for (std::size_t c = 0; c < ncols; ++c) {
-    cells[0].emplace_back(rows.column_name(c));
+    cells[0].push_back(t.columns[c]);
     widths[c] = width(cells[0][c]);
   }
-  for (std::size_t r = 0; r < rows.size(); ++r)
+  for (std::size_t r = 0; r < t.rows.size(); ++r)
     for (std::size_t c = 0; c < ncols; ++c) {
-      cells[r + 1].push_back(cell_text(rows.get(r, c)));
+      cells[r + 1].push_back(c < t.rows[r].size() ? cell_text(t.rows[r][c]) : "");
       widths[c] = std::max(widths[c], width(cells[r + 1][c]));
     }
   auto line = [&](const std::vector<std::string>& row) {
@@ -134,7 +134,25 @@ void print_records(std::ostream& out, const tether::records& rows) {
   for (auto w : widths) rule.emplace_back(w, '-');
   line(rule);
   for (std::size_t r = 1; r < cells.size(); ++r) line(cells[r]);
-  out << "(" << rows.size() << (rows.size() == 1 ? " row)\n" : " rows)\n");
+  out << "(" << t.rows.size() << (t.rows.size() == 1 ? " row)\n" : " rows)\n");
+}
+
+std::string table::to_json() const {
+  tether::array out;
+  for (const auto& row : rows) {
+    tether::object o;
+    for (std::size_t c = 0; c < columns.size(); ++c) o.emplace_back(columns[c], c < row.size() ? row[c] : nullptr);
+    out.push_back(std::move(o));
+  }
+  return tether::value(std::move(out)).to_json();
+}
+
+void print_records(std::ostream& out, const tether::records& rows) {
+  table t{{}, std::vector<std::vector<tether::value>>(rows.size())};
+  for (std::size_t c = 0; c < rows.column_count(); ++c) t.columns.emplace_back(rows.column_name(c));
+  for (std::size_t r = 0; r < rows.size(); ++r)
+    for (std::size_t c = 0; c < rows.column_count(); ++c) t.rows[r].push_back(rows.get(r, c));
+  print_table(out, t);
 }
 
 CLI::Validator whole_number(std::int64_t low, std::int64_t high) {

@@ -215,12 +215,12 @@ void add_schema_commands(CLI::App& app, globals& g, action& run) {
         std::cout << d.to_json() << "\n";
         return ok;
       }
-      records cols({"name", "type", "nullable", "default", "primary_key"});
+      table cols{{"name", "type", "nullable", "default", "primary_key"}};
       for (const auto& c : d["columns"].as_array()) {
-        for (const char* k : {"name", "type", "nullable", "default", "primary_key"}) cols.add(c[k]);
-        cols.end_row();
+        auto& row = cols.rows.emplace_back();
+        for (const auto& k : cols.columns) row.push_back(c[k]);
       }
-      print_records(std::cout, cols);
+      print_table(std::cout, cols);
       for (const auto& i : d["indexes"].as_array()) std::cout << "index " << i.to_json() << "\n";
       for (const auto& c : d["constraints"].as_array()) std::cout << "constraint " << c.to_json() << "\n";
       return ok;
@@ -287,15 +287,11 @@ void add_schema_commands(CLI::App& app, globals& g, action& run) {
   history->callback([&run, &g] {
     run = [&g] {
       target t(g);
-      records out({"tag", "name", "applied_at", "execution_ms", "checksum", "status"});
-      for (const auto& h : tether::migrator(t.db()).history()) {
-        for (const value& v : {value(h.tag), value(h.name), value(h.applied_at), value(h.execution_ms),
-                               value(h.checksum), value(h.status)})
-          out.add(v);
-        out.end_row();
-      }
+      table out{{"tag", "name", "applied_at", "execution_ms", "checksum", "status"}};
+      for (const auto& h : tether::migrator(t.db()).history())
+        out.rows.push_back({h.tag, h.name, h.applied_at, h.execution_ms, h.checksum, h.status});
       if (g.json) std::cout << out.to_json() << "\n";
-      else print_records(std::cout, out);
+      else print_table(std::cout, out);
       return ok;
     };
   });

@@ -13,6 +13,7 @@
 #include <random>
 
 #include "conformance.hpp"
+#include "core/results/records_builder.hpp"
 
 namespace tether::conformance {
 namespace {
@@ -125,12 +126,12 @@ dataset make_rows(bool any_double) {
                {"ts", maybe([&] { return value(timestamp::parse(r.pick(timestamps()))); })},
                {"dt", maybe([&] { return value(date::parse(r.pick(dates()))); })}};
     for (const auto& [name, v] : row) {
-      if (name == "m" && !v.is_null()) d.stored.add(decimal::parse(with_scale(v.as_decimal().text, 8)));
-      else if (name == "ts" && !v.is_null()) d.stored.add(utc(v.as_timestamp().to_string()));
-      else if (name == "d" && !v.is_null() && v.as_double() == 0.0) d.stored.add(0.0);  // -0.0 is stored as 0.0
-      else d.stored.add(v);
+      if (name == "m" && !v.is_null()) detail::records_builder(d.stored).add(decimal::parse(with_scale(v.as_decimal().text, 8)));
+      else if (name == "ts" && !v.is_null()) detail::records_builder(d.stored).add(utc(v.as_timestamp().to_string()));
+      else if (name == "d" && !v.is_null() && v.as_double() == 0.0) detail::records_builder(d.stored).add(0.0);  // -0.0 is stored as 0.0
+      else detail::records_builder(d.stored).add(v);
     }
-    d.stored.end_row();
+    detail::records_builder(d.stored).end_row();
     d.written.emplace_back(std::move(row));
   }
   return d;
@@ -450,8 +451,8 @@ TEST_F(differential, random_calls_agree_with_the_reference) {
         o.distinct = !o.column.empty() && r.chance(0.5);
         auto run = [&](const count_options& x) {
           records out(std::vector<std::string>{"count"});
-          out.add(db->count(x));
-          out.end_row();
+          detail::records_builder(out).add(db->count(x));
+          detail::records_builder(out).end_row();
           return out;
         };
         diff = disagreement(o, run, false);

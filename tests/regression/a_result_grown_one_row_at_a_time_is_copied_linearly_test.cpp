@@ -13,6 +13,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "core/results/records_builder.hpp"
+
 namespace {
 std::atomic<std::size_t> allocated{0};
 }
@@ -33,11 +35,11 @@ TEST(AResultGrownOneRowAtATime, IsCopiedLinearlyAndKeepsEveryRow) {
   records r(std::vector<std::string>{"id", "name", "score"});
   const std::size_t before = allocated;
   for (std::size_t i = 0; i < rows; ++i) {
-    r.reserve(r.size() + 1);  // what a decoder fed one row per result does
-    r.add_int(static_cast<std::int64_t>(i));
-    r.add_text("n");
-    r.add_double(0.5);
-    r.end_row();
+    tether::detail::records_builder(r).reserve(r.size() + 1);  // what a decoder fed one row per result does
+    tether::detail::records_builder(r).add_int(static_cast<std::int64_t>(i));
+    tether::detail::records_builder(r).add_text("n");
+    tether::detail::records_builder(r).add_double(0.5);
+    tether::detail::records_builder(r).end_row();
   }
   const std::size_t grown = allocated - before;
   // One cell is 16 bytes; the result's cells alone are rows * 3 * 16 = 960 KB. Doubling
@@ -55,10 +57,10 @@ TEST(AResultGrownOneRowAtATime, AnExactReserveIsStillExact) {
   // A caller that knows its size (a buffered PostgreSQL result) reserves it once.
   records r(std::vector<std::string>{"id"});
   const std::size_t before = allocated;
-  r.reserve(50'000);
+  tether::detail::records_builder(r).reserve(50'000);
   for (std::int64_t i = 0; i < 50'000; ++i) {
-    r.add_int(i);
-    r.end_row();
+    tether::detail::records_builder(r).add_int(i);
+    tether::detail::records_builder(r).end_row();
   }
   EXPECT_LT(allocated - before, 50'000 * 16 + 4096) << "a reserve of the final size grew again";
 }

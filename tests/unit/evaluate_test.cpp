@@ -5,6 +5,8 @@
 
 #include <limits>
 
+#include "core/results/records_builder.hpp"
+
 namespace tether {
 namespace {
 
@@ -84,10 +86,10 @@ TEST(evaluate, a_find_and_an_aggregate_over_rows_in_memory) {
   records rows(std::vector<std::string>{"id", "g", "n"});
   for (auto [id, g, n] : std::vector<std::tuple<int, const char*, value>>{
            {1, "a", value(3)}, {2, "b", value()}, {3, "a", value(-1)}, {4, "b ", value(5)}}) {
-    rows.add(id);
-    rows.add(g);
-    rows.add(n);
-    rows.end_row();
+    tether::detail::records_builder(rows).add(id);
+    tether::detail::records_builder(rows).add(g);
+    tether::detail::records_builder(rows).add(n);
+    tether::detail::records_builder(rows).end_row();
   }
   auto found = engine::evaluate(find_options{.table = "t", .where = {{"n", {{"$ne", 3}}}},
                                              .order_by = {{"n", direction::desc}}, .limit = 2},

@@ -1,23 +1,25 @@
 #include <gtest/gtest.h>
 #include <tether/tether.hpp>
 
+#include "core/results/records_builder.hpp"
+
 namespace tether {
 namespace {
 
 records sample() {
   records r(std::vector<std::string>{"id", "name", "score", "born", "meta"});
-  r.add_int(1);
-  r.add_text("Ada");
-  r.add_double(9.5);
-  r.add_date(date::parse("1815-12-10"));
-  r.add_json(R"({"a":[1,2]})");
-  r.end_row();
-  r.add_int(2);
-  r.add_null();
-  r.add_null();
-  r.add_null();
-  r.add_null();
-  r.end_row();
+  tether::detail::records_builder(r).add_int(1);
+  tether::detail::records_builder(r).add_text("Ada");
+  tether::detail::records_builder(r).add_double(9.5);
+  tether::detail::records_builder(r).add_date(date::parse("1815-12-10"));
+  tether::detail::records_builder(r).add_json(R"({"a":[1,2]})");
+  tether::detail::records_builder(r).end_row();
+  tether::detail::records_builder(r).add_int(2);
+  tether::detail::records_builder(r).add_null();
+  tether::detail::records_builder(r).add_null();
+  tether::detail::records_builder(r).add_null();
+  tether::detail::records_builder(r).add_null();
+  tether::detail::records_builder(r).end_row();
   return r;
 }
 
@@ -57,23 +59,23 @@ TEST(records, iteration_visits_every_row) {
 
 TEST(records, a_short_row_is_refused) {
   records r(std::vector<std::string>{"a", "b"});
-  r.add_int(1);
-  EXPECT_THROW(r.end_row(), error);
+  tether::detail::records_builder(r).add_int(1);
+  EXPECT_THROW(tether::detail::records_builder(r).end_row(), error);
 }
 
 TEST(records, reset_empties_grown_records_and_names_the_columns_anew) {
   records r(std::vector<std::string>{"n", "text"});
   for (int i = 0; i < 100; ++i) {  // past the inline cells and arena
-    r.add_int(i);
-    r.add_text(std::string(40, 'x'));
-    r.end_row();
+    tether::detail::records_builder(r).add_int(i);
+    tether::detail::records_builder(r).add_text(std::string(40, 'x'));
+    tether::detail::records_builder(r).end_row();
   }
-  r.reset(std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"only"}));
+  tether::detail::records_builder(r).reset(std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"only"}));
   EXPECT_EQ(r.size(), 0u);
   EXPECT_EQ(r.column_count(), 1u);
   EXPECT_EQ(r.to_json(), "[]");
-  r.add_text("after");
-  r.end_row();
+  tether::detail::records_builder(r).add_text("after");
+  tether::detail::records_builder(r).end_row();
   EXPECT_EQ(r.to_json(), R"([{"only":"after"}])");
   EXPECT_THROW(r[0].get<std::int64_t>("n"), error);  // the old names are gone
 }
@@ -82,13 +84,13 @@ TEST(records, restart_with_the_same_names_refills_the_storage_and_copies_stay_wh
   auto names = std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"n", "text", "amount"});
   records r(names);
   for (int chunk = 0; chunk < 3; ++chunk) {  // a stream's chunks, each larger than the last
-    r.restart(names);
+    tether::detail::records_builder(r).restart(names);
     const int rows = 50 * (chunk + 1);
     for (int i = 0; i < rows; ++i) {
-      r.add_int(chunk * 1000 + i);
-      r.add_text(std::string(static_cast<std::size_t>(i % 70), static_cast<char>('a' + chunk)));
-      r.add_decimal(std::to_string(i) + ".50");
-      r.end_row();
+      tether::detail::records_builder(r).add_int(chunk * 1000 + i);
+      tether::detail::records_builder(r).add_text(std::string(static_cast<std::size_t>(i % 70), static_cast<char>('a' + chunk)));
+      tether::detail::records_builder(r).add_decimal(std::to_string(i) + ".50");
+      tether::detail::records_builder(r).end_row();
     }
     ASSERT_EQ(r.size(), static_cast<std::size_t>(rows));
     EXPECT_EQ(r[0].get<std::int64_t>("n"), chunk * 1000);
@@ -101,32 +103,32 @@ TEST(records, restart_with_the_same_names_refills_the_storage_and_copies_stay_wh
     EXPECT_EQ(moved[rows / 2].get<std::string_view>("text"), r[rows / 2].get<std::string_view>("text"));
   }
   // Other names: a reset, not a refill.
-  r.restart(std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"other"}));
+  tether::detail::records_builder(r).restart(std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"other"}));
   EXPECT_EQ(r.size(), 0u);
   EXPECT_EQ(r.column_count(), 1u);
 }
 
 TEST(records, reserved_text_room_is_used_without_losing_earlier_text) {
   records r(std::vector<std::string>{"s"});
-  r.add_text("first");
-  r.end_row();
-  r.reserve(10, 10'000);  // moves the inline text out of line
+  tether::detail::records_builder(r).add_text("first");
+  tether::detail::records_builder(r).end_row();
+  tether::detail::records_builder(r).reserve(10, 10'000);  // moves the inline text out of line
   for (int i = 0; i < 300; ++i) {
-    r.add_text("row " + std::to_string(i));
-    r.end_row();
+    tether::detail::records_builder(r).add_text("row " + std::to_string(i));
+    tether::detail::records_builder(r).end_row();
   }
   EXPECT_EQ(r[0].get<std::string_view>(std::size_t{0}), "first");
   EXPECT_EQ(r[300].get<std::string_view>(std::size_t{0}), "row 299");
-  EXPECT_GE(r.text_bytes(), 5u + 300 * 5);
+  EXPECT_GE(tether::detail::records_builder(r).text_bytes(), 5u + 300 * 5);
 }
 
 TEST(records, typed_reads_of_dates_times_timestamps_and_decimals_match_the_values) {
   records r(std::vector<std::string>{"d", "t", "ts", "dec"});
-  r.add_date(date{19'000});
-  r.add_time(time_of_day{3'600'000'001});
-  r.add_timestamp(timestamp{1'700'000'000'123'456, -300});
-  r.add_decimal("-12.3400");
-  r.end_row();
+  tether::detail::records_builder(r).add_date(date{19'000});
+  tether::detail::records_builder(r).add_time(time_of_day{3'600'000'001});
+  tether::detail::records_builder(r).add_timestamp(timestamp{1'700'000'000'123'456, -300});
+  tether::detail::records_builder(r).add_decimal("-12.3400");
+  tether::detail::records_builder(r).end_row();
   auto row = r[0];
   EXPECT_EQ(row.get<date>("d"), r.get(0, 0).as_date());
   EXPECT_EQ(row.get<time_of_day>("t").micros, 3'600'000'001);

@@ -6,6 +6,7 @@
 
 #include "tether/engine/engine.hpp"
 #include "core/workspace/url.hpp"
+#include "core/results/records_builder.hpp"
 
 namespace tether::engine {
 namespace {
@@ -27,8 +28,8 @@ class buffered_cursor final : public cursor {
     for (std::size_t c = 0; c < all_.column_count(); ++c) names.emplace_back(all_.column_name(c));
     out = records(std::move(names));
     for (std::size_t n = 0; n < max_rows && next_ < all_.size(); ++n, ++next_) {
-      for (std::size_t c = 0; c < all_.column_count(); ++c) out.add(all_.get(next_, c));
-      out.end_row();
+      for (std::size_t c = 0; c < all_.column_count(); ++c) detail::records_builder(out).add(all_.get(next_, c));
+      detail::records_builder(out).end_row();
     }
     return true;
   }

@@ -11,6 +11,7 @@
 
 #include "core/values/json_text.hpp"
 #include "tether/error.hpp"
+#include "core/results/records_builder.hpp"
 
 namespace tether::detail {
 namespace {
@@ -112,7 +113,7 @@ find_options page_query(const find_options& o, const engine::table_description* 
 
 std::string finish_page(const find_options& query, const find_options& o, records& rows) {
   if (!o.limit || *o.limit <= 0 || rows.size() <= static_cast<std::size_t>(*o.limit)) return {};
-  rows.truncate(static_cast<std::size_t>(*o.limit));
+  detail::records_builder(rows).truncate(static_cast<std::size_t>(*o.limit));
   const record last_row = rows[rows.size() - 1];
   array order, last;
   for (const auto& t : query.order_by) {

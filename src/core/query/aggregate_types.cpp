@@ -5,6 +5,7 @@
 #include "core/query/aggregate_types.hpp"
 
 #include "tether/engine/evaluate.hpp"
+#include "core/results/records_builder.hpp"
 
 #include <charconv>
 #include <cstdlib>
@@ -115,13 +116,13 @@ void type_results(records& rows, const std::vector<engine::aggregate_term>& term
   std::vector<std::string> names;
   for (std::size_t c = 0; c < rows.column_count(); ++c) names.emplace_back(rows.column_name(c));
   records out(std::move(names));
-  out.reserve(rows.size());
+  detail::records_builder(out).reserve(rows.size());
   for (std::size_t r = 0; r < rows.size(); ++r) {
     for (std::size_t c = 0; c < rows.column_count(); ++c) {
       value v = rows.get(r, c);
-      out.add(c >= group_columns && c - group_columns < terms.size() ? typed(v, terms[c - group_columns]) : v);
+      detail::records_builder(out).add(c >= group_columns && c - group_columns < terms.size() ? typed(v, terms[c - group_columns]) : v);
     }
-    out.end_row();
+    detail::records_builder(out).end_row();
   }
   rows = std::move(out);
 }

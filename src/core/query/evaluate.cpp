@@ -13,6 +13,7 @@
 #include "core/query/planner.hpp"
 #include "core/query/exact.hpp"
 #include "tether/error.hpp"
+#include "core/results/records_builder.hpp"
 
 namespace tether::engine {
 
@@ -321,10 +322,10 @@ void page(std::vector<std::vector<value>>& rows, const plan& p) {
 
 records emit(const std::vector<std::string>& names, const std::vector<std::vector<value>>& rows) {
   records out(names);
-  out.reserve(rows.size());
+  detail::records_builder(out).reserve(rows.size());
   for (const auto& r : rows) {
-    for (const auto& v : r) out.add(v);
-    out.end_row();
+    for (const auto& v : r) detail::records_builder(out).add(v);
+    detail::records_builder(out).end_row();
   }
   return out;
 }

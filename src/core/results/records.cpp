@@ -1,4 +1,4 @@
-// Columnar result storage and typed access.
+// Columnar result storage and typed access; the builder engines fill it with.
 #include "tether/records.hpp"
 
 #include <fmt/format.h>
@@ -6,211 +6,183 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/results/records_builder.hpp"
 #include "core/values/json_text.hpp"
 #include "tether/error.hpp"
 
 namespace tether {
 
-void records::adopt(const records& o) {
-  names_ = o.names_;
-  ncols_ = o.ncols_;
-  capacity_ = o.capacity_;
-  rows_ = o.rows_;
-  cursor_ = o.cursor_;
-  arena_size_ = o.arena_size_;
-  const std::size_t ncells = column_count() * capacity_;
-  if (o.cells_ == o.small_cells_) {
-    std::copy_n(o.small_cells_, ncells, small_cells_);
-    cells_ = small_cells_;
-    big_cells_.clear();
+using detail::records_builder;
+using detail::records_cell;
+
+namespace detail {
+
+void records_cells_free::operator()(records_cell* cells) const noexcept { delete[] cells; }
+
+void records_builder::adopt(records& to, const records& o) {
+  to.names_ = o.names_;
+  to.ncols_ = o.ncols_;
+  to.capacity_ = o.capacity_;
+  to.rows_ = o.rows_;
+  to.cursor_ = o.cursor_;
+  to.arena_size_ = o.arena_size_;
+  const std::size_t ncells = to.ncols_ * to.capacity_;
+  if (o.cells_ == reinterpret_cast<const records_cell*>(o.small_cells_)) {
+    std::memcpy(to.small_cells_, o.small_cells_, ncells * sizeof(records_cell));
+    to.cells_ = small_cells(to);
   } else {
-    big_cells_.assign(o.cells_, o.cells_ + ncells);
-    cells_ = big_cells_.data();
+    if (to.big_cells_size_ < ncells) {
+      to.big_cells_.reset(new records_cell[ncells]);
+      to.big_cells_size_ = ncells;
+    }
+    std::copy_n(o.cells_, ncells, to.big_cells_.get());
+    to.cells_ = to.big_cells_.get();
   }
   if (o.arena_ == o.small_arena_) {
-    std::memcpy(small_arena_, o.small_arena_, arena_size_);
-    arena_ = small_arena_;
-    arena_capacity_ = small_arena;
-    big_arena_.clear();
+    std::memcpy(to.small_arena_, o.small_arena_, to.arena_size_);
+    to.arena_ = to.small_arena_;
+    to.arena_capacity_ = records::small_arena;
   } else {
-    big_arena_.assign(o.arena_, o.arena_ + arena_size_);
-    arena_ = big_arena_.data();
-    arena_capacity_ = big_arena_.size();
+    to.big_arena_.reset(new char[o.arena_size_ ? o.arena_size_ : 1]);
+    std::memcpy(to.big_arena_.get(), o.arena_, o.arena_size_);
+    to.arena_ = to.big_arena_.get();
+    to.arena_capacity_ = o.arena_size_;
   }
 }
 
-void records::steal(records& o) noexcept {
-  names_ = std::move(o.names_);
-  ncols_ = o.ncols_;
-  capacity_ = o.capacity_;
-  rows_ = o.rows_;
-  cursor_ = o.cursor_;
-  arena_size_ = o.arena_size_;
-  // The inline blocks are copied whole: a fixed size is a few vector moves, where the
-  // used size would cost a memcpy call. An empty result (an insert's) copies nothing.
-  if (o.cells_ == o.small_cells_) {
-    if (o.rows_ || o.cursor_) std::memcpy(small_cells_, o.small_cells_, sizeof small_cells_);
-    cells_ = small_cells_;
+void records_builder::steal(records& to, records& o) noexcept {
+  to.names_ = std::move(o.names_);
+  to.ncols_ = o.ncols_;
+  to.capacity_ = o.capacity_;
+  to.rows_ = o.rows_;
+  to.cursor_ = o.cursor_;
+  to.arena_size_ = o.arena_size_;
+  // The inline blocks are copied whole: a fixed size is a few moves, where the used size
+  // would cost a memcpy call. An empty result (an insert's) copies nothing.
+  if (o.cells_ == small_cells(o)) {
+    if (o.rows_ || o.cursor_) std::memcpy(to.small_cells_, o.small_cells_, sizeof to.small_cells_);
+    to.cells_ = small_cells(to);
   } else {
-    big_cells_ = std::move(o.big_cells_);
-    cells_ = big_cells_.data();
+    to.big_cells_ = std::move(o.big_cells_);
+    to.big_cells_size_ = o.big_cells_size_;
+    o.big_cells_size_ = 0;
+    to.cells_ = to.big_cells_.get();
   }
   if (o.arena_ == o.small_arena_) {
-    if (o.arena_size_) std::memcpy(small_arena_, o.small_arena_, sizeof small_arena_);
-    arena_ = small_arena_;
-    arena_capacity_ = small_arena;
+    if (o.arena_size_) std::memcpy(to.small_arena_, o.small_arena_, sizeof to.small_arena_);
+    to.arena_ = to.small_arena_;
+    to.arena_capacity_ = records::small_arena;
   } else {
-    big_arena_ = std::move(o.big_arena_);
-    arena_ = big_arena_.data();
-    arena_capacity_ = big_arena_.size();
+    to.big_arena_ = std::move(o.big_arena_);
+    to.arena_ = to.big_arena_.get();
+    to.arena_capacity_ = o.arena_capacity_;
   }
-  o.cells_ = o.small_cells_;
+  o.cells_ = small_cells(o);
   o.arena_ = o.small_arena_;
-  o.arena_capacity_ = small_arena;
+  o.arena_capacity_ = records::small_arena;
   o.capacity_ = o.rows_ = o.cursor_ = o.arena_size_ = o.ncols_ = 0;
 }
 
-records::records(const records& o) { adopt(o); }
-records::records(records&& o) noexcept { steal(o); }
-records& records::operator=(const records& o) {
-  if (this != &o) adopt(o);
-  return *this;
-}
-records& records::operator=(records&& o) noexcept {
-  if (this != &o) steal(o);
-  return *this;
-}
-
-records::records(std::vector<std::string> column_names)
-    : names_(std::make_shared<const std::vector<std::string>>(std::move(column_names))),
-      ncols_(names_->size()),
-      capacity_(small_capacity(ncols_)) {}
-
-records::records(std::shared_ptr<const std::vector<std::string>> column_names) noexcept
-    : names_(std::move(column_names)),
-      ncols_(names_ ? names_->size() : 0),
-      capacity_(small_capacity(ncols_)) {}
-
-void records::reset(std::shared_ptr<const std::vector<std::string>> column_names) noexcept {
-  names_ = std::move(column_names);
-  ncols_ = names_ ? names_->size() : 0;
-  capacity_ = small_capacity(ncols_);
-  cells_ = small_cells_;
-  arena_ = small_arena_;
-  arena_capacity_ = small_arena;
-  rows_ = cursor_ = arena_size_ = 0;
-  big_cells_.clear();
-  big_arena_.clear();
+void records_builder::reset(std::shared_ptr<const std::vector<std::string>> column_names) noexcept {
+  r_.names_ = std::move(column_names);
+  r_.ncols_ = r_.names_ ? r_.names_->size() : 0;
+  r_.capacity_ = small_capacity(r_.ncols_);
+  r_.cells_ = small_cells(r_);
+  r_.arena_ = r_.small_arena_;
+  r_.arena_capacity_ = records::small_arena;
+  r_.rows_ = r_.cursor_ = r_.arena_size_ = 0;
+  r_.big_cells_.reset();
+  r_.big_cells_size_ = 0;
+  r_.big_arena_.reset();
 }
 
-void records::restart(const std::shared_ptr<const std::vector<std::string>>& column_names) noexcept {
-  if (names_ != column_names) return reset(column_names);
-  rows_ = cursor_ = arena_size_ = 0;
-}
-
-std::optional<std::size_t> records::column_index(std::string_view name) const noexcept {
-  for (std::size_t i = 0; i < column_count(); ++i)
-    if ((*names_)[i] == name) return i;
-  return std::nullopt;
-}
-
-std::size_t records::require_column(std::string_view name) const {
-  if (auto i = column_index(name)) return *i;
-  std::string names;
-  for (std::size_t i = 0; i < column_count(); ++i) names += (names.empty() ? "" : ", ") + (*names_)[i];
-  throw error(error_category::not_found,
-              fmt::format("no column \"{}\" in this result; it has: {}", name, names));
-}
-
-record records::at(std::size_t row) const {
-  if (row >= rows_)
-    throw error(error_category::not_found,
-                fmt::format("row {} is past the end of a result of {} rows", row, rows_));
-  return record(this, row);
+void records_builder::restart(const std::shared_ptr<const std::vector<std::string>>& column_names) noexcept {
+  if (r_.names_ != column_names) return reset(column_names);
+  r_.rows_ = r_.cursor_ = r_.arena_size_ = 0;
 }
 
 // Geometric, like add's growth: a caller that reserves one more row at a time (a decoder
 // fed one row per result) must not copy every column block on each row.
-void records::reserve(std::size_t rows, std::size_t arena_bytes) {
-  if (rows > capacity_) grow(std::max(rows, capacity_ * 2));
-  if (arena_bytes > arena_capacity_) grow_arena(arena_bytes);
+void records_builder::reserve(std::size_t rows, std::size_t arena_bytes) {
+  if (rows > r_.capacity_) grow(std::max(rows, r_.capacity_ * 2));
+  if (arena_bytes > r_.arena_capacity_) grow_arena(arena_bytes);
 }
 
-// Moves the text out of line, or to a larger block; amortised by doubling. big_arena_ is
-// sized to its whole capacity, so that add_arena writes into it without a call.
-void records::grow_arena(std::size_t bytes) {
-  const std::size_t capacity = std::max<std::size_t>({256, bytes, 2 * arena_capacity_});
-  if (arena_ == small_arena_) {
-    big_arena_.assign(small_arena_, small_arena_ + arena_size_);
-    big_arena_.resize(capacity);
-  } else {
-    big_arena_.resize(capacity);
-  }
-  arena_ = big_arena_.data();
-  arena_capacity_ = capacity;
+// Moves the text out of line, or to a larger block; amortised by doubling.
+void records_builder::grow_arena(std::size_t bytes) {
+  const std::size_t capacity = std::max<std::size_t>({256, bytes, 2 * r_.arena_capacity_});
+  std::unique_ptr<char[]> bigger(new char[capacity]);
+  if (r_.arena_size_) std::memcpy(bigger.get(), r_.arena_, r_.arena_size_);
+  r_.big_arena_ = std::move(bigger);
+  r_.arena_ = r_.big_arena_.get();
+  r_.arena_capacity_ = capacity;
 }
 
 // Moves every column block to a larger allocation; amortised by doubling.
-void records::grow(std::size_t rows) {
-  const std::size_t ncols = column_count();
-  if (ncols * rows <= small_cells && cells_ == small_cells_) {
+void records_builder::grow(std::size_t rows) {
+  const std::size_t ncols = r_.ncols_;
+  records_cell* small = small_cells(r_);
+  if (ncols * rows <= records::small_cells && r_.cells_ == small) {
     // Spread the blocks out in place, last column first so nothing is overwritten.
     for (std::size_t c = ncols; c-- > 1;)
-      std::copy_backward(small_cells_ + c * capacity_, small_cells_ + c * capacity_ + rows_,
-                         small_cells_ + c * rows + rows_);
-    capacity_ = rows;
+      std::copy_backward(small + c * r_.capacity_, small + c * r_.capacity_ + r_.rows_, small + c * rows + r_.rows_);
+    r_.capacity_ = rows;
     return;
   }
-  decltype(big_cells_) bigger(ncols * rows);
-  for (std::size_t c = 0; c < ncols; ++c)
-    std::copy_n(cells_ + c * capacity_, rows_, bigger.begin() + static_cast<std::ptrdiff_t>(c * rows));
-  big_cells_.swap(bigger);
-  cells_ = big_cells_.data();
-  capacity_ = rows;
+  std::unique_ptr<records_cell[], records_cells_free> bigger(new records_cell[ncols * rows]);
+  for (std::size_t c = 0; c < ncols; ++c) std::copy_n(r_.cells_ + c * r_.capacity_, r_.rows_, bigger.get() + c * rows);
+  r_.big_cells_ = std::move(bigger);
+  r_.big_cells_size_ = ncols * rows;
+  r_.cells_ = r_.big_cells_.get();
+  r_.capacity_ = rows;
 }
 
-void records::too_many_cells() const {
+void records_builder::too_many_cells() const {
   throw error(error_category::usage, "more cells than columns in a row");
 }
 
-void records::short_row() const {
-  throw error(error_category::usage,
-              fmt::format("a row has {} cells for {} columns", cursor_, column_count()));
+void records_builder::short_row() const {
+  throw error(error_category::usage, fmt::format("a row has {} cells for {} columns", r_.cursor_, r_.ncols_));
 }
 
-void records::add_date(date d) {
+void records_builder::bad_column(const records& r, std::size_t col) {
+  throw error(error_category::not_found,
+              fmt::format("column {} is past the end of a result of {} columns", col, r.ncols_));
+}
+
+void records_builder::add_date(date d) {
   auto& c = next_cell();
   c.kind = value_kind::date;
   c.payload = static_cast<std::uint64_t>(static_cast<std::int64_t>(d.days));
 }
-void records::add_time(time_of_day t) {
+void records_builder::add_time(time_of_day t) {
   auto& c = next_cell();
   c.kind = value_kind::time;
   c.payload = static_cast<std::uint64_t>(t.micros);
 }
-void records::add_timestamp(timestamp t) {
+void records_builder::add_timestamp(timestamp t) {
   auto& c = next_cell();
   c.kind = value_kind::timestamp;
   c.aux = t.offset_minutes;
   c.payload = static_cast<std::uint64_t>(t.micros);
 }
 
-void records::add_arena_slow(value_kind kind, const void* data, std::size_t size) {
-  grow_arena(arena_size_ + size);
+void records_builder::add_arena_slow(value_kind kind, const void* data, std::size_t size) {
+  grow_arena(r_.arena_size_ + size);
   add_arena(kind, data, size);
 }
 
-void records::add_bytes(const void* data, std::size_t size) { add_arena(value_kind::bytes, data, size); }
-void records::add_decimal(std::string_view s) { add_arena(value_kind::decimal, s.data(), s.size()); }
-void records::add_uuid(const uuid& u) { add_arena(value_kind::uuid, u.octets.data(), 16); }
-void records::add_json(std::string_view s) {
+void records_builder::add_bytes(const void* data, std::size_t size) { add_arena(value_kind::bytes, data, size); }
+void records_builder::add_decimal(std::string_view s) { add_arena(value_kind::decimal, s.data(), s.size()); }
+void records_builder::add_uuid(const uuid& u) { add_arena(value_kind::uuid, u.octets.data(), 16); }
+void records_builder::add_json(std::string_view s) {
   // Arrays and objects share one stored form; the kind is read from the first character.
   auto first = s.find_first_not_of(" \t\r\n");
   bool is_array = first != std::string_view::npos && s[first] == '[';
   add_arena(is_array ? value_kind::array : value_kind::object, s.data(), s.size());
 }
 
-void records::add(const value& v) {
+void records_builder::add(const value& v) {
   switch (v.kind()) {
     case value_kind::null: add_null(); break;
     case value_kind::boolean: add_bool(v.as_bool()); break;
@@ -228,17 +200,65 @@ void records::add(const value& v) {
   }
 }
 
-void records::bad_column(std::size_t col) const {
-  throw error(error_category::not_found,
-              fmt::format("column {} is past the end of a result of {} columns", col, column_count()));
+}  // namespace detail
+
+namespace {
+
+const records_cell& cell_at(const records& r, std::size_t row, std::size_t col) {
+  return records_builder::cell_at(r, row, col);
+}
+std::string_view arena_view(const records& r, const records_cell& c) { return records_builder::arena_view(r, c); }
+
+}  // namespace
+
+records::records(const records& o) { records_builder::adopt(*this, o); }
+records::records(records&& o) noexcept { records_builder::steal(*this, o); }
+records::~records() = default;
+records& records::operator=(const records& o) {
+  if (this != &o) records_builder::adopt(*this, o);
+  return *this;
+}
+records& records::operator=(records&& o) noexcept {
+  if (this != &o) records_builder::steal(*this, o);
+  return *this;
 }
 
-std::string_view records::arena_view(const cell& c) const {
-  return std::string_view(arena_ + c.payload, c.length);
+records::records(std::vector<std::string> column_names)
+    : names_(std::make_shared<const std::vector<std::string>>(std::move(column_names))),
+      ncols_(names_->size()),
+      capacity_(records_builder::small_capacity(ncols_)) {}
+
+records::records(std::shared_ptr<const std::vector<std::string>> column_names) noexcept
+    : names_(std::move(column_names)),
+      ncols_(names_ ? names_->size() : 0),
+      capacity_(records_builder::small_capacity(ncols_)) {}
+
+std::optional<std::size_t> records::column_index(std::string_view name) const noexcept {
+  for (std::size_t i = 0; i < column_count(); ++i)
+    if ((*names_)[i] == name) return i;
+  return std::nullopt;
+}
+
+namespace {
+
+std::size_t require_column(const records& r, std::string_view name) {
+  if (auto i = r.column_index(name)) return *i;
+  std::string names;
+  for (std::size_t i = 0; i < r.column_count(); ++i) names += (names.empty() ? "" : ", ") + std::string(r.column_name(i));
+  throw error(error_category::not_found, fmt::format("no column \"{}\" in this result; it has: {}", name, names));
+}
+
+}  // namespace
+
+record records::at(std::size_t row) const {
+  if (row >= rows_)
+    throw error(error_category::not_found,
+                fmt::format("row {} is past the end of a result of {} rows", row, rows_));
+  return record(this, row);
 }
 
 value records::get(std::size_t row, std::size_t col) const {
-  const cell& c = cell_at(row, col);
+  const records_cell& c = cell_at(*this, row, col);
   switch (c.kind) {
     case value_kind::null: return nullptr;
     case value_kind::boolean: return c.payload != 0;
@@ -248,10 +268,10 @@ value records::get(std::size_t row, std::size_t col) const {
       std::memcpy(&d, &c.payload, sizeof d);
       return d;
     }
-    case value_kind::decimal: return decimal{std::string(arena_view(c))};
-    case value_kind::string: return std::string(arena_view(c));
+    case value_kind::decimal: return decimal{std::string(arena_view(*this, c))};
+    case value_kind::string: return std::string(arena_view(*this, c));
     case value_kind::bytes: {
-      auto s = arena_view(c);
+      auto s = arena_view(*this, c);
       return bytes{std::vector<std::uint8_t>(s.begin(), s.end())};
     }
     case value_kind::date: return date{static_cast<std::int32_t>(c.payload)};
@@ -260,11 +280,11 @@ value records::get(std::size_t row, std::size_t col) const {
       return timestamp{static_cast<std::int64_t>(c.payload), c.aux};
     case value_kind::uuid: {
       uuid u;
-      std::memcpy(u.octets.data(), arena_view(c).data(), 16);
+      std::memcpy(u.octets.data(), arena_view(*this, c).data(), 16);
       return u;
     }
     case value_kind::array:
-    case value_kind::object: return value::from_json(arena_view(c));
+    case value_kind::object: return value::from_json(arena_view(*this, c));
   }
   return nullptr;
 }
@@ -278,11 +298,11 @@ void records::append_json(std::string& out) const {
       if (c) out += ',';
       detail::append_json_string(out, (*names_)[c]);
       out += ':';
-      const cell& x = cell_at(r, c);
+      const records_cell& x = cell_at(*this, r, c);
       switch (x.kind) {
-        case value_kind::string: detail::append_json_string(out, arena_view(x)); break;
+        case value_kind::string: detail::append_json_string(out, arena_view(*this, x)); break;
         case value_kind::array:
-        case value_kind::object: out += arena_view(x); break;
+        case value_kind::object: out += arena_view(*this, x); break;
         case value_kind::integer:
           fmt::format_to(std::back_inserter(out), "{}", static_cast<std::int64_t>(x.payload));
           break;
@@ -312,16 +332,16 @@ value records::to_value() const {
 std::size_t record::size() const noexcept { return owner_->column_count(); }
 std::string_view record::name(std::size_t column) const { return owner_->column_name(column); }
 bool record::is_null(std::size_t column) const {
-  return owner_->cell_at(row_, column).kind == value_kind::null;
+  return cell_at(*owner_, row_, column).kind == value_kind::null;
 }
 bool record::is_null(std::string_view column) const {
-  return is_null(owner_->require_column(column));
+  return is_null(require_column(*owner_, column));
 }
 value_kind record::kind(std::string_view column) const {
-  return owner_->cell_at(row_, owner_->require_column(column)).kind;
+  return cell_at(*owner_, row_, require_column(*owner_, column)).kind;
 }
 value record::operator[](std::string_view column) const {
-  return owner_->get(row_, owner_->require_column(column));
+  return owner_->get(row_, require_column(*owner_, column));
 }
 value record::at(std::size_t column) const { return owner_->get(row_, column); }
 
@@ -349,8 +369,8 @@ struct is_optional<std::optional<T>> : std::true_type {};
 }  // namespace
 
 template <class T>
-T record::get_any(std::size_t col) const {
-  const auto& c = owner_->cell_at(row_, col);
+T record::get(std::size_t col) const {
+  const auto& c = cell_at(*owner_, row_, col);
   auto name_of = [&] { return owner_->column_name(col); };
   if constexpr (is_optional<T>::value) {
     if (c.kind == value_kind::null) return std::nullopt;
@@ -380,7 +400,7 @@ T record::get_any(std::size_t col) const {
     } else if constexpr (std::is_same_v<T, std::string_view> || std::is_same_v<T, std::string>) {
       if (c.kind == value_kind::string || c.kind == value_kind::decimal ||
           c.kind == value_kind::array || c.kind == value_kind::object)
-        return T(owner_->arena_view(c));
+        return T(arena_view(*owner_, c));
       if constexpr (std::is_same_v<T, std::string>) {
         auto v = owner_->get(row_, col);
         switch (c.kind) {
@@ -395,7 +415,7 @@ T record::get_any(std::size_t col) const {
     } else {
       // The usual cell of each type is read from its bits, building no value.
       if constexpr (std::is_same_v<T, decimal>) {
-        if (c.kind == value_kind::decimal) return decimal{std::string(owner_->arena_view(c))};
+        if (c.kind == value_kind::decimal) return decimal{std::string(arena_view(*owner_, c))};
       } else if constexpr (std::is_same_v<T, date>) {
         if (c.kind == value_kind::date) return date{static_cast<std::int32_t>(static_cast<std::int64_t>(c.payload))};
       } else if constexpr (std::is_same_v<T, time_of_day>) {
@@ -424,13 +444,13 @@ T record::get_any(std::size_t col) const {
 
 template <class T>
 T record::get(std::string_view column) const {
-  return get<T>(owner_->require_column(column));
+  return get<T>(require_column(*owner_, column));
 }
 
 #define TETHER_RECORD_GET(T)                                   \
-  template T record::get_any<T>(std::size_t) const;            \
+  template T record::get<T>(std::size_t) const;                \
   template T record::get<T>(std::string_view) const;           \
-  template std::optional<T> record::get_any<std::optional<T>>(std::size_t) const; \
+  template std::optional<T> record::get<std::optional<T>>(std::size_t) const; \
   template std::optional<T> record::get<std::optional<T>>(std::string_view) const;
 TETHER_RECORD_GET(std::int64_t)
 TETHER_RECORD_GET(int)

@@ -13,6 +13,7 @@
 #include "tether/error.hpp"
 #include "expressions.hpp"
 #include "types.hpp"
+#include "core/results/records_builder.hpp"
 
 namespace tether::detail::dynamodb {
 namespace {
@@ -300,14 +301,14 @@ records connection::to_records(std::span<const json> items, const engine::table_
   std::vector<const engine::field_def*> types;
   for (const auto& n : names) types.push_back(declared_field(t, n));
   records rows(names);
-  rows.reserve(items.size());
+  detail::records_builder(rows).reserve(items.size());
   for (const auto& i : items) {
     for (std::size_t c = 0; c < names.size(); ++c) {
       auto it = i.find(names[c]);
-      if (it == i.end()) rows.add_null();
-      else rows.add(from_attribute(*it, types[c]));
+      if (it == i.end()) detail::records_builder(rows).add_null();
+      else detail::records_builder(rows).add(from_attribute(*it, types[c]));
     }
-    rows.end_row();
+    detail::records_builder(rows).end_row();
   }
   return rows;
 }

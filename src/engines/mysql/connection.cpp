@@ -14,6 +14,7 @@
 #include "dialect.hpp"
 #include "error.hpp"
 #include "../../sql/redact.hpp"
+#include "core/results/records_builder.hpp"
 
 namespace tether::detail::mysql {
 namespace {
@@ -376,8 +377,8 @@ std::size_t connection::fetch(cached& c, records& out, std::size_t max_rows, std
   const std::size_t ncols = c.columns.size();
   const std::size_t data_cols = id_out ? ncols - 1 : ncols;
   std::size_t rows = 0;
-  const std::size_t text_before = out.text_bytes();
-  if (data_cols && c.last_rows <= max_rows) out.reserve(out.size() + c.last_rows, text_before + c.last_text);
+  const std::size_t text_before = detail::records_builder(out).text_bytes();
+  if (data_cols && c.last_rows <= max_rows) detail::records_builder(out).reserve(out.size() + c.last_rows, text_before + c.last_text);
   while (rows < max_rows) {
     int rc = mysql_stmt_fetch(c.stmt);
     if (rc == MYSQL_NO_DATA) break;
@@ -397,27 +398,27 @@ std::size_t connection::fetch(cached& c, records& out, std::size_t max_rows, std
           continue;
         }
         records one(std::vector<std::string>{"id"});
-        if (k.is_null) one.add_null();
-        else if (k.how == decode::integer) one.add_int(k.fixed.integer);
+        if (k.is_null) detail::records_builder(one).add_null();
+        else if (k.how == decode::integer) detail::records_builder(one).add_int(k.fixed.integer);
         else append_text(one, k.how, std::string_view(k.data.data(), std::min<std::size_t>(k.length, k.data.size())));
-        one.end_row();
+        detail::records_builder(one).end_row();
         id_out->push_back(one.get(0, 0));
         continue;
       }
       if (k.is_null) {
-        target.add_null();
+        detail::records_builder(target).add_null();
         continue;
       }
       switch (k.how) {
-        case decode::integer: target.add_int(k.fixed.integer); break;
-        case decode::boolean: target.add_bool(k.fixed.integer != 0); break;
+        case decode::integer: detail::records_builder(target).add_int(k.fixed.integer); break;
+        case decode::boolean: detail::records_builder(target).add_bool(k.fixed.integer != 0); break;
         case decode::unsigned_integer: {
           auto u = static_cast<std::uint64_t>(k.fixed.integer);
-          if (u <= static_cast<std::uint64_t>(INT64_MAX)) target.add_int(static_cast<std::int64_t>(u));
-          else target.add_decimal(std::to_string(u));
+          if (u <= static_cast<std::uint64_t>(INT64_MAX)) detail::records_builder(target).add_int(static_cast<std::int64_t>(u));
+          else detail::records_builder(target).add_decimal(std::to_string(u));
           break;
         }
-        case decode::real: target.add_double(k.fixed.real); break;
+        case decode::real: detail::records_builder(target).add_double(k.fixed.real); break;
         case decode::date: case decode::time: case decode::datetime: {
           MYSQL_TIME t;
           std::memcpy(&t, k.data.data(), sizeof t);
@@ -426,15 +427,15 @@ std::size_t connection::fetch(cached& c, records& out, std::size_t max_rows, std
           std::int64_t clock = ((std::int64_t(t.hour) * 60 + t.minute) * 60 + t.second) * 1'000'000 +
                                static_cast<std::int64_t>(t.second_part);
           if (k.how == decode::time) {
-            if (t.neg || t.hour >= 24) target.add_text(fmt::format("{}{:02}:{:02}:{:02}", t.neg ? "-" : "", t.hour,
+            if (t.neg || t.hour >= 24) detail::records_builder(target).add_text(fmt::format("{}{:02}:{:02}:{:02}", t.neg ? "-" : "", t.hour,
                                                                    t.minute, t.second));
-            else target.add_time(time_of_day{clock});
+            else detail::records_builder(target).add_time(time_of_day{clock});
           } else if (!ymd.ok()) {  // a zero date a lenient server stored
-            target.add_text(fmt::format("{:04}-{:02}-{:02}", t.year, t.month, t.day));
+            detail::records_builder(target).add_text(fmt::format("{:04}-{:02}-{:02}", t.year, t.month, t.day));
           } else {
             auto days = static_cast<std::int32_t>(sys_days(ymd).time_since_epoch().count());
-            if (k.how == decode::date) target.add_date(date{days});
-            else target.add_timestamp(timestamp{days * std::int64_t{86'400'000'000} + clock, 0});
+            if (k.how == decode::date) detail::records_builder(target).add_date(date{days});
+            else detail::records_builder(target).add_timestamp(timestamp{days * std::int64_t{86'400'000'000} + clock, 0});
           }
           break;
         }
@@ -442,8 +443,8 @@ std::size_t connection::fetch(cached& c, records& out, std::size_t max_rows, std
           if (k.length <= k.data.size() && (k.how == decode::text || k.how == decode::decimal)) {
             // The usual text and DECIMAL digits, straight in: append_text handles the rest.
             const std::string_view s(k.data.data(), k.length);
-            if (k.how == decode::text) target.add_text(s);
-            else target.add_decimal(s);
+            if (k.how == decode::text) detail::records_builder(target).add_text(s);
+            else detail::records_builder(target).add_decimal(s);
             break;
           }
           if (k.length > k.data.size()) {  // the cell did not fit: fetch it again, whole
@@ -458,12 +459,12 @@ std::size_t connection::fetch(cached& c, records& out, std::size_t max_rows, std
         }
       }
     }
-    if (data_cols) out.end_row();
+    if (data_cols) detail::records_builder(out).end_row();
     ++rows;
     if (rebind && mysql_stmt_bind_result(c.stmt, c.results.data())) throw_error(c.stmt, c.text);
   }
   c.last_rows = rows;
-  c.last_text = out.text_bytes() - text_before;
+  c.last_text = detail::records_builder(out).text_bytes() - text_before;
   return rows;
 }
 
@@ -478,7 +479,7 @@ class cursor final : public engine::cursor {
   }
   bool fetch(records& out, std::size_t max_rows) override {
     if (done_) return false;
-    out.restart(c_.names);  // the last chunk's storage, kept for this one
+    detail::records_builder(out).restart(c_.names);  // the last chunk's storage, kept for this one
     try {
       if (conn_.fetch(c_, out, max_rows) < max_rows) done_ = true;
     } catch (...) {
@@ -534,7 +535,7 @@ engine::execution connection::rows(const engine::plan& p) {
   run(c);
   engine::execution e;
   if (!c.columns.empty()) {
-    e.rows.reset(c.names);
+    detail::records_builder(e.rows).reset(c.names);
     e.affected = static_cast<std::int64_t>(fetch(c, e.rows, SIZE_MAX));
   }
   if (c.columns.empty() && (p.kind == engine::plan_kind::update || p.kind == engine::plan_kind::remove)) {
@@ -585,10 +586,10 @@ engine::execution connection::raw(const engine::plan& p) {
           while (MYSQL_ROW row = mysql_fetch_row(res)) {
             const unsigned long* lengths = mysql_fetch_lengths(res);
             for (unsigned i = 0; i < n; ++i) {
-              if (!row[i]) e.rows.add_null();
+              if (!row[i]) detail::records_builder(e.rows).add_null();
               else append_text(e.rows, how[i], std::string_view(row[i], lengths[i]));
             }
-            e.rows.end_row();
+            detail::records_builder(e.rows).end_row();
           }
           e.affected = static_cast<std::int64_t>(e.rows.size());
           mysql_free_result(res);
@@ -606,7 +607,7 @@ engine::execution connection::raw(const engine::plan& p) {
   bind(c, p, 0);
   run(c);
   if (!c.columns.empty()) {
-    e.rows.reset(c.names);
+    detail::records_builder(e.rows).reset(c.names);
     e.affected = static_cast<std::int64_t>(fetch(c, e.rows, SIZE_MAX));
     MYSQL_RES* meta = mysql_stmt_result_metadata(c.stmt);
     const MYSQL_FIELD* fields = mysql_fetch_fields(meta);

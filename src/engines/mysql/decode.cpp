@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "connection.hpp"
+#include "core/results/records_builder.hpp"
 
 namespace tether::detail::mysql {
 namespace {
@@ -56,40 +57,40 @@ void append_text(records& out, decode how, std::string_view s) {
       case decode::integer: {
         std::int64_t v = 0;
         std::from_chars(s.data(), s.data() + s.size(), v);
-        return out.add_int(v);
+        return detail::records_builder(out).add_int(v);
       }
       case decode::unsigned_integer: {
         std::uint64_t v = 0;
         std::from_chars(s.data(), s.data() + s.size(), v);
-        if (v <= static_cast<std::uint64_t>(INT64_MAX)) return out.add_int(static_cast<std::int64_t>(v));
-        return out.add_decimal(s);
+        if (v <= static_cast<std::uint64_t>(INT64_MAX)) return detail::records_builder(out).add_int(static_cast<std::int64_t>(v));
+        return detail::records_builder(out).add_decimal(s);
       }
-      case decode::boolean: return out.add_bool(s != "0");
-      case decode::real: return out.add_double(std::strtod(std::string(s).c_str(), nullptr));
-      case decode::decimal: return out.add_decimal(s);
-      case decode::bytes: return out.add_bytes(s.data(), s.size());
+      case decode::boolean: return detail::records_builder(out).add_bool(s != "0");
+      case decode::real: return detail::records_builder(out).add_double(std::strtod(std::string(s).c_str(), nullptr));
+      case decode::decimal: return detail::records_builder(out).add_decimal(s);
+      case decode::bytes: return detail::records_builder(out).add_bytes(s.data(), s.size());
       case decode::bits: {  // BIT(n): big-endian bytes
         std::int64_t v = 0;
         for (unsigned char c : s) v = (v << 8) | c;
-        return out.add_int(v);
+        return detail::records_builder(out).add_int(v);
       }
-      case decode::date: return out.add_date(date::parse(s));
-      case decode::time: return out.add_time(time_of_day::parse(s));
+      case decode::date: return detail::records_builder(out).add_date(date::parse(s));
+      case decode::time: return detail::records_builder(out).add_time(time_of_day::parse(s));
       case decode::datetime: {
         std::string iso(s);
         if (iso.size() >= 19) iso += 'Z';  // the session's time zone is UTC
-        return out.add_timestamp(timestamp::parse(iso));
+        return detail::records_builder(out).add_timestamp(timestamp::parse(iso));
       }
-      case decode::uuid: return out.add_uuid(uuid::parse(s));
+      case decode::uuid: return detail::records_builder(out).add_uuid(uuid::parse(s));
       case decode::json:
-        if (!s.empty() && (s.front() == '[' || s.front() == '{')) return out.add_json(s);
-        return out.add(value::from_json(s));
-      case decode::text: return out.add_text(s);
+        if (!s.empty() && (s.front() == '[' || s.front() == '{')) return detail::records_builder(out).add_json(s);
+        return detail::records_builder(out).add(value::from_json(s));
+      case decode::text: return detail::records_builder(out).add_text(s);
     }
   } catch (const error&) {
     // A value this decoder cannot read (a zero date a lenient server kept): as text.
   }
-  out.add_text(s);
+  detail::records_builder(out).add_text(s);
 }
 
 void fill_time(MYSQL_TIME& t, const value& v) {

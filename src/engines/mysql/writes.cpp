@@ -21,6 +21,7 @@
 #include "connection.hpp"
 #include "dialect.hpp"
 #include "error.hpp"
+#include "core/results/records_builder.hpp"
 
 namespace tether::detail::mysql {
 namespace {
@@ -238,8 +239,8 @@ records connection::select_by_key(const std::string& table, const table_info& t,
   for (const auto& k : keys) {
     auto it = where.find(k.to_json());
     if (it == where.end()) continue;
-    for (std::size_t col = 0; col < found.column_count(); ++col) out.add(found.get(it->second, col));
-    out.end_row();
+    for (std::size_t col = 0; col < found.column_count(); ++col) detail::records_builder(out).add(found.get(it->second, col));
+    detail::records_builder(out).end_row();
   }
   return out;
 }
@@ -280,7 +281,7 @@ engine::execution connection::insert(const engine::plan& p) {
       bind(c, p, start * ncols);
       run(c, start);
       if (!c.columns.empty()) {
-        if (!p.returning.empty() && e.rows.column_count() == 0) e.rows.reset(id_expr.empty() ? c.names : c.data_names);
+        if (!p.returning.empty() && e.rows.column_count() == 0) detail::records_builder(e.rows).reset(id_expr.empty() ? c.names : c.data_names);
         const std::size_t before = e.inserted_ids.size();
         e.affected += static_cast<std::int64_t>(fetch(c, e.rows, SIZE_MAX, id_expr.empty() ? nullptr : &e.inserted_ids));
         normalize_keys(e.inserted_ids, t ? t->key.size() : 0, before);
@@ -528,7 +529,7 @@ engine::execution connection::upsert(const engine::plan& p) {
     cached& read = prepare(std::string(p.shape.view()) + "#upsert_read", [&] { return sql::with_params(sql, params.size()); });
     bind(read, params);
     run(read);
-    e.rows.reset(read.names);
+    detail::records_builder(e.rows).reset(read.names);
     fetch(read, e.rows, SIZE_MAX);
     return e;
   });

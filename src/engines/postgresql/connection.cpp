@@ -13,6 +13,7 @@
 #include "dialect.hpp"
 #include "error.hpp"
 #include "../../sql/redact.hpp"
+#include "core/results/records_builder.hpp"
 
 namespace tether::detail::postgresql {
 namespace {
@@ -265,7 +266,7 @@ class cursor final : public engine::cursor {
   }
   bool fetch(records& out, std::size_t max_rows) override {
     if (done_) return false;
-    if (names_) out.restart(names_);  // the last chunk's storage, kept for this one
+    if (names_) detail::records_builder(out).restart(names_);  // the last chunk's storage, kept for this one
     else out = records();
     for (std::size_t n = 0; n < max_rows;) {
       connection::result r{PQgetResult(c_.conn_)};
@@ -280,7 +281,7 @@ class cursor final : public engine::cursor {
           names_ = column_names(r.r, ncols);
           for (int c = 0; c < ncols; ++c) types_.push_back(PQftype(r.r, c));
           binary_ = ncols > 0 && PQfformat(r.r, 0) == 1;
-          out.restart(names_);
+          detail::records_builder(out).restart(names_);
         }
         append_rows(r.r, out, types_, binary_);
         ++n;
@@ -417,7 +418,7 @@ engine::execution connection::rows(const engine::plan& p) {
   run(c, p, 0, r, read);
   engine::execution e;
   if (PQresultStatus(r.r) == PGRES_TUPLES_OK && PQnfields(r.r) > 0) {
-    if (c.names && c.names->size() == static_cast<std::size_t>(PQnfields(r.r))) e.rows.reset(c.names);
+    if (c.names && c.names->size() == static_cast<std::size_t>(PQnfields(r.r))) detail::records_builder(e.rows).reset(c.names);
     decode_rows(r.r, e.rows);
   }
   const char* tuples = PQcmdTuples(r.r);

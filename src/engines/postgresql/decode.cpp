@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "connection.hpp"
+#include "core/results/records_builder.hpp"
 
 namespace tether::detail::postgresql {
 namespace {
@@ -160,54 +161,54 @@ std::string numeric_text(const char* p, int len) {
 
 void add_binary(records& out, Oid type, const char* p, int len) {
   switch (type) {
-    case bool_: return out.add_bool(p[0] != 0);
-    case int2: return out.add_int(static_cast<std::int16_t>(be(p, 2)));
-    case int4: return out.add_int(static_cast<std::int32_t>(be(p, 4)));
-    case int8: return out.add_int(static_cast<std::int64_t>(be(p, 8)));
+    case bool_: return detail::records_builder(out).add_bool(p[0] != 0);
+    case int2: return detail::records_builder(out).add_int(static_cast<std::int16_t>(be(p, 2)));
+    case int4: return detail::records_builder(out).add_int(static_cast<std::int32_t>(be(p, 4)));
+    case int8: return detail::records_builder(out).add_int(static_cast<std::int64_t>(be(p, 8)));
     case float4: {
       std::uint32_t bits = static_cast<std::uint32_t>(be(p, 4));
       float f;
       std::memcpy(&f, &bits, sizeof f);
-      return out.add_double(f + 0.0);
+      return detail::records_builder(out).add_double(f + 0.0);
     }
     case float8: {
       std::uint64_t bits = be(p, 8);
       double d;
       std::memcpy(&d, &bits, sizeof d);
-      return out.add_double(d + 0.0);
+      return detail::records_builder(out).add_double(d + 0.0);
     }
-    case bytea: return out.add_bytes(p, static_cast<std::size_t>(len));
+    case bytea: return detail::records_builder(out).add_bytes(p, static_cast<std::size_t>(len));
     case uuid_: {
       uuid u;
       std::memcpy(u.octets.data(), p, 16);
-      return out.add_uuid(u);
+      return detail::records_builder(out).add_uuid(u);
     }
     case date_: {
       auto days = static_cast<std::int32_t>(be(p, 4));
-      if (days == INT32_MAX) return out.add_text("infinity");
-      if (days == INT32_MIN) return out.add_text("-infinity");
-      return out.add_date(date{static_cast<std::int32_t>(days + unix_to_pg_days)});
+      if (days == INT32_MAX) return detail::records_builder(out).add_text("infinity");
+      if (days == INT32_MIN) return detail::records_builder(out).add_text("-infinity");
+      return detail::records_builder(out).add_date(date{static_cast<std::int32_t>(days + unix_to_pg_days)});
     }
-    case time_: return out.add_time(time_of_day{static_cast<std::int64_t>(be(p, 8))});
+    case time_: return detail::records_builder(out).add_time(time_of_day{static_cast<std::int64_t>(be(p, 8))});
     case timestamp_:
     case timestamptz: {
       auto micros = static_cast<std::int64_t>(be(p, 8));
-      if (micros == INT64_MAX) return out.add_text("infinity");
-      if (micros == INT64_MIN) return out.add_text("-infinity");
-      return out.add_timestamp(timestamp{micros + unix_to_pg_micros, 0});
+      if (micros == INT64_MAX) return detail::records_builder(out).add_text("infinity");
+      if (micros == INT64_MIN) return detail::records_builder(out).add_text("-infinity");
+      return detail::records_builder(out).add_timestamp(timestamp{micros + unix_to_pg_micros, 0});
     }
     case numeric: {
       std::string text = numeric_text(p, len);
-      if (text == "NaN") return out.add_double(std::nan(""));
-      return out.add_decimal(text);
+      if (text == "NaN") return detail::records_builder(out).add_double(std::nan(""));
+      return detail::records_builder(out).add_decimal(text);
     }
     case json: case jsonb: {
       std::string_view s(p, static_cast<std::size_t>(len));
       if (type == jsonb && !s.empty()) s.remove_prefix(1);  // the format's version byte
-      if (!s.empty() && (s.front() == '[' || s.front() == '{')) return out.add_json(s);
-      return out.add(value::from_json(s));
+      if (!s.empty() && (s.front() == '[' || s.front() == '{')) return detail::records_builder(out).add_json(s);
+      return detail::records_builder(out).add(value::from_json(s));
     }
-    default: return out.add_text(std::string_view(p, static_cast<std::size_t>(len)));
+    default: return detail::records_builder(out).add_text(std::string_view(p, static_cast<std::size_t>(len)));
   }
 }
 
@@ -235,7 +236,7 @@ value decode_cell(const PGresult* res, int row, int col) {
 
 void decode_rows(const PGresult* res, records& out, int skip_last) {
   const int ncols = PQnfields(res) - skip_last;
-  if (out.column_count() == 0) out.reset(column_names(res, ncols));
+  if (out.column_count() == 0) detail::records_builder(out).reset(column_names(res, ncols));
   // The column types, inline for the usual handful of columns.
   Oid small_types[16];
   std::vector<Oid> big_types;
@@ -258,11 +259,11 @@ std::shared_ptr<const std::vector<std::string>> column_names(const PGresult* res
 void append_rows(const PGresult* res, records& out, std::span<const Oid> types, bool binary) {
   const int ncols = static_cast<int>(types.size());
   const int nrows = PQntuples(res);
-  out.reserve(out.size() + static_cast<std::size_t>(nrows));
+  detail::records_builder(out).reserve(out.size() + static_cast<std::size_t>(nrows));
   for (int r = 0; r < nrows; ++r) {
     for (int c = 0; c < ncols; ++c) {
       if (PQgetisnull(res, r, c)) {
-        out.add_null();
+        detail::records_builder(out).add_null();
         continue;
       }
       if (binary) {
@@ -271,18 +272,18 @@ void append_rows(const PGresult* res, records& out, std::span<const Oid> types, 
       }
       std::string_view s(PQgetvalue(res, r, c), static_cast<std::size_t>(PQgetlength(res, r, c)));
       switch (types[c]) {
-        case int2: case int4: case int8: out.add_int(to_int(s)); break;
-        case text: case varchar: case bpchar: case name: out.add_text(s); break;
-        case float4: case float8: out.add_double(to_double(s)); break;
-        case bool_: out.add_bool(s == "t"); break;
+        case int2: case int4: case int8: detail::records_builder(out).add_int(to_int(s)); break;
+        case text: case varchar: case bpchar: case name: detail::records_builder(out).add_text(s); break;
+        case float4: case float8: detail::records_builder(out).add_double(to_double(s)); break;
+        case bool_: detail::records_builder(out).add_bool(s == "t"); break;
         case json: case jsonb:
-          if (!s.empty() && (s.front() == '[' || s.front() == '{')) out.add_json(s);
-          else out.add(value::from_json(s));
+          if (!s.empty() && (s.front() == '[' || s.front() == '{')) detail::records_builder(out).add_json(s);
+          else detail::records_builder(out).add(value::from_json(s));
           break;
-        default: out.add(decode_cell(res, r, c));
+        default: detail::records_builder(out).add(decode_cell(res, r, c));
       }
     }
-    out.end_row();
+    detail::records_builder(out).end_row();
   }
 }
 

@@ -13,6 +13,7 @@
 #include "error.hpp"
 #include "functions.hpp"
 #include "../../sql/redact.hpp"
+#include "core/results/records_builder.hpp"
 
 namespace tether::detail::sqlite {
 namespace {
@@ -39,51 +40,51 @@ bool try_parse(std::string_view text, Parse parse) {
 // A cell of a declared type (or a blob), and anything else the row loop below leaves.
 void add_decoded(records& out, sqlite3_value* cell, int type, decode how) {
   switch (type) {
-    case SQLITE_NULL: return out.add_null();
+    case SQLITE_NULL: return detail::records_builder(out).add_null();
     case SQLITE_INTEGER: {
       auto v = sqlite3_value_int64(cell);
-      if (how == decode::boolean) return out.add_bool(v != 0);
-      if (how == decode::decimal) return out.add_decimal(std::to_string(v));
-      return out.add_int(v);
+      if (how == decode::boolean) return detail::records_builder(out).add_bool(v != 0);
+      if (how == decode::decimal) return detail::records_builder(out).add_decimal(std::to_string(v));
+      return detail::records_builder(out).add_int(v);
     }
     case SQLITE_FLOAT: {
       double d = sqlite3_value_double(cell);
-      if (how == decode::decimal) return out.add_decimal(fmt::format("{}", d));
-      return out.add_double(d);
+      if (how == decode::decimal) return detail::records_builder(out).add_decimal(fmt::format("{}", d));
+      return detail::records_builder(out).add_double(d);
     }
     case SQLITE_TEXT: {
       std::string_view text(reinterpret_cast<const char*>(sqlite3_value_text(cell)),
                             static_cast<std::size_t>(sqlite3_value_bytes(cell)));
       switch (how) {
         case decode::decimal:
-          if (try_parse(text, decimal::parse)) return out.add_decimal(text);
+          if (try_parse(text, decimal::parse)) return detail::records_builder(out).add_decimal(text);
           break;
         case decode::date:
-          if (date d; try_parse(text, [&](auto t) { d = date::parse(t); })) return out.add_date(d);
+          if (date d; try_parse(text, [&](auto t) { d = date::parse(t); })) return detail::records_builder(out).add_date(d);
           break;
         case decode::time:
           if (time_of_day t; try_parse(text, [&](auto s) { t = time_of_day::parse(s); }))
-            return out.add_time(t);
+            return detail::records_builder(out).add_time(t);
           break;
         case decode::timestamp:
           if (timestamp t; try_parse(text, [&](auto s) { t = timestamp::parse(s); }))
-            return out.add_timestamp(t);
+            return detail::records_builder(out).add_timestamp(t);
           break;
         case decode::uuid:
-          if (uuid u; try_parse(text, [&](auto s) { u = uuid::parse(s); })) return out.add_uuid(u);
+          if (uuid u; try_parse(text, [&](auto s) { u = uuid::parse(s); })) return detail::records_builder(out).add_uuid(u);
           break;
         case decode::json:
-          if (!text.empty() && (text.front() == '[' || text.front() == '{')) return out.add_json(text);
+          if (!text.empty() && (text.front() == '[' || text.front() == '{')) return detail::records_builder(out).add_json(text);
           // A JSON string or boolean, as transform::json_value writes them.
           if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
             value v;
-            if (try_parse(text, [&](auto t) { v = value::from_json(t); }) && v.is_string()) return out.add_text(v.as_string());
+            if (try_parse(text, [&](auto t) { v = value::from_json(t); }) && v.is_string()) return detail::records_builder(out).add_text(v.as_string());
           }
-          if (text == "true" || text == "false") return out.add_bool(text == "true");
+          if (text == "true" || text == "false") return detail::records_builder(out).add_bool(text == "true");
           break;
         default: break;
       }
-      return out.add_text(text);
+      return detail::records_builder(out).add_text(text);
     }
     default: {
       const void* data = sqlite3_value_blob(cell);
@@ -91,9 +92,9 @@ void add_decoded(records& out, sqlite3_value* cell, int type, decode how) {
       if (how == decode::uuid && size == 16) {
         uuid u;
         std::memcpy(u.octets.data(), data, 16);
-        return out.add_uuid(u);
+        return detail::records_builder(out).add_uuid(u);
       }
-      return out.add_bytes(data, size);
+      return detail::records_builder(out).add_bytes(data, size);
     }
   }
 }
@@ -109,22 +110,22 @@ inline void add_row(records& out, sqlite3_stmt* stmt, const decode* how, int nco
     const int type = sqlite3_value_type(cell);
     if (how[i] == decode::storage) {
       if (type == SQLITE_INTEGER) {
-        out.add_int(sqlite3_value_int64(cell));
+        detail::records_builder(out).add_int(sqlite3_value_int64(cell));
         continue;
       }
       if (type == SQLITE_TEXT) {
         const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(cell));
-        out.add_text({text, static_cast<std::size_t>(sqlite3_value_bytes(cell))});
+        detail::records_builder(out).add_text({text, static_cast<std::size_t>(sqlite3_value_bytes(cell))});
         continue;
       }
       if (type == SQLITE_FLOAT) {
-        out.add_double(sqlite3_value_double(cell));
+        detail::records_builder(out).add_double(sqlite3_value_double(cell));
         continue;
       }
     }
     add_decoded(out, cell, type, how[i]);
   }
-  out.end_row();
+  detail::records_builder(out).end_row();
 }
 
 value cell_value(sqlite3_stmt* stmt, int i) {
@@ -394,7 +395,7 @@ std::int64_t connection::run(cached& c, records* out, std::vector<value>* ids, s
       // The schema changed under a cached statement: its columns may have too.
       ++schema_epoch_;
       describe_columns(c);
-      if (out && out->empty()) out->reset(ids ? c.data_names : c.all_names);
+      if (out && out->empty()) detail::records_builder(*out).reset(ids ? c.data_names : c.all_names);
     }
     if (rc == SQLITE_DONE) break;
     if (rc != SQLITE_ROW) throw_error(db_, rc, sqlite3_sql(c.stmt));
@@ -431,7 +432,7 @@ void connection::find(const engine::plan& p, engine::execution& e) {
   records& out = e.rows;
   cached& c = prepare_plan(p);
   bind(c, p, 0);
-  out.reset(c.all_names);
+  detail::records_builder(out).reset(c.all_names);
   std::int64_t limit = -1;
   if (p.limit != engine::no_param) {
     const value* v = p.param(p.limit);
@@ -447,7 +448,7 @@ class cursor final : public engine::cursor {
   ~cursor() override { sqlite3_finalize(s_.stmt); }
   bool fetch(records& out, std::size_t max_rows) override {
     if (done_) return false;
-    out.restart(s_.all_names);  // the last chunk's storage, kept for this one
+    detail::records_builder(out).restart(s_.all_names);  // the last chunk's storage, kept for this one
     for (std::size_t n = 0; n < max_rows; ++n) {
       int rc = sqlite3_step(s_.stmt);
       if (rc == SQLITE_DONE) {
@@ -491,7 +492,7 @@ engine::execution connection::write(const engine::plan& p) {
   });
   bind(c, p, 0);
   engine::execution e;
-  if (!p.returning.empty()) e.rows.reset(c.all_names);
+  if (!p.returning.empty()) detail::records_builder(e.rows).reset(c.all_names);
   run(c, p.returning.empty() ? nullptr : &e.rows, nullptr);
   e.affected = sqlite3_changes64(db_);
   return e;
@@ -519,7 +520,7 @@ engine::execution connection::raw(const engine::plan& p) {
                             p.params.size()),
                 {.engine = "sqlite", .statement = sql::redact_statement(p.raw_query)});
   bind(c, p, 0);
-  e.rows.reset(c.all_names);
+  detail::records_builder(e.rows).reset(c.all_names);
   for (std::size_t i = 0; i < c.names.size(); ++i) {
     const char* decl = sqlite3_column_decltype(c.stmt, static_cast<int>(i));
     e.fields.push_back({c.names[i], decl ? decl : ""});

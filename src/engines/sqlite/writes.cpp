@@ -23,6 +23,7 @@
 #include "dialect.hpp"
 #include "error.hpp"
 #include "../../sql/redact.hpp"
+#include "core/results/records_builder.hpp"
 
 namespace tether::detail::sqlite {
 namespace {
@@ -295,7 +296,7 @@ bool connection::insert_rows(const engine::plan& p, const table_info& t, id_sour
       continue;
     }
     if (!p.returning.empty() && e.rows.column_count() == 0)
-      e.rows.reset(returning_ids ? c.data_names : c.all_names);
+      detail::records_builder(e.rows).reset(returning_ids ? c.data_names : c.all_names);
     run(c, p.returning.empty() ? nullptr : &e.rows, returning_ids ? &e.inserted_ids : nullptr);
     e.affected += sqlite3_changes64(db_);
   }
@@ -468,7 +469,7 @@ engine::execution connection::upsert(const engine::plan& p) {
     bool existed = run(probe, nullptr, nullptr) > 0;
     cached& c = prepare(p.shape, [&] { return sql::render(p, the_dialect(), t.json_columns, t.decimal_columns); });
     bind(c, p, 0);
-    e.rows.reset(c.all_names);
+    detail::records_builder(e.rows).reset(c.all_names);
     e.affected = run(c, &e.rows, nullptr);
     e.operation = existed ? upsert_operation::updated : upsert_operation::inserted;
     end_unit("tether_upsert", own, true);
