@@ -107,5 +107,7 @@ void append_rows(const PGresult* res, records& out, std::span<const Oid> types, 
 // Whether decode_rows can read this type in binary format.
 bool has_binary_decoder(Oid type) noexcept;
 value decode_cell(const PGresult* res, int row, int col);
+// Appends one value in COPY's text format (types.cpp).
+void append_copy_field(std::string& out, const value& v);
 
 }  // namespace tether::detail::postgresql

@@ -30,7 +30,9 @@ url_parts parse_url(std::string_view url);
 enum class decode : std::uint8_t {
   storage, boolean, decimal, date, time, timestamp, uuid, json
 };
-decode decoder_for(const char* declared_type);  // null: by storage class
+decode decoder_for(const char* declared_type);  // null: by storage class (types.cpp)
+// Appends a cell of a declared type (or a blob) of SQLite storage class `type`.
+void add_decoded(records& out, sqlite3_value* cell, int type, decode how);
 
 class connection final : public sql::connection {
  public:

@@ -1,8 +1,12 @@
-// PostgreSQL text output → tether cells, by column type OID. The session runs with
-// TimeZone UTC and DateStyle ISO (set at connect), so dates and times parse one way.
+// PostgreSQL's type mapping, both ways. Reading: text (and binary) output → tether cells,
+// by column type OID; the session runs with TimeZone UTC and DateStyle ISO (set at
+// connect), so dates and times parse one way. Writing: tether values → text parameters
+// (bytea as binary), array literals, and COPY's text format.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -284,6 +288,192 @@ void append_rows(const PGresult* res, records& out, std::span<const Oid> types, 
       }
     }
     detail::records_builder(out).end_row();
+  }
+}
+
+// --- writing: tether values → PostgreSQL ------------------------------------------------
+
+namespace {
+
+constexpr Oid json_oid = 114, jsonb_oid = 3802;
+
+// A timestamp as its UTC wall-clock time: a zone-less column (TIMESTAMP, tether's datetime)
+// ignores an offset it is given, so "12:00+02:00" would be kept as 12:00 and shift the
+// instant; in UTC it keeps the instant, and a TIMESTAMPTZ reads the same instant either way.
+std::string utc(const timestamp& t) { return timestamp{t.micros, 0}.to_string(); }
+
+// PostgreSQL's text holds no NUL byte: libpq would cut the value short at it, so that "a\0b"
+// was stored as "a" and a where on "a\0zzz" matched it. Refused before anything is sent.
+void refuse_nul(std::string_view s) {
+  auto at = s.find('\0');
+  if (at == std::string_view::npos) return;
+  std::string shown = value(std::string(s.substr(0, std::min<std::size_t>(at + 8, 40)))).to_json();
+  throw error(error_category::usage,
+              fmt::format("PostgreSQL text cannot hold a NUL byte, found at offset {} of the string {}; remove it, "
+                          "or store the value as bytes (tether::bytes, {{\"$bytes\": …}})",
+                          at, shown),
+              error_details{"postgresql"});
+}
+
+void append_array_literal(std::string& out, const value& v);
+
+// One element of a PostgreSQL array literal: NULL, a nested array, a bare number or
+// boolean, or anything else as a double-quoted string with " and \ escaped.
+void append_array_element(std::string& out, const value& e) {
+  switch (e.kind()) {
+    case value_kind::null: out += "NULL"; return;
+    case value_kind::array: append_array_literal(out, e); return;
+    case value_kind::boolean: out += e.as_bool() ? "t" : "f"; return;
+    case value_kind::integer: case value_kind::real: out += e.to_json(); return;
+    case value_kind::decimal: out += e.as_decimal().text; return;
+    default: break;
+  }
+  std::string text = e.is_string() ? e.as_string()
+                     : e.kind() == value_kind::uuid ? e.as_uuid().to_string()
+                     : e.kind() == value_kind::date ? e.as_date().to_string()
+                     : e.kind() == value_kind::time ? e.as_time().to_string()
+                     : e.kind() == value_kind::timestamp ? utc(e.as_timestamp())
+                                                       : e.to_json();
+  refuse_nul(text);
+  out += '"';
+  for (char ch : text) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  out += '"';
+}
+
+// A PostgreSQL array literal: {1,"a \"b\"",NULL,{2,3}}.
+void append_array_literal(std::string& out, const value& v) {
+  out += '{';
+  bool first = true;
+  for (const auto& e : v.as_array()) {
+    if (!first) out += ',';
+    first = false;
+    append_array_element(out, e);
+  }
+  out += '}';
+}
+
+}  // namespace
+
+void connection::bind(const cached& c, const engine::plan& p, std::size_t offset) {
+  const std::size_t n = c.bindings.size();
+  texts_.resize(n);
+  values_.assign(n, nullptr);
+  lengths_.assign(n, 0);
+  formats_.assign(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& b = c.bindings[i];
+    const value& v = *p.param(b.param + offset);
+    std::string& t = texts_[i];
+    if (b.how == sql::transform::json_text) {
+      t = v.to_json();
+    } else if (b.how == sql::transform::array) {  // $in's list: one array literal
+      t = "{";
+      for (std::uint32_t k = 0; k < b.count; ++k) {
+        if (k) t += ',';
+        append_array_element(t, *p.param(b.param + offset + k));
+      }
+      t += '}';
+    } else if (b.how != sql::transform::none) {
+      t = sql::apply_transform(b.how, v.as_string());
+    } else if (!v.is_null() && i < c.param_types.size() &&
+               (c.param_types[i] == json_oid || c.param_types[i] == jsonb_oid)) {
+      t = v.to_json();  // a json parameter: a string is a JSON string, never parsed as a document
+    } else {
+      switch (v.kind()) {
+        case value_kind::null: continue;  // values_[i] stays null: SQL NULL
+        case value_kind::boolean: t = v.as_bool() ? "t" : "f"; break;
+        case value_kind::integer: t = std::to_string(v.as_int()); break;
+        case value_kind::real: {
+          double d = v.as_double();
+          t = std::isnan(d) ? "NaN" : std::isinf(d) ? (d > 0 ? "Infinity" : "-Infinity") : fmt::format("{}", d);
+          break;
+        }
+        case value_kind::decimal: t = v.as_decimal().text; break;
+        case value_kind::string: {
+          const auto& s = v.as_string();
+          refuse_nul(s);
+          values_[i] = s.data();
+          lengths_[i] = static_cast<int>(s.size());
+          continue;
+        }
+        case value_kind::bytes: {  // binary: no escaping, no hex
+          const auto& b = v.as_bytes().data;
+          // An empty vector has no address, and libpq sends a null address as NULL.
+          values_[i] = b.empty() ? "" : reinterpret_cast<const char*>(b.data());
+          lengths_[i] = static_cast<int>(b.size());
+          formats_[i] = 1;
+          continue;
+        }
+        case value_kind::date: t = v.as_date().to_string(); break;
+        case value_kind::time: t = v.as_time().to_string(); break;
+        case value_kind::timestamp: t = utc(v.as_timestamp()); break;
+        case value_kind::uuid: t = v.as_uuid().to_string(); break;
+        case value_kind::array: {
+          // A native array column takes an array literal; json and jsonb take JSON.
+          Oid type = i < c.param_types.size() ? c.param_types[i] : 0;
+          if (type != 0 && type != json_oid && type != jsonb_oid) {
+            t.clear();
+            append_array_literal(t, v);
+          } else {
+            t = v.to_json();
+          }
+          break;
+        }
+        default: t = v.to_json(); break;
+      }
+    }
+    values_[i] = t.c_str();
+    lengths_[i] = static_cast<int>(t.size());
+  }
+}
+
+// A value in COPY's text format: \N for null; backslash, tab, newline and carriage
+// return escaped; bytea as \\x hex; arrays as array literals; json as its text.
+void append_copy_field(std::string& out, const value& v) {
+  auto escaped = [&](std::string_view s) {
+    for (char c : s) {
+      switch (c) {
+        case '\\': out += "\\\\"; break;
+        case '\t': out += "\\t"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        default: out += c;
+      }
+    }
+  };
+  switch (v.kind()) {
+    case value_kind::null: out += "\\N"; return;
+    case value_kind::boolean: out += v.as_bool() ? 't' : 'f'; return;
+    case value_kind::integer: out += std::to_string(v.as_int()); return;
+    case value_kind::real: {
+      double d = v.as_double();
+      out += std::isnan(d) ? "NaN" : std::isinf(d) ? (d > 0 ? "Infinity" : "-Infinity") : fmt::format("{}", d);
+      return;
+    }
+    case value_kind::decimal: out += v.as_decimal().text; return;
+    case value_kind::string: refuse_nul(v.as_string()); return escaped(v.as_string());
+    case value_kind::bytes: {
+      static constexpr char hex[] = "0123456789abcdef";
+      out += "\\\\x";
+      for (auto b : v.as_bytes().data) {
+        out += hex[b >> 4];
+        out += hex[b & 15];
+      }
+      return;
+    }
+    case value_kind::date: out += v.as_date().to_string(); return;
+    case value_kind::time: out += v.as_time().to_string(); return;
+    case value_kind::timestamp: out += utc(v.as_timestamp()); return;
+    case value_kind::uuid: out += v.as_uuid().to_string(); return;
+    case value_kind::array: {
+      std::string literal;
+      append_array_literal(literal, v);
+      return escaped(literal);
+    }
+    case value_kind::object: return escaped(v.to_json());
   }
 }
 

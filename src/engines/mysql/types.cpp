@@ -1,14 +1,20 @@
-// Result columns → tether cells. The field's type says most; MariaDB's extended
-// metadata names JSON and UUID columns (both are strings on the wire), and a
-// TINYINT(1) is a boolean, as MySQL's BOOLEAN is spelt.
+// MySQL's and MariaDB's type mapping, both ways. Reading: result columns → tether cells;
+// the field's type says most; MariaDB's extended metadata names JSON and UUID columns
+// (both are strings on the wire), and a TINYINT(1) is a boolean, as MySQL's BOOLEAN is
+// spelt. Writing: tether values → binary-protocol parameters.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
+#include <cstring>
 
 #include "connection.hpp"
 #include "core/results/records_builder.hpp"
+#include "error.hpp"
+#include "../../sql/redact.hpp"
 
 namespace tether::detail::mysql {
 namespace {
@@ -159,6 +165,139 @@ std::string type_name(const MYSQL_FIELD& f) {
     case MYSQL_TYPE_STRING: return binary ? "binary" : "char";
     default: return binary ? "blob" : "text";
   }
+}
+
+// Result buffers by column: integers and doubles as themselves, dates and times as
+// MYSQL_TIME, everything else as text or bytes in a buffer that grows to fit.
+void connection::describe(cached& c) {
+  c.columns.clear();
+  c.results.clear();
+  MYSQL_RES* meta = mysql_stmt_result_metadata(c.stmt);
+  if (!meta) {
+    c.names = c.data_names = nullptr;
+    return;
+  }
+  const unsigned n = mysql_num_fields(meta);
+  const MYSQL_FIELD* fields = mysql_fetch_fields(meta);
+  std::vector<std::string> names;
+  c.columns.resize(n);
+  c.results.resize(n);
+  for (unsigned i = 0; i < n; ++i) {
+    names.emplace_back(fields[i].name, fields[i].name_length);
+    column& k = c.columns[i];
+    k.how = decoder_for(fields[i]);
+    MYSQL_BIND& b = c.results[i];
+    b = MYSQL_BIND{};
+    b.is_null = &k.is_null;
+    b.length = &k.length;
+    b.error = &k.truncated;
+    switch (k.how) {
+      case decode::integer: case decode::unsigned_integer: case decode::boolean:
+        b.buffer_type = MYSQL_TYPE_LONGLONG;
+        b.buffer = &k.fixed.integer;
+        b.is_unsigned = k.how == decode::unsigned_integer;
+        break;
+      case decode::real:
+        b.buffer_type = MYSQL_TYPE_DOUBLE;
+        b.buffer = &k.fixed.real;
+        break;
+      case decode::date: case decode::time: case decode::datetime:
+        k.data.resize(sizeof(MYSQL_TIME));
+        b.buffer_type = k.how == decode::date ? MYSQL_TYPE_DATE : k.how == decode::time ? MYSQL_TYPE_TIME
+                                                                                        : MYSQL_TYPE_DATETIME;
+        b.buffer = k.data.data();
+        b.buffer_length = sizeof(MYSQL_TIME);
+        break;
+      default:
+        k.data.resize(std::clamp<std::size_t>(fields[i].length + 1, 32, 1024));
+        b.buffer_type = k.how == decode::bytes || k.how == decode::bits ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
+        b.buffer = k.data.data();
+        b.buffer_length = k.data.size();
+    }
+  }
+  mysql_free_result(meta);
+  c.names = std::make_shared<const std::vector<std::string>>(names);
+  if (!names.empty()) names.pop_back();
+  c.data_names = std::make_shared<const std::vector<std::string>>(std::move(names));
+}
+
+void connection::bind(cached& c, const engine::plan& p, std::size_t offset) {
+  const std::size_t n = c.bindings.size();
+  params_.assign(n, MYSQL_BIND{});
+  texts_.resize(n);
+  times_.resize(n);
+  integers_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& b = c.bindings[i];
+    const value& v = *p.param(b.param + offset);
+    MYSQL_BIND& m = params_[i];
+    auto text = [&](std::string s, enum_field_types type = MYSQL_TYPE_STRING) {
+      texts_[i] = std::move(s);
+      m.buffer_type = type;
+      m.buffer = texts_[i].data();
+      m.buffer_length = texts_[i].size();
+    };
+    if (b.how == sql::transform::json_text || (b.how == sql::transform::json_value && !v.is_null())) {
+      text(v.to_json());  // json_value: a JSON column's value, so a string is a JSON string
+      continue;
+    }
+    if (b.how != sql::transform::none && b.how != sql::transform::json_value) {
+      text(sql::apply_transform(b.how, v.as_string()));
+      continue;
+    }
+    switch (v.kind()) {
+      case value_kind::null: m.buffer_type = MYSQL_TYPE_NULL; break;
+      case value_kind::boolean: case value_kind::integer:
+        integers_[i] = v.kind() == value_kind::boolean ? (v.as_bool() ? 1 : 0) : v.as_int();
+        m.buffer_type = MYSQL_TYPE_LONGLONG;
+        m.buffer = &integers_[i];
+        break;
+      case value_kind::real:
+        if (!std::isfinite(v.as_double()))
+          throw error(error_category::unsupported,
+                      fmt::format("MySQL cannot store {}; only finite numbers", v.to_json()),
+                      error_details{.engine = "mysql", .statement = sql::redact_statement(c.text)});
+        {
+          double d = v.as_double();
+          std::memcpy(&integers_[i], &d, sizeof d);
+        }
+        m.buffer_type = MYSQL_TYPE_DOUBLE;
+        m.buffer = &integers_[i];
+        break;
+      case value_kind::decimal: text(v.as_decimal().text, MYSQL_TYPE_NEWDECIMAL); break;
+      case value_kind::string: {  // no copy: the plan's value outlives the call
+        const auto& s = v.as_string();
+        m.buffer_type = MYSQL_TYPE_STRING;
+        m.buffer = const_cast<char*>(s.data());
+        m.buffer_length = s.size();
+        break;
+      }
+      case value_kind::bytes: {
+        const auto& d = v.as_bytes().data;
+        static char none = 0;  // an empty vector has no address; a null buffer is sent as NULL
+        m.buffer_type = MYSQL_TYPE_BLOB;
+        m.buffer = d.empty() ? static_cast<void*>(&none) : const_cast<std::uint8_t*>(d.data());
+        m.buffer_length = d.size();
+        break;
+      }
+      case value_kind::date: case value_kind::time: case value_kind::timestamp:
+        fill_time(times_[i], v);
+        m.buffer_type = v.kind() == value_kind::date ? MYSQL_TYPE_DATE
+                        : v.kind() == value_kind::time ? MYSQL_TYPE_TIME
+                                                       : MYSQL_TYPE_DATETIME;
+        m.buffer = &times_[i];
+        break;
+      case value_kind::uuid: text(v.as_uuid().to_string()); break;
+      default: text(v.to_json()); break;  // arrays and objects: JSON columns
+    }
+  }
+  if (n && mysql_stmt_bind_param(c.stmt, params_.data())) throw_error(c.stmt, c.text);
+}
+
+void connection::bind(cached& c, const std::vector<const value*>& values) {
+  engine::plan p;
+  for (const value* v : values) p.add_param(v);
+  bind(c, p, 0);
 }
 
 }  // namespace tether::detail::mysql
