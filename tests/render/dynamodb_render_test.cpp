@@ -104,6 +104,19 @@ TEST_F(dynamodb_requests, update_item_with_set_remove_and_add) {
       "ExpressionAttributeValues": {":v1": {"N": "1"}, ":zero": {"N": "0"}}})j");
 }
 
+// The rest of a where that fixes the key is the UpdateItem's condition, with placeholders
+// of its own (#wn, :wv) beside the update's (#a, :v).
+TEST_F(dynamodb_requests, update_item_by_key_with_the_rest_of_the_where_as_its_condition) {
+  run(detail::plan_update({.table = t_, .data = value::from_json(R"j({"$inc": {"age": 1}})j"),
+                           .where = value::from_json(R"j({"id": 1, "age": {"$gt": 30}, "name": {"$startsWith": "A"}})j")},
+                          db->capabilities()));
+  expect_sent("UpdateItem", R"j({"TableName": "$T", "Key": {"id": {"N": "1"}},
+      "ConditionExpression": "attribute_exists(#pk) AND ((#wn0 > :wv0) AND (begins_with(#wn1, :wv1)))",
+      "UpdateExpression": "SET #a0 = if_not_exists(#a0, :zero) + :v0",
+      "ExpressionAttributeNames": {"#a0": "age", "#pk": "id", "#wn0": "age", "#wn1": "name"},
+      "ExpressionAttributeValues": {":v0": {"N": "1"}, ":wv0": {"N": "30"}, ":wv1": {"S": "A"}, ":zero": {"N": "0"}}})j");
+}
+
 TEST_F(dynamodb_requests, array_updates_append_in_place_or_compute_on_the_list_as_read) {
   const std::string u = make_tether_table(value::from_json(R"j({"id": {"type": "bigint", "primary_key": true}, "tags": "json"})j"));
   db->insert({.table = u, .records = {{{"id", 1}, {"tags", make_array({"a", "b"})}}}});

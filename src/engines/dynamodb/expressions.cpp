@@ -72,9 +72,15 @@ class builder {
   std::optional<std::string> node(const engine::filter_node& n) {
     const expression_names before = x_;
     auto e = part(n);
-    if (!e) x_ = before;
+    if (!e) {
+      x_ = before;
+      const bool key = n.kind == engine::logic::leaf && std::find(keys_.begin(), keys_.end(), n.field) != keys_.end();
+      ++(key ? keys_left_ : others_left_);
+    }
     return e;
   }
+  // Whether everything but one condition per key is in the expression (see filter_expression).
+  bool whole() const noexcept { return others_left_ == 0 && keys_left_ == keys_.size(); }
 
  private:
   std::optional<std::string> part(const engine::filter_node& n) {
@@ -183,6 +189,7 @@ class builder {
   const engine::table_description& t_;
   expression_names& x_;
   std::span<const std::string> keys_;
+  std::size_t keys_left_ = 0, others_left_ = 0;  // parts left to the key condition / the client
 };
 
 }  // namespace
@@ -190,13 +197,13 @@ class builder {
 std::string expression_names::name(const std::string& attribute) {
   for (const auto& [k, v] : names.items())
     if (v == attribute) return k;
-  std::string n = fmt::format("#n{}", names.size());
+  std::string n = fmt::format("#{}n{}", prefix, names.size());
   names[n] = attribute;
   return n;
 }
 
 std::string expression_names::value(json attribute) {
-  std::string v = fmt::format(":v{}", values.size());
+  std::string v = fmt::format(":{}v{}", prefix, values.size());
   values[v] = std::move(attribute);
   return v;
 }
@@ -207,8 +214,11 @@ void expression_names::add_to(json& request) const {
 }
 
 std::optional<std::string> filter_expression(const engine::plan& p, const engine::table_description& t,
-                                             expression_names& x, std::span<const std::string> keys) {
-  return builder(p, t, x, keys).node(p.where);
+                                             expression_names& x, std::span<const std::string> keys, bool* whole) {
+  builder b(p, t, x, keys);
+  auto e = b.node(p.where);
+  if (whole) *whole = e && b.whole();
+  return e;
 }
 
 std::optional<std::string> projection(const engine::plan& p, const engine::table_description& t,

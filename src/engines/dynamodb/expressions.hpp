@@ -23,6 +23,7 @@ namespace tether::detail::dynamodb {
 
 // Placeholders shared by a request's expressions (#n0, :v0, …).
 struct expression_names {
+  std::string prefix{};  // placeholders are #<prefix>n0, :<prefix>v0: apart from a request's own
   json names = json::object();
   json values = json::object();
   std::string name(const std::string& attribute);
@@ -32,9 +33,12 @@ struct expression_names {
 
 // The FilterExpression for `p`'s where on table `t`, or nullopt when DynamoDB can evaluate
 // none of it. `keys`: the key attributes of a Query (of the table or of the index it reads),
-// which its filter may not name; empty for a Scan.
+// which its filter may not name; empty for a Scan. `whole`, when given, is set to whether the
+// expression says everything the where says but the key conditions: each key named once,
+// by a condition left out, and nothing else left to the client.
 std::optional<std::string> filter_expression(const engine::plan& p, const engine::table_description& t,
-                                             expression_names& x, std::span<const std::string> keys);
+                                             expression_names& x, std::span<const std::string> keys,
+                                             bool* whole = nullptr);
 
 // The ProjectionExpression of every attribute `p` reads (selected, filtered, ordered,
 // grouped, aggregated, and the key), or nullopt when it reads whole items.

@@ -1,5 +1,6 @@
 // Updates on DynamoDB, item by item: each matching item read becomes one UpdateItem; an
-// update by the whole key alone with $set, $unset, $inc or $dec is one UpdateItem, unread.
+// update by the whole key with $set, $unset, $inc or $dec is one UpdateItem, unread, the
+// rest of its where (when DynamoDB judges it as tether does) its ConditionExpression.
 // SET, REMOVE, ADD and DELETE do what DynamoDB can do where the item stands ($set, $unset,
 // $inc/$dec, $push via list_append, $addToSet and $pull on a set); any other operator is
 // computed here from the value read and written on the condition that the attribute still
@@ -10,6 +11,7 @@
 #include <optional>
 
 #include "connection.hpp"
+#include "expressions.hpp"
 #include "tether/engine/evaluate.hpp"
 #include "tether/error.hpp"
 #include "types.hpp"
@@ -145,27 +147,42 @@ std::size_t leaves(const engine::filter_node& n) {
   return count;
 }
 
-// Whether `p` is an update of one item by its whole key, and nothing else, with operators
-// DynamoDB applies where the item stands: then one UpdateItem does it, with no read.
-bool by_key_alone(const engine::plan& p, const engine::table_description& t) {
-  if (leaves(p.where) != t.primary_key.size() || !fixed_key(p, t)) return false;
+// Whether `p` updates one item by its whole key with operators DynamoDB applies where the
+// item stands, and says nothing else, or nothing DynamoDB cannot judge as tether does: then
+// one UpdateItem does it, with no read. `rest` is then the where's other conditions, if any,
+// as a condition expression (its placeholders in `x`).
+bool by_key(const engine::plan& p, const engine::table_description& t, expression_names& x,
+            std::optional<std::string>& rest) {
+  if (!fixed_key(p, t)) return false;
   for (const auto& s : p.set) {
     const bool native = s.op == engine::update_op::unset || s.op == engine::update_op::inc ||
                         s.op == engine::update_op::dec ||
                         (s.op == engine::update_op::set && !p.param(s.param)->is_null());
     if (!native) return false;
   }
-  return true;
+  if (leaves(p.where) == t.primary_key.size()) return true;  // the key, and nothing else
+  bool whole = false;
+  x.prefix = "w";  // apart from the update's own #a0, :v0
+  rest = filter_expression(p, t, x, t.primary_key, &whole);
+  return whole;
 }
 
 }  // namespace
 
-// One UpdateItem on the condition that the item is there: ReturnValues ALL_NEW for returning.
+// One UpdateItem on the condition that the item is there and matches the rest of the where:
+// ReturnValues ALL_NEW for returning.
 bool connection::update_by_key(const engine::plan& p, const engine::table_description& t, engine::execution& out) {
-  if (transaction_ || !by_key_alone(p, t)) return false;
+  expression_names x;
+  std::optional<std::string> rest;
+  if (transaction_ || !by_key(p, t, x, rest)) return false;
   const json item = *fixed_key(p, t);
   const records row = to_records(std::span<const json>(&item, 1), t);
-  const json request = *update_request(p, t, item, row);
+  json request = *update_request(p, t, item, row);
+  if (rest) {
+    request["ConditionExpression"] = fmt::format("{} AND ({})", request["ConditionExpression"].get<std::string>(), *rest);
+    for (const auto& [k, v] : x.names.items()) request["ExpressionAttributeNames"][k] = v;
+    for (const auto& [k, v] : x.values.items()) request["ExpressionAttributeValues"][k] = v;
+  }
   try {
     json got = http_->call("UpdateItem", request, p.table);
     out.affected = 1;

@@ -165,8 +165,9 @@ TEST_F(dynamodb, a_find_by_the_whole_key_is_one_get_item) {
             (std::vector<std::string>{"b", "a"}));
 }
 
-// An update of one item by its key alone, with operators DynamoDB applies in place, is one
-// conditional UpdateItem and no read; with anything else in the where it reads first.
+// An update of one item by its key, with operators DynamoDB applies in place, is one
+// conditional UpdateItem and no read, the rest of the where its condition; with a condition
+// DynamoDB cannot judge as tether does, it reads first.
 TEST_F(dynamodb, an_update_by_the_key_alone_is_one_update_item) {
   auto t = make_tether_table(value::from_json(R"({"id": {"type": "bigint", "primary_key": true}, "n": "integer", "name": "string"})"));
   db->insert({.table = t, .records = {{{"id", 1}, {"n", 1}, {"name", "a"}}}});
@@ -191,9 +192,23 @@ TEST_F(dynamodb, an_update_by_the_key_alone_is_one_update_item) {
   EXPECT_EQ(missing.rows.size(), 0u);
   EXPECT_EQ(db->count({.table = t}), 1) << "an update by key made an item";
   auto [filtered, sent_filtered] = run({.table = t, .data = {{"n", 9}}, .where = {{"id", 1}, {"name", "not b"}}});
-  EXPECT_EQ(sent_filtered, 1u) << "the read, and no write for an item the where rejects";
-  EXPECT_EQ(filtered.affected, 0);
-  EXPECT_EQ((*db->find_one({.table = t}))["n"], value(3));
+  EXPECT_EQ(sent_filtered, 1u) << "the rest of the where is the UpdateItem's condition, not a read";
+  EXPECT_EQ(last_operation(*c), "UpdateItem");
+  EXPECT_EQ(filtered.affected, 0) << "an item the where rejects was counted";
+  EXPECT_EQ((*db->find_one({.table = t}))["n"], value(3)) << "an item the where rejects was written";
+  auto [matched, sent_matched] =
+      run({.table = t, .data = {{"$inc", {{"n", 1}}}}, .where = value::from_json(R"({"id": 1, "name": "b", "n": {"$gte": 3}})"), .returning = {"n"}});
+  EXPECT_EQ(sent_matched, 1u);
+  EXPECT_EQ(matched.affected, 1);
+  ASSERT_EQ(matched.rows.size(), 1u);
+  EXPECT_EQ(matched.rows[0]["n"], value(4));
+  auto [client, sent_client] = run({.table = t, .data = {{"n", 5}}, .where = value::from_json(R"({"id": 1, "name": {"$endsWith": "b"}})")});
+  EXPECT_EQ(sent_client, 2u) << "$endsWith is judged on the client: one read, then the write";
+  EXPECT_EQ(client.affected, 1);
+  EXPECT_EQ((*db->find_one({.table = t}))["n"], value(5));
+  auto [either, sent_either] = run({.table = t, .data = {{"n", 6}}, .where = value::from_json(R"({"$or": [{"id": 1}, {"id": 2}]})")});
+  EXPECT_EQ(either.affected, 1) << "a key in an $or is not a fixed key";
+  EXPECT_EQ((*db->find_one({.table = t}))["n"], value(6));
 }
 
 // A connection keeps the descriptions it read, but a schema change made in this process,
