@@ -14,13 +14,14 @@ namespace tether::cli {
 
 // Exit codes, documented in docs/cli.md.
 enum exit_code : int {
-  ok = 0, internal = 1, usage_error = 2, connection_error = 3, query_error = 4, drift_found = 5, partial_migration = 6
+  ok = 0, internal = 1, usage_error = 2, connection_error = 3, query_error = 4, drift_found = 5, partial_migration = 6,
+  refused_by_data = 7  // a step would destroy data (not accepted) or data blocks it; nothing ran
 };
 int exit_code_for(const tether::error& e);
 
 // The context flags every command takes, and --json.
 struct globals {
-  std::string workspace, product, database, env, url, migrations;
+  std::string workspace, product, database, env, url, migrations, schema;
   bool json = false;
 };
 void add_context_flags(CLI::App& app, globals& g);
@@ -34,6 +35,9 @@ class target {
   // Where this database's migration files live: --migrations, else
   // <workspace>/migrations/<product>/<database>; empty when neither applies.
   std::string migrations_folder(const globals& g) const;
+  // This database's schema file: --schema, else <workspace>/schema/<product>/<database>.json;
+  // tether::error (usage) when neither applies.
+  std::string schema_file(const globals& g) const;
 
  private:
   std::unique_ptr<tether::client> direct_;
@@ -65,5 +69,9 @@ using action = std::function<int()>;
 void add_db_commands(CLI::App& app, globals& g, action& run);
 void add_data_commands(CLI::App& app, globals& g, action& run);
 void add_schema_commands(CLI::App& app, globals& g, action& run);
+void add_declarative_commands(CLI::App& app, globals& g, action& run);
+// The data-aware plan's refusals, one line each on standard error; whether there were any.
+bool print_refusals(const std::vector<std::string>& refused);
+void print_plan(const tether::schema_plan& p);
 
 }  // namespace tether::cli

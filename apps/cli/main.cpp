@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
   app.fallthrough();
   app.footer(
       "Exit codes: 0 ok, 1 internal error, 2 usage error, 3 connection error, 4 query error, 5 drift,\n"
-      "6 a migration stopped part-way.\n"
+      "6 a migration stopped part-way, 7 refused: a step would lose data or data blocks it.\n"
       "Example:\n  tether --url sqlite://app.db find users --where '{\"age\":{\"$gte\":18}}' --json");
   globals g;
   add_context_flags(app, g);
@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   add_db_commands(app, g, run);
   add_data_commands(app, g, run);
   add_schema_commands(app, g, run);
+  add_declarative_commands(app, g, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

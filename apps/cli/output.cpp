@@ -28,6 +28,7 @@ void add_context_flags(CLI::App& app, globals& g) {
   app.add_option("--env", g.env, "Environment slug (dev, staging, prd, …)");
   app.add_option("--url", g.url, "Connection URL, instead of a workspace");
   app.add_option("--migrations", g.migrations, "Migration files folder (default: <workspace>/migrations/<product>/<database>)");
+  app.add_option("--schema", g.schema, "Schema file (default: <workspace>/schema/<product>/<database>.json)");
   app.add_flag("--json", g.json, "Print the result object as JSON");
 }
 
@@ -56,6 +57,16 @@ std::string target::migrations_folder(const globals& g) const {
   if (!session_ || !session_->workspace()) return {};
   const auto& c = session_->current();
   return (session_->workspace()->folder() / "migrations" / c.product / c.database).string();
+}
+
+std::string target::schema_file(const globals& g) const {
+  if (!g.schema.empty()) return g.schema;
+  if (!session_ || !session_->workspace())
+    throw error(error_category::usage,
+                "no schema file: pass --schema FILE, or register the database in a workspace (its file is "
+                "schema/<product>/<database>.json there)");
+  const auto& c = session_->current();
+  return (session_->workspace()->folder() / "schema" / c.product / (c.database + ".json")).string();
 }
 
 tether::value json_arg(const std::string& text, std::string_view flag) {

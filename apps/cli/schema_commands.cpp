@@ -9,7 +9,7 @@ namespace {
 
 struct args {
   std::string table, name, new_name, fields, def, indexes, index_fields;
-  bool timestamps = false, unique = false, dry_run = false, if_exists = false, cascade = false;
+  bool timestamps = false, unique = false, dry_run = false, if_exists = false, cascade = false, accept_data_loss = false;
   int steps = 1;
 };
 
@@ -232,6 +232,7 @@ void add_schema_commands(CLI::App& app, globals& g, action& run) {
   migrate->fallthrough();
   migrate->footer("Example:\n  tether migrate --env prd --dry-run\n");
   migrate->add_flag("--dry-run", a->dry_run, "Print the statements; change nothing");
+  migrate->add_flag("--accept-data-loss", a->accept_data_loss, "Run steps that destroy values the data holds");
   auto files = [&g](target& t) {
     std::string folder = t.migrations_folder(g);
     if (folder.empty())
@@ -251,6 +252,15 @@ void add_schema_commands(CLI::App& app, globals& g, action& run) {
       auto defined = files(t);
       tether::migrator m(t.db());
       if (drift(m.status(defined))) return static_cast<int>(drift_found);
+      // The data-aware guard: what the pending steps would destroy, or what blocks them.
+      auto plan = schema_workflow(t.db()).plan_pending(defined);
+      auto refused = plan.refusals(a->accept_data_loss);
+      if (!refused.empty()) {
+        if (g.json) std::cout << value(object{{"plan", plan.to_value()}, {"refused", value(array(refused.begin(), refused.end()))}}).to_json() << "\n";
+        else print_plan(plan);
+        print_refusals(refused);
+        return static_cast<int>(refused_by_data);
+      }
       auto done = m.up(defined, {.dry_run = a->dry_run});
       if (g.json) {
         array out;

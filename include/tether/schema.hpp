@@ -94,6 +94,10 @@ struct schema_result {
   // ("stopped at step 3 of 4 (create_index big_v_idx: present in the database); resumed at step 4").
   std::string resumed{};
   std::string file{};  // the migration file a schema call wrote; empty when it wrote none
+  // A dry run's account per step of `migration.up`: how many of `statements` each step
+  // renders, in order, and how many of `migration.down`'s operations undo it (down holds
+  // them newest step first).
+  std::vector<std::size_t> step_statements{}, step_down{};
   value to_value() const;
 };
 
@@ -171,6 +175,7 @@ class migrator {
 
  private:
   schema_result apply(migration m, apply_options o, detail::schema_model* model);  // a dry run's tables
+  friend class schema_workflow;  // plans are dry runs over its own model
   client& db_;
   migration_options options_;
 };

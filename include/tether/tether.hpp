@@ -8,6 +8,8 @@
 #include "tether/options.hpp"
 #include "tether/records.hpp"
 #include "tether/schema.hpp"
+#include "tether/schema_file.hpp"
+#include "tether/schema_workflow.hpp"
 #include "tether/session.hpp"
 #include "tether/types.hpp"
 #include "tether/value.hpp"

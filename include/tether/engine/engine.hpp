@@ -77,6 +77,14 @@ class schema_applier {
   virtual schema_step apply(const schema_op& op, const table_description* before, bool dry_run) = 0;
   // Whether changes take part in transactions (a failed migration then leaves no trace).
   virtual bool transactional() const noexcept { return false; }
+  // Around a migration's transaction, for settings a transaction cannot change: SQLite
+  // turns foreign-key enforcement off before it begins, so that rebuilding a table
+  // referenced ON DELETE CASCADE never deletes the rows that reference it, and
+  // verify_changes (called before commit) then refuses the changes if any reference
+  // dangles. end_changes runs after commit or rollback.
+  virtual void begin_changes() {}
+  virtual void verify_changes() {}
+  virtual void end_changes() noexcept {}
 };
 
 // The tables as the database has them.

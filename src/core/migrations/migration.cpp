@@ -126,6 +126,12 @@ std::string tag_at(std::chrono::sys_seconds now, std::string_view name) {
                      hms.hours().count(), hms.minutes().count(), hms.seconds().count(), clean.empty() ? "migration" : clean);
 }
 
+std::string tag_after(const std::string& tag, std::string_view newest) {
+  auto last = tag_time(newest), mine = tag_time(tag);
+  if (!last || !mine || *mine > *last) return tag;
+  return tag_at(*last + std::chrono::seconds(1), std::string_view(tag).substr(16));
+}
+
 }  // namespace detail
 
 namespace {

@@ -171,6 +171,9 @@ struct run_state {
   std::vector<std::string>& notes;
   std::function<void(std::size_t step, std::size_t inverse_ops)> before{};
   std::size_t* at = nullptr;  // set to each top-level step's index as it starts
+  // Per top-level step: how many statements it rendered and how many down operations it added.
+  std::vector<std::size_t>* step_statements = nullptr;
+  std::vector<std::size_t>* step_down = nullptr;
 };
 
 std::optional<engine::table_description> describe(run_state& s, const std::string& table) {
@@ -199,6 +202,7 @@ void run_ops(run_state& s, const std::vector<value>& ops, std::size_t first, boo
     if (top && s.at) *s.at = i;
     schema_op op = detail::parse_op(ops[i]);
     const std::size_t inverses_before = s.inverses ? s.inverses->size() : 0;
+    const std::size_t statements_before = s.statements.size();
     std::optional<engine::table_description> before;
     if (op.kind != schema_op_kind::raw && op.kind != schema_op_kind::create_collection) before = describe(s, op.table);
     if (op.kind == schema_op_kind::drop_field && before && drop_indexes_of(s, op, *before)) before = describe(s, op.table);
@@ -217,6 +221,8 @@ void run_ops(run_state& s, const std::vector<value>& ops, std::size_t first, boo
     engine::schema_step step = s.c.schema.apply(op, b, s.dry_run);
     for (auto& d : step.description) s.statements.push_back(std::move(d));
     if (s.model) s.model->apply(op, s.c.look);
+    if (top && s.step_statements) s.step_statements->push_back(s.statements.size() - statements_before);
+    if (top && s.step_down) s.step_down->push_back((s.inverses ? s.inverses->size() : 0) - inverses_before);
   }
 }
 
@@ -267,6 +273,8 @@ schema_result migrator::apply(migration m, apply_options o, detail::schema_model
     std::optional<detail::schema_model> own;
     if (!model) model = &own.emplace();
     run_state dry{on, true, model, result.statements, &down, m.notes};
+    dry.step_statements = &result.step_statements;
+    dry.step_down = &result.step_down;
     run_ops(dry, m.up);
     m.down = std::move(down);
     result.migration = std::move(m);
@@ -318,6 +326,17 @@ schema_result migrator::apply(migration m, apply_options o, detail::schema_model
   std::size_t done = 0;
   // Whether it is applied is read under the lock (on SQLite, inside the transaction that
   // is the lock), so that two migrators never both find it pending.
+  // The engine's settings for the changes, restored whatever happens.
+  struct changes {
+    engine::schema_applier& s;
+    bool on;
+    changes(engine::schema_applier& a, bool active) : s(a), on(active) {
+      if (on) s.begin_changes();
+    }
+    ~changes() {
+      if (on) s.end_changes();
+    }
+  } settings(on.schema, atomic != nullptr);
   if (atomic) under_lock([&] { atomic->begin({}); });
   try {
     under_lock([&] { on.schema.apply(migrations_table(table), nullptr, false); });
@@ -359,7 +378,10 @@ schema_result migrator::apply(migration m, apply_options o, detail::schema_model
     run_ops(real, m.up, done);
     done = m.up.size();
     record("applied", static_cast<std::int64_t>(m.up.size()));
-    if (atomic) atomic->commit();
+    if (atomic) {
+      on.schema.verify_changes();
+      atomic->commit();
+    }
   } catch (const error& e) {
     std::string what;
     if (atomic) {
@@ -507,13 +529,20 @@ std::vector<schema_result> migrator::down(int steps, apply_options o) {
     std::vector<std::string> notes;
     engine::transactions* const atomic = o.dry_run ? nullptr : on.atomic();
     try {
-      if (atomic) atomic->begin({});
+      if (atomic) {
+        on.schema.begin_changes();
+        atomic->begin({});
+      }
       run_state undo{on, o.dry_run, nullptr, result.statements, nullptr, notes};
       std::optional<detail::schema_model> model;
       if (o.dry_run) undo.model = &model.emplace();
       run_ops(undo, m.down);
       if (!o.dry_run) c.execute(detail::plan_remove({.table = table, .where = {{"tag", m.tag}}}, caps));
-      if (atomic) atomic->commit();
+      if (atomic) {
+        on.schema.verify_changes();
+        atomic->commit();
+        on.schema.end_changes();
+      }
     } catch (const error& e) {
       if (atomic) {
         try {
@@ -521,6 +550,7 @@ std::vector<schema_result> migrator::down(int steps, apply_options o) {
         } catch (...) {
           hold->mark_broken();
         }
+        on.schema.end_changes();
       }
       throw error(e.category(), fmt::format("undoing migration \"{}\" failed: {}", m.tag, e.what()),
                   e.details());
@@ -545,11 +575,8 @@ schema_result schema::run(migration_builder& b, const apply_options& o) {
   auto newest = std::max_element(applied.begin(), applied.end(),
                                  [](const applied_migration& a, const applied_migration& b) { return a.tag < b.tag; });
   if (newest != applied.end()) {
-    auto last = detail::tag_time(newest->tag), mine = detail::tag_time(m.tag);
-    if (last && mine && *mine <= *last) {
-      m.tag = detail::tag_at(*last + std::chrono::seconds(1), m.tag.substr(16));
-      m.checksum = checksum(m);
-    }
+    m.tag = detail::tag_after(m.tag, newest->tag);
+    m.checksum = checksum(m);
   }
   schema_result r = runner.apply(std::move(m), o);
   if (r.applied && !options_.folder.empty()) r.file = save_migration(options_.folder, r.migration);

@@ -37,7 +37,15 @@ bool same_definition(const engine::field_def& a, const engine::field_def& b) {
 
 std::optional<table_description> schema_model::describe(const std::string& table, engine::introspection& c) {
   if (auto it = tables_.find(table); it != tables_.end()) return it->second;
+  if (closed_) return std::nullopt;
   return tables_[table] = c.describe(table);
+}
+
+std::vector<table_description> schema_model::tables() const {
+  std::vector<table_description> out;
+  for (const auto& [name, t] : tables_)
+    if (t) out.push_back(*t);
+  return out;
 }
 
 void schema_model::apply(const schema_op& op, engine::introspection& c) {
@@ -56,6 +64,11 @@ void schema_model::apply(const schema_op& op, engine::introspection& c) {
       if (t) t->name = op.new_name;
       tables_[op.new_name] = t;
       tables_[op.table] = std::nullopt;
+      // Every engine points the foreign keys into the table at its new name.
+      for (auto& [name, other] : tables_)
+        if (other)
+          for (auto& k : other->constraints)
+            if (k.ref_table == op.table) k.ref_table = op.new_name;
       return;
     default: break;
   }
@@ -73,6 +86,13 @@ void schema_model::apply(const schema_op& op, engine::introspection& c) {
         if (c.name == op.name) c.name = op.new_name;
       rename_in(t->primary_key, op.name, op.new_name);
       for (auto& i : t->indexes) rename_in(i.fields, op.name, op.new_name);
+      for (auto& k : t->constraints) rename_in(k.columns, op.name, op.new_name);
+      for (auto& [name, other] : tables_)  // and the references to the field
+        if (other && name != op.table)
+          for (auto& k : other->constraints)
+            if (k.ref_table == op.table) rename_in(k.ref_columns, op.name, op.new_name);
+      for (auto& k : t->constraints)
+        if (k.ref_table == op.table) rename_in(k.ref_columns, op.name, op.new_name);
       break;
     case schema_op_kind::modify_field:
       for (auto& c : t->columns)

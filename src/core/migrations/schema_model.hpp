@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tether/engine/engine.hpp"
 
@@ -14,6 +15,10 @@ namespace tether::detail {
 
 class schema_model {
  public:
+  schema_model() = default;
+  // closed: the model is the whole schema (replayed migration files); a table it has not
+  // made is absent, whatever the database holds.
+  explicit schema_model(bool closed) : closed_(closed) {}
   // The table as the steps simulated so far leave it, else as the database (read through
   // `c`, any connection to it) has it.
   std::optional<engine::table_description> describe(const std::string& table, engine::introspection& c);
@@ -22,6 +27,11 @@ class schema_model {
 
  private:
   std::map<std::string, std::optional<engine::table_description>> tables_;  // nullopt: dropped
+  bool closed_ = false;
+
+ public:
+  // Every table the model holds, by name.
+  std::vector<engine::table_description> tables() const;
 };
 
 enum class step_effect { done, not_done, unknown };

@@ -179,6 +179,8 @@ value portable_condition(const value& filter, const std::string& what) {
   return filter;
 }
 
+}  // namespace
+
 index_def parse_index(const std::string& table, const value& v) {
   index_def i;
   i.fields = names(v, "fields", "index field");
@@ -261,8 +263,6 @@ value constraint_to_value(const constraint_def& c) {
   if (!c.native_check.empty()) o.emplace_back("expression", c.native_check);
   return value(std::move(o));
 }
-
-}  // namespace
 
 void require_features(const schema_op& op, const engine::capabilities& caps) {
   auto partial = [](const index_def& i) { return !i.where.is_null() || !i.native_where.empty(); };

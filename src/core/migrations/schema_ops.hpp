@@ -19,6 +19,13 @@ namespace tether::detail {
 engine::field_def parse_field(std::string name, const value& def);
 value field_to_value(const engine::field_def& f);  // the object form, defaults left out
 
+// An index {name, fields, unique, where} or a constraint {name, type, columns, references,
+// check | expression} on `table`, and back; a missing name is the default one.
+engine::index_def parse_index(const std::string& table, const value& def);
+value index_to_value(const engine::index_def& i);
+engine::constraint_def parse_constraint(const std::string& table, const value& def);
+value constraint_to_value(const engine::constraint_def& c);
+
 engine::schema_op parse_op(const value& op);
 value op_to_value(const engine::schema_op& op);
 
@@ -43,5 +50,8 @@ value describe_to_value(const engine::table_description& t);
 // Tags: YYYYMMDD_HHMMSS_name at a given second, and the second a tag names.
 std::string tag_at(std::chrono::sys_seconds when, std::string_view name);
 std::optional<std::chrono::sys_seconds> tag_time(std::string_view tag);
+// `tag`, or the same name at the second after `newest` when it would not sort after it:
+// tags sort in the order the migrations were made, also for several in one second.
+std::string tag_after(const std::string& tag, std::string_view newest);
 
 }  // namespace tether::detail

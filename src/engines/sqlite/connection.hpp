@@ -50,6 +50,9 @@ class connection final : public sql::connection {
   std::optional<engine::table_description> describe(std::string_view table) override;
   std::vector<std::string> list_tables() override;
   bool transactional() const noexcept override { return true; }
+  void begin_changes() override;
+  void verify_changes() override;
+  void end_changes() noexcept override;
   void lock_migrations(std::chrono::milliseconds timeout) override;
   void unlock_migrations() override;
 

@@ -369,6 +369,41 @@ std::vector<std::string> connection::list_tables() {
   return out;
 }
 
+// A rebuild drops the old table, and with enforcement on, SQLite deletes (or nulls) the
+// rows that reference it ON DELETE CASCADE (or SET NULL) as it does. The 12-step procedure
+// of SQLite's documentation: enforcement off outside the transaction, the references
+// checked before commit, enforcement back on after.
+void connection::begin_changes() { exec("PRAGMA foreign_keys = OFF"); }
+
+void connection::verify_changes() {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, "PRAGMA foreign_key_check", -1, &st, nullptr) != SQLITE_OK)
+    throw error(error_category::query, fmt::format("sqlite: cannot check foreign keys: {}", sqlite3_errmsg(db_)));
+  std::string found;
+  std::int64_t n = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    if (n++ == 0) {
+      auto text = [&](int i) {
+        const auto* t = sqlite3_column_text(st, i);
+        return t ? std::string(reinterpret_cast<const char*>(t)) : std::string();
+      };
+      found = fmt::format("a row of \"{}\" (rowid {}) references \"{}\", where no row matches", text(0), text(1), text(2));
+    }
+  }
+  sqlite3_finalize(st);
+  if (n)
+    throw error(error_category::foreign_key_violation,
+                fmt::format("the schema change leaves {} {} pointing at no row: {}", n, n == 1 ? "reference" : "references", found));
+}
+
+void connection::end_changes() noexcept {
+  try {
+    exec("PRAGMA foreign_keys = ON");
+  } catch (...) {
+    // The connection keeps enforcement off; it is marked broken by the failure itself.
+  }
+}
+
 // The lock is the migration's own write transaction (BEGIN IMMEDIATE, which begin()
 // issues); here it only sets how long to wait for another writer.
 void connection::lock_migrations(std::chrono::milliseconds timeout) {
