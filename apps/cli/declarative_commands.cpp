@@ -1,4 +1,5 @@
 // tether pull, generate, push and check: the declarative workflow over a schema file.
+#include <filesystem>
 #include <iostream>
 
 #include "cli.hpp"
@@ -8,7 +9,7 @@ namespace {
 
 struct args {
   std::string out, name = "schema";
-  bool dry_run = false, accept_data_loss = false, backfill = false;
+  bool dry_run = false, accept_data_loss = false, backfill = false, no_baseline = false;
 };
 
 std::string step_label(const value& op) {
@@ -60,6 +61,8 @@ void add_declarative_commands(CLI::App& app, globals& g, action& run) {
 
   auto* pull = sub("pull", "Write the live database's schema to the schema file", "tether pull --env dev");
   pull->add_option("--out", a->out, "Where to write it (default: the schema file; - for standard output)");
+  pull->add_flag("--no-baseline", a->no_baseline,
+                 "Write no baseline migration (by default, a database with no recorded migrations gets one)");
   pull->callback([&run, &g, a] {
     run = [&g, a] {
       target t(g);
@@ -70,8 +73,21 @@ void add_declarative_commands(CLI::App& app, globals& g, action& run) {
       }
       const std::string path = a->out.empty() ? t.schema_file(g) : a->out;
       f.save(path);
-      if (g.json) std::cout << value(object{{"file", path}, {"tables", static_cast<std::int64_t>(f.tables().size())}}).to_json() << "\n";
-      else std::cout << "wrote " << path << " (" << f.tables().size() << (f.tables().size() == 1 ? " table" : " tables") << ")\n";
+      // A database with tables and no history of migrations gets its baseline, so that
+      // generate goes on from what it has and migrate makes it on other environments.
+      std::string baseline;
+      const std::string folder = t.migrations_folder(g);
+      if (!a->no_baseline && !folder.empty() && !f.tables().empty() &&
+          (!std::filesystem::exists(folder) || load_migrations(folder).empty()) && migrator(t.db()).history().empty())
+        baseline = schema_workflow(t.db()).baseline(f, {}, "baseline", folder).file;
+      const auto n = static_cast<std::int64_t>(f.tables().size());
+      if (g.json)
+        std::cout << value(object{{"file", path}, {"tables", n}, {"baseline", baseline.empty() ? value() : value(baseline)}}).to_json()
+                  << "\n";
+      else std::cout << "wrote " << path << " (" << n << (n == 1 ? " table" : " tables") << ")\n";
+      if (!baseline.empty() && !g.json)
+        std::cout << "wrote " << baseline << ": the baseline, recorded as applied here; `tether migrate` makes these tables "
+                     "on another environment\n";
       return static_cast<int>(ok);
     };
   });

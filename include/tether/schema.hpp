@@ -82,6 +82,10 @@ struct migration_options {
 
 struct apply_options {
   bool dry_run = false;  // return the statements without running anything
+  // Record the migration as applied without running its steps: a baseline, for a
+  // database that already has what the migration makes (`tether pull` writes one). Its
+  // down must be given: nothing is read to complete it.
+  bool record_only = false;
   std::chrono::milliseconds lock_timeout{30'000};
 };
 

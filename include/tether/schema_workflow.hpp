@@ -108,6 +108,14 @@ class schema_workflow {
   // engine whose statements and capabilities apply.
   generate_result generate(const schema_file& file, const std::vector<migration>& existing, std::string name = "schema",
                            const std::string& folder = {});
+  // For a database made outside tether (or before any migration file): the migration
+  // that makes the file's schema from nothing, recorded in this database as applied
+  // (it already has those tables) and written to `folder` when one is given, so that
+  // generate goes on from it and `migrate` makes the same tables on another environment.
+  // Refused (usage) when the database differs from the file, when migration files exist,
+  // or when this database has recorded migrations.
+  generate_result baseline(const schema_file& file, const std::vector<migration>& existing, std::string name = "baseline",
+                           const std::string& folder = {});
   // The pending migrations' steps, measured against the data, as `migrate` would run them.
   schema_plan plan_pending(const std::vector<migration>& defined);
   // File against migrations, file against database, and the migrations against what the

@@ -125,10 +125,11 @@ std::optional<data_finding> data_guard::duplicates(const std::string& label, con
   for (const auto& f : fields) example.push_back(quoted(groups[0][f]));
   const std::int64_t n = static_cast<std::int64_t>(groups.size());
   return finding(data_risk::blocked, n,
-                 fmt::format("{}: {}{} {} of {} appear more than once, e.g. {} ({} times)", label,
+                 fmt::format("{}: {}{} {} of {} {} more than once, e.g. {} ({} times)", label,
                              n == 1000 ? "at least " : "", grouped(n), n == 1 ? "value" : "values",
                              fields.size() == 1 ? table + "." + fields[0] : table + " (" + fmt::format("{}", fmt::join(fields, ", ")) + ")",
-                             fmt::format("{}", fmt::join(example, ", ")), groups[0]["tether_n"].as_int()));
+                             n == 1 ? "appears" : "appear", fmt::format("{}", fmt::join(example, ", ")),
+                             groups[0]["tether_n"].as_int()));
 }
 
 std::optional<data_finding> data_guard::orphans(const std::string& label, const std::string& table,

@@ -366,7 +366,13 @@ schema_result migrator::apply(migration m, apply_options o, detail::schema_model
     throw;
   }
   try {
-    if (!atomic && !journaled) record("running", 0);
+    if (o.record_only) {
+      if (journaled) throw error(error_category::usage, fmt::format("migration \"{}\" stopped part-way; it cannot be a baseline", m.tag));
+      down = m.down;
+      done = m.up.size();
+    } else if (!atomic && !journaled) {
+      record("running", 0);
+    }
     run_state real{on, false, nullptr, result.statements, &down, m.notes};
     real.at = &done;
     if (!atomic)
@@ -375,7 +381,7 @@ schema_result migrator::apply(migration m, apply_options o, detail::schema_model
         down_steps.push_back(inverse_ops);
         record("running", static_cast<std::int64_t>(step));  // the journal: step begun, its down known
       };
-    run_ops(real, m.up, done);
+    if (!o.record_only) run_ops(real, m.up, done);
     done = m.up.size();
     record("applied", static_cast<std::int64_t>(m.up.size()));
     if (atomic) {

@@ -334,6 +334,26 @@ generate_result schema_workflow::generate(const schema_file& file, const std::ve
   return out;
 }
 
+generate_result schema_workflow::baseline(const schema_file& file, const std::vector<migration>& existing, std::string name,
+                                          const std::string& folder) {
+  if (!existing.empty())
+    throw error(error_category::usage, fmt::format("there are {} migration files already: a baseline starts a history; use "
+                                                   "generate for the next migration", existing.size()));
+  migrator mg(db_, options_);
+  if (!mg.history().empty())
+    throw error(error_category::usage, "this database has recorded migrations: a baseline is for one that has none");
+  if (auto p = plan(file); !p.empty())
+    throw error(error_category::usage, fmt::format("the database differs from the schema file ({} steps apart): a baseline "
+                                                   "records what the database already has; pull the file again",
+                                                   p.steps.size()));
+  generate_result out = generate(file, {}, std::move(name));
+  if (!out.migration) return out;  // no tables: nothing to record
+  out.migration->description = "the baseline: the schema this database had when tether began to manage it";
+  mg.apply(*out.migration, {.record_only = true});
+  if (!folder.empty()) out.file = save_migration(folder, *out.migration);
+  return out;
+}
+
 schema_plan schema_workflow::plan_pending(const std::vector<migration>& defined) {
   migrator mg(db_, options_);
   const auto status = mg.status(defined);

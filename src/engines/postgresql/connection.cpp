@@ -276,7 +276,26 @@ std::vector<engine::execution> connection::execute_batch(const std::vector<const
   return out;
 }
 
+// PostgreSQL refuses to run a prepared statement whose result columns changed since it
+// was prepared (a migration added or dropped a column of its table): every statement
+// prepared before is suspect, so all are dropped and this one is prepared again. Outside a
+// transaction nothing has happened yet and it is run again; inside one, the transaction
+// is already aborted and the error goes to the caller.
 engine::execution connection::rows(const engine::plan& p) {
+  try {
+    return rows_once(p);
+  } catch (const error& e) {
+    if (e.sqlstate() != "0A000" || std::string_view(e.what()).find("cached plan must not change result type") == std::string_view::npos ||
+        PQtransactionStatus(conn_) != PQTRANS_IDLE)
+      throw;
+    drop_statements();
+    keys_.clear();
+    json_.clear();
+    return rows_once(p);
+  }
+}
+
+engine::execution connection::rows_once(const engine::plan& p) {
   cached& c = prepare_plan(p);
   result r;
   const bool read = p.kind == engine::plan_kind::find || p.kind == engine::plan_kind::count ||

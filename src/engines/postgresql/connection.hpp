@@ -68,6 +68,7 @@ class connection final : public sql::connection {
   cached& prepare(std::string_view key, sql::render_ref render);
   void drop_statements();  // DEALLOCATE ALL
   cached& prepare_plan(const engine::plan& p);
+  engine::execution rows_once(const engine::plan& p);
   // Fills the parameter buffers from the plan's params (from `offset`).
   void bind(const cached& c, const engine::plan& p, std::size_t offset);
   // Binds and runs; throws on failure. Reads may ask for binary rows (see cached::binary).
