@@ -43,6 +43,13 @@ inline std::size_t count(const std::string& output) {
   return n;
 }
 
+// `url` with its database replaced by `db` (its query kept).
+inline std::string with_database(const std::string& url, const std::string& db) {
+  auto slash = url.find('/', url.find("://") + 3);
+  auto query = url.find('?', slash);
+  return url.substr(0, slash + 1) + db + (query == std::string::npos ? "" : url.substr(query));
+}
+
 class cli : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -25,12 +25,6 @@ struct target_db {
   std::string type, url, admin_url, name;  // admin_url: where the database is made and dropped
 };
 
-std::string with_database(const std::string& url, const std::string& db) {
-  auto slash = url.find('/', url.find("://") + 3);
-  auto query = url.find('?', slash);
-  return url.substr(0, slash + 1) + db + (query == std::string::npos ? "" : url.substr(query));
-}
-
 class killed_migration : public cli {
  protected:
   void TearDown() override {
