@@ -30,6 +30,10 @@ class connection : public engine::connection,
   engine::schema_step apply(const engine::schema_op& op, const engine::table_description* before,
                             bool dry_run) override;
 
+  // SELECT COUNT(*), COUNT(DISTINCT c), MIN(c) … WHERE c IS NOT NULL AND NOT EXISTS (the parent).
+  std::optional<orphans> count_orphans(std::string_view table, std::string_view column, std::string_view ref_table,
+                                       std::string_view ref_column) override;
+
   void savepoint(std::string_view name) override;
   void release_savepoint(std::string_view name) override;
   void rollback_to_savepoint(std::string_view name) override;

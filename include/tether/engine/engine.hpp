@@ -85,6 +85,17 @@ class schema_applier {
   virtual void begin_changes() {}
   virtual void verify_changes() {}
   virtual void end_changes() noexcept {}
+  // A foreign key's orphans before it is added: the rows of `table` whose `column` holds a
+  // value that no row of `ref_table` has in `ref_column`, counted by the database in one
+  // statement. Null where the engine cannot (the caller then pages the distinct values).
+  struct orphans {
+    std::int64_t rows = 0, values = 0;  // rows, and distinct values among them
+    value example{};                     // the smallest such value
+  };
+  virtual std::optional<orphans> count_orphans(std::string_view /*table*/, std::string_view /*column*/,
+                                               std::string_view /*ref_table*/, std::string_view /*ref_column*/) {
+    return std::nullopt;
+  }
 };
 
 // The tables as the database has them.

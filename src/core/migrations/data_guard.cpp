@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <set>
 
+#include "core/client/pool.hpp"
+#include "core/client/runner.hpp"
 #include "core/migrations/schema_diff.hpp"
 #include "tether/client.hpp"
 #include "tether/error.hpp"
@@ -140,11 +142,23 @@ std::optional<data_finding> data_guard::orphans(const std::string& label, const 
   }
   const auto ref = live_table(c.ref_table);
   const std::string& col = c.columns[0];
-  // The distinct values in pages, each page's parents looked up by $in: only keys are read.
   std::int64_t orphan_rows = 0, orphan_values = 0;
   value example;
+  // Counted by the database where the engine can (one statement); else the distinct
+  // values in pages, each page's parents looked up by $in: only keys are read.
+  std::optional<engine::schema_applier::orphans> counted;
+  if (ref) {
+    std::unique_ptr<detail::lease> hold;
+    detail::runner& run = detail::runner_of(db_);
+    if (auto* s = run.pin(hold).schema_part()) counted = s->count_orphans(table, col, *ref, c.ref_columns[0]);
+  }
+  if (counted) {
+    orphan_rows = counted->rows;
+    orphan_values = counted->values;
+    example = counted->example;
+  }
   constexpr std::int64_t page = 500;
-  for (std::int64_t offset = 0;; offset += page) {
+  for (std::int64_t offset = 0; !counted; offset += page) {
     auto values = db_.aggregate({.table = table,
                                  .operations = {{"tether_n", {{"$count", "*"}}}},
                                  .where = {{col, {{"$ne", nullptr}}}},

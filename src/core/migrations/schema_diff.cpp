@@ -177,7 +177,7 @@ std::vector<schema_op> diff(const std::vector<table_description>& current, const
     if (m.now.primary_key != want.primary_key && !(m.now.primary_key.empty() && want.primary_key.empty()))
       throw error(error_category::unsupported,
                   fmt::format("table \"{}\": the primary key changes from {} to {}, which no schema step does; write a "
-                              "migration for it by hand (tether migrate new) with raw steps and their down",
+                              "migration file for it by hand, with raw steps and their down (docs/migrations.md)",
                               table, list(m.now.primary_key), list(want.primary_key)));
     for (const auto& f : want.columns) {
       const field_def* now = engine::find_named(m.now.columns, f.name);
