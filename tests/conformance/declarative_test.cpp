@@ -61,7 +61,14 @@ TEST_F(declarative, every_portable_type_pushed_then_pulled_plans_nothing) {
   fields += R"(, "must": {"type": "integer", "required": true, "default": 7})";
   if (caps.unique_fields) fields += R"(, "email": {"type": "string", "length": 120, "unique": true})";
   if (caps.field_comments) fields += R"(, "noted": {"type": "text", "comment": "said once"})";
-  auto file = people(fields);
+  // Indexes (unique, partial) and constraints (unique, check) where the engine has them.
+  std::string extra = R"("indexes": [{"name": "people_must", "fields": ["must"]})";
+  if (caps.unique_fields) extra += R"(, {"name": "people_pair", "fields": ["f_integer", "f_bigint"], "unique": true})";
+  if (caps.partial_indexes) extra += R"(, {"name": "people_some", "fields": ["f_smallint"], "where": {"must": {"$gt": 0}}})";
+  extra += "], ";
+  if (caps.check_constraints)
+    extra += R"("constraints": [{"name": "people_must_positive", "type": "check", "check": {"must": {"$gte": 0}}}], )";
+  auto file = people(fields, "people", extra);
   auto pushed = workflow().push(file);
   ASSERT_TRUE(pushed.refused.empty()) << steps_of(pushed.plan);
   ASSERT_TRUE(pushed.applied.has_value());
@@ -233,6 +240,14 @@ TEST_F(declarative, check_finds_drift_made_outside_tether) {
   EXPECT_NE(text.find("file_vs_database"), std::string::npos) << text;
   EXPECT_NE(text.find("people.extra: the database has it, the file does not"), std::string::npos) << text;
 
+}
+
+TEST_F(declarative, check_finds_edited_and_colliding_migration_files) {
+  auto file = people(R"("name": {"type": "string", "length": 40})");
+  auto gen = workflow().generate(file, {});
+  ASSERT_TRUE(gen.migration.has_value());
+  migrator(*env, opts).up({*gen.migration});
+  EXPECT_TRUE(workflow().check(file, {*gen.migration}).ok()) << workflow().check(file, {*gen.migration}).to_value().to_json();
   // The file ahead of the migration files, and an applied migration edited afterwards.
   auto ahead = people(R"("name": {"type": "string", "length": 40}, "extra": {"type": "integer"})");
   auto edited = *gen.migration;
@@ -241,6 +256,17 @@ TEST_F(declarative, check_finds_drift_made_outside_tether) {
   const std::string more = workflow().check(ahead, {edited}).to_value().to_json();
   EXPECT_NE(more.find("file_vs_migrations"), std::string::npos) << more;
   EXPECT_NE(more.find("edited_migration"), std::string::npos) << more;
+
+  // Two branches: a file with the applied one's tag, and one not applied that sorts before it.
+  auto twin = *gen.migration;
+  twin.up = {value::from_json(R"({"op": "add_field", "table": "people", "field": {"name": "x", "type": "integer"}})")};
+  twin.checksum = checksum(twin);
+  auto earlier = twin;
+  earlier.tag = "19990101_000000_side_branch";
+  earlier.checksum = checksum(earlier);
+  const std::string branches = workflow().check(file, {*gen.migration, twin, earlier}).to_value().to_json();
+  EXPECT_NE(branches.find("two migration files have the tag " + gen.migration->tag), std::string::npos) << branches;
+  EXPECT_NE(branches.find("19990101_000000_side_branch is not applied but sorts before"), std::string::npos) << branches;
 }
 
 }  // namespace
