@@ -38,6 +38,12 @@ class target {
   // This database's schema file: --schema, else <workspace>/schema/<product>/<database>.json;
   // tether::error (usage) when neither applies.
   std::string schema_file(const globals& g) const;
+  // What the studio calls the database: "product/database (env)", or the engine's name for
+  // a --url (a URL may hold a password, so it is never shown).
+  std::string label();
+  // Whether the environment is protected (prd, or "protected": true in the workspace):
+  // the studio opens it read-only.
+  bool protected_environment() const;
 
  private:
   std::unique_ptr<tether::client> direct_;
@@ -70,6 +76,7 @@ void add_db_commands(CLI::App& app, globals& g, action& run);
 void add_data_commands(CLI::App& app, globals& g, action& run);
 void add_schema_commands(CLI::App& app, globals& g, action& run);
 void add_declarative_commands(CLI::App& app, globals& g, action& run);
+void add_studio_command(CLI::App& app, globals& g, action& run);
 // The data-aware plan's refusals, one line each on standard error; whether there were any.
 bool print_refusals(const std::vector<std::string>& refused);
 void print_plan(const tether::schema_plan& p);

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   add_data_commands(app, g, run);
   add_schema_commands(app, g, run);
   add_declarative_commands(app, g, run);
+  add_studio_command(app, g, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

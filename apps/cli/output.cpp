@@ -69,6 +69,14 @@ std::string target::schema_file(const globals& g) const {
   return (session_->workspace()->folder() / "schema" / c.product / (c.database + ".json")).string();
 }
 
+std::string target::label() {
+  if (!session_) return db().capabilities().engine + " database (--url)";
+  const auto& c = session_->current();
+  return c.product + "/" + c.database + " (" + c.env + ")";
+}
+
+bool target::protected_environment() const { return session_ && session_->current().env == "prd"; }
+
 tether::value json_arg(const std::string& text, std::string_view flag) {
   std::string body = text;
   if (text == "-") {

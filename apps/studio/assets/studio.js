@@ -1,0 +1,232 @@
+// tether studio's page: every action is one call to the studio's JSON API, which makes one
+// library call. No framework and no network beyond the studio itself.
+"use strict";
+
+const state = { table: null, describe: null, order: [], pages: [""], page: 0, next: "", limit: 50 };
+const $ = (id) => document.getElementById(id);
+
+async function call(method, path, body) {
+  const init = { method, headers: {}, credentials: "same-origin" };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(path, init);
+  const data = await res.json();
+  if (!res.ok) throw new Error(data.error ? data.error.message : res.statusText);
+  return data;
+}
+
+function show(message, isError) {
+  const m = $("message");
+  m.textContent = message;
+  m.className = "message" + (isError ? " error" : "");
+  clearTimeout(show.timer);
+  show.timer = setTimeout(() => m.classList.add("hidden"), isError ? 9000 : 4000);
+}
+
+function cell(td, v) {
+  if (v === null || v === undefined) {
+    td.textContent = "NULL";
+    td.className = "null";
+  } else if (v === "") {
+    td.className = "empty";
+  } else if (typeof v === "object") {
+    td.textContent = JSON.stringify(v);
+  } else {
+    td.textContent = String(v);
+    if (typeof v === "number") td.className = "number";
+  }
+}
+
+function render_grid(table, records, columns) {
+  table.replaceChildren();
+  const head = table.createTHead().insertRow();
+  const names = columns || (records.length ? Object.keys(records[0]) : []);
+  for (const name of names) {
+    const th = document.createElement("th");
+    th.textContent = name;
+    const col = state.describe && table.id === "grid" ? state.describe.columns.find((c) => c.name === name) : null;
+    if (col) {
+      const t = document.createElement("span");
+      t.className = "type";
+      t.textContent = col.type;
+      th.appendChild(t);
+      const sorted = state.order.find((o) => o.startsWith(name + ":"));
+      if (sorted) th.className = sorted.endsWith(":asc") ? "sorted-asc" : "sorted-desc";
+      th.addEventListener("click", () => sort_by(name));
+    }
+    head.appendChild(th);
+  }
+  const body = table.createTBody();
+  for (const r of records) {
+    const tr = body.insertRow();
+    for (const name of names) cell(tr.insertCell(), r[name]);
+  }
+}
+
+async function load_tables() {
+  const { tables } = await call("GET", "/api/tables");
+  const list = $("table-list");
+  list.replaceChildren();
+  for (const t of tables) {
+    const li = document.createElement("li");
+    li.dataset.table = t.name;
+    const name = document.createElement("span");
+    name.textContent = t.name;
+    const rows = document.createElement("span");
+    rows.className = "rows";
+    rows.textContent = t.rows.toLocaleString();
+    li.append(name, rows);
+    li.addEventListener("click", () => open_table(t.name));
+    list.appendChild(li);
+  }
+}
+
+async function open_table(name) {
+  state.table = name;
+  state.order = [];
+  state.pages = [""];
+  state.page = 0;
+  for (const li of $("table-list").children) li.classList.toggle("active", li.dataset.table === name);
+  state.describe = await call("GET", "/api/tables/" + encodeURIComponent(name));
+  render_structure();
+  await load_page();
+}
+
+async function load_page() {
+  const body = { table: state.table, order_by: state.order, limit: state.limit, after: state.pages[state.page] };
+  const r = await call("POST", "/api/find", body);
+  $("browse-title").textContent = state.table;
+  const { count } = await call("POST", "/api/count", { table: state.table });
+  $("browse-count").textContent = count.toLocaleString() + (count === 1 ? " row" : " rows");
+  render_grid($("grid"), r.records, state.describe.columns.map((c) => c.name));
+  state.next = r.next || "";
+  $("page-prev").disabled = state.page === 0;
+  $("page-next").disabled = !state.next;
+  $("page-label").textContent = "page " + (state.page + 1);
+}
+
+function sort_by(name) {
+  const now = state.order.find((o) => o.startsWith(name + ":"));
+  state.order = [now === name + ":asc" ? name + ":desc" : name + ":asc"];
+  state.pages = [""];
+  state.page = 0;
+  load_page().catch((e) => show(e.message, true));
+}
+
+function render_structure() {
+  const d = state.describe;
+  $("structure-title").textContent = d.name;
+  const out = $("structure");
+  out.replaceChildren();
+  const fields = document.createElement("table");
+  fields.className = "structure-table";
+  fields.innerHTML = "<thead><tr><th>Field</th><th>Type</th><th>Null</th><th>Default</th><th>Key</th></tr></thead>";
+  const body = fields.createTBody();
+  for (const c of d.columns) {
+    const tr = body.insertRow();
+    tr.insertCell().textContent = c.name;
+    tr.insertCell().textContent = c.type + (c.length ? "(" + c.length + ")" : "") + (c.precision ? "(" + c.precision + "," + (c.scale || 0) + ")" : "");
+    tr.insertCell().textContent = c.nullable ? "yes" : "no";
+    tr.insertCell().textContent = c.default === null ? "" : JSON.stringify(c.default);
+    const key = tr.insertCell();
+    if (c.primary_key) key.innerHTML = '<span class="badge">primary</span>';
+    if (c.unique) key.innerHTML += '<span class="badge">unique</span>';
+    if (c.auto_increment) key.innerHTML += '<span class="badge">auto</span>';
+  }
+  out.appendChild(fields);
+  for (const [title, items] of [["Indexes", d.indexes], ["Constraints", d.constraints]]) {
+    const h = document.createElement("h2");
+    h.textContent = title;
+    out.appendChild(h);
+    const p = document.createElement("div");
+    p.className = "muted";
+    p.textContent = items.length ? "" : "none";
+    for (const i of items) {
+      const line = document.createElement("div");
+      line.textContent = i.name + ": " + JSON.stringify(i);
+      p.appendChild(line);
+    }
+    out.appendChild(p);
+  }
+}
+
+async function run_query() {
+  const text = $("query").value.trim();
+  if (!text) return;
+  let params = [];
+  const p = $("query-params").value.trim();
+  if (p) {
+    try {
+      params = JSON.parse(p);
+    } catch (e) {
+      show("Parameters: not valid JSON (" + e.message + ")", true);
+      return;
+    }
+  }
+  try {
+    const r = await call("POST", "/api/raw", { query: text, params });
+    const out = $("query-result");
+    out.replaceChildren();
+    const info = document.createElement("p");
+    info.className = "muted";
+    info.textContent = r.count + (r.count === 1 ? " row" : " rows");
+    const wrap = document.createElement("div");
+    wrap.className = "grid-wrap";
+    const table = document.createElement("table");
+    table.className = "grid";
+    wrap.appendChild(table);
+    out.append(info, wrap);
+    render_grid(table, r.records, r.fields.map((f) => f.name));
+  } catch (e) {
+    show(e.message, true);
+  }
+}
+
+async function load_migrations() {
+  const r = await call("GET", "/api/migrations");
+  const list = $("timeline");
+  list.replaceChildren();
+  for (const m of r.history) {
+    const li = document.createElement("li");
+    li.className = m.status;
+    li.textContent = m.tag + " — " + m.status + " (" + m.applied_at + ")";
+    list.appendChild(li);
+  }
+  if (!r.history.length) list.innerHTML = '<li class="pending">no migrations recorded in this database</li>';
+}
+
+function switch_view(name) {
+  for (const b of document.querySelectorAll(".views button")) b.classList.toggle("active", b.dataset.view === name);
+  for (const v of document.querySelectorAll(".view")) v.classList.toggle("hidden", v.id !== "view-" + name);
+  if (name === "migrations") load_migrations().catch((e) => show(e.message, true));
+}
+
+async function start() {
+  const info = await call("GET", "/api/info");
+  $("database").textContent = info.label + " · " + info.engine;
+  $("mode").textContent = info.read_only ? "read-only" : "read-write";
+  $("mode").classList.toggle("read-only", info.read_only);
+  for (const b of document.querySelectorAll(".views button")) b.addEventListener("click", () => switch_view(b.dataset.view));
+  $("page-next").addEventListener("click", () => {
+    state.pages[state.page + 1] = state.next;
+    state.page += 1;
+    load_page().catch((e) => show(e.message, true));
+  });
+  $("page-prev").addEventListener("click", () => {
+    state.page -= 1;
+    load_page().catch((e) => show(e.message, true));
+  });
+  $("run-query").addEventListener("click", run_query);
+  $("query").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) run_query();
+  });
+  $("table-filter").addEventListener("input", (e) => {
+    const q = e.target.value.toLowerCase();
+    for (const li of $("table-list").children) li.classList.toggle("hidden", !li.dataset.table.toLowerCase().includes(q));
+  });
+  await load_tables();
+}
+
+start().catch((e) => show(e.message, true));
