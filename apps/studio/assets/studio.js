@@ -2,7 +2,8 @@
 // library call. No framework and no network beyond the studio itself.
 "use strict";
 
-const state = { table: null, describe: null, order: [], pages: [""], page: 0, next: "", limit: 50 };
+// seq: the newest page asked for; an older answer that arrives later is dropped.
+const state = { table: null, describe: null, order: [], pages: [""], page: 0, next: "", limit: 50, seq: 0 };
 const $ = (id) => document.getElementById(id);
 
 async function call(method, path, body) {
@@ -25,7 +26,22 @@ function show(message, isError) {
   show.timer = setTimeout(() => m.classList.add("hidden"), isError ? 9000 : 4000);
 }
 
+// The lossless encoding's typed values (docs/values.md): {"$date": "2024-02-29"} and the like.
+const TAGS = ["$double", "$decimal", "$bytes", "$date", "$time", "$timestamp", "$uuid"];
+function tagged(v) {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return null;
+  const keys = Object.keys(v);
+  return keys.length === 1 && TAGS.includes(keys[0]) ? keys[0] : null;
+}
+
 function cell(td, v) {
+  const tag = tagged(v);
+  if (tag) {
+    td.textContent = tag === "$bytes" ? "bytes: " + v[tag] : String(v[tag]);
+    td.title = tag.slice(1);
+    if (tag === "$decimal" || tag === "$double") td.className = "number";
+    return;
+  }
   if (v === null || v === undefined) {
     td.textContent = "NULL";
     td.className = "null";
@@ -95,10 +111,12 @@ async function open_table(name) {
 }
 
 async function load_page() {
+  const seq = ++state.seq;
   const body = { table: state.table, order_by: state.order, limit: state.limit, after: state.pages[state.page] };
   const r = await call("POST", "/api/find", body);
-  $("browse-title").textContent = state.table;
   const { count } = await call("POST", "/api/count", { table: state.table });
+  if (seq !== state.seq) return;
+  $("browse-title").textContent = state.table;
   $("browse-count").textContent = count.toLocaleString() + (count === 1 ? " row" : " rows");
   render_grid($("grid"), r.records, state.describe.columns.map((c) => c.name));
   state.next = r.next || "";

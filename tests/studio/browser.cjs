@@ -1,0 +1,142 @@
+// The studio in a real browser: Debian's chromium driven by playwright-core (from
+// tools/node, pinned). Starts `tether studio` on a SQLite file seeded through the CLI,
+// browses, sorts, pages, reads the structure, runs a query, reads the migrations, and
+// checks the token and read-only mode. Screenshots of the main screens go to the folder
+// given, for people to look at (docs/studio.md shows them).
+//   node tests/studio/browser.cjs TETHER_CLI SCREENSHOT_DIR   (TETHER_NODE_MODULES: tools/node/node_modules)
+"use strict";
+const assert = require("node:assert/strict");
+const { spawn, execFileSync } = require("node:child_process");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const { chromium } = require(path.join(process.env.TETHER_NODE_MODULES, "playwright-core"));
+
+const [cli, shots] = process.argv.slice(2);
+fs.mkdirSync(shots, { recursive: true });
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "tether-studio-browser-"));
+const url = "sqlite://" + path.join(work, "shop.db");
+
+function tether(...args) {
+  return execFileSync(cli, ["--url", url, ...args], { encoding: "utf8" });
+}
+
+// Starts `tether studio`; resolves with the process and the address it printed.
+function studio(...flags) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cli, ["--url", url, "studio", "--no-open", ...flags], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    p.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/^tether studio: (http:\/\/\S+)\n/);
+      if (m) resolve({ process: p, address: m[1] });
+    });
+    p.on("exit", (code) => reject(new Error("tether studio exited with " + code + ": " + out)));
+  });
+}
+
+async function main() {
+  tether("schema", "create", "people", "--fields", JSON.stringify({
+    id: { type: "bigint", primary_key: true, auto_increment: true },
+    name: { type: "string", length: 40 },
+    age: "integer",
+    joined: "date",
+  }));
+  const rows = [];
+  for (let i = 1; i <= 120; i++)
+    rows.push({ name: i === 7 ? "" : "person " + i, age: i === 8 ? null : i % 50, joined: "2026-01-" + String((i % 28) + 1).padStart(2, "0") });
+  tether("insert", "people", "--data", JSON.stringify(rows));
+  tether("schema", "create", "orders", "--fields", JSON.stringify({
+    id: { type: "bigint", primary_key: true, auto_increment: true }, person_id: "bigint", total: { type: "decimal", precision: 10, scale: 2 },
+  }));
+
+  const s = await studio();
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(s.address);
+    assert.ok(!page.url().includes("token="), "the token leaves the address bar");
+    await page.waitForSelector("#table-list li");
+    const list = await page.locator("#table-list").innerText();
+    assert.match(list, /people\s+120/);
+    assert.match(list, /orders\s+0/);
+    assert.doesNotMatch(list, /tether_migrations/);
+    assert.equal(await page.locator("#mode").innerText(), "read-write");
+
+    // Browse: the first page, NULL shown apart from an empty string.
+    await page.click('#table-list li[data-table="people"]');
+    await page.waitForFunction(() => document.querySelectorAll("#grid tbody tr").length === 50);
+    assert.equal(await page.locator("#browse-count").innerText(), "120 rows");
+    assert.equal(await page.locator("#grid tbody tr:nth-child(7) td:nth-child(2)").getAttribute("class"), "empty");
+    assert.equal(await page.locator("#grid tbody tr:nth-child(8) td:nth-child(3)").innerText(), "NULL");
+    await page.screenshot({ path: path.join(shots, "browse.png") });
+
+    // Sort by age, twice: descending, 49 first.
+    await page.click('#grid th:has-text("age")');
+    await page.click('#grid th:has-text("age")');
+    await page.waitForSelector("#grid th.sorted-desc");
+    assert.equal(await page.locator("#grid tbody tr:first-child td:nth-child(3)").innerText(), "49");
+    // Pages by key: page 2, and back.
+    await page.click("#page-next");
+    await page.waitForFunction(() => document.getElementById("page-label").textContent === "page 2");
+    assert.equal(await page.locator("#grid tbody tr").count(), 50);
+    await page.click("#page-prev");
+    await page.waitForFunction(() => document.getElementById("page-label").textContent === "page 1");
+
+    // Structure.
+    await page.click('.views button[data-view="structure"]');
+    const structure = await page.locator("#structure").innerText();
+    assert.match(structure, /age\s+integer/);
+    assert.match(structure, /name\s+string\(40\)/);
+    await page.screenshot({ path: path.join(shots, "structure.png") });
+
+    // The query console: Ctrl+Enter runs.
+    await page.click('.views button[data-view="console"]');
+    await page.fill("#query", "SELECT COUNT(*) AS n FROM people WHERE age >= ?");
+    await page.fill("#query-params", "[40]");
+    await page.press("#query", "Control+Enter");
+    await page.waitForSelector("#query-result table tbody tr");
+    assert.equal(await page.locator("#query-result tbody td").first().innerText(), "20");
+    await page.screenshot({ path: path.join(shots, "query.png") });
+
+    // The migrations: the two creates, applied.
+    await page.click('.views button[data-view="migrations"]');
+    await page.waitForSelector("#timeline li.applied");
+    assert.equal(await page.locator("#timeline li.applied").count(), 2);
+    await page.screenshot({ path: path.join(shots, "migrations.png") });
+    assert.deepEqual(errors, [], "no script error on the page");
+
+    // Without the token, nothing: a fresh browser context has no cookie.
+    const stranger = await browser.newContext();
+    const other = await stranger.newPage();
+    const refused = await other.goto(s.address.replace(/\?token=.*/, ""));
+    assert.equal(refused.status(), 401);
+    await stranger.close();
+  } finally {
+    s.process.kill("SIGINT");
+  }
+
+  // Read-only: the page says so.
+  const ro = await studio("--read-only");
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(ro.address);
+    await page.waitForSelector("#table-list li");
+    assert.equal(await page.locator("#mode").innerText(), "read-only");
+  } finally {
+    ro.process.kill("SIGINT");
+    await browser.close();
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+  console.log("studio browser tests: passed; screenshots in " + shots);
+}
+
+main().catch((e) => {
+  console.error("studio browser tests: FAILED: " + (e.stack || e.message));
+  process.exit(1);
+});
