@@ -58,7 +58,10 @@ async function main() {
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors = [];
-    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("pageerror", (e) => {
+      errors.push(e.message);
+      console.error("page error: " + e.message);
+    });
     await page.goto(s.address);
     assert.ok(!page.url().includes("token="), "the token leaves the address bar");
     await page.waitForSelector("#table-list li");
@@ -72,21 +75,83 @@ async function main() {
     await page.click('#table-list li[data-table="people"]');
     await page.waitForFunction(() => document.querySelectorAll("#grid tbody tr").length === 50);
     assert.equal(await page.locator("#browse-count").innerText(), "120 rows");
-    assert.equal(await page.locator("#grid tbody tr:nth-child(7) td:nth-child(2)").getAttribute("class"), "empty");
-    assert.equal(await page.locator("#grid tbody tr:nth-child(8) td:nth-child(3)").innerText(), "NULL");
+    assert.equal(await page.locator("#grid tbody tr:nth-child(7) td:nth-child(3)").getAttribute("class"), "empty");
+    assert.equal(await page.locator("#grid tbody tr:nth-child(8) td:nth-child(4)").innerText(), "NULL");
     await page.screenshot({ path: path.join(shots, "browse.png") });
 
     // Sort by age, twice: descending, 49 first.
     await page.click('#grid th:has-text("age")');
     await page.click('#grid th:has-text("age")');
     await page.waitForSelector("#grid th.sorted-desc");
-    assert.equal(await page.locator("#grid tbody tr:first-child td:nth-child(3)").innerText(), "49");
+    assert.equal(await page.locator("#grid tbody tr:first-child td:nth-child(4)").innerText(), "49");
     // Pages by key: page 2, and back.
     await page.click("#page-next");
     await page.waitForFunction(() => document.getElementById("page-label").textContent === "page 2");
     assert.equal(await page.locator("#grid tbody tr").count(), 50);
     await page.click("#page-prev");
     await page.waitForFunction(() => document.getElementById("page-label").textContent === "page 1");
+
+    // Edit in place: Enter saves (seen in the database), Escape cancels, a bad number is
+    // refused in words, NULL is one click.
+    const one = (id) => JSON.parse(tether("find-one", "people", "--where", JSON.stringify({ id }), "--json"));
+    await page.click('#table-list li[data-table="people"]');
+    await page.waitForFunction(() => document.getElementById("page-label").textContent === "page 1" &&
+                                     document.querySelector("#grid tbody tr td:nth-child(2)").textContent === "1");
+    const cellAt = (row, col) => page.locator(`#grid tbody tr:nth-child(${row}) td:nth-child(${col})`);
+    const settled = () => page.waitForSelector('body[data-busy="0"]');
+    await settled();
+    await cellAt(1, 3).dblclick();
+    await page.fill("#grid td.editing input", "Ada Lovelace");
+    await page.press("#grid td.editing input", "Enter");
+    await page.waitForSelector('#message:has-text("tether update people")');
+    assert.equal(one(1).name, "Ada Lovelace");
+    await page.waitForFunction(() => document.querySelector("#grid tbody tr td:nth-child(3)").textContent === "Ada Lovelace");
+    await settled();
+    await cellAt(1, 4).dblclick();
+    await page.fill("#grid td.editing input", "abc");
+    await page.press("#grid td.editing input", "Enter");
+    await page.waitForSelector('#message.error:has-text("takes a whole number")');
+    await page.press("#grid td.editing input", "Escape");
+    assert.equal(await cellAt(1, 4).innerText(), "1");
+    assert.equal(one(1).age, 1);
+    await settled();
+    await cellAt(2, 3).dblclick();
+    await page.click("#grid td.editing button");
+    await page.waitForFunction(() => document.querySelector("#grid tbody tr:nth-child(2) td:nth-child(3)").textContent === "NULL");
+    assert.equal(one(2).name, null);
+    await settled();
+    await cellAt(3, 4).dblclick();
+    await page.fill("#grid td.editing input", "9007199254740993");
+    await page.press("#grid td.editing input", "Enter");
+    await page.waitForSelector('#message:has-text("9007199254740993")');
+    assert.match(tether("find-one", "people", "--where", '{"id":3}', "--json"), /"age":9007199254740993/, "a 64-bit integer is written exactly");
+    await page.waitForFunction(() => document.querySelector("#grid tbody tr:nth-child(3) td:nth-child(4)").textContent === "9007199254740993");
+    await page.screenshot({ path: path.join(shots, "edit.png") });
+
+    // Add a row from the form; delete two selected rows after a confirmation that counts them.
+    await settled();
+    await page.click("#add-row");
+    await page.fill('#add-form input[name="name"]', "Grace");
+    await page.fill('#add-form input[name="age"]', "45");
+    await page.fill('#add-form input[name="joined"]', "2026-02-01");
+    await page.screenshot({ path: path.join(shots, "add-row.png") });
+    await page.click('#add-form button[type="submit"]');
+    await page.waitForSelector('#message:has-text("1 row inserted")');
+    assert.equal(tether("count", "people").trim(), "121");
+    await settled();
+    await page.check("#grid tbody tr:nth-child(4) input.pick");
+    await page.check("#grid tbody tr:nth-child(5) input.pick");
+    assert.equal(await page.locator("#delete-rows").innerText(), "Delete 2 rows");
+    let asked = "";
+    page.once("dialog", (d) => {
+      asked = d.message();
+      d.accept();
+    });
+    await page.click("#delete-rows");
+    await page.waitForSelector('#message:has-text("2 rows deleted")');
+    assert.match(asked, /Delete 2 rows from people/);
+    assert.equal(tether("count", "people").trim(), "119");
+    assert.equal(tether("count", "people", "--where", '{"id":{"$in":[4,5]}}').trim(), "0");
 
     // Structure.
     await page.click('.views button[data-view="structure"]');
@@ -101,7 +166,8 @@ async function main() {
     await page.fill("#query-params", "[40]");
     await page.press("#query", "Control+Enter");
     await page.waitForSelector("#query-result table tbody tr");
-    assert.equal(await page.locator("#query-result tbody td").first().innerText(), "20");
+    // 20 seeded ages of 40 or more, the 64-bit one written above, and Grace (45).
+    assert.equal(await page.locator("#query-result tbody td").first().innerText(), "22");
     await page.screenshot({ path: path.join(shots, "query.png") });
 
     // The migrations: the two creates, applied.
@@ -128,6 +194,12 @@ async function main() {
     await page.goto(ro.address);
     await page.waitForSelector("#table-list li");
     assert.equal(await page.locator("#mode").innerText(), "read-only");
+    assert.ok(await page.locator("#add-row").isHidden(), "no Add row when read-only");
+    await page.click('#table-list li[data-table="people"]');
+    await page.waitForSelector("#grid tbody tr");
+    assert.equal(await page.locator("#grid input.pick").count(), 0);
+    await page.locator("#grid tbody tr:nth-child(1) td:nth-child(2)").dblclick();
+    assert.equal(await page.locator("#grid td.editing").count(), 0, "no editor when read-only");
   } finally {
     ro.process.kill("SIGINT");
     await browser.close();

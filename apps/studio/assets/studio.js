@@ -3,17 +3,32 @@
 "use strict";
 
 // seq: the newest page asked for; an older answer that arrives later is dropped.
-const state = { table: null, describe: null, order: [], pages: [""], page: 0, next: "", limit: 50, seq: 0 };
+const state = { table: null, describe: null, order: [], pages: [""], page: 0, next: "", limit: 50, seq: 0, rows: [], read_only: false };
 const $ = (id) => document.getElementById(id);
 
+// How many calls are in flight, on <body data-busy>: the browser tests wait for 0.
+let in_flight = 0;
+async function tracked(promise) {
+  document.body.dataset.busy = String(++in_flight);
+  try {
+    return await promise;
+  } finally {
+    document.body.dataset.busy = String(--in_flight);
+  }
+}
+
 async function call(method, path, body) {
+  return tracked(call_now(method, path, body));
+}
+
+async function call_now(method, path, body) {
   const init = { method, headers: {}, credentials: "same-origin" };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
   const res = await fetch(path, init);
-  const data = await res.json();
+  const data = parse_exact(await res.text());
   if (!res.ok) throw new Error(data.error ? data.error.message : res.statusText);
   return data;
 }
@@ -35,6 +50,11 @@ function tagged(v) {
 }
 
 function cell(td, v) {
+  if (v instanceof Exact) {
+    td.textContent = v.text;
+    td.className = "number";
+    return;
+  }
   const tag = tagged(v);
   if (tag) {
     td.textContent = tag === "$bytes" ? "bytes: " + v[tag] : String(v[tag]);
@@ -59,6 +79,13 @@ function render_grid(table, records, columns) {
   table.replaceChildren();
   const head = table.createTHead().insertRow();
   const names = columns || (records.length ? Object.keys(records[0]) : []);
+  const main = table.id === "grid";
+  const editable = main && !state.read_only;
+  if (editable) {
+    const th = document.createElement("th");
+    th.className = "pick";
+    head.appendChild(th);
+  }
   for (const name of names) {
     const th = document.createElement("th");
     th.textContent = name;
@@ -75,10 +102,27 @@ function render_grid(table, records, columns) {
     head.appendChild(th);
   }
   const body = table.createTBody();
-  for (const r of records) {
+  records.forEach((r, i) => {
     const tr = body.insertRow();
-    for (const name of names) cell(tr.insertCell(), r[name]);
-  }
+    if (editable) {
+      const box = document.createElement("input");
+      box.type = "checkbox";
+      box.className = "pick";
+      box.dataset.row = String(i);
+      box.setAttribute("aria-label", "select row " + (i + 1));
+      box.addEventListener("change", update_selection);
+      const td = tr.insertCell();
+      td.className = "pick";
+      td.appendChild(box);
+    }
+    for (const name of names) {
+      const td = tr.insertCell();
+      cell(td, r[name]);
+      const col = editable ? state.describe.columns.find((c) => c.name === name) : null;
+      if (col) rebind(td, r, col);
+    }
+  });
+  if (main) state.rows = records;
 }
 
 async function load_tables() {
@@ -120,6 +164,7 @@ async function load_page() {
   $("browse-count").textContent = count.toLocaleString() + (count === 1 ? " row" : " rows");
   render_grid($("grid"), r.records, state.describe.columns.map((c) => c.name));
   state.next = r.next || "";
+  update_selection();
   $("page-prev").disabled = state.page === 0;
   $("page-next").disabled = !state.next;
   $("page-label").textContent = "page " + (state.page + 1);
@@ -226,6 +271,11 @@ async function start() {
   $("database").textContent = info.label + " · " + info.engine;
   $("mode").textContent = info.read_only ? "read-only" : "read-write";
   $("mode").classList.toggle("read-only", info.read_only);
+  state.read_only = info.read_only;
+  for (const b of [$("add-row"), $("delete-rows")]) b.classList.toggle("hidden", info.read_only);
+  $("add-row").addEventListener("click", () => state.describe && add_row_form());
+  $("add-form").addEventListener("submit", submit_row);
+  $("delete-rows").addEventListener("click", delete_selected);
   for (const b of document.querySelectorAll(".views button")) b.addEventListener("click", () => switch_view(b.dataset.view));
   $("page-next").addEventListener("click", () => {
     state.pages[state.page + 1] = state.next;
