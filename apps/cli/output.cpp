@@ -105,18 +105,7 @@ std::vector<std::string> list_arg(const std::string& text) {
   return out;
 }
 
-std::string cell_text(const tether::value& v) {
-  switch (v.kind()) {
-    case value_kind::null: return "null";
-    case value_kind::string: return v.as_string();
-    case value_kind::decimal: return v.as_decimal().text;
-    case value_kind::date: return v.as_date().to_string();
-    case value_kind::time: return v.as_time().to_string();
-    case value_kind::timestamp: return v.as_timestamp().to_string();
-    case value_kind::uuid: return v.as_uuid().to_string();
-    default: return v.to_json();
-  }
-}
+std::string cell_text(const tether::value& v) { return v.is_null() ? "null" : v.to_text(); }
 
 namespace {
 // Display width in code points (good enough for aligned columns of text).

@@ -80,6 +80,62 @@ value member(const value& body, std::string_view key) {
   return v ? *v : value();
 }
 
+// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break, and
+// when it is empty, so that "" (an empty string) stays apart from nothing (NULL).
+void csv_field(std::string& out, const std::string& text) {
+  if (!text.empty() && text.find_first_of(",\"\r\n") == std::string::npos) {
+    out += text;
+    return;
+  }
+  out += '"';
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+// The rows of an export, written as CSV or as a JSON array, a chunk at a time.
+struct export_writer {
+  bool csv = true;
+  std::vector<std::string> columns{};
+  bool first = true;
+  void header(std::string& out) const {
+    if (!csv) {
+      out += "[";
+      return;
+    }
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (i) out += ',';
+      csv_field(out, columns[i]);
+    }
+    out += "\r\n";
+  }
+  void row(std::string& out, const record& r) {
+    if (!csv) {
+      out += first ? "\n" : ",\n";
+      out += r.to_json();
+    } else {
+      for (std::size_t i = 0; i < r.size(); ++i) {
+        if (i) out += ',';
+        if (!r.is_null(i)) csv_field(out, r[r.name(i)].to_text());
+      }
+      out += "\r\n";
+    }
+    first = false;
+  }
+  void footer(std::string& out) const {
+    if (!csv) out += "\n]\n";
+  }
+};
+
+std::string export_format(const value& body) {
+  std::string f = text(body, "format");
+  if (f.empty()) f = "csv";
+  if (f != "csv" && f != "json") throw error(error_category::usage, fmt::format("\"format\" is csv or json, got \"{}\"", f));
+  return f;
+}
+
 }  // namespace
 
 void api::add_routes(httplib::Server& http) {
@@ -194,6 +250,65 @@ void api::add_routes(httplib::Server& http) {
               tx.rollback();
               return r;
             }));
+
+  // Export: a table (with its filter and order) streamed from the database a chunk at a
+  // time, so a large table never sits in memory; or a raw query's result.
+  http.Post("/api/export", [this](const httplib::Request& req, httplib::Response& res) {
+    try {
+      const value b = body_of(req);
+      auto w = std::make_shared<export_writer>();
+      w->csv = export_format(b) == "csv";
+      const std::string ext = w->csv ? "csv" : "json", type = w->csv ? "text/csv; charset=utf-8" : "application/json";
+      std::string name = "query";
+      std::string whole;
+      std::shared_ptr<row_stream> stream;
+      {
+        std::lock_guard lock(calls_);
+        if (const value* q = b.find("query"); q && !q->is_null()) {
+          const value params = member(b, "params");
+          raw_result r = db_.raw({.query = text(b, "query", true),
+                                  .params = params.is_array() ? params.as_array() : std::vector<value>{}});
+          for (std::size_t i = 0; i < r.fields.size(); ++i) w->columns.push_back(r.fields[i].name);
+          w->header(whole);
+          for (const auto& row : r.records) w->row(whole, row);
+          w->footer(whole);
+        } else {
+          name = text(b, "table", true);
+          const value d = tether::schema(db_).describe(name);
+          for (const auto& c : d["columns"].as_array()) w->columns.push_back(c["name"].as_string());
+          std::vector<order_term> order;
+          for (const auto& o : names(b, "order_by")) order.push_back(order_term::parse(o));
+          stream = std::make_shared<row_stream>(
+              db_.stream({.table = name, .select = w->columns, .where = member(b, "where"), .order_by = std::move(order)}));
+        }
+      }
+      res.set_header("Content-Disposition", fmt::format("attachment; filename=\"{}.{}\"", name, ext));
+      if (!stream) {
+        res.set_content(whole, type);
+        return;
+      }
+      auto it = std::make_shared<row_stream::iterator>();
+      auto started = std::make_shared<bool>(false);
+      res.set_chunked_content_provider(type, [this, w, stream, it, started](std::size_t, httplib::DataSink& sink) {
+        std::string out;
+        std::lock_guard lock(calls_);
+        if (!*started) {
+          *started = true;
+          w->header(out);
+          *it = stream->begin();
+        }
+        for (int n = 0; n < 1000 && *it != stream->end(); ++n, ++*it) w->row(out, **it);
+        const bool done = *it == stream->end();
+        if (done) w->footer(out);
+        if (!out.empty() && !sink.write(out.data(), out.size())) return false;
+        if (done) sink.done();
+        return true;
+      });
+    } catch (const error& e) {
+      res.status = status_of(e.category());
+      res.set_content(error_body(to_string(e.category()), e.what()), "application/json");
+    }
+  });
 
   http.Get("/api/migrations", route([this](const httplib::Request&) {
              migrator m(db_);

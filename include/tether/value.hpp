@@ -173,6 +173,9 @@ class value {
   // also for text that nests deeper than max_nesting_depth.
   std::string to_json() const;
   void append_json(std::string& out) const;
+  // Plain text, for a table cell or a CSV field: a string as it is, a decimal, date, time,
+  // timestamp or uuid in its own text, null as "", anything else as its JSON.
+  std::string to_text() const;
   static value from_json(std::string_view text);
 
   friend bool operator==(const value& a, const value& b);

@@ -153,6 +153,28 @@ async function main() {
     assert.equal(tether("count", "people").trim(), "119");
     assert.equal(tether("count", "people", "--where", '{"id":{"$in":[4,5]}}').trim(), "0");
 
+    // Export the table as CSV and JSON: downloads whose content is the table's rows.
+    const download = async (button) => {
+      const [d] = await Promise.all([page.waitForEvent("download"), page.click(button)]);
+      const file = path.join(work, d.suggestedFilename());
+      await d.saveAs(file);
+      return { name: d.suggestedFilename(), text: fs.readFileSync(file, "utf8") };
+    };
+    await settled();
+    const csv = await download("#export-csv");
+    assert.equal(csv.name, "people.csv");
+    const lines = csv.text.trim().split("\r\n");
+    assert.equal(lines[0], "id,name,age,joined");
+    assert.equal(lines.length, 1 + 119);
+    assert.equal(lines[1], "1,Ada Lovelace,1,2026-01-02");
+    assert.equal(lines[2], "2,,2,2026-01-03", "NULL is an empty field");
+    assert.equal(lines[5], '7,"",7,2026-01-08', "an empty string is quoted (rows 4 and 5 were deleted)");
+    assert.equal(lines[3], "3,person 3,9007199254740993,2026-01-04", "64-bit integers exact");
+    const json = await download("#export-json");
+    assert.equal(json.name, "people.json");
+    assert.equal(JSON.parse(json.text).length, 119);
+    assert.match(json.text, /"age":9007199254740993/);
+
     // Structure.
     await page.click('.views button[data-view="structure"]');
     const structure = await page.locator("#structure").innerText();
@@ -169,6 +191,9 @@ async function main() {
     // 20 seeded ages of 40 or more, the 64-bit one written above, and Grace (45).
     assert.equal(await page.locator("#query-result tbody td").first().innerText(), "22");
     await page.screenshot({ path: path.join(shots, "query.png") });
+    const result = await download("#export-query");
+    assert.equal(result.name, "query.csv");
+    assert.equal(result.text, "n\r\n22\r\n");
 
     // The migrations: the two creates, applied.
     await page.click('.views button[data-view="migrations"]');

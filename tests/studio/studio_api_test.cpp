@@ -253,6 +253,24 @@ void data_calls(const std::string& type) {
   auto refused = s.post("/api/remove", tether::value{{"table", "people"}, {"where", tether::object{}}}, 400);
   EXPECT_NE(refused["error"]["message"].as_string().find("where"), std::string::npos) << refused.to_json();
   EXPECT_EQ(check.count({.table = "people"}), 120);
+  // Export: every row as CSV, NULL as nothing and "" as "", in key order.
+  {
+    auto c = s.raw_client();
+    auto e = c.Post("/api/export", s.authed(true), R"({"table":"people","format":"csv","order_by":["id:asc"]})",
+                    "application/json");
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->status, 200) << e->body;
+    EXPECT_NE(e->get_header_value("Content-Disposition").find("people.csv"), std::string::npos);
+    std::size_t lines = 0;
+    for (char ch : e->body) lines += ch == '\n';
+    EXPECT_EQ(lines, 121u) << "a header and 120 rows";
+    EXPECT_EQ(e->body.substr(0, 15), "id,name,age\r\n1,");
+    EXPECT_NE(e->body.find("\r\n7,\"\",7\r\n"), std::string::npos) << "an empty string is \"\"";
+    EXPECT_NE(e->body.find("\r\n8,p8,\r\n"), std::string::npos) << "NULL is an empty field";
+    auto j = c.Post("/api/export", s.authed(true), R"({"table":"people","format":"json"})", "application/json");
+    EXPECT_EQ(tether::value::from_json(j->body).size(), 120u);
+    EXPECT_EQ(c.Post("/api/export", s.authed(true), R"({"table":"people","format":"xml"})", "application/json")->status, 400);
+  }
   // A raw query with a parameter.
   auto raw = s.post("/api/raw", tether::value{{"query", std::string("SELECT COUNT(*) AS n FROM people WHERE age > ") +
                                                             (type == "postgresql" ? "$1" : "?")},

@@ -243,3 +243,27 @@ async function delete_selected() {
     show(e.message, true);
   }
 }
+
+// Export: the server streams the file; the page hands it to the browser as a download.
+async function export_rows(body) {
+  try {
+    const res = await tracked(fetch("/api/export", { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" }, body: json_text(body) }));
+    if (!res.ok) {
+      const data = parse_exact(await res.text());
+      throw new Error(data.error ? data.error.message : res.statusText);
+    }
+    const blob = await res.blob();
+    const name = (res.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = name ? name[1] : "export";
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+    show("exported " + a.download);
+  } catch (e) {
+    show(e.message, true);
+  }
+}

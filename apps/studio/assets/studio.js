@@ -276,6 +276,18 @@ async function start() {
   $("add-row").addEventListener("click", () => state.describe && add_row_form());
   $("add-form").addEventListener("submit", submit_row);
   $("delete-rows").addEventListener("click", delete_selected);
+  for (const format of ["csv", "json"])
+    $("export-" + format).addEventListener("click", () => state.table && export_rows({ table: state.table, order_by: state.order, format }));
+  $("export-query").addEventListener("click", () => {
+    let params = [];
+    try {
+      params = $("query-params").value.trim() ? JSON.parse($("query-params").value) : [];
+    } catch (e) {
+      show("Parameters: not valid JSON (" + e.message + ")", true);
+      return;
+    }
+    if ($("query").value.trim()) export_rows({ query: $("query").value, params, format: "csv" });
+  });
   for (const b of document.querySelectorAll(".views button")) b.addEventListener("click", () => switch_view(b.dataset.view));
   $("page-next").addEventListener("click", () => {
     state.pages[state.page + 1] = state.next;

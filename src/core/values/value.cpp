@@ -198,4 +198,17 @@ void value::release_nested() noexcept {
 
 bool operator==(const value& a, const value& b) { return a.v_ == b.v_; }
 
+std::string value::to_text() const {
+  switch (kind()) {
+    case value_kind::null: return {};
+    case value_kind::string: return as_string();
+    case value_kind::decimal: return as_decimal().text;
+    case value_kind::date: return as_date().to_string();
+    case value_kind::time: return as_time().to_string();
+    case value_kind::timestamp: return as_timestamp().to_string();
+    case value_kind::uuid: return as_uuid().to_string();
+    default: return to_json();
+  }
+}
+
 }  // namespace tether
