@@ -175,6 +175,36 @@ async function main() {
     assert.equal(JSON.parse(json.text).length, 119);
     assert.match(json.text, /"age":9007199254740993/);
 
+    // The filter builder: the operators of the field's type, the filter as the JSON the CLI
+    // takes, the count and the export of the filtered rows.
+    await page.click("#toggle-filter");
+    await page.selectOption("#conditions .condition:nth-child(1) .field", "age");
+    const ops = await page.locator("#conditions .condition:nth-child(1) .op option").evaluateAll((o) => o.map((x) => x.value));
+    assert.ok(ops.includes("$between") && !ops.includes("$startsWith"), "a number's operators: " + ops);
+    await page.selectOption("#conditions .condition:nth-child(1) .op", "$gte");
+    await page.fill("#conditions .condition:nth-child(1) .operand", "40");
+    await page.click("#apply-filter");
+    await page.waitForFunction(() => document.getElementById("browse-count").textContent === "22 rows");
+    assert.equal(await page.locator("#filter-json").innerText(), '{"age":{"$gte":40}}');
+    await page.click("#add-condition");
+    await page.selectOption("#conditions .condition:nth-child(2) .field", "name");
+    await page.selectOption("#conditions .condition:nth-child(2) .op", "$startsWith");
+    await page.fill("#conditions .condition:nth-child(2) .operand", "person 4");
+    await page.press("#conditions .condition:nth-child(2) .operand", "Enter");
+    await page.waitForFunction(() => document.getElementById("browse-count").textContent === "10 rows");
+    const where = await page.locator("#filter-json").innerText();
+    assert.equal(where, '{"age":{"$gte":40},"name":{"$startsWith":"person 4"}}');
+    assert.equal(tether("count", "people", "--where", where).trim(), "10", "the CLI takes the shown filter as it is");
+    await page.screenshot({ path: path.join(shots, "filter.png") });
+    await settled();
+    const filtered = await download("#export-csv");
+    assert.equal(filtered.text.trim().split("\r\n").length, 1 + 10, "the export is of the filtered rows");
+    await page.fill("#conditions .condition:nth-child(1) .operand", "x");
+    await page.click("#apply-filter");
+    await page.waitForSelector('#message.error:has-text("takes a whole number")');
+    await page.click("#clear-filter");
+    await page.waitForFunction(() => document.getElementById("browse-count").textContent === "119 rows");
+
     // Structure.
     await page.click('.views button[data-view="structure"]');
     const structure = await page.locator("#structure").innerText();

@@ -3,7 +3,7 @@
 "use strict";
 
 // seq: the newest page asked for; an older answer that arrives later is dropped.
-const state = { table: null, describe: null, order: [], pages: [""], page: 0, next: "", limit: 50, seq: 0, rows: [], read_only: false };
+const state = { table: null, describe: null, order: [], pages: [""], page: 0, next: "", limit: 50, seq: 0, rows: [], read_only: false, where: null };
 const $ = (id) => document.getElementById(id);
 
 // How many calls are in flight, on <body data-busy>: the browser tests wait for 0.
@@ -25,7 +25,7 @@ async function call_now(method, path, body) {
   const init = { method, headers: {}, credentials: "same-origin" };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
+    init.body = json_text(body);  // Exact numbers as written
   }
   const res = await fetch(path, init);
   const data = parse_exact(await res.text());
@@ -146,6 +146,9 @@ async function load_tables() {
 async function open_table(name) {
   state.table = name;
   state.order = [];
+  state.where = null;
+  $("conditions").replaceChildren();
+  $("filter-json").textContent = "{}";
   state.pages = [""];
   state.page = 0;
   for (const li of $("table-list").children) li.classList.toggle("active", li.dataset.table === name);
@@ -156,9 +159,10 @@ async function open_table(name) {
 
 async function load_page() {
   const seq = ++state.seq;
-  const body = { table: state.table, order_by: state.order, limit: state.limit, after: state.pages[state.page] };
+  const where = state.where || {};
+  const body = { table: state.table, where, order_by: state.order, limit: state.limit, after: state.pages[state.page] };
   const r = await call("POST", "/api/find", body);
-  const { count } = await call("POST", "/api/count", { table: state.table });
+  const { count } = await call("POST", "/api/count", { table: state.table, where });
   if (seq !== state.seq) return;
   $("browse-title").textContent = state.table;
   $("browse-count").textContent = count.toLocaleString() + (count === 1 ? " row" : " rows");
@@ -277,7 +281,13 @@ async function start() {
   $("add-form").addEventListener("submit", submit_row);
   $("delete-rows").addEventListener("click", delete_selected);
   for (const format of ["csv", "json"])
-    $("export-" + format).addEventListener("click", () => state.table && export_rows({ table: state.table, order_by: state.order, format }));
+    $("export-" + format).addEventListener("click", () =>
+      state.table && export_rows({ table: state.table, where: state.where || {}, order_by: state.order, format }));
+  $("toggle-filter").addEventListener("click", () => state.describe && toggle_filter_panel());
+  $("add-condition").addEventListener("click", () => add_condition());
+  $("apply-filter").addEventListener("click", apply_filter);
+  $("clear-filter").addEventListener("click", clear_filter);
+  $("copy-filter").addEventListener("click", copy_filter);
   $("export-query").addEventListener("click", () => {
     let params = [];
     try {
