@@ -75,7 +75,13 @@ std::string target::label() {
   return c.product + "/" + c.database + " (" + c.env + ")";
 }
 
-bool target::protected_environment() const { return session_ && session_->current().env == "prd"; }
+bool target::protected_environment() const {
+  if (!session_ || !session_->workspace()) return false;
+  const auto& c = session_->current();
+  const database db = session_->workspace()->fetch(c.product, c.database);
+  const environment* env = db.env(c.env);
+  return env ? env->is_protected() : c.env == "prd";
+}
 
 tether::value json_arg(const std::string& text, std::string_view flag) {
   std::string body = text;

@@ -20,6 +20,10 @@ struct environment {
   std::string slug{};            // "dev", "staging", "prd": letters, digits, - and _
   std::string connection_url{};  // may hold ${VAR} references, resolved at connect time
   std::string description{};
+  // "protected" in the file: the studio opens a protected environment read-only unless told
+  // otherwise. Unset: protected when the slug is "prd".
+  std::optional<bool> protect{};
+  bool is_protected() const noexcept { return protect ? *protect : slug == "prd"; }
 };
 
 struct database {

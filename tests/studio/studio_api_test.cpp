@@ -314,4 +314,29 @@ TEST(studio, read_only_refuses_writes_and_says_so) {
   EXPECT_EQ(tether::client(db->url).count({.table = "people"}), 120);
 }
 
+TEST(studio, a_protected_environment_opens_read_only_unless_allowed) {
+  auto db = seed("sqlite");
+  const fs::path dir = fs::path(temp_file("workspace"));
+  fs::create_directories(dir);
+  std::ofstream(dir / "tether.json") << R"({"products": [{"name": "shop", "databases": [{"name": "People", "tag": "people",
+      "type": "sqlite", "envs": [{"slug": "dev", "connection_url": ")" << db->url << R"(", "protected": true},
+                                 {"slug": "prd", "connection_url": ")" << db->url << R"(", "protected": false}]}]}]})";
+  {
+    studio_process s({"--workspace", dir.string(), "--env", "dev"});
+    auto info = s.get("/api/info");
+    EXPECT_TRUE(info["read_only"].as_bool()) << "dev is marked protected";
+    EXPECT_EQ(info["label"].as_string(), "shop/people (dev)");
+    EXPECT_EQ(info.to_json().find("sqlite://"), std::string::npos) << "no URL reaches the page";
+  }
+  {
+    studio_process s({"--workspace", dir.string(), "--env", "dev"}, {"--allow-writes"});
+    EXPECT_FALSE(s.get("/api/info")["read_only"].as_bool());
+  }
+  {
+    studio_process s({"--workspace", dir.string(), "--env", "prd"});
+    EXPECT_FALSE(s.get("/api/info")["read_only"].as_bool()) << "prd is marked not protected";
+  }
+  fs::remove_all(dir);
+}
+
 }  // namespace

@@ -158,6 +158,26 @@ TEST_F(registry, writes_are_atomic_and_leave_no_temporary_file) {
     EXPECT_EQ(entry.path().filename(), "tether.json") << "left behind: " << entry.path();
 }
 
+TEST_F(registry, an_environment_is_protected_by_its_marker_or_by_being_prd) {
+  database db = orders();
+  db.envs.push_back({.slug = "staging", .connection_url = "postgresql://app@staging/orders", .protect = true});
+  db.envs[1].protect = false;  // prd, said not to be
+  ws_->create(db);
+  const database back = ws_->fetch("shop", "orders");
+  EXPECT_FALSE(back.env("dev")->is_protected());
+  EXPECT_FALSE(back.env("prd")->is_protected()) << "the marker wins over the slug";
+  EXPECT_TRUE(back.env("staging")->is_protected());
+  EXPECT_NE(file_text().find("\"protected\": true"), std::string::npos) << file_text();
+  EXPECT_TRUE(environment{.slug = "prd"}.is_protected()) << "prd is protected when nothing says otherwise";
+  {
+    std::ofstream out(ws_->file());
+    out << R"({"products": [{"name": "shop", "databases": [{"name": "O", "tag": "orders", "type": "sqlite",
+            "envs": [{"slug": "dev", "connection_url": "sqlite://x.db", "protected": "yes"}]}]}]})";
+  }
+  const std::string m = error_of([&] { ws_->fetch_all(); });
+  EXPECT_NE(m.find("env \"dev\": \"protected\" must be true or false"), std::string::npos) << m;
+}
+
 TEST_F(registry, a_broken_file_is_an_error_naming_it) {
   {
     std::ofstream out(ws_->file());

@@ -87,9 +87,16 @@ document read(const fs::path& file) {
       db.description = get_string(d, "description", ctx);
       if (auto envs = d.find("envs"); envs != d.end()) {
         if (!envs->is_array()) usage(fmt::format("{}: \"envs\" must be an array", where(db)));
-        for (const auto& e : *envs)
-          db.envs.push_back({get_string(e, "slug", where(db)), get_string(e, "connection_url", where(db)),
-                             get_string(e, "description", where(db))});
+        for (const auto& e : *envs) {
+          environment env{get_string(e, "slug", where(db)), get_string(e, "connection_url", where(db)),
+                          get_string(e, "description", where(db))};
+          if (auto p = e.find("protected"); p != e.end() && !p->is_null()) {
+            if (!p->is_boolean())
+              usage(fmt::format("{}, env \"{}\": \"protected\" must be true or false", where(db), env.slug));
+            env.protect = p->get<bool>();
+          }
+          db.envs.push_back(std::move(env));
+        }
       }
       doc.databases.push_back(std::move(db));
     }
@@ -109,6 +116,7 @@ json entry_json(const database& db, bool mask) {
     env["slug"] = e.slug;
     env["connection_url"] = mask ? detail::mask_url(e.connection_url) : e.connection_url;
     if (!e.description.empty()) env["description"] = e.description;
+    if (e.protect) env["protected"] = *e.protect;
     d["envs"].push_back(std::move(env));
   }
   return d;
