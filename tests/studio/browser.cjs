@@ -16,15 +16,16 @@ const [cli, shots] = process.argv.slice(2);
 fs.mkdirSync(shots, { recursive: true });
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "tether-studio-browser-"));
 const url = "sqlite://" + path.join(work, "shop.db");
+const migrations = path.join(work, "migrations");
 
 function tether(...args) {
-  return execFileSync(cli, ["--url", url, ...args], { encoding: "utf8" });
+  return execFileSync(cli, ["--url", url, "--migrations", migrations, ...args], { encoding: "utf8" });
 }
 
 // Starts `tether studio`; resolves with the process and the address it printed.
 function studio(...flags) {
   return new Promise((resolve, reject) => {
-    const p = spawn(cli, ["--url", url, "studio", "--no-open", ...flags], { stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(cli, ["--url", url, "--migrations", migrations, "studio", "--no-open", ...flags], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     p.stdout.on("data", (d) => {
       out += d;
@@ -49,6 +50,10 @@ async function main() {
   tether("schema", "create", "orders", "--fields", JSON.stringify({
     id: { type: "bigint", primary_key: true, auto_increment: true }, person_id: "bigint", total: { type: "decimal", precision: 10, scale: 2 },
   }));
+
+  // A migration file this database has not applied: made on another database.
+  execFileSync(cli, ["--url", "sqlite://" + path.join(work, "other.db"), "--migrations", migrations, "schema", "create", "notes",
+                     "--fields", JSON.stringify({ id: { type: "bigint", primary_key: true }, body: "text" })], { encoding: "utf8" });
 
   const s = await studio();
   const browser = await chromium.launch({
@@ -227,8 +232,12 @@ async function main() {
 
     // The migrations: the two creates, applied.
     await page.click('.views button[data-view="migrations"]');
-    await page.waitForSelector("#timeline li.applied");
-    assert.equal(await page.locator("#timeline li.applied").count(), 2);
+    await page.waitForSelector("#timeline > li.applied");
+    assert.equal(await page.locator("#timeline > li.applied").count(), 2);
+    assert.equal(await page.locator("#timeline > li.pending").count(), 1, "the file not applied here");
+    assert.match(await page.locator("#timeline > li.pending").innerText(), /create_notes[\s\S]*not applied here/);
+    await page.click("#timeline > li.pending summary");
+    assert.match(await page.locator("#timeline > li.pending details").innerText(), /up\s+create_collection notes[\s\S]*down\s+drop_collection notes/);
     await page.screenshot({ path: path.join(shots, "migrations.png") });
     assert.deepEqual(errors, [], "no script error on the page");
 

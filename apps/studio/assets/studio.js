@@ -251,17 +251,64 @@ async function run_query() {
   }
 }
 
+// One step of a migration as a line: "add_field people.age", "create_index people idx".
+function step_label(op) {
+  const field = op.field && op.field.name ? "." + op.field.name : "";
+  const name = op.name ? " " + op.name : op.index ? " " + op.index.name : op.constraint ? " " + (op.constraint.name || "") : "";
+  const to = op.new_name ? " → " + op.new_name : "";
+  return op.op + " " + (op.table || "") + field + name + to;
+}
+
+// The timeline: what the database recorded and, where the migration files are known, the
+// files it has not applied; each with its steps and its down.
 async function load_migrations() {
   const r = await call("GET", "/api/migrations");
   const list = $("timeline");
   list.replaceChildren();
-  for (const m of r.history) {
+  const files = new Map((r.files || []).map((f) => [f.tag, f]));
+  const drift = new Set(r.status ? r.status.drift : []);
+  const entries = r.history.map((h) => ({ ...h, file: files.get(h.tag) }));
+  const recorded = new Set(r.history.map((h) => h.tag));
+  for (const f of r.files || []) if (!recorded.has(f.tag)) entries.push({ tag: f.tag, name: f.name, status: "pending", file: f });
+  entries.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+  for (const m of entries) {
     const li = document.createElement("li");
-    li.className = m.status;
-    li.textContent = m.tag + " — " + m.status + " (" + m.applied_at + ")";
+    const status = drift.has(m.tag) ? "drift" : m.status;
+    li.className = status;
+    const head = document.createElement("div");
+    head.className = "migration-head";
+    const tag = document.createElement("b");
+    tag.textContent = m.tag;
+    const badge = document.createElement("span");
+    badge.className = "badge status-" + status;
+    badge.textContent = status === "drift" ? "edited since applied" : status;
+    const when = document.createElement("span");
+    when.className = "muted";
+    when.textContent = m.applied_at ? "applied " + m.applied_at + (m.execution_ms !== undefined ? " in " + m.execution_ms + " ms" : "") : "not applied here";
+    head.append(tag, badge, when);
+    li.appendChild(head);
+    if (m.file) {
+      const details = document.createElement("details");
+      const summary = document.createElement("summary");
+      summary.textContent = m.file.up.length + (m.file.up.length === 1 ? " step" : " steps") + ", " + m.file.down.length + " to undo";
+      details.appendChild(summary);
+      for (const [title, ops] of [["up", m.file.up], ["down", m.file.down]]) {
+        const h = document.createElement("div");
+        h.className = "muted";
+        h.textContent = title;
+        const ol = document.createElement("ol");
+        for (const op of ops) {
+          const item = document.createElement("li");
+          item.textContent = step_label(op);
+          ol.appendChild(item);
+        }
+        details.append(h, ol);
+      }
+      li.appendChild(details);
+    }
     list.appendChild(li);
   }
-  if (!r.history.length) list.innerHTML = '<li class="pending">no migrations recorded in this database</li>';
+  if (!entries.length) list.innerHTML = '<li class="pending">no migrations recorded in this database</li>';
 }
 
 function switch_view(name) {
