@@ -80,7 +80,7 @@ bool target::protected_environment() const {
   const auto& c = session_->current();
   const database db = session_->workspace()->fetch(c.product, c.database);
   const environment* env = db.env(c.env);
-  return env ? env->is_protected() : c.env == "prd";
+  return env ? env->is_protected() : environment{.slug = c.env}.is_protected();
 }
 
 tether::value json_arg(const std::string& text, std::string_view flag) {

@@ -38,6 +38,11 @@ std::string error_body(std::string_view category, std::string_view message) {
       .to_json();
 }
 
+void answer_error(httplib::Response& res, const error& e) {
+  res.status = status_of(e.category());
+  res.set_content(error_body(to_string(e.category()), e.what()), "application/json");
+}
+
 // The body's JSON object; tether::error (usage) when it is not one.
 value body_of(const httplib::Request& req) {
   value v = value::from_json(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
@@ -146,8 +151,7 @@ void api::add_routes(httplib::Server& http) {
         std::lock_guard lock(calls_);
         res.set_content(fn(req), "application/json");
       } catch (const error& e) {
-        res.status = status_of(e.category());
-        res.set_content(error_body(to_string(e.category()), e.what()), "application/json");
+        answer_error(res, e);
       } catch (const std::exception& e) {
         res.status = 500;
         res.set_content(error_body("internal", e.what()), "application/json");
@@ -305,8 +309,7 @@ void api::add_routes(httplib::Server& http) {
         return true;
       });
     } catch (const error& e) {
-      res.status = status_of(e.category());
-      res.set_content(error_body(to_string(e.category()), e.what()), "application/json");
+      answer_error(res, e);
     }
   });
 
