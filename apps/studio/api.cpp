@@ -158,6 +158,18 @@ void api::add_routes(httplib::Server& http) {
       }
     };
   };
+  // Runs `fn` on each table but tether's migrations table, leaving out one dropped since
+  // the list was read.
+  auto each_table = [this](const std::function<void(const std::string&)>& fn) {
+    for (const auto& name : tether::schema(db_).list()) {
+      if (name == "tether_migrations") continue;
+      try {
+        fn(name);
+      } catch (const error& e) {
+        if (e.category() != error_category::not_found && e.category() != error_category::schema) throw;
+      }
+    }
+  };
   auto writing = [this](std::string_view what) {
     if (s_.read_only)
       throw error(error_category::usage,
@@ -179,13 +191,19 @@ void api::add_routes(httplib::Server& http) {
                  .to_json();
            }));
 
-  http.Get("/api/tables", route([this](const httplib::Request&) {
+  http.Get("/api/tables", route([this, each_table](const httplib::Request&) {
+             array out;
+             each_table([&](const std::string& name) {
+               out.push_back(value(object{{"name", name}, {"rows", db_.count({.table = name})}}));
+             });
+             return value(object{{"tables", value(std::move(out))}}).to_json();
+           }));
+
+  // Every table's structure at once, for the relations and the ER diagram.
+  http.Get("/api/schema", route([this, each_table](const httplib::Request&) {
              tether::schema s(db_);
              array out;
-             for (const auto& name : s.list()) {
-               if (name == "tether_migrations") continue;
-               out.push_back(value(object{{"name", name}, {"rows", db_.count({.table = name})}}));
-             }
+             each_table([&](const std::string& name) { out.push_back(s.describe(name)); });
              return value(object{{"tables", value(std::move(out))}}).to_json();
            }));
 
@@ -278,8 +296,11 @@ void api::add_routes(httplib::Server& http) {
           w->footer(whole);
         } else {
           name = text(b, "table", true);
-          const value d = tether::schema(db_).describe(name);
-          for (const auto& c : d["columns"].as_array()) w->columns.push_back(c["name"].as_string());
+          w->columns = names(b, "select");  // the columns shown, or every one
+          if (w->columns.empty()) {
+            const value d = tether::schema(db_).describe(name);
+            for (const auto& c : d["columns"].as_array()) w->columns.push_back(c["name"].as_string());
+          }
           std::vector<order_term> order;
           for (const auto& o : names(b, "order_by")) order.push_back(order_term::parse(o));
           stream = std::make_shared<row_stream>(

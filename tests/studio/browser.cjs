@@ -22,10 +22,11 @@ function tether(...args) {
   return execFileSync(cli, ["--url", url, "--migrations", migrations, ...args], { encoding: "utf8" });
 }
 
-// Starts `tether studio`; resolves with the process and the address it printed.
-function studio(...flags) {
+// Starts `tether studio` on `on` (flags before "studio": the database); resolves with the
+// process and the address it printed.
+function studio_on(on, ...flags) {
   return new Promise((resolve, reject) => {
-    const p = spawn(cli, ["--url", url, "--migrations", migrations, "studio", "--no-open", ...flags], { stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(cli, [...on, "studio", "--no-open", ...flags], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     p.stdout.on("data", (d) => {
       out += d;
@@ -34,6 +35,60 @@ function studio(...flags) {
     });
     p.on("exit", (code) => reject(new Error("tether studio exited with " + code + ": " + out)));
   });
+}
+
+const studio = (...flags) => studio_on(["--url", url, "--migrations", migrations], ...flags);
+
+// The Chinook sample's tables (tests/data/chinook, its rows left out) and a few rows: the
+// ER diagram, and following foreign keys both ways.
+async function relations(browser) {
+  const chinook = "sqlite://" + path.join(work, "chinook.db");
+  const sql = fs.readFileSync(path.join(__dirname, "..", "data", "chinook", "chinook_sqlite.sql"), "utf8")
+    .replace(/\/\*[\s\S]*?\*\//g, "").replace(/^--.*$/gm, "");
+  for (const statement of sql.split(";").map((x) => x.trim()).filter(Boolean))
+    execFileSync(cli, ["--url", chinook, "raw", "--query", statement], { encoding: "utf8" });
+  const run = (...args) => execFileSync(cli, ["--url", chinook, ...args], { encoding: "utf8" });
+  run("insert", "Artist", "--data", JSON.stringify([{ ArtistId: 1, Name: "AC/DC" }, { ArtistId: 2, Name: "Accept" }]));
+  run("insert", "Album", "--data", JSON.stringify([{ AlbumId: 1, Title: "For Those About To Rock", ArtistId: 1 },
+    { AlbumId: 2, Title: "Balls to the Wall", ArtistId: 2 }, { AlbumId: 3, Title: "Restless and Wild", ArtistId: 2 }]));
+  const s = await studio_on(["--url", chinook]);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    const settled = () => page.waitForSelector('body[data-busy="0"]');
+    await page.goto(s.address);
+    await page.waitForSelector("#table-list li");
+    await page.click('.views button[data-view="diagram"]');
+    await page.waitForSelector("#diagram svg .er-table");
+    assert.equal(await page.locator("#diagram .er-table").count(), 11, "a box a table");
+    assert.equal(await page.locator("#diagram .er-link").count(), 11, "a line a foreign key");
+    assert.equal(await page.locator("#diagram-count").innerText(), "11 tables, 11 foreign keys");
+    assert.match(await page.locator('#diagram .er-table[data-table="Track"]').textContent(), /FKAlbumId/);
+    await page.screenshot({ path: path.join(shots, "diagram.png") });
+
+    // A box opens its table; a foreign key's cell opens the row it refers to; the
+    // referenced row lists the rows that refer to it, one click away.
+    await page.click('#diagram .er-table[data-table="Album"]');
+    await page.waitForFunction(() => document.getElementById("browse-title").textContent === "Album");
+    await settled();
+    assert.equal(await page.locator("#grid tbody tr").count(), 3);
+    await page.click("#grid tbody tr:nth-child(2) button.fk");
+    await page.waitForFunction(() => document.getElementById("browse-title").textContent === "Artist");
+    await settled();
+    assert.equal(await page.locator("#browse-count").innerText(), "1 row");
+    assert.equal(await page.locator("#filter-json").innerText(), '{"ArtistId":2}');
+    assert.match(await page.locator("#grid tbody tr").innerText(), /Accept/);
+    await page.click('#grid tbody tr:nth-child(1) button.ref:has-text("Album")');
+    await page.waitForFunction(() => document.getElementById("browse-title").textContent === "Album");
+    await settled();
+    assert.equal(await page.locator("#browse-count").innerText(), "2 rows");
+    assert.equal(await page.locator("#filter-json").innerText(), '{"ArtistId":2}');
+    await page.screenshot({ path: path.join(shots, "relations.png") });
+    assert.deepEqual(errors, [], "no script error on the page");
+  } finally {
+    s.process.kill("SIGINT");
+  }
 }
 
 async function main() {
@@ -210,6 +265,70 @@ async function main() {
     await page.click("#clear-filter");
     await page.waitForFunction(() => document.getElementById("browse-count").textContent === "119 rows");
 
+    // OR and NOT: "any" makes $or; a ticked "not" wraps its test in $not (which a NULL
+    // age matches too, as docs/querying.md says). The page's count is the CLI's.
+    const shown_count = async () => Number((await page.locator("#browse-count").innerText()).replace(/\D/g, ""));
+    await page.click("#add-condition");
+    await page.selectOption("#conditions .condition:nth-child(1) .field", "age");
+    await page.selectOption("#conditions .condition:nth-child(1) .op", "$lt");
+    await page.fill("#conditions .condition:nth-child(1) .operand", "3");
+    await page.click("#add-condition");
+    await page.selectOption("#conditions .condition:nth-child(2) .field", "name");
+    await page.fill("#conditions .condition:nth-child(2) .operand", "person 45");
+    await page.selectOption("#filter-match", "any");
+    await page.click("#apply-filter");
+    await settled();
+    const any = await page.locator("#filter-json").innerText();
+    assert.equal(any, '{"$or":[{"age":{"$lt":3}},{"name":{"$eq":"person 45"}}]}');
+    assert.equal(await shown_count(), Number(tether("count", "people", "--where", any).trim()));
+    assert.equal(await shown_count(), 9, "ages 0, 1 and 2 (eight people) or person 45");
+    await page.click("#conditions .condition:nth-child(2) button");
+    await page.check("#conditions .condition:nth-child(1) .not");
+    await page.click("#apply-filter");
+    await settled();
+    const not = await page.locator("#filter-json").innerText();
+    assert.equal(not, '{"age":{"$not":{"$lt":3}}}');
+    assert.equal(await shown_count(), 111, "every row but the eight, the NULL age included");
+    assert.equal(Number(tether("count", "people", "--where", not).trim()), 111);
+    await page.selectOption("#filter-match", "none");
+    await page.uncheck("#conditions .condition:nth-child(1) .not");
+    await page.click("#apply-filter");
+    await settled();
+    assert.equal(await page.locator("#filter-json").innerText(), '{"$nor":[{"age":{"$lt":3}}]}');
+    assert.equal(await shown_count(), 111);
+    await page.click("#clear-filter");
+    await settled();
+
+    // Columns: hide one, and the grid and the export leave it out.
+    await page.click("#toggle-columns");
+    await page.uncheck('#columns-menu input[data-column="joined"]');
+    assert.equal(await page.locator('#grid th:has-text("joined")').count(), 0);
+    assert.equal(await page.locator("#toggle-columns").innerText(), "Columns (1 hidden)");
+    const narrow = await download("#export-csv");
+    assert.equal(narrow.text.split("\r\n")[0], "id,name,age", "the export has the columns shown");
+    await page.check('#columns-menu input[data-column="joined"]');
+    assert.equal(await page.locator('#grid th:has-text("joined")').count(), 1);
+    await page.click("#toggle-columns");
+
+    // The keyboard: arrows move the cell, Enter edits it, Escape gives the grid back,
+    // PageDown turns the page.
+    await cellAt(1, 3).click();
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("ArrowRight");
+    assert.equal(await page.evaluate(() => document.activeElement.closest("tr").sectionRowIndex + ":" + document.activeElement.cellIndex), "1:3");
+    await page.keyboard.press("Enter");
+    assert.equal(await page.locator("#grid tbody tr:nth-child(2) td.editing input").count(), 1, "Enter opens the editor on the cell");
+    await page.keyboard.press("Escape");
+    assert.equal(await page.locator("#grid td.editing").count(), 0);
+    assert.equal(await page.evaluate(() => document.activeElement.cellIndex), 3, "the cell keeps the keyboard");
+    await page.keyboard.press("End");
+    assert.equal(await page.evaluate(() => document.activeElement.cellIndex), 4);
+    await page.keyboard.press("PageDown");
+    await page.waitForFunction(() => document.getElementById("page-label").textContent === "page 2");
+    await settled();
+    await page.click("#page-prev");
+    await settled();
+
     // Structure.
     await page.click('.views button[data-view="structure"]');
     const structure = await page.locator("#structure").innerText();
@@ -250,6 +369,8 @@ async function main() {
   } finally {
     s.process.kill("SIGINT");
   }
+
+  await relations(browser);
 
   // Read-only: the page says so.
   const ro = await studio("--read-only");

@@ -129,6 +129,7 @@ function edit_cell(td, row, col) {
   const cancel = () => {
     td.replaceWith(before);
     rebind(before, row, col);
+    before.focus();
   };
   const save = async (v) => {
     const where = key_where(row);
@@ -137,6 +138,7 @@ function edit_cell(td, row, col) {
       const r = await write("/api/update", { table: state.table, data, where });
       show(as_command("update", state.table, { data, where }) + "\n" + r.count + (r.count === 1 ? " row" : " rows") + " changed");
       await load_page();
+      focus_cell(state.cursor.row, state.cursor.col, true);
     } catch (e) {
       show(e.message, true);
       input.focus();

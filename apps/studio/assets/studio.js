@@ -3,7 +3,7 @@
 "use strict";
 
 // seq: the newest page asked for; an older answer that arrives later is dropped.
-const state = { table: null, describe: null, order: [], pages: [""], page: 0, next: "", limit: 50, seq: 0, rows: [], read_only: false, where: null };
+const state = { table: null, describe: null, order: [], pages: [""], page: 0, next: "", limit: 50, seq: 0, rows: [], read_only: false, where: null, cursor: { row: 0, col: 0 } };
 const $ = (id) => document.getElementById(id);
 
 // How many calls are in flight, on <body data-busy>: the browser tests wait for 0.
@@ -41,90 +41,6 @@ function show(message, isError) {
   show.timer = setTimeout(() => m.classList.add("hidden"), isError ? 9000 : 4000);
 }
 
-// The lossless encoding's typed values (docs/values.md): {"$date": "2024-02-29"} and the like.
-const TAGS = ["$double", "$decimal", "$bytes", "$date", "$time", "$timestamp", "$uuid"];
-function tagged(v) {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) return null;
-  const keys = Object.keys(v);
-  return keys.length === 1 && TAGS.includes(keys[0]) ? keys[0] : null;
-}
-
-function cell(td, v) {
-  if (v instanceof Exact) {
-    td.textContent = v.text;
-    td.className = "number";
-    return;
-  }
-  const tag = tagged(v);
-  if (tag) {
-    td.textContent = tag === "$bytes" ? "bytes: " + v[tag] : String(v[tag]);
-    td.title = tag.slice(1);
-    if (tag === "$decimal" || tag === "$double") td.className = "number";
-    return;
-  }
-  if (v === null || v === undefined) {
-    td.textContent = "NULL";
-    td.className = "null";
-  } else if (v === "") {
-    td.className = "empty";
-  } else if (typeof v === "object") {
-    td.textContent = JSON.stringify(v);
-  } else {
-    td.textContent = String(v);
-    if (typeof v === "number") td.className = "number";
-  }
-}
-
-function render_grid(table, records, columns) {
-  table.replaceChildren();
-  const head = table.createTHead().insertRow();
-  const names = columns || (records.length ? Object.keys(records[0]) : []);
-  const main = table.id === "grid";
-  const editable = main && !state.read_only;
-  if (editable) {
-    const th = document.createElement("th");
-    th.className = "pick";
-    head.appendChild(th);
-  }
-  for (const name of names) {
-    const th = document.createElement("th");
-    th.textContent = name;
-    const col = state.describe && table.id === "grid" ? state.describe.columns.find((c) => c.name === name) : null;
-    if (col) {
-      const t = document.createElement("span");
-      t.className = "type";
-      t.textContent = col.type;
-      th.appendChild(t);
-      const sorted = state.order.find((o) => o.startsWith(name + ":"));
-      if (sorted) th.className = sorted.endsWith(":asc") ? "sorted-asc" : "sorted-desc";
-      th.addEventListener("click", () => sort_by(name));
-    }
-    head.appendChild(th);
-  }
-  const body = table.createTBody();
-  records.forEach((r, i) => {
-    const tr = body.insertRow();
-    if (editable) {
-      const box = document.createElement("input");
-      box.type = "checkbox";
-      box.className = "pick";
-      box.dataset.row = String(i);
-      box.setAttribute("aria-label", "select row " + (i + 1));
-      box.addEventListener("change", update_selection);
-      const td = tr.insertCell();
-      td.className = "pick";
-      td.appendChild(box);
-    }
-    for (const name of names) {
-      const td = tr.insertCell();
-      cell(td, r[name]);
-      const col = editable ? state.describe.columns.find((c) => c.name === name) : null;
-      if (col) rebind(td, r, col);
-    }
-  });
-  if (main) state.rows = records;
-}
-
 async function load_tables() {
   const { tables } = await call("GET", "/api/tables");
   const list = $("table-list");
@@ -143,16 +59,24 @@ async function load_tables() {
   }
 }
 
-async function open_table(name) {
+// where: a filter to open with ({column: value}, from following a relation), shown as
+// conditions in the filter panel.
+async function open_table(name, where) {
+  const describe = await call("GET", "/api/tables/" + encodeURIComponent(name));
   state.table = name;
+  state.describe = describe;
   state.order = [];
-  state.where = null;
+  state.where = where || null;
+  state.cursor = { row: 0, col: 0 };
   $("conditions").replaceChildren();
-  $("filter-json").textContent = "{}";
+  $("filter-match").value = "all";
+  $("filter-panel").classList.toggle("hidden", !where);
+  for (const [field, v] of Object.entries(where || {})) add_condition({ field, op: "$eq", text: editor_text(v) });
+  $("filter-json").textContent = where ? json_text(where) : "{}";
   state.pages = [""];
   state.page = 0;
   for (const li of $("table-list").children) li.classList.toggle("active", li.dataset.table === name);
-  state.describe = await call("GET", "/api/tables/" + encodeURIComponent(name));
+  reset_columns_button();
   render_structure();
   await load_page();
 }
@@ -166,7 +90,7 @@ async function load_page() {
   if (seq !== state.seq) return;
   $("browse-title").textContent = state.table;
   $("browse-count").textContent = count.toLocaleString() + (count === 1 ? " row" : " rows");
-  render_grid($("grid"), r.records, state.describe.columns.map((c) => c.name));
+  render_grid($("grid"), r.records, visible_columns());
   state.next = r.next || "";
   update_selection();
   $("page-prev").disabled = state.page === 0;
@@ -198,9 +122,17 @@ function render_structure() {
     tr.insertCell().textContent = c.nullable ? "yes" : "no";
     tr.insertCell().textContent = c.default === null ? "" : JSON.stringify(c.default);
     const key = tr.insertCell();
-    if (c.primary_key) key.innerHTML = '<span class="badge">primary</span>';
-    if (c.unique) key.innerHTML += '<span class="badge">unique</span>';
-    if (c.auto_increment) key.innerHTML += '<span class="badge">auto</span>';
+    const badge = (text) => {
+      const b = document.createElement("span");
+      b.className = "badge";
+      b.textContent = text;
+      key.appendChild(b);
+    };
+    if (c.primary_key) badge("primary");
+    if (c.unique) badge("unique");
+    if (c.auto_increment) badge("auto");
+    for (const fk of d.constraints.filter((k) => k.type === "foreign_key" && k.columns.includes(c.name)))
+      badge("→ " + fk.references.table + "." + fk.references.columns[fk.columns.indexOf(c.name)]);
   }
   out.appendChild(fields);
   for (const [title, items] of [["Indexes", d.indexes], ["Constraints", d.constraints]]) {
@@ -212,11 +144,25 @@ function render_structure() {
     p.textContent = items.length ? "" : "none";
     for (const i of items) {
       const line = document.createElement("div");
-      line.textContent = i.name + ": " + JSON.stringify(i);
+      line.textContent = i.name + ": " + describe_item(i);
       p.appendChild(line);
     }
     out.appendChild(p);
   }
+}
+
+// An index or a constraint in words: "unique (a, b)", "foreign key (artist_id) → artist (id), on delete cascade".
+function describe_item(i) {
+  const cols = (list) => "(" + list.join(", ") + ")";
+  if (i.fields) return (i.unique ? "unique index " : "index ") + cols(i.fields) + (i.where ? " where " + JSON.stringify(i.where) : "");
+  if (i.type === "foreign_key") {
+    const r = i.references;
+    return "foreign key " + cols(i.columns) + " → " + r.table + " " + cols(r.columns) +
+      (r.on_delete ? ", on delete " + r.on_delete : "") + (r.on_update ? ", on update " + r.on_update : "");
+  }
+  if (i.type === "unique") return "unique " + cols(i.columns);
+  if (i.type === "check") return "check " + (i.check ? JSON.stringify(i.check) : i.native_check || "");
+  return JSON.stringify(i);
 }
 
 async function run_query() {
@@ -315,6 +261,7 @@ function switch_view(name) {
   for (const b of document.querySelectorAll(".views button")) b.classList.toggle("active", b.dataset.view === name);
   for (const v of document.querySelectorAll(".view")) v.classList.toggle("hidden", v.id !== "view-" + name);
   if (name === "migrations") load_migrations().catch((e) => show(e.message, true));
+  if (name === "diagram") draw_diagram().catch((e) => show(e.message, true));
 }
 
 async function start() {
@@ -323,13 +270,19 @@ async function start() {
   $("mode").textContent = info.read_only ? "read-only" : "read-write";
   $("mode").classList.toggle("read-only", info.read_only);
   state.read_only = info.read_only;
+  // An engine without a query language of its own (DynamoDB) has no query console.
+  document.querySelector('.views button[data-view="console"]').classList.toggle("hidden", !info.capabilities.raw_queries);
   for (const b of [$("add-row"), $("delete-rows")]) b.classList.toggle("hidden", info.read_only);
   $("add-row").addEventListener("click", () => state.describe && add_row_form());
   $("add-form").addEventListener("submit", submit_row);
   $("delete-rows").addEventListener("click", delete_selected);
   for (const format of ["csv", "json"])
     $("export-" + format).addEventListener("click", () =>
-      state.table && export_rows({ table: state.table, where: state.where || {}, order_by: state.order, format }));
+      state.table && export_rows({ table: state.table, select: visible_columns(), where: state.where || {}, order_by: state.order, format }));
+  $("toggle-columns").addEventListener("click", () => state.describe && toggle_columns_menu());
+  $("grid").addEventListener("keydown", grid_keys);
+  $("grid").addEventListener("focusin", grid_focus);
+  $("filter-match").addEventListener("change", show_filter_json);
   $("toggle-filter").addEventListener("click", () => state.describe && toggle_filter_panel());
   $("add-condition").addEventListener("click", () => add_condition());
   $("apply-filter").addEventListener("click", apply_filter);
@@ -363,7 +316,7 @@ async function start() {
     const q = e.target.value.toLowerCase();
     for (const li of $("table-list").children) li.classList.toggle("hidden", !li.dataset.table.toLowerCase().includes(q));
   });
-  await load_tables();
+  await Promise.all([load_tables(), load_schema()]);
 }
 
 start().catch((e) => show(e.message, true));

@@ -354,6 +354,34 @@ std::optional<engine::table_description> connection::describe(std::string_view t
   }
   auto sql = rows("\x01" "describe_sql", "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1", {name});
   if (!sql.empty()) read_constraints(t, sql[0][0]);
+  // The foreign keys the CREATE text does not name as tether writes them (a table made
+  // elsewhere: FOREIGN KEY ([a]) REFERENCES [b], or a column's REFERENCES): SQLite's own
+  // list knows every one; such a key is named <table>_<columns>_fkey, as tether would.
+  auto fks = rows("\x01" "describe_foreign_keys",
+                  "SELECT f.id, f.\"table\", f.\"from\", COALESCE(f.\"to\", (SELECT name FROM pragma_table_info(f.\"table\") "
+                  "WHERE pk = f.seq + 1)), f.on_delete, f.on_update FROM pragma_foreign_key_list(?1) f ORDER BY f.id, f.seq",
+                  {name});
+  auto rule = [](std::string r) {
+    std::transform(r.begin(), r.end(), r.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    return r == "no action" ? std::string() : r;
+  };
+  for (std::size_t i = 0; i < fks.size();) {
+    engine::constraint_def c;
+    c.type = engine::constraint_type::foreign_key;
+    c.ref_table = fks[i][1];
+    c.on_delete = rule(fks[i][4]);
+    c.on_update = rule(fks[i][5]);
+    for (const std::string id = fks[i][0]; i < fks.size() && fks[i][0] == id; ++i) {
+      c.columns.push_back(fks[i][2]);
+      c.ref_columns.push_back(fks[i][3]);
+    }
+    const bool named = std::any_of(t.constraints.begin(), t.constraints.end(), [&](const engine::constraint_def& k) {
+      return k.type == engine::constraint_type::foreign_key && k.columns == c.columns && k.ref_table == c.ref_table;
+    });
+    if (named) continue;
+    c.name = fmt::format("{}_{}_fkey", name, fmt::join(c.columns, "_"));
+    t.constraints.push_back(std::move(c));
+  }
   return t;
 }
 
