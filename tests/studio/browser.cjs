@@ -1,16 +1,18 @@
 // The studio in a real browser: Debian's chromium driven by playwright-core (from
 // tools/node, pinned). Starts `tether studio` on a SQLite file seeded through the CLI,
-// browses, sorts, pages, reads the structure, runs a query, reads the migrations, and
-// checks the token and read-only mode. Screenshots of the main screens go to the folder
-// given, for people to look at (docs/studio.md shows them).
+// browses, sorts, pages, edits, adds and deletes rows, filters (and/or/nor/not), hides a
+// column, moves with the keyboard, exports, reads the structure, runs queries (and their
+// history), reads the migrations; on the Chinook sample's tables, draws the ER diagram and
+// follows foreign keys both ways; checks the token and read-only mode. Screenshots of the
+// main screens go to the folder given, for people to look at (docs/studio.md shows them).
 //   node tests/studio/browser.cjs TETHER_CLI SCREENSHOT_DIR   (TETHER_NODE_MODULES: tools/node/node_modules)
 "use strict";
 const assert = require("node:assert/strict");
-const { spawn, execFileSync } = require("node:child_process");
+const { execFileSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
-const { chromium } = require(path.join(process.env.TETHER_NODE_MODULES, "playwright-core"));
+const harness = require("./harness.cjs");
 
 const [cli, shots] = process.argv.slice(2);
 fs.mkdirSync(shots, { recursive: true });
@@ -22,22 +24,7 @@ function tether(...args) {
   return execFileSync(cli, ["--url", url, "--migrations", migrations, ...args], { encoding: "utf8" });
 }
 
-// Starts `tether studio` on `on` (flags before "studio": the database); resolves with the
-// process and the address it printed.
-function studio_on(on, ...flags) {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cli, [...on, "studio", "--no-open", ...flags], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    p.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/^tether studio: (http:\/\/\S+)\n/);
-      if (m) resolve({ process: p, address: m[1] });
-    });
-    p.on("exit", (code) => reject(new Error("tether studio exited with " + code + ": " + out)));
-  });
-}
-
-const studio = (...flags) => studio_on(["--url", url, "--migrations", migrations], ...flags);
+const studio = (...flags) => harness.studio_on(cli, ["--url", url, "--migrations", migrations], ...flags);
 
 // The Chinook sample's tables (tests/data/chinook, its rows left out) and a few rows: the
 // ER diagram, and following foreign keys both ways.
@@ -51,12 +38,11 @@ async function relations(browser) {
   run("insert", "Artist", "--data", JSON.stringify([{ ArtistId: 1, Name: "AC/DC" }, { ArtistId: 2, Name: "Accept" }]));
   run("insert", "Album", "--data", JSON.stringify([{ AlbumId: 1, Title: "For Those About To Rock", ArtistId: 1 },
     { AlbumId: 2, Title: "Balls to the Wall", ArtistId: 2 }, { AlbumId: 3, Title: "Restless and Wild", ArtistId: 2 }]));
-  const s = await studio_on(["--url", chinook]);
+  const s = await harness.studio_on(cli, ["--url", chinook]);
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    const settled = () => page.waitForSelector('body[data-busy="0"]');
+    const page = await harness.open_page(browser);
+    const errors = page.errors;
+    const settled = () => harness.settled(page);
     await page.goto(s.address);
     await page.waitForSelector("#table-list li");
     await page.click('.views button[data-view="diagram"]');
@@ -111,17 +97,10 @@ async function main() {
                      "--fields", JSON.stringify({ id: { type: "bigint", primary_key: true }, body: "text" })], { encoding: "utf8" });
 
   const s = await studio();
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
-  });
+  const browser = await harness.launch();
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    const errors = [];
-    page.on("pageerror", (e) => {
-      errors.push(e.message);
-      console.error("page error: " + e.message);
-    });
+    const page = await harness.open_page(browser);
+    const errors = page.errors;
     await page.goto(s.address);
     assert.ok(!page.url().includes("token="), "the token leaves the address bar");
     await page.waitForSelector("#table-list li");
@@ -158,7 +137,7 @@ async function main() {
     await page.waitForFunction(() => document.getElementById("page-label").textContent === "page 1" &&
                                      document.querySelector("#grid tbody tr td:nth-child(2)").textContent === "1");
     const cellAt = (row, col) => page.locator(`#grid tbody tr:nth-child(${row}) td:nth-child(${col})`);
-    const settled = () => page.waitForSelector('body[data-busy="0"]');
+    const settled = () => harness.settled(page);
     await settled();
     await cellAt(1, 3).dblclick();
     await page.fill("#grid td.editing input", "Ada Lovelace");
@@ -214,12 +193,7 @@ async function main() {
     assert.equal(tether("count", "people", "--where", '{"id":{"$in":[4,5]}}').trim(), "0");
 
     // Export the table as CSV and JSON: downloads whose content is the table's rows.
-    const download = async (button) => {
-      const [d] = await Promise.all([page.waitForEvent("download"), page.click(button)]);
-      const file = path.join(work, d.suggestedFilename());
-      await d.saveAs(file);
-      return { name: d.suggestedFilename(), text: fs.readFileSync(file, "utf8") };
-    };
+    const download = (button) => harness.download(page, button, work);
     await settled();
     const csv = await download("#export-csv");
     assert.equal(csv.name, "people.csv");
@@ -344,10 +318,35 @@ async function main() {
     await page.waitForSelector("#query-result table tbody tr");
     // 20 seeded ages of 40 or more, the 64-bit one written above, and Grace (45).
     assert.equal(await page.locator("#query-result tbody td").first().innerText(), "22");
-    await page.screenshot({ path: path.join(shots, "query.png") });
-    const result = await download("#export-query");
+    const result = await download("#export-query-csv");
     assert.equal(result.name, "query.csv");
     assert.equal(result.text, "n\r\n22\r\n");
+    const result_json = await download("#export-query-json");
+    assert.equal(result_json.name, "query.json");
+    assert.deepEqual(JSON.parse(result_json.text), [{ n: 22 }]);
+    // The history, newest first, kept in the browser across a reload; a click brings a
+    // query and its parameters back.
+    await page.fill("#query", "SELECT name FROM people WHERE id = ?");
+    await page.fill("#query-params", "[9007199254740993]");
+    await page.press("#query", "Control+Enter");
+    await page.waitForSelector('#query-result p:has-text("0 rows")');
+    await page.fill("#query", "SELECT name FROM people ORDER BY id LIMIT 3");
+    await page.fill("#query-params", "");
+    await page.click("#run-query");
+    await page.waitForSelector('#query-result p:has-text("3 rows")');
+    await page.screenshot({ path: path.join(shots, "query.png") });
+    await page.reload();
+    await page.waitForSelector("#table-list li");
+    await page.click('.views button[data-view="console"]');
+    assert.equal(await page.locator("#query-history li").count(), 3);
+    assert.match(await page.locator("#query-history li").first().innerText(), /ORDER BY id LIMIT 3/);
+    await page.click("#query-history li:nth-child(3)");
+    assert.equal(await page.inputValue("#query"), "SELECT COUNT(*) AS n FROM people WHERE age >= ?");
+    assert.equal(await page.inputValue("#query-params"), "[40]");
+    await page.click("#query-history li:nth-child(2)");
+    assert.equal(await page.inputValue("#query-params"), "[9007199254740993]", "64-bit parameters kept as written");
+    await page.click("#clear-history");
+    assert.equal(await page.locator("#query-history li").innerText(), "the queries you run appear here");
 
     // The migrations: the two creates, applied.
     await page.click('.views button[data-view="migrations"]');
@@ -375,7 +374,7 @@ async function main() {
   // Read-only: the page says so.
   const ro = await studio("--read-only");
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await harness.open_page(browser);
     await page.goto(ro.address);
     await page.waitForSelector("#table-list li");
     assert.equal(await page.locator("#mode").innerText(), "read-only");

@@ -165,38 +165,6 @@ function describe_item(i) {
   return JSON.stringify(i);
 }
 
-async function run_query() {
-  const text = $("query").value.trim();
-  if (!text) return;
-  let params = [];
-  const p = $("query-params").value.trim();
-  if (p) {
-    try {
-      params = JSON.parse(p);
-    } catch (e) {
-      show("Parameters: not valid JSON (" + e.message + ")", true);
-      return;
-    }
-  }
-  try {
-    const r = await call("POST", "/api/raw", { query: text, params });
-    const out = $("query-result");
-    out.replaceChildren();
-    const info = document.createElement("p");
-    info.className = "muted";
-    info.textContent = r.count + (r.count === 1 ? " row" : " rows");
-    const wrap = document.createElement("div");
-    wrap.className = "grid-wrap";
-    const table = document.createElement("table");
-    table.className = "grid";
-    wrap.appendChild(table);
-    out.append(info, wrap);
-    render_grid(table, r.records, r.fields.map((f) => f.name));
-  } catch (e) {
-    show(e.message, true);
-  }
-}
-
 // One step of a migration as a line: "add_field people.age", "create_index people idx".
 function step_label(op) {
   const field = op.field && op.field.name ? "." + op.field.name : "";
@@ -288,16 +256,8 @@ async function start() {
   $("apply-filter").addEventListener("click", apply_filter);
   $("clear-filter").addEventListener("click", clear_filter);
   $("copy-filter").addEventListener("click", copy_filter);
-  $("export-query").addEventListener("click", () => {
-    let params = [];
-    try {
-      params = $("query-params").value.trim() ? JSON.parse($("query-params").value) : [];
-    } catch (e) {
-      show("Parameters: not valid JSON (" + e.message + ")", true);
-      return;
-    }
-    if ($("query").value.trim()) export_rows({ query: $("query").value, params, format: "csv" });
-  });
+  for (const format of ["csv", "json"]) $("export-query-" + format).addEventListener("click", () => export_query(format));
+  $("clear-history").addEventListener("click", clear_history);
   for (const b of document.querySelectorAll(".views button")) b.addEventListener("click", () => switch_view(b.dataset.view));
   $("page-next").addEventListener("click", () => {
     state.pages[state.page + 1] = state.next;
@@ -312,6 +272,7 @@ async function start() {
   $("query").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) run_query();
   });
+  render_history();
   $("table-filter").addEventListener("input", (e) => {
     const q = e.target.value.toLowerCase();
     for (const li of $("table-list").children) li.classList.toggle("hidden", !li.dataset.table.toLowerCase().includes(q));
