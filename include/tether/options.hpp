@@ -61,6 +61,42 @@ struct order_term {
   static order_term parse(std::string_view text);
 };
 
+// A relation of a find's `include` (docs/querying.md, "Relations"): the related rows appear
+// under `relation` in each result, read with record::related. Keys, as in Ductape:
+// - many_to_one: `foreign_key` is the parent's column, `primary_key` the related table's
+//   key it points at; the related row, or nothing.
+// - one_to_many: `foreign_key` is the related table's column that points at the parent's
+//   `primary_key`; a list.
+// - many_to_many: `through` is the join table, `through_foreign_key` its column pointing at
+//   the parent's `primary_key`, `through_related_key` its column pointing at the related
+//   table's `foreign_key`; a list.
+// where/order_by/limit apply per parent (the five newest lines of each order); `include`
+// nests, up to include_options::max_depth levels. The join columns are always read, so
+// a `select` gains them when it leaves them out.
+enum class relation_type { many_to_one, one_to_many, many_to_many };
+
+struct include_options {
+  std::string relation{};
+  relation_type type = relation_type::many_to_one;
+  std::string table{};
+  std::string foreign_key{};
+  std::string primary_key{};
+  std::string through{};
+  std::string through_foreign_key{};
+  std::string through_related_key{};
+  std::vector<std::string> select{};
+  value where{};
+  std::vector<order_term> order_by{};
+  std::optional<std::int64_t> limit{};
+  std::vector<include_options> include{};
+
+  static constexpr int max_depth = 8;
+  // The JSON form: a list of relations ({"relation", "type", "table", …, "order_by":
+  // "a:desc,b" or [{"column", "order"}], "include": […]}), or an object keyed by relation
+  // name. Throws tether::error (usage) naming what is wrong.
+  static std::vector<include_options> parse(const value& v);
+};
+
 struct find_options {
   std::string table{};
   std::vector<std::string> select{};  // empty: every column
@@ -72,6 +108,8 @@ struct find_options {
   // result's `next`) and the find is ordered by order_by and then the primary key, and
   // returns the rows after the token's.
   std::optional<std::string> after{};
+  // Related rows read with the parents: one query per relation level, never one per parent.
+  std::vector<include_options> include{};
 };
 
 struct find_result {

@@ -23,7 +23,10 @@ namespace tether {
 
 class records;
 
+class related_rows;
+
 namespace detail {
+struct relations;        // the rows an include found, per relation (internal)
 struct records_cell;     // one cell's layout (internal)
 class records_builder;   // how engines fill records (internal)
 struct records_cells_free {
@@ -54,12 +57,53 @@ class record {
   template <class T>
   T get(std::size_t column) const;
 
+  // The rows a find's include read for this record under `relation` (a list; for a
+  // many_to_one, none or one: related_rows::one). Throws tether::error (not_found) for a
+  // relation the find did not include.
+  related_rows related(std::string_view relation) const;
+
   std::string to_json() const;
-  value to_value() const;  // an object, in column order
+  value to_value() const;  // an object, in column order, then each relation
 
  private:
   const records* owner_;
   std::size_t row_;
+};
+
+// One record's related rows: records of the related table (which may have relations of
+// their own), seen through this record's indexes. Valid while the records live.
+class related_rows {
+ public:
+  related_rows(const records* rows, const std::uint32_t* index, std::size_t size, bool to_one) noexcept
+      : rows_(rows), index_(index), size_(size), to_one_(to_one) {}
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  bool to_one() const noexcept { return to_one_; }  // a many_to_one relation
+  record operator[](std::size_t i) const noexcept { return record(rows_, index_[i]); }
+  std::optional<record> one() const noexcept {
+    return size_ ? std::optional<record>(record(rows_, index_[0])) : std::nullopt;
+  }
+
+  class iterator {
+   public:
+    using value_type = record;
+    using difference_type = std::ptrdiff_t;
+    iterator(const records* r, const std::uint32_t* i) : r_(r), i_(i) {}
+    record operator*() const noexcept { return record(r_, *i_); }
+    iterator& operator++() noexcept { ++i_; return *this; }
+    bool operator==(const iterator& o) const noexcept { return i_ == o.i_; }
+   private:
+    const records* r_;
+    const std::uint32_t* i_;
+  };
+  iterator begin() const noexcept { return {rows_, index_}; }
+  iterator end() const noexcept { return {rows_, index_ + size_}; }
+
+ private:
+  const records* rows_;
+  const std::uint32_t* index_;
+  std::size_t size_;
+  bool to_one_;
 };
 
 class records {
@@ -106,6 +150,7 @@ class records {
   value get(std::size_t row, std::size_t column) const;
   std::string to_json() const;  // [{"col": v, …}, …]
   void append_json(std::string& out) const;
+  void append_row_json(std::string& out, std::size_t row) const;  // one row's object
   value to_value() const;       // an array of objects
 
  private:
@@ -120,6 +165,7 @@ class records {
   void steal(records& o) noexcept;
 
   std::shared_ptr<const std::vector<std::string>> names_;
+  std::shared_ptr<const detail::relations> relations_;  // what an include found; none: null
   std::size_t ncols_ = 0;
   // Column c's block is [c * capacity_, c * capacity_ + rows_): the inline cells, or big_cells_.
   detail::records_cell* cells_ = reinterpret_cast<detail::records_cell*>(small_cells_);

@@ -14,6 +14,7 @@
 #include "core/client/paging.hpp"
 #include "core/client/pool.hpp"
 #include "core/client/runner.hpp"
+#include "core/relations/include.hpp"
 
 namespace tether {
 
@@ -147,24 +148,34 @@ const engine::capabilities& executor::capabilities() const noexcept { return run
 std::string_view executor::engine_name() const noexcept { return runner_->engine_name(); }
 
 find_result executor::find(const find_options& o) {
+  if (!o.include.empty() && !o.select.empty()) {
+    auto keys = detail::with_join_keys(o.select, o.include);
+    if (keys.size() != o.select.size()) {
+      find_options wider = o;
+      wider.select = std::move(keys);
+      return find(wider);
+    }
+  }
   engine::execution e;
+  std::string next;
   if (o.after) {
     const auto table = table_types(*runner_, o.table);
     const find_options page = detail::page_query(o, table.get());
     read_kept(*runner_, page, e);
-    std::string next = detail::finish_page(page, o, e.rows);
-    const auto n = static_cast<std::int64_t>(e.rows.size());
-    return find_result{std::move(e.rows), n, std::move(next)};
+    next = detail::finish_page(page, o, e.rows);
+  } else {
+    read_kept(*runner_, o, e);
   }
-  read_kept(*runner_, o, e);
+  if (!o.include.empty()) detail::read_includes(*this, o.table, o.include, e.rows);
   const auto n = static_cast<std::int64_t>(e.rows.size());
-  return find_result{std::move(e.rows), n};
+  return find_result{std::move(e.rows), n, std::move(next)};
 }
 
 std::vector<find_result> executor::find_batch(const std::vector<find_options>& queries) {
   std::vector<engine::plan> plans;
   plans.reserve(queries.size());
   for (const auto& q : queries) {
+    detail::refuse_include(q, "find_batch");
     plans.push_back(detail::plan_find(q, capabilities()));
     check_types(*runner_, plans.back());
     if (!plans.back().slots.empty())
@@ -284,6 +295,7 @@ row_stream::iterator row_stream::begin() {
 
 row_stream executor::stream(find_options o, std::size_t chunk_rows) {
   if (chunk_rows == 0) throw error(error_category::usage, "stream needs a chunk of at least one row");
+  detail::refuse_include(o, "stream");
   auto s = std::make_unique<row_stream::state>();
   s->options = std::move(o);
   s->plan = detail::plan_find(s->options, capabilities());

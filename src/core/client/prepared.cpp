@@ -5,6 +5,7 @@
 
 #include "core/query/planner.hpp"
 #include "core/client/runner.hpp"
+#include "core/relations/include.hpp"
 #include "tether/client.hpp"
 
 namespace tether {
@@ -70,6 +71,7 @@ struct prepared_find::state {
 };
 
 prepared_find executor::prepare(find_options o) {
+  detail::refuse_include(o, "prepare");
   auto s = std::make_unique<prepared_find::state>();
   s->owner = &detail::runner_of(*this);
   s->options = std::move(o);

@@ -21,6 +21,7 @@ void records_cells_free::operator()(records_cell* cells) const noexcept { delete
 
 void records_builder::adopt(records& to, const records& o) {
   to.names_ = o.names_;
+  to.relations_ = o.relations_;
   to.ncols_ = o.ncols_;
   to.capacity_ = o.capacity_;
   to.rows_ = o.rows_;
@@ -52,6 +53,7 @@ void records_builder::adopt(records& to, const records& o) {
 
 void records_builder::steal(records& to, records& o) noexcept {
   to.names_ = std::move(o.names_);
+  to.relations_ = std::move(o.relations_);
   to.ncols_ = o.ncols_;
   to.capacity_ = o.capacity_;
   to.rows_ = o.rows_;
@@ -85,6 +87,7 @@ void records_builder::steal(records& to, records& o) noexcept {
 
 void records_builder::reset(std::shared_ptr<const std::vector<std::string>> column_names) noexcept {
   r_.names_ = std::move(column_names);
+  r_.relations_.reset();
   r_.ncols_ = r_.names_ ? r_.names_->size() : 0;
   r_.capacity_ = small_capacity(r_.ncols_);
   r_.cells_ = small_cells(r_);
@@ -99,6 +102,7 @@ void records_builder::reset(std::shared_ptr<const std::vector<std::string>> colu
 void records_builder::restart(const std::shared_ptr<const std::vector<std::string>>& column_names) noexcept {
   if (r_.names_ != column_names) return reset(column_names);
   r_.rows_ = r_.cursor_ = r_.arena_size_ = 0;
+  r_.relations_.reset();
 }
 
 // Geometric, like add's growth: a caller that reserves one more row at a time (a decoder
@@ -293,25 +297,49 @@ void records::append_json(std::string& out) const {
   out += '[';
   for (std::size_t r = 0; r < rows_; ++r) {
     if (r) out += ',';
-    out += '{';
-    for (std::size_t c = 0; c < column_count(); ++c) {
-      if (c) out += ',';
-      detail::append_json_string(out, (*names_)[c]);
-      out += ':';
-      const records_cell& x = cell_at(*this, r, c);
-      switch (x.kind) {
-        case value_kind::string: detail::append_json_string(out, arena_view(*this, x)); break;
-        case value_kind::array:
-        case value_kind::object: out += arena_view(*this, x); break;
-        case value_kind::integer:
-          fmt::format_to(std::back_inserter(out), "{}", static_cast<std::int64_t>(x.payload));
-          break;
-        default: get(r, c).append_json(out);
-      }
-    }
-    out += '}';
+    append_row_json(out, r);
   }
   out += ']';
+}
+
+// One row as a JSON object, then each relation an include read: an object or null for a
+// many_to_one, a list for the others.
+void records::append_row_json(std::string& out, std::size_t r) const {
+  out += '{';
+  for (std::size_t c = 0; c < column_count(); ++c) {
+    if (c) out += ',';
+    detail::append_json_string(out, (*names_)[c]);
+    out += ':';
+    const records_cell& x = cell_at(*this, r, c);
+    switch (x.kind) {
+      case value_kind::string: detail::append_json_string(out, arena_view(*this, x)); break;
+      case value_kind::array:
+      case value_kind::object: out += arena_view(*this, x); break;
+      case value_kind::integer:
+        fmt::format_to(std::back_inserter(out), "{}", static_cast<std::int64_t>(x.payload));
+        break;
+      default: get(r, c).append_json(out);
+    }
+  }
+  if (relations_)
+    for (const auto& part : relations_->parts) {
+      if (column_count() || &part != &relations_->parts.front()) out += ',';
+      detail::append_json_string(out, part.name);
+      out += ':';
+      const std::uint32_t from = part.offsets[r], to = part.offsets[r + 1];
+      if (part.to_one) {
+        if (from == to) out += "null";
+        else part.rows.append_row_json(out, part.index[from]);
+        continue;
+      }
+      out += '[';
+      for (std::uint32_t i = from; i < to; ++i) {
+        if (i != from) out += ',';
+        part.rows.append_row_json(out, part.index[i]);
+      }
+      out += ']';
+    }
+  out += '}';
 }
 
 std::string records::to_json() const {
@@ -349,10 +377,37 @@ value record::to_value() const {
   object o;
   o.reserve(size());
   for (std::size_t c = 0; c < size(); ++c) o.emplace_back(std::string(name(c)), at(c));
+  if (const auto* found = records_builder::relations_of(*owner_))
+    for (const auto& part : found->parts) {
+      const related_rows rows = related(part.name);
+      if (part.to_one) {
+        o.emplace_back(part.name, rows.empty() ? value() : rows[0].to_value());
+        continue;
+      }
+      array list;
+      list.reserve(rows.size());
+      for (const record r : rows) list.push_back(r.to_value());
+      o.emplace_back(part.name, value(std::move(list)));
+    }
   return o;
 }
 
-std::string record::to_json() const { return to_value().to_json(); }
+std::string record::to_json() const {
+  std::string out;
+  owner_->append_row_json(out, row_);
+  return out;
+}
+
+related_rows record::related(std::string_view relation) const {
+  if (const auto* found = records_builder::relations_of(*owner_))
+    for (const auto& part : found->parts)
+      if (part.name == relation) {
+        const std::uint32_t from = part.offsets[row_], to = part.offsets[row_ + 1];
+        return related_rows(&part.rows, part.index.data() + from, to - from, part.to_one);
+      }
+  throw error(error_category::not_found,
+              fmt::format("no relation \"{}\" in these records: give it in the find's include", relation));
+}
 
 namespace {
 

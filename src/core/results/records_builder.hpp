@@ -22,8 +22,25 @@ struct records_cell {
   std::uint64_t payload;  // fixed-width bits, or arena offset
 };
 
+// What a find's include read for one relation: the related rows, and for parent row i
+// the indexes [offsets[i], offsets[i + 1]) into `index` of its rows among them (a related
+// row that many parents share is stored once).
+struct relation_part {
+  std::string name;
+  bool to_one = false;
+  records rows;
+  std::vector<std::uint32_t> offsets;
+  std::vector<std::uint32_t> index;
+};
+struct relations {
+  std::vector<relation_part> parts;
+};
+
 class records_builder {
  public:
+  // Sets what the includes found for these records' rows.
+  static void attach(records& r, std::shared_ptr<const relations> found) noexcept { r.relations_ = std::move(found); }
+  static const relations* relations_of(const records& r) noexcept { return r.relations_.get(); }
   explicit records_builder(records& r) noexcept : r_(r) {}
 
   // Empties the records and names their columns anew, in place: an engine fills the

@@ -1,0 +1,26 @@
+// Internal: a find's include, engine-neutral (docs/querying.md, "Relations"). One query per
+// relation level for all the parents at once ($in over their keys, in chunks), stitched
+// in memory; never one query per parent.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tether/client.hpp"
+
+namespace tether::detail {
+
+// Reads each relation of `include` for the rows of `parents` (of table `parent_table`) and
+// attaches what it found to them; `depth` is the parents' level (1 for a find's own rows).
+void read_includes(executor& db, const std::string& parent_table, const std::vector<include_options>& include,
+                   records& parents, int depth = 1);
+
+// `select` with the columns the relations of `include` join on (the parents' side: a
+// many_to_one's foreign key, the others' primary key); empty (every column) stays empty.
+std::vector<std::string> with_join_keys(std::vector<std::string> select, const std::vector<include_options>& include);
+
+// Throws tether::error (usage) when `o` has an include: `call` (stream, prepare,
+// find_batch) reads rows without their relations.
+void refuse_include(const find_options& o, std::string_view call);
+
+}  // namespace tether::detail
