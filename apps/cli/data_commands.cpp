@@ -8,7 +8,7 @@ namespace {
 
 struct args {
   std::string table, where, select, order_by, data, conflict_keys, update_columns, operations,
-      group_by, having, query, params, column, after;
+      group_by, having, query, params, column, after, include;
   std::int64_t limit = -1, offset = -1;
   bool returning = false, all_rows = false, distinct = false;
 };
@@ -20,6 +20,15 @@ std::vector<order_term> parse_order(const std::string& text) {
 }
 
 value where_of(const args& a) { return a.where.empty() ? value() : json_arg(a.where, "--where"); }
+
+std::vector<include_options> include_of(const args& a) {
+  return a.include.empty() ? std::vector<include_options>{} : include_options::parse(json_arg(a.include, "--include"));
+}
+
+// Related rows have no table form: with --include, the rows are printed as JSON.
+constexpr const char* include_help =
+    "Related rows, JSON: {\"name\": {\"type\", \"table\", \"foreign_key\", \"primary_key\", …}} (docs/querying.md, "
+    "\"Relations\"); the output is then JSON";
 
 std::optional<std::int64_t> opt(std::int64_t v) { return v < 0 ? std::nullopt : std::optional<std::int64_t>(v); }
 
@@ -45,13 +54,15 @@ void add_data_commands(CLI::App& app, globals& g, action& run) {
   find->add_option("--offset", a->offset, "Skip N rows")->check(whole_number(0));
   auto* after = find->add_option("--after", a->after,
                                  "Page by key: '' for the first page, then the token the last page printed");
+  find->add_option("--include", a->include, include_help);
   find->callback([&run, &g, a, after] {
     run = [&g, a, paged = after->count() > 0] {
       target t(g);
       auto r = t.db().find({.table = a->table, .select = list_arg(a->select), .where = where_of(*a),
                             .order_by = parse_order(a->order_by), .limit = opt(a->limit), .offset = opt(a->offset),
-                            .after = paged ? std::optional<std::string>(a->after) : std::nullopt});
-      if (g.json) std::cout << r.to_json() << "\n";
+                            .after = paged ? std::optional<std::string>(a->after) : std::nullopt,
+                            .include = include_of(*a)});
+      if (g.json || !a->include.empty()) std::cout << r.to_json() << "\n";
       else print_records(std::cout, r.records);
       if (!g.json && !r.next.empty()) std::cerr << "next page: --after " << r.next << "\n";
       return ok;
@@ -60,11 +71,12 @@ void add_data_commands(CLI::App& app, globals& g, action& run) {
 
   auto* find_one = command(app, "find-one", "Find the first matching row", R"(tether find-one users --where '{"email":"ada@example.com"}')", *a);
   find_one->add_option("--where", a->where, "Filter, JSON")->required();
+  find_one->add_option("--include", a->include, include_help);
   find_one->callback([&run, &g, a] {
     run = [&g, a] {
       target t(g);
-      auto r = t.db().find({.table = a->table, .where = where_of(*a), .limit = 1});
-      if (g.json) std::cout << (r.records.empty() ? std::string("null") : r.records.front().to_json()) << "\n";
+      auto r = t.db().find({.table = a->table, .where = where_of(*a), .limit = 1, .include = include_of(*a)});
+      if (g.json || !a->include.empty()) std::cout << (r.records.empty() ? std::string("null") : r.records.front().to_json()) << "\n";
       else print_records(std::cout, r.records);
       return ok;
     };

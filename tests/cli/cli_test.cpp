@@ -84,6 +84,26 @@ TEST_F(cli, data_commands_print_the_library_result_objects) {
   EXPECT_EQ(run({"delete", "users", "--where", R"({"name":"Grace"})", "--json"}).out, R"({"count":1})" "\n");
 }
 
+TEST_F(cli, find_include_nests_the_related_rows_as_json) {
+  seed();
+  ASSERT_EQ(run({"schema", "create", "posts", "--fields",
+                 R"({"id":{"type":"bigint","primary_key":true,"auto_increment":true},"user_id":"bigint","title":"string"})"}).code, 0);
+  ASSERT_EQ(run({"insert", "posts", "--data", R"([{"user_id":1,"title":"a"},{"user_id":1,"title":"b"},{"user_id":null,"title":"c"}])"}).code, 0);
+  const std::string posts = R"({"posts":{"type":"one_to_many","table":"posts","foreign_key":"user_id","primary_key":"id",)"
+                            R"("order_by":"title:desc","select":["title"]}})";
+  auto r = run({"find", "users", "--select", "name", "--order-by", "id", "--include", posts});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, R"({"records":[{"name":"Ada","id":1,"posts":[{"title":"b","user_id":1},{"title":"a","user_id":1}]},)"
+                   R"({"name":"Linus","id":2,"posts":[]}],"count":2})" "\n")
+      << "JSON without --json: the related rows have no table form";
+  auto author = run({"find-one", "posts", "--where", R"({"title":"c"})", "--include",
+                     R"([{"relation":"author","table":"users","foreign_key":"user_id","primary_key":"id","select":["name"]}])"});
+  EXPECT_EQ(author.out, R"({"id":3,"user_id":null,"title":"c","author":null})" "\n") << author.err;
+  auto bad = run({"find", "users", "--include", R"({"posts":{"table":"posts","type":"sideways"}})"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("many_to_one, one_to_many or many_to_many"), std::string::npos) << bad.err;
+}
+
 TEST_F(cli, data_can_come_from_a_file_or_stdin) {
   seed();
   std::ofstream(dir_ / "rows.json") << R"([{"name":"F1"},{"name":"F2"}])";
