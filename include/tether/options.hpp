@@ -73,11 +73,16 @@ struct order_term {
 // where/order_by/limit apply per parent (the five newest lines of each order); `include`
 // nests, up to include_options::max_depth levels. The join columns are always read, so
 // a `select` gains them when it leaves them out.
+// What a relation leaves out follows from the foreign keys introspection finds: `table`
+// from the relation's name (a table of that name, or the parent's foreign key <name>_id),
+// `type` from which side holds the key, and the keys from the key itself; so
+// {"customer": {}} and {"lines": {"limit": 5}} are enough where the keys are declared.
 enum class relation_type { many_to_one, one_to_many, many_to_many };
 
 struct include_options {
   std::string relation{};
-  relation_type type = relation_type::many_to_one;
+  // Unset: from the foreign key between the tables, else many_to_one when both keys are given.
+  std::optional<relation_type> type{};
   std::string table{};
   std::string foreign_key{};
   std::string primary_key{};

@@ -170,6 +170,50 @@ TEST_F(include, each_relation_level_is_one_query_not_one_per_parent) {
   EXPECT_EQ(r.records.size(), 3u);
 }
 
+TEST_F(include, what_a_relation_leaves_out_follows_from_the_foreign_keys) {
+  TETHER_REQUIRE(foreign_keys, "foreign keys");
+  tether::schema s(*db);
+  auto fk = [&](const std::string& table, const std::string& column, const std::string& to) {
+    s.add_constraint(table, {{"type", "foreign_key"}, {"columns", array{column}},
+                             {"references", {{"table", to}, {"columns", array{"id"}}}}});
+  };
+  fk(orders, "customer_id", customers);
+  fk(lines, "order_id", orders);
+  fk(product_tags, "product_id", products);
+  fk(product_tags, "tag_id", tags);
+  // By the table's name: the side that holds the key says the type; the key, the columns.
+  auto up = db->find({.table = orders, .order_by = {order_term::parse("id")},
+                      .include = include_options::parse(value{{customers, object{}}})});
+  EXPECT_EQ(up.records[0].related(customers).one()->get<std::string>("name"), "Ada");
+  EXPECT_TRUE(up.records[0].related(customers).to_one());
+  auto down = db->find({.table = customers, .order_by = {order_term::parse("id")},
+                        .include = include_options::parse(value{{orders, value{{"order_by", "placed:desc"}, {"limit", 2}}}})});
+  ASSERT_EQ(down.records[0].related(orders).size(), 2u);
+  EXPECT_EQ(down.records[0].related(orders)[0].get<std::int64_t>("id"), 10);
+  // By the parent's <name>_id column.
+  auto named = db->find({.table = orders, .where = {{"id", 13}}, .include = include_options::parse(value{{"customer", object{}}})});
+  EXPECT_EQ(named.records[0].related("customer").one()->get<std::string>("name"), "Bo");
+  // Many to many: the join table, and its keys from its foreign keys.
+  auto tagged = db->find({.table = products, .order_by = {order_term::parse("id")},
+                          .include = include_options::parse(value{{"tags", value{{"table", tags}, {"through", product_tags},
+                                                                                  {"order_by", "label"}}}})});
+  ASSERT_EQ(tagged.records[0].related("tags").size(), 2u);
+  EXPECT_EQ(tagged.records[0].related("tags")[0].get<std::string>("label"), "blue");
+  // Nothing to follow: the error says what to give.
+  try {
+    db->find({.table = orders, .include = include_options::parse(value{{"nothing", object{}}})});
+    FAIL() << "a relation with nothing to follow was accepted";
+  } catch (const tether::error& e) {
+    EXPECT_NE(std::string(e.what()).find("give \"table\""), std::string::npos) << e.what();
+  }
+  try {
+    db->find({.table = customers, .include = include_options::parse(value{{tags, object{}}})});
+    FAIL() << "a relation between unrelated tables was accepted";
+  } catch (const tether::error& e) {
+    EXPECT_NE(std::string(e.what()).find("give \"type\""), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(include, bad_relations_say_what_to_give) {
   auto missing = customer_of_order();
   missing.foreign_key.clear();

@@ -156,7 +156,8 @@ async function main() {
     await settled();
     await cellAt(2, 3).dblclick();
     await page.click("#grid td.editing button");
-    await page.waitForFunction(() => document.querySelector("#grid tbody tr:nth-child(2) td:nth-child(3)").textContent === "NULL");
+    // The editor's own NULL button reads "NULL" too: wait for the cell shown as NULL.
+    await page.waitForSelector("#grid tbody tr:nth-child(2) td.null:nth-child(3)");
     assert.equal(one(2).name, null);
     await settled();
     await cellAt(3, 4).dblclick();

@@ -144,12 +144,21 @@ engine::execution execute_aggregate(detail::runner& r, engine::plan&& p) {
 
 }  // namespace
 
+std::shared_ptr<const engine::table_description> detail::described(executor& db, const std::string& table) {
+  try {
+    return table_types(runner_of(db), table);
+  } catch (const error& e) {
+    if (e.category() == error_category::not_found || e.category() == error_category::schema) return nullptr;
+    throw;
+  }
+}
+
 const engine::capabilities& executor::capabilities() const noexcept { return runner_->capabilities(); }
 std::string_view executor::engine_name() const noexcept { return runner_->engine_name(); }
 
 find_result executor::find(const find_options& o) {
   if (!o.include.empty() && !o.select.empty()) {
-    auto keys = detail::with_join_keys(o.select, o.include);
+    auto keys = detail::with_join_keys(*this, o.table, o.select, o.include);
     if (keys.size() != o.select.size()) {
       find_options wider = o;
       wider.select = std::move(keys);

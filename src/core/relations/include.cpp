@@ -27,8 +27,9 @@ std::string text_member(const value& o, std::string_view key, std::string_view r
   return v->as_string();
 }
 
-relation_type type_named(std::string_view t, std::string_view relation) {
-  if (t == "many_to_one" || t.empty()) return relation_type::many_to_one;
+std::optional<relation_type> type_named(std::string_view t, std::string_view relation) {
+  if (t.empty()) return std::nullopt;  // from the foreign key
+  if (t == "many_to_one") return relation_type::many_to_one;
   if (t == "one_to_many") return relation_type::one_to_many;
   if (t == "many_to_many") return relation_type::many_to_many;
   bad(relation, fmt::format("\"type\" is many_to_one, one_to_many or many_to_many, got \"{}\"", t));
@@ -209,26 +210,26 @@ std::unordered_map<std::string, std::vector<std::uint32_t>> group_by_key(const r
   return out;
 }
 
-relation_part read_relation(executor& db, const std::string& parent_table, const include_options& r,
+relation_part read_relation(executor& db, const std::string& parent_table, const include_options& given,
                             const records& parents, int depth) {
-  if (r.relation.empty()) bad("", "each relation needs a name (relation)");
-  if (r.table.empty()) bad(r.relation, "give \"table\": the related table");
-  const std::vector<std::string> select = with_join_keys(r.select, r.include);
+  if (given.relation.empty()) bad("", "each relation needs a name (relation)");
+  const include_options r = complete_relation(db, parent_table, given);
+  const std::vector<std::string> select = with_join_keys(db, r.table, r.select, r.include);
   relation_part part;
   part.name = r.relation;
-  part.to_one = r.type == relation_type::many_to_one;
+  part.to_one = *r.type == relation_type::many_to_one;
   part.offsets.reserve(parents.size() + 1);
   part.offsets.push_back(0);
   // For each parent row, the text of its key (or nothing), and the related rows by key.
   std::size_t parent_key = 0;
   std::unordered_map<std::string, std::vector<std::uint32_t>> by_key;
   std::vector<value> keys;
-  switch (r.type) {
+  switch (*r.type) {
     case relation_type::many_to_one:
     case relation_type::one_to_many: {
       // many_to_one: the parent's foreign_key holds the related primary_key; one_to_many:
       // the related foreign_key holds the parent's primary_key.
-      const bool up = r.type == relation_type::many_to_one;
+      const bool up = *r.type == relation_type::many_to_one;
       const std::string& pointing_table = up ? parent_table : r.table;
       const std::string& pointed_table = up ? r.table : parent_table;
       require(r.foreign_key, "foreign_key", r, fmt::format("the column of \"{}\" that points at \"{}\"", pointing_table, pointed_table));
@@ -293,10 +294,12 @@ relation_part read_relation(executor& db, const std::string& parent_table, const
 
 }  // namespace
 
-std::vector<std::string> with_join_keys(std::vector<std::string> select, const std::vector<include_options>& include) {
+std::vector<std::string> with_join_keys(executor& db, const std::string& table, std::vector<std::string> select,
+                                        const std::vector<include_options>& include) {
   if (select.empty()) return select;  // every column
-  for (const auto& n : include) {
-    const std::string& key = n.type == relation_type::many_to_one ? n.foreign_key : n.primary_key;
+  for (const auto& given : include) {
+    const include_options n = complete_relation(db, table, given);
+    const std::string& key = *n.type == relation_type::many_to_one ? n.foreign_key : n.primary_key;
     if (!key.empty() && std::find(select.begin(), select.end(), key) == select.end()) select.push_back(key);
   }
   return select;

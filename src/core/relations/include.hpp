@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tether/client.hpp"
+#include "tether/engine/schema.hpp"
 
 namespace tether::detail {
 
@@ -15,9 +16,19 @@ namespace tether::detail {
 void read_includes(executor& db, const std::string& parent_table, const std::vector<include_options>& include,
                    records& parents, int depth = 1);
 
-// `select` with the columns the relations of `include` join on (the parents' side: a
-// many_to_one's foreign key, the others' primary key); empty (every column) stays empty.
-std::vector<std::string> with_join_keys(std::vector<std::string> select, const std::vector<include_options>& include);
+// `select` of `table` with the columns the relations of `include` join on (the parents'
+// side: a many_to_one's foreign key, the others' primary key); empty (every column) stays
+// empty.
+std::vector<std::string> with_join_keys(executor& db, const std::string& table, std::vector<std::string> select,
+                                        const std::vector<include_options>& include);
+
+// The relation with what it leaves out (table, type, keys) taken from the foreign keys
+// introspection finds (infer.cpp); throws tether::error (usage) naming the key to give.
+include_options complete_relation(executor& db, const std::string& parent, include_options r);
+
+// The table's description from the client's facts (one introspection per table), or null
+// when there is no such table or the engine has no introspection (client.cpp).
+std::shared_ptr<const engine::table_description> described(executor& db, const std::string& table);
 
 // Throws tether::error (usage) when `o` has an include: `call` (stream, prepare,
 // find_batch) reads rows without their relations.

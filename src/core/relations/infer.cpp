@@ -1,0 +1,144 @@
+// What a relation of a find's include leaves out (its table, type or keys), from the
+// foreign keys that introspection finds (include.hpp). A relation that says everything is
+// used as it is, on any engine; one that leaves something out needs the engine's foreign
+// keys, and the error says which key to give when they do not settle it.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/relations/include.hpp"
+#include "tether/error.hpp"
+
+namespace tether::detail {
+
+namespace {
+
+[[noreturn]] void cannot(const include_options& r, std::string_view message) {
+  throw error(error_category::usage, fmt::format("include \"{}\": {}", r.relation, message));
+}
+
+bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The one-column foreign keys of `from` that point at `to` (and hold `column`, when given).
+std::vector<const engine::constraint_def*> keys_between(const engine::table_description* from, std::string_view to,
+                                                        std::string_view column) {
+  std::vector<const engine::constraint_def*> out;
+  if (!from) return out;
+  for (const auto& c : from->constraints)
+    if (c.type == engine::constraint_type::foreign_key && c.columns.size() == 1 && same_name(c.ref_table, to) &&
+        (column.empty() || c.columns[0] == column))
+      out.push_back(&c);
+  return out;
+}
+
+std::string column_list(const std::vector<const engine::constraint_def*>& keys) {
+  std::string out;
+  for (const auto* k : keys) out += (out.empty() ? "" : ", ") + k->columns[0];
+  return out;
+}
+
+// The one foreign key of `from` to `to`; the error names the key to give.
+const engine::constraint_def& one_key(const include_options& r, const engine::table_description* from,
+                                      const std::string& from_name, const std::string& to, const std::string& column,
+                                      std::string_view key) {
+  const auto keys = keys_between(from, to, column);
+  if (keys.size() == 1) return *keys[0];
+  if (keys.empty())
+    cannot(r, fmt::format("\"{}\" has no foreign key {}to \"{}\" that introspection finds; give \"{}\" (the column of "
+                          "\"{}\" that points at \"{}\")",
+                          from_name, column.empty() ? "" : "\"" + column + "\" ", to, key, from_name, to));
+  cannot(r, fmt::format("\"{}\" has {} foreign keys to \"{}\" ({}); give \"{}\" to say which", from_name, keys.size(),
+                        to, column_list(keys), key));
+}
+
+}  // namespace
+
+include_options complete_relation(executor& db, const std::string& parent, include_options r) {
+  const bool given = !r.table.empty() && r.type &&
+                     (*r.type == relation_type::many_to_many
+                          ? !(r.through.empty() || r.through_foreign_key.empty() || r.through_related_key.empty() ||
+                              r.primary_key.empty() || r.foreign_key.empty())
+                          : !(r.foreign_key.empty() || r.primary_key.empty()));
+  if (given) return r;
+  const auto parent_d = described(db, parent);
+  // The table: the relation's name, or where the parent's <name>_id / <name>Id points.
+  if (r.table.empty()) {
+    if (described(db, r.relation)) {
+      r.table = r.relation;
+    } else if (parent_d) {
+      for (const std::string& column : {r.relation + "_id", r.relation + "Id", r.relation})
+        for (const auto& c : parent_d->constraints)
+          if (r.table.empty() && c.type == engine::constraint_type::foreign_key && c.columns.size() == 1 &&
+              same_name(c.columns[0], column)) {
+            r.table = c.ref_table;
+            if (!r.type) r.type = relation_type::many_to_one;
+            if (r.foreign_key.empty()) r.foreign_key = c.columns[0];
+          }
+    }
+    if (r.table.empty())
+      cannot(r, fmt::format("give \"table\": there is no table \"{}\" and no foreign key \"{}_id\" on \"{}\"",
+                            r.relation, r.relation, parent));
+  }
+  const auto related_d = described(db, r.table);
+  if (!r.type) {
+    if (!r.through.empty()) r.type = relation_type::many_to_many;
+    else if (!keys_between(parent_d.get(), r.table, r.foreign_key).empty()) r.type = relation_type::many_to_one;
+    else if (!keys_between(related_d.get(), parent, r.foreign_key).empty()) r.type = relation_type::one_to_many;
+    else if (!r.foreign_key.empty() && !r.primary_key.empty()) r.type = relation_type::many_to_one;  // the default
+    else
+      cannot(r, fmt::format("no foreign key between \"{}\" and \"{}\" that introspection finds; give \"type\" "
+                            "(many_to_one, one_to_many or many_to_many) and the keys",
+                            parent, r.table));
+  }
+  // A key given on the pointing side, with no foreign key to follow, points at the other
+  // table's primary key.
+  auto primary = [&](const std::shared_ptr<const engine::table_description>& d) {
+    return d && d->primary_key.size() == 1 ? d->primary_key[0] : std::string();
+  };
+  if (*r.type == relation_type::many_to_one && !r.foreign_key.empty() && r.primary_key.empty() &&
+      keys_between(parent_d.get(), r.table, r.foreign_key).empty())
+    r.primary_key = primary(related_d);
+  if (*r.type == relation_type::one_to_many && !r.foreign_key.empty() && r.primary_key.empty() &&
+      keys_between(related_d.get(), parent, r.foreign_key).empty())
+    r.primary_key = primary(parent_d);
+  switch (*r.type) {
+    case relation_type::many_to_one:
+      if (r.foreign_key.empty() || r.primary_key.empty()) {
+        const auto& k = one_key(r, parent_d.get(), parent, r.table, r.foreign_key, "foreign_key");
+        r.foreign_key = k.columns[0];
+        if (r.primary_key.empty()) r.primary_key = k.ref_columns[0];
+      }
+      break;
+    case relation_type::one_to_many:
+      if (r.foreign_key.empty() || r.primary_key.empty()) {
+        const auto& k = one_key(r, related_d.get(), r.table, parent, r.foreign_key, "foreign_key");
+        r.foreign_key = k.columns[0];
+        if (r.primary_key.empty()) r.primary_key = k.ref_columns[0];
+      }
+      break;
+    case relation_type::many_to_many: {
+      if (r.through.empty())
+        cannot(r, fmt::format("give \"through\": the join table between \"{}\" and \"{}\"", parent, r.table));
+      const auto through_d = described(db, r.through);
+      if (r.through_foreign_key.empty() || r.primary_key.empty()) {
+        const auto& k = one_key(r, through_d.get(), r.through, parent, r.through_foreign_key, "through_foreign_key");
+        r.through_foreign_key = k.columns[0];
+        if (r.primary_key.empty()) r.primary_key = k.ref_columns[0];
+      }
+      if (r.through_related_key.empty() || r.foreign_key.empty()) {
+        const auto& k = one_key(r, through_d.get(), r.through, r.table, r.through_related_key, "through_related_key");
+        r.through_related_key = k.columns[0];
+        if (r.foreign_key.empty()) r.foreign_key = k.ref_columns[0];
+      }
+      break;
+    }
+  }
+  return r;
+}
+
+}  // namespace tether::detail
