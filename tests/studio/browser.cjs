@@ -139,16 +139,12 @@ async function main() {
     const cellAt = (row, col) => page.locator(`#grid tbody tr:nth-child(${row}) td:nth-child(${col})`);
     const settled = () => harness.settled(page);
     await settled();
-    await cellAt(1, 3).dblclick();
-    await page.fill("#grid td.editing input", "Ada Lovelace");
-    await page.press("#grid td.editing input", "Enter");
+    await harness.edit_cell(page, 1, 3, "Ada Lovelace");
     await page.waitForSelector('#message:has-text("tether update people")');
     assert.equal(one(1).name, "Ada Lovelace");
     await page.waitForFunction(() => document.querySelector("#grid tbody tr td:nth-child(3)").textContent === "Ada Lovelace");
     await settled();
-    await cellAt(1, 4).dblclick();
-    await page.fill("#grid td.editing input", "abc");
-    await page.press("#grid td.editing input", "Enter");
+    await harness.edit_cell(page, 1, 4, "abc");
     await page.waitForSelector('#message.error:has-text("takes a whole number")');
     await page.press("#grid td.editing input", "Escape");
     assert.equal(await cellAt(1, 4).innerText(), "1");
@@ -160,9 +156,7 @@ async function main() {
     await page.waitForSelector("#grid tbody tr:nth-child(2) td.null:nth-child(3)");
     assert.equal(one(2).name, null);
     await settled();
-    await cellAt(3, 4).dblclick();
-    await page.fill("#grid td.editing input", "9007199254740993");
-    await page.press("#grid td.editing input", "Enter");
+    await harness.edit_cell(page, 3, 4, "9007199254740993");
     await page.waitForSelector('#message:has-text("9007199254740993")');
     assert.match(tether("find-one", "people", "--where", '{"id":3}', "--json"), /"age":9007199254740993/, "a 64-bit integer is written exactly");
     await page.waitForFunction(() => document.querySelector("#grid tbody tr:nth-child(3) td:nth-child(4)").textContent === "9007199254740993");
@@ -222,9 +216,7 @@ async function main() {
     await page.waitForFunction(() => document.getElementById("browse-count").textContent === "22 rows");
     assert.equal(await page.locator("#filter-json").innerText(), '{"age":{"$gte":40}}');
     await page.click("#add-condition");
-    await page.selectOption("#conditions .condition:nth-child(2) .field", "name");
-    await page.selectOption("#conditions .condition:nth-child(2) .op", "$startsWith");
-    await page.fill("#conditions .condition:nth-child(2) .operand", "person 4");
+    await harness.set_condition(page, 2, "name", "$startsWith", "person 4");
     await page.press("#conditions .condition:nth-child(2) .operand", "Enter");
     await page.waitForFunction(() => document.getElementById("browse-count").textContent === "10 rows");
     const where = await page.locator("#filter-json").innerText();
@@ -244,12 +236,9 @@ async function main() {
     // age matches too, as docs/querying.md says). The page's count is the CLI's.
     const shown_count = async () => Number((await page.locator("#browse-count").innerText()).replace(/\D/g, ""));
     await page.click("#add-condition");
-    await page.selectOption("#conditions .condition:nth-child(1) .field", "age");
-    await page.selectOption("#conditions .condition:nth-child(1) .op", "$lt");
-    await page.fill("#conditions .condition:nth-child(1) .operand", "3");
+    await harness.set_condition(page, 1, "age", "$lt", "3");
     await page.click("#add-condition");
-    await page.selectOption("#conditions .condition:nth-child(2) .field", "name");
-    await page.fill("#conditions .condition:nth-child(2) .operand", "person 45");
+    await harness.set_condition(page, 2, "name", null, "person 45");
     await page.selectOption("#filter-match", "any");
     await page.click("#apply-filter");
     await settled();

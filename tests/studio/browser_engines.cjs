@@ -97,9 +97,7 @@ async function flow(browser, db) {
 
     // Filter: the page's count is the CLI's for the JSON it shows.
     await page.click("#toggle-filter");
-    await page.selectOption("#conditions .condition:nth-child(1) .field", "price");
-    await page.selectOption("#conditions .condition:nth-child(1) .op", "$gte");
-    await page.fill("#conditions .condition:nth-child(1) .operand", "30.5");
+    await harness.set_condition(page, 1, "price", "$gte", "30.5");
     await page.click("#apply-filter");
     await settled();
     const where = await page.locator("#filter-json").innerText();
@@ -113,14 +111,10 @@ async function flow(browser, db) {
     await page.click(`#table-list li[data-table="${albums}"]`);
     await page.waitForFunction(() => document.querySelector("#grid tbody tr td:nth-child(3)").textContent === "album 01");
     await settled();
-    await cellAt(1, 3).dblclick();
-    await page.fill("#grid td.editing input", "first album");
-    await page.press("#grid td.editing input", "Enter");
+    await harness.edit_cell(page, 1, 3, "first album");
     await page.waitForSelector('#message:has-text("1 row changed")');
     await settled();
-    await cellAt(1, 5).dblclick();
-    await page.fill("#grid td.editing input", "12.25");
-    await page.press("#grid td.editing input", "Enter");
+    await harness.edit_cell(page, 1, 5, "12.25");
     await page.waitForSelector('#message:has-text("12.25")');
     await settled();
     const first = tether("find-one", albums, "--where", '{"title":"first album"}', "--json");

@@ -50,4 +50,20 @@ async function download(page, button, dir) {
   return { name: d.suggestedFilename(), text: fs.readFileSync(file, "utf8") };
 }
 
-module.exports = { studio_on, launch, open_page, settled, download };
+// Fills the filter panel's condition `n` (1-based): its field, operator (left as the
+// field's first when not given) and operand text.
+async function set_condition(page, n, field, op, text) {
+  const row = `#conditions .condition:nth-child(${n})`;
+  await page.selectOption(row + " .field", field);
+  if (op) await page.selectOption(row + " .op", op);
+  await page.fill(row + " .operand", text);
+}
+
+// Double-clicks the data grid's cell (row, col; 1-based), types `text` and presses Enter.
+async function edit_cell(page, row, col, text) {
+  await page.locator(`#grid tbody tr:nth-child(${row}) td:nth-child(${col})`).dblclick();
+  await page.fill("#grid td.editing input", text);
+  await page.press("#grid td.editing input", "Enter");
+}
+
+module.exports = { studio_on, launch, open_page, settled, download, set_condition, edit_cell };
