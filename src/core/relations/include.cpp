@@ -6,8 +6,11 @@
 
 #include <algorithm>
 #include <memory>
+#include <span>
 #include <unordered_map>
+#include <unordered_set>
 
+#include "core/relations/keys.hpp"
 #include "core/results/records_builder.hpp"
 #include "tether/error.hpp"
 
@@ -141,10 +144,6 @@ namespace {
 // PostgreSQL 65,535; PostgreSQL sends a $in as one array anyway).
 constexpr std::size_t chunk_keys = 1000;
 
-// A value as a key for stitching: its JSON text (a column's values of one type compare as
-// their text does; null never matches).
-std::string key_text(const value& v) { return v.to_json(); }
-
 std::size_t column_of(const records& rows, const std::string& column, const std::string& table,
                       const include_options& r) {
   auto i = rows.column_index(column);
@@ -191,22 +190,60 @@ records rows_with(executor& db, const std::string& table, const std::string& col
 // The distinct non-null values of a column, in first-seen order.
 std::vector<value> distinct_keys(const records& rows, std::size_t column) {
   std::vector<value> keys;
-  std::unordered_map<std::string, bool> seen;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    value v = rows.get(i, column);
-    if (v.is_null()) continue;
-    if (seen.emplace(key_text(v), true).second) keys.push_back(std::move(v));
-  }
+  std::unordered_set<stitch_key, stitch_key_hash> seen;
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (auto k = key_at(rows, i, column); k && seen.insert(*k).second) keys.push_back(rows.get(i, column));
   return keys;
 }
 
-// The related rows' indexes, grouped by the text of their `column`, in their order.
-std::unordered_map<std::string, std::vector<std::uint32_t>> group_by_key(const records& rows, std::size_t column) {
-  std::unordered_map<std::string, std::vector<std::uint32_t>> out;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    value v = rows.get(i, column);
-    if (!v.is_null()) out[key_text(v)].push_back(static_cast<std::uint32_t>(i));
+// Row indexes grouped by key, each group in the order added: add() every pair, finish(),
+// then find(). The keys' text lives in the records they were read from.
+class grouped {
+ public:
+  void add(const stitch_key& k, std::uint32_t row) {
+    auto [it, _] = ids_.try_emplace(k, static_cast<std::uint32_t>(ids_.size()));
+    pairs_.emplace_back(it->second, row);
   }
+  // `distinct`: each group sorted, without repeats (a many_to_many's rows in read order).
+  void finish(bool distinct = false) {
+    starts_.assign(ids_.size() + 1, 0);
+    for (const auto& [g, _] : pairs_) ++starts_[g + 1];
+    for (std::size_t g = 1; g < starts_.size(); ++g) starts_[g] += starts_[g - 1];
+    rows_.resize(pairs_.size());
+    std::vector<std::uint32_t> at(starts_.begin(), starts_.end() - 1);
+    for (const auto& [g, row] : pairs_) rows_[at[g]++] = row;
+    pairs_.clear();
+    if (!distinct) return;
+    std::vector<std::uint32_t> kept;
+    kept.reserve(rows_.size());
+    std::vector<std::uint32_t> starts(starts_.size(), 0);
+    for (std::size_t g = 0; g + 1 < starts_.size(); ++g) {
+      auto first = rows_.begin() + starts_[g], last = rows_.begin() + starts_[g + 1];
+      std::sort(first, last);
+      std::unique_copy(first, last, std::back_inserter(kept));
+      starts[g + 1] = static_cast<std::uint32_t>(kept.size());
+    }
+    rows_ = std::move(kept);
+    starts_ = std::move(starts);
+  }
+  std::span<const std::uint32_t> find(const stitch_key& k) const {
+    auto it = ids_.find(k);
+    if (it == ids_.end()) return {};
+    return std::span<const std::uint32_t>(rows_).subspan(starts_[it->second], starts_[it->second + 1] - starts_[it->second]);
+  }
+
+ private:
+  std::unordered_map<stitch_key, std::uint32_t, stitch_key_hash> ids_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs_;
+  std::vector<std::uint32_t> starts_, rows_;
+};
+
+// The related rows' indexes, grouped by their `column`, in their order.
+grouped group_by_key(const records& rows, std::size_t column) {
+  grouped out;
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (auto k = key_at(rows, i, column)) out.add(*k, static_cast<std::uint32_t>(i));
+  out.finish();
   return out;
 }
 
@@ -220,10 +257,11 @@ relation_part read_relation(executor& db, const std::string& parent_table, const
   part.to_one = *r.type == relation_type::many_to_one;
   part.offsets.reserve(parents.size() + 1);
   part.offsets.push_back(0);
-  // For each parent row, the text of its key (or nothing), and the related rows by key.
+  // The parents' key column, and the related rows by key.
   std::size_t parent_key = 0;
-  std::unordered_map<std::string, std::vector<std::uint32_t>> by_key;
+  grouped by_key;
   std::vector<value> keys;
+  records links;  // many_to_many: the join table's rows
   switch (*r.type) {
     case relation_type::many_to_one:
     case relation_type::one_to_many: {
@@ -252,7 +290,7 @@ relation_part read_relation(executor& db, const std::string& parent_table, const
       parent_key = column_of(parents, r.primary_key, parent_table, r);
       keys = distinct_keys(parents, parent_key);
       if (keys.empty()) break;
-      const records links = rows_with(db, r.through, r.through_foreign_key, keys, value(),
+      links = rows_with(db, r.through, r.through_foreign_key, keys, value(),
                                       {r.through_foreign_key, r.through_related_key}, {});
       const std::size_t from = column_of(links, r.through_foreign_key, r.through, r);
       const std::size_t to = column_of(links, r.through_related_key, r.through, r);
@@ -262,30 +300,22 @@ relation_part read_relation(executor& db, const std::string& parent_table, const
       // A related row's position among the rows read keeps their order per parent.
       const auto rows_by_key = group_by_key(part.rows, column_of(part.rows, r.foreign_key, r.table, r));
       for (std::size_t i = 0; i < links.size(); ++i) {
-        const value a = links.get(i, from), b = links.get(i, to);
-        if (a.is_null() || b.is_null()) continue;
-        auto hit = rows_by_key.find(key_text(b));
-        if (hit == rows_by_key.end()) continue;
-        auto& list = by_key[key_text(a)];
-        list.insert(list.end(), hit->second.begin(), hit->second.end());
+        const auto a = key_at(links, i, from), b = key_at(links, i, to);
+        if (!a || !b) continue;
+        for (std::uint32_t row : rows_by_key.find(*b)) by_key.add(*a, row);
       }
-      for (auto& [_, list] : by_key) {
-        std::sort(list.begin(), list.end());
-        list.erase(std::unique(list.begin(), list.end()), list.end());
-      }
+      by_key.finish(true);
       break;
     }
   }
   const std::size_t cap = r.limit ? static_cast<std::size_t>(*r.limit) : SIZE_MAX;
   for (std::size_t i = 0; i < parents.size(); ++i) {
-    if (!by_key.empty()) {
-      const value v = parents.get(i, parent_key);
-      if (!v.is_null())
-        if (auto hit = by_key.find(key_text(v)); hit != by_key.end()) {
-          const std::size_t n = std::min({hit->second.size(), cap, part.to_one ? std::size_t{1} : SIZE_MAX});
-          part.index.insert(part.index.end(), hit->second.begin(), hit->second.begin() + static_cast<std::ptrdiff_t>(n));
-        }
-    }
+    if (!keys.empty())
+      if (auto k = key_at(parents, i, parent_key)) {
+        const auto hit = by_key.find(*k);
+        const std::size_t n = std::min({hit.size(), cap, part.to_one ? std::size_t{1} : SIZE_MAX});
+        part.index.insert(part.index.end(), hit.begin(), hit.begin() + static_cast<std::ptrdiff_t>(n));
+      }
     part.offsets.push_back(static_cast<std::uint32_t>(part.index.size()));
   }
   if (!r.include.empty()) read_includes(db, r.table, r.include, part.rows, depth + 1);
