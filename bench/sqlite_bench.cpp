@@ -8,6 +8,7 @@
 #include <tether/tether.hpp>
 
 #include "collecting_reporter.hpp"
+#include "include_workload.hpp"
 #include "paired.hpp"
 #include <unistd.h>
 #if TETHER_BENCH_SOCI
@@ -338,43 +339,21 @@ void tether_bulk_insert(benchmark::State& state) { tether_bulk(state, true); }
 // Without inserted_ids, as the raw code produces none.
 void tether_bulk_insert_no_ids(benchmark::State& state) { tether_bulk(state, false); }
 
-// --- include: 50 parents, 0-20 children each, a many-to-one per child ---------------------
-// (issue 20) tether's include against one hand-written LEFT JOIN stitched into structs, and
-// against the N+1 loop a user writes without include. Each reads the same structs.
+// --- include (include_workload.hpp): the hand-written join, stitched into the structs ----
 
-constexpr int include_parents = 50, include_items = 100;
+std::string sqlite_url() { return "sqlite://" + db_path(); }
 
 void create_include_tables() {
-  sqlite3* db = open_raw();
-  exec(db, "DROP TABLE IF EXISTS inc_kids; DROP TABLE IF EXISTS inc_parents; DROP TABLE IF EXISTS inc_items;"
-           "CREATE TABLE inc_parents (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
-           "CREATE TABLE inc_items (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
-           "CREATE TABLE inc_kids (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES inc_parents (id), "
-           "item_id INTEGER REFERENCES inc_items (id), qty INTEGER NOT NULL);"
-           "CREATE INDEX inc_kids_parent ON inc_kids (parent_id); BEGIN");
-  for (int i = 1; i <= include_items; ++i)
-    exec(db, ("INSERT INTO inc_items (id, name) VALUES (" + std::to_string(i) + ", 'item " + std::to_string(i) + "')").c_str());
-  int kid = 0;
-  for (int p = 1; p <= include_parents; ++p) {
-    exec(db, ("INSERT INTO inc_parents (id, name) VALUES (" + std::to_string(p) + ", 'parent " + std::to_string(p) + "')").c_str());
-    for (int k = 0; k < (p * 7) % 21; ++k, ++kid)
-      exec(db, ("INSERT INTO inc_kids (parent_id, item_id, qty) VALUES (" + std::to_string(p) + ", " +
-                std::to_string(1 + kid % include_items) + ", " + std::to_string(k) + ")").c_str());
-  }
-  exec(db, "COMMIT");
-  sqlite3_close(db);
+  tether::client db{sqlite_url()};
+  tether::bench::create_include_tables(db);
+  tether::bench::create_keyset_table(db);
 }
 
-struct inc_item { std::int64_t id = 0; std::string name; };
-struct inc_kid { std::int64_t id = 0, qty = 0; std::optional<inc_item> item; };
-struct inc_parent { std::int64_t id = 0; std::string name; std::vector<inc_kid> kids; };
-
 void raw_include_join(benchmark::State& state) {
+  using namespace tether::bench;
   sqlite3* db = open_raw();
   sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v3(db, "SELECT p.id, p.name, k.id, k.qty, i.id, i.name FROM inc_parents p "
-                         "LEFT JOIN inc_kids k ON k.parent_id = p.id LEFT JOIN inc_items i ON i.id = k.item_id "
-                         "ORDER BY p.id, k.id", -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr);
+  sqlite3_prepare_v3(db, include_join_sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr);
   for (auto _ : state) {
     std::vector<inc_parent> out;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -394,52 +373,6 @@ void raw_include_join(benchmark::State& state) {
   sqlite3_close(db);
 }
 
-tether::include_options kids_with_items() {
-  return {.relation = "kids", .type = tether::relation_type::one_to_many, .table = "inc_kids", .foreign_key = "parent_id",
-          .primary_key = "id", .order_by = {tether::order_term::parse("id")},
-          .include = {{.relation = "item", .type = tether::relation_type::many_to_one, .table = "inc_items",
-                       .foreign_key = "item_id", .primary_key = "id"}}};
-}
-
-void tether_include(benchmark::State& state) {
-  tether::client db{"sqlite://" + db_path()};
-  const std::vector<tether::include_options> include{kids_with_items()};
-  for (auto _ : state) {
-    auto r = db.find({.table = "inc_parents", .order_by = {tether::order_term::parse("id")}, .include = include});
-    std::vector<inc_parent> out;
-    out.reserve(r.records.size());
-    for (const tether::record p : r.records) {
-      inc_parent& parent = out.emplace_back(inc_parent{p.get<std::int64_t>("id"), p.get<std::string>("name"), {}});
-      for (const tether::record k : p.related("kids")) {
-        inc_kid kid{k.get<std::int64_t>("id"), k.get<std::int64_t>("qty"), std::nullopt};
-        if (auto i = k.related("item").one()) kid.item = inc_item{i->get<std::int64_t>("id"), i->get<std::string>("name")};
-        parent.kids.push_back(std::move(kid));
-      }
-    }
-    benchmark::DoNotOptimize(out);
-  }
-}
-
-void tether_include_n_plus_one(benchmark::State& state) {
-  tether::client db{"sqlite://" + db_path()};
-  for (auto _ : state) {
-    auto r = db.find({.table = "inc_parents", .order_by = {tether::order_term::parse("id")}});
-    std::vector<inc_parent> out;
-    for (const tether::record p : r.records) {
-      inc_parent& parent = out.emplace_back(inc_parent{p.get<std::int64_t>("id"), p.get<std::string>("name"), {}});
-      auto kids = db.find({.table = "inc_kids", .where = {{"parent_id", parent.id}}, .order_by = {tether::order_term::parse("id")}});
-      for (const tether::record k : kids.records) {
-        inc_kid kid{k.get<std::int64_t>("id"), k.get<std::int64_t>("qty"), std::nullopt};
-        if (!k.is_null("item_id"))
-          if (auto i = db.find_one({.table = "inc_items", .where = {{"id", k.get<std::int64_t>("item_id")}}}))
-            kid.item = inc_item{i->get<std::int64_t>("id"), i->get<std::string>("name")};
-        parent.kids.push_back(std::move(kid));
-      }
-    }
-    benchmark::DoNotOptimize(out);
-  }
-}
-
 void print_ratios(const tether::bench::collecting_reporter& times) {
   std::cout << "\nratios of CPU time (tether / raw sqlite3; lower is better, 1.00 is parity)\n";
   struct pair { const char* name; const char* tether; const char* raw; };
@@ -450,9 +383,7 @@ void print_ratios(const tether::bench::collecting_reporter& times) {
                                       pair{"bulk_insert (caller's keys)", "tether_bulk_insert_keys", "raw_bulk_insert_keys"},
                                       pair{"insert one row", "tether_insert_one", "raw_insert_one"},
                                       pair{"insert one row (prepared)", "tether_insert_one_prepared", "raw_insert_one"},
-                                      pair{"insert one row (SOCI)", "soci_insert_one", "raw_insert_one"},
-                                      pair{"include (vs one hand-written join)", "tether_include", "raw_include_join"},
-                                      pair{"N+1 loop (vs the join)", "tether_include_n_plus_one", "raw_include_join"}}) {
+                                      pair{"insert one row (SOCI)", "soci_insert_one", "raw_insert_one"}}) {
     double t = times.time(t_name), r = times.time(r_name);
     if (t > 0 && r > 0) std::printf("  %-28s %.3fx\n", name, t / r);
   }
@@ -476,8 +407,9 @@ TETHER_BENCH_CALL(tether_insert_one_prepared, tether_insert_one_prepared);
 TETHER_BENCH_CALL(soci_insert_one, soci_insert_one);
 #endif
 BENCHMARK(raw_include_join)->Unit(benchmark::kMicrosecond);
-BENCHMARK(tether_include)->Unit(benchmark::kMicrosecond);
-BENCHMARK(tether_include_n_plus_one)->Unit(benchmark::kMicrosecond);
+BENCHMARK(tether::bench::tether_include<sqlite_url>)->Name("tether_include")->Unit(benchmark::kMicrosecond);
+BENCHMARK(tether::bench::tether_include_n_plus_one<sqlite_url>)->Name("tether_include_n_plus_one")->Unit(benchmark::kMicrosecond);
+BENCHMARK(tether::bench::tether_keyset_page<sqlite_url>)->Name("tether_keyset_page")->Arg(1)->Arg(1000)->Unit(benchmark::kMicrosecond);
 
 int main(int argc, char** argv) {
   const std::size_t rounds = tether::bench::paired_rounds(argc, argv, 5'000);
@@ -501,6 +433,7 @@ int main(int argc, char** argv) {
   tether::bench::collecting_reporter reporter(tether::bench::collecting_reporter::clock::cpu);
   benchmark::RunSpecifiedBenchmarks(&reporter);
   print_ratios(reporter);
+  tether::bench::print_include_ratios(reporter, "raw_include_join", nullptr);
   benchmark::Shutdown();
   remove_database();
   return 0;
