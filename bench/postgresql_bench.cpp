@@ -8,6 +8,7 @@
 #include <tether/tether.hpp>
 
 #include "collecting_reporter.hpp"
+#include "include_workload.hpp"
 #include "soci_workloads.hpp"
 #include "tether_workloads.hpp"
 
@@ -17,6 +18,8 @@
 #include <pqxx/pqxx>
 #include <memory>
 #include <random>
+#include <unordered_map>
+#include <algorithm>
 
 namespace {
 
@@ -267,6 +270,84 @@ void tether_thousand_as_a_batch(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(db.find_batch(queries).size());
 }
 
+// --- include (include_workload.hpp): the hand-written join, and the three queries a user
+// writes to avoid N+1 (parents; their kids by = ANY; the kids' items by = ANY), stitched ----
+
+void libpq_include_join(benchmark::State& state) {
+  PGconn* c = raw_connect();
+  PQclear(PQprepare(c, "ijoin", include_join_sql, 0, nullptr));
+  for (auto _ : state) {
+    PGresult* r = PQexecPrepared(c, "ijoin", 0, nullptr, nullptr, nullptr, 0);
+    std::vector<inc_parent> out;
+    for (int i = 0; i < PQntuples(r); ++i) {
+      const std::int64_t pid = std::atoll(PQgetvalue(r, i, 0));
+      if (out.empty() || out.back().id != pid) out.push_back({pid, PQgetvalue(r, i, 1), {}});
+      if (PQgetisnull(r, i, 2)) continue;
+      inc_kid k{std::atoll(PQgetvalue(r, i, 2)), std::atoll(PQgetvalue(r, i, 3)), std::nullopt};
+      if (!PQgetisnull(r, i, 4)) k.item = inc_item{std::atoll(PQgetvalue(r, i, 4)), PQgetvalue(r, i, 5)};
+      out.back().kids.push_back(std::move(k));
+    }
+    PQclear(r);
+    benchmark::DoNotOptimize(out);
+  }
+  PQfinish(c);
+}
+
+void libpq_include_queries(benchmark::State& state) {
+  PGconn* c = raw_connect();
+  PQclear(PQprepare(c, "iparents", "SELECT id, name FROM inc_parents ORDER BY id", 0, nullptr));
+  PQclear(PQprepare(c, "ikids", "SELECT id, parent_id, item_id, qty FROM inc_kids WHERE parent_id = ANY($1::bigint[]) ORDER BY id", 1, nullptr));
+  PQclear(PQprepare(c, "iitems", "SELECT id, name FROM inc_items WHERE id = ANY($1::bigint[])", 1, nullptr));
+  const auto array_of = [](const std::vector<std::int64_t>& ids) {
+    std::string a = "{";
+    for (auto id : ids) a += (a.size() > 1 ? "," : "") + std::to_string(id);
+    return a + "}";
+  };
+  for (auto _ : state) {
+    PGresult* p = PQexecPrepared(c, "iparents", 0, nullptr, nullptr, nullptr, 0);
+    std::vector<inc_parent> out;
+    std::unordered_map<std::int64_t, std::size_t> parent_at;
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < PQntuples(p); ++i) {
+      out.push_back({std::atoll(PQgetvalue(p, i, 0)), PQgetvalue(p, i, 1), {}});
+      parent_at[out.back().id] = out.size() - 1;
+      ids.push_back(out.back().id);
+    }
+    PQclear(p);
+    std::string arg = array_of(ids);
+    const char* v[1] = {arg.c_str()};
+    PGresult* k = PQexecPrepared(c, "ikids", 1, v, nullptr, nullptr, 0);
+    std::vector<std::pair<std::size_t, std::int64_t>> kid_item;  // (parent, item or 0)
+    std::vector<std::int64_t> items;
+    for (int i = 0; i < PQntuples(k); ++i) {
+      const std::size_t at = parent_at[std::atoll(PQgetvalue(k, i, 1))];
+      out[at].kids.push_back({std::atoll(PQgetvalue(k, i, 0)), std::atoll(PQgetvalue(k, i, 3)), std::nullopt});
+      const std::int64_t item = PQgetisnull(k, i, 2) ? 0 : std::atoll(PQgetvalue(k, i, 2));
+      kid_item.emplace_back(at, item);
+      if (item) items.push_back(item);
+    }
+    PQclear(k);
+    std::sort(items.begin(), items.end());
+    items.erase(std::unique(items.begin(), items.end()), items.end());
+    arg = array_of(items);
+    v[0] = arg.c_str();
+    PGresult* it = PQexecPrepared(c, "iitems", 1, v, nullptr, nullptr, 0);
+    std::unordered_map<std::int64_t, inc_item> by_id;
+    for (int i = 0; i < PQntuples(it); ++i) {
+      const std::int64_t id = std::atoll(PQgetvalue(it, i, 0));
+      by_id.emplace(id, inc_item{id, PQgetvalue(it, i, 1)});
+    }
+    PQclear(it);
+    std::vector<std::size_t> next(out.size(), 0);
+    for (const auto& [at, item] : kid_item) {
+      inc_kid& kid = out[at].kids[next[at]++];
+      if (auto hit = by_id.find(item); hit != by_id.end()) kid.item = hit->second;
+    }
+    benchmark::DoNotOptimize(out);
+  }
+  PQfinish(c);
+}
+
 void print_ratios(const tether::bench::collecting_reporter& times) {
   tether::bench::print_ratios(times, {.raw_prefix = "libpq",
                                       .raw_name = "raw libpq",
@@ -279,6 +360,7 @@ void print_ratios(const tether::bench::collecting_reporter& times) {
                                                {"bulk_copy", "bulk_copy"}},
                                       .renamed = {{{"soci", "bulk_copy"}, "soci_bulk_insert"}}});
   print_stream_ratios(times, "libpq_stream");
+  print_include_ratios(times, "libpq_include_join", "libpq_include_queries");
   double one = times.time("tether_thousand_one_at_a_time"), batch = times.time("tether_thousand_as_a_batch");
   if (one > 0 && batch > 0) std::printf("  1,000 point selects: a batch is %.1fx faster than one at a time\n", one / batch);
 }
@@ -306,6 +388,11 @@ BENCHMARK(libpq_stream)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(tether_stream<url>)->Name("tether_stream")->Arg(10)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(tether_thousand_one_at_a_time)->Unit(benchmark::kMillisecond);
 BENCHMARK(tether_thousand_as_a_batch)->Unit(benchmark::kMillisecond);
+BENCHMARK(libpq_include_join)->Unit(benchmark::kMicrosecond);
+BENCHMARK(libpq_include_queries)->Unit(benchmark::kMicrosecond);
+BENCHMARK(tether_include<url>)->Name("tether_include")->Unit(benchmark::kMicrosecond);
+BENCHMARK(tether_include_n_plus_one<url>)->Name("tether_include_n_plus_one")->Unit(benchmark::kMicrosecond);
+BENCHMARK(tether_keyset_page<url>)->Name("tether_keyset_page")->Arg(1)->Arg(1000)->Unit(benchmark::kMicrosecond);
 
 int main(int argc, char** argv) {
   if (url().empty()) {
@@ -314,6 +401,12 @@ int main(int argc, char** argv) {
   }
   const std::size_t rounds = paired_rounds(argc, argv, 20'000);
   setup_tables();
+  {
+    tether::client db{url()};
+    create_include_tables(db);
+    create_keyset_table(db);
+    db.raw({.query = "ANALYZE"});
+  }
   if (rounds) {
     run_paired("point_select", {{"libpq", libpq_point_select},
                                 {"libpq, another connection (control)", libpq_point_select},
