@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include "conformance.hpp"
+#include "core/client/pool.hpp"
+#include "core/client/runner.hpp"
 #include "core/query/planner.hpp"
 #include "engines/dynamodb/connection.hpp"
 
@@ -127,6 +129,35 @@ TEST_F(dynamodb, a_find_of_listed_keys_takes_one_batch_get_per_100_keys) {
     for (std::size_t i = 1; i <= n; ++i) expected += i % 7 != 0;
     EXPECT_EQ(e.rows.size(), expected) << "the rest of the filter still applies";
   }
+}
+
+// include's many_to_one level is a $in on the related table's key: read with BatchGetItem
+// by key, not a Scan. Counted on a one-connection client's own connection.
+TEST_F(dynamodb, an_includes_many_to_one_reads_its_rows_by_key_with_batch_get_item) {
+  const value key{{"type", "bigint"}, {"primary_key", true}};
+  auto customers = make_tether_table({{"id", key}, {"name", "string"}});
+  auto orders = make_tether_table({{"id", key}, {"customer_id", "bigint"}});
+  db->insert({.table = customers, .records = {{{"id", 1}, {"name", "Ada"}}, {{"id", 2}, {"name", "Bo"}}}});
+  db->insert({.table = orders, .records = {{{"id", 10}, {"customer_id", 1}}, {{"id", 11}, {"customer_id", 2}},
+                                           {{"id", 12}, {"customer_id", 1}}, {{"id", 13}, {"customer_id", nullptr}}}});
+  tether::client one{url_, {.pool_size = 1}};
+  engine::connection* c = nullptr;
+  {
+    std::unique_ptr<detail::lease> hold;
+    c = &detail::runner_of(one).pin(hold);  // the client's only connection, given back here
+  }
+  const find_options o{.table = orders,
+                       .order_by = {{"id"}},
+                       .include = {{.relation = "customer", .type = relation_type::many_to_one, .table = customers,
+                                    .foreign_key = "customer_id", .primary_key = "id"}}};
+  one.find(o);  // the tables' definitions read and kept
+  const auto before = requests(*c);
+  auto r = one.find(o);
+  EXPECT_EQ(last_operation(*c), "BatchGetItem") << "the customers, by key";
+  EXPECT_EQ(requests(*c) - before, 2u) << "a Scan of the orders, one BatchGetItem of their 2 distinct customers";
+  ASSERT_EQ(r.records.size(), 4u);
+  EXPECT_EQ(r.records[2].related("customer").one()->get<std::string>("name"), "Ada");
+  EXPECT_FALSE(r.records[3].related("customer").one());
 }
 
 TEST_F(dynamodb, a_find_by_the_whole_key_is_one_get_item) {
