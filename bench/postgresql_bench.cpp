@@ -273,24 +273,30 @@ void tether_thousand_as_a_batch(benchmark::State& state) {
 // --- include (include_workload.hpp): the hand-written join, and the three queries a user
 // writes to avoid N+1 (parents; their kids by = ANY; the kids' items by = ANY), stitched ----
 
-void libpq_include_join(benchmark::State& state) {
+// One prepared statement whose rows `add` turns into the parents, run per iteration.
+template <class AddRow>
+void libpq_include_statement(benchmark::State& state, const char* name, const char* sql, AddRow add) {
   PGconn* c = raw_connect();
-  PQclear(PQprepare(c, "ijoin", include_join_sql, 0, nullptr));
+  PQclear(PQprepare(c, name, sql, 0, nullptr));
   for (auto _ : state) {
-    PGresult* r = PQexecPrepared(c, "ijoin", 0, nullptr, nullptr, nullptr, 0);
+    PGresult* r = PQexecPrepared(c, name, 0, nullptr, nullptr, nullptr, 0);
     std::vector<inc_parent> out;
-    for (int i = 0; i < PQntuples(r); ++i) {
-      const std::int64_t pid = std::atoll(PQgetvalue(r, i, 0));
-      if (out.empty() || out.back().id != pid) out.push_back({pid, PQgetvalue(r, i, 1), {}});
-      if (PQgetisnull(r, i, 2)) continue;
-      inc_kid k{std::atoll(PQgetvalue(r, i, 2)), std::atoll(PQgetvalue(r, i, 3)), std::nullopt};
-      if (!PQgetisnull(r, i, 4)) k.item = inc_item{std::atoll(PQgetvalue(r, i, 4)), PQgetvalue(r, i, 5)};
-      out.back().kids.push_back(std::move(k));
-    }
+    for (int i = 0; i < PQntuples(r); ++i) add(r, i, out);
     PQclear(r);
     benchmark::DoNotOptimize(out);
   }
   PQfinish(c);
+}
+
+void libpq_include_join(benchmark::State& state) {
+  libpq_include_statement(state, "ijoin", include_join_sql, [](PGresult* r, int i, std::vector<inc_parent>& out) {
+    const std::int64_t pid = std::atoll(PQgetvalue(r, i, 0));
+    if (out.empty() || out.back().id != pid) out.push_back({pid, PQgetvalue(r, i, 1), {}});
+    if (PQgetisnull(r, i, 2)) return;
+    inc_kid k{std::atoll(PQgetvalue(r, i, 2)), std::atoll(PQgetvalue(r, i, 3)), std::nullopt};
+    if (!PQgetisnull(r, i, 4)) k.item = inc_item{std::atoll(PQgetvalue(r, i, 4)), PQgetvalue(r, i, 5)};
+    out.back().kids.push_back(std::move(k));
+  });
 }
 
 void libpq_include_queries(benchmark::State& state) {
@@ -348,6 +354,27 @@ void libpq_include_queries(benchmark::State& state) {
   PQfinish(c);
 }
 
+// The single statement a PostgreSQL-only include would send: LATERAL subqueries that
+// aggregate each parent's children (and their items) into JSON, parsed back into structs.
+// Measured to decide whether tether's include should have such a path (docs/querying.md).
+constexpr const char* include_lateral_sql =
+    "SELECT p.id, p.name, COALESCE(k.kids, '[]') FROM inc_parents p LEFT JOIN LATERAL ("
+    "SELECT json_agg(json_build_object('id', c.id, 'qty', c.qty, 'item', "
+    "CASE WHEN i.id IS NULL THEN NULL ELSE json_build_object('id', i.id, 'name', i.name) END) ORDER BY c.id) AS kids "
+    "FROM inc_kids c LEFT JOIN inc_items i ON i.id = c.item_id WHERE c.parent_id = p.id) k ON true ORDER BY p.id";
+
+void libpq_include_lateral(benchmark::State& state) {
+  libpq_include_statement(state, "ilateral", include_lateral_sql, [](PGresult* r, int i, std::vector<inc_parent>& out) {
+    inc_parent& p = out.emplace_back(inc_parent{std::atoll(PQgetvalue(r, i, 0)), PQgetvalue(r, i, 1), {}});
+    const tether::value kids = tether::value::from_json(PQgetvalue(r, i, 2));
+    for (const auto& k : kids.as_array()) {
+      inc_kid kid{k["id"].as_int(), k["qty"].as_int(), std::nullopt};
+      if (const auto& item = k["item"]; !item.is_null()) kid.item = inc_item{item["id"].as_int(), item["name"].as_string()};
+      p.kids.push_back(std::move(kid));
+    }
+  });
+}
+
 void print_ratios(const tether::bench::collecting_reporter& times) {
   tether::bench::print_ratios(times, {.raw_prefix = "libpq",
                                       .raw_name = "raw libpq",
@@ -361,6 +388,8 @@ void print_ratios(const tether::bench::collecting_reporter& times) {
                                       .renamed = {{{"soci", "bulk_copy"}, "soci_bulk_insert"}}});
   print_stream_ratios(times, "libpq_stream");
   print_include_ratios(times, "libpq_include_join", "libpq_include_queries");
+  if (double lateral = times.time("libpq_include_lateral"), inc = times.time("tether_include"); lateral > 0 && inc > 0)
+    std::printf("  include / hand-written LATERAL + json_agg  %.2fx\n", inc / lateral);
   double one = times.time("tether_thousand_one_at_a_time"), batch = times.time("tether_thousand_as_a_batch");
   if (one > 0 && batch > 0) std::printf("  1,000 point selects: a batch is %.1fx faster than one at a time\n", one / batch);
 }
@@ -390,6 +419,7 @@ BENCHMARK(tether_thousand_one_at_a_time)->Unit(benchmark::kMillisecond);
 BENCHMARK(tether_thousand_as_a_batch)->Unit(benchmark::kMillisecond);
 BENCHMARK(libpq_include_join)->Unit(benchmark::kMicrosecond);
 BENCHMARK(libpq_include_queries)->Unit(benchmark::kMicrosecond);
+BENCHMARK(libpq_include_lateral)->Unit(benchmark::kMicrosecond);
 BENCHMARK(tether_include<url>)->Name("tether_include")->Unit(benchmark::kMicrosecond);
 BENCHMARK(tether_include_n_plus_one<url>)->Name("tether_include_n_plus_one")->Unit(benchmark::kMicrosecond);
 BENCHMARK(tether_keyset_page<url>)->Name("tether_keyset_page")->Arg(1)->Arg(1000)->Unit(benchmark::kMicrosecond);

@@ -168,8 +168,11 @@ client& session::on(const context& c) {
   auto key = std::make_tuple(full.product, full.database, full.env);
   std::lock_guard lock(mutex_);
   auto it = clients_.find(key);
-  if (it == clients_.end())
-    it = clients_.emplace(key, std::make_unique<client>(resolve_url(full), options_)).first;
+  if (it == clients_.end()) {
+    client_options o = options_;  // the database's relations: its schema file's, unless given
+    if (!o.schema && o.schema_path.empty() && workspace_) o.schema_path = workspace_->schema_file(full.product, full.database);
+    it = clients_.emplace(key, std::make_unique<client>(resolve_url(full), std::move(o))).first;
+  }
   return *it->second;
 }
 

@@ -1,4 +1,5 @@
 // tether pull, generate, push and check: the declarative workflow over a schema file.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -31,6 +32,48 @@ std::vector<migration> migration_files(target& t, const globals& g) {
   std::string folder = t.migrations_folder(g);
   if (folder.empty()) throw error(error_category::usage, "no migrations folder: use a workspace, or pass --migrations DIR");
   return load_migrations(folder);
+}
+
+// The pulled file with the relations the file at `path` declares, where they still hold:
+// the database cannot say them, so pulling must not lose them. A relation whose tables or
+// columns are gone is left out, and named on standard error.
+schema_file keep_relations(const schema_file& pulled, const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return pulled;
+  schema_file earlier;
+  try {
+    earlier = schema_file::load(path);
+  } catch (const error&) {
+    return pulled;  // a file that does not load has nothing to keep; pull replaces it
+  }
+  value doc = pulled.to_value();
+  auto table_of = [](value& d, const std::string& name) -> value* {
+    for (auto& [k, v] : d.as_object().front().second.as_object())
+      if (k == name) return &v;
+    return nullptr;
+  };
+  for (const auto& [name, spec] : earlier.to_value()["tables"].as_object()) {
+    const value* relations = spec.find("relations");
+    if (!relations) continue;
+    for (const auto& [relation, def] : relations->as_object()) {
+      value candidate = doc;
+      value* table = table_of(candidate, name);
+      if (!table) {
+        std::cerr << "tether: relation " << name << "." << relation << " dropped: the table is gone\n";
+        continue;
+      }
+      auto& members = table->as_object();
+      auto at = std::find_if(members.begin(), members.end(), [](const member& m) { return m.first == "relations"; });
+      if (at == members.end()) at = members.insert(members.end(), member{"relations", value(object{})});
+      at->second.as_object().emplace_back(relation, def);
+      try {
+        doc = schema_file::from_value(candidate).to_value();
+      } catch (const error& e) {
+        std::cerr << "tether: relation " << name << "." << relation << " dropped: " << e.what() << "\n";
+      }
+    }
+  }
+  return schema_file::from_value(doc);
 }
 
 }  // namespace
@@ -72,6 +115,7 @@ void add_declarative_commands(CLI::App& app, globals& g, action& run) {
         return static_cast<int>(ok);
       }
       const std::string path = a->out.empty() ? t.schema_file(g) : a->out;
+      f = keep_relations(f, path);
       f.save(path);
       // A database with tables and no history of migrations gets its baseline, so that
       // generate goes on from what it has and migrate makes it on other environments.

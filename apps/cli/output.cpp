@@ -42,11 +42,13 @@ std::optional<tether::workspace> open_workspace(const globals& g, bool required)
 }
 
 target::target(const globals& g) {
+  client_options o = tether::options_from_environment();
+  o.schema_path = g.schema;  // --schema: the relations a find's --include names; else the workspace's file
   if (!g.url.empty()) {
-    direct_ = std::make_unique<tether::client>(g.url, tether::options_from_environment());
+    direct_ = std::make_unique<tether::client>(g.url, std::move(o));
     return;
   }
-  session_ = std::make_unique<tether::session>(open_workspace(g, false));
+  session_ = std::make_unique<tether::session>(open_workspace(g, false), std::move(o));
   session_->connect({g.env, g.product, g.database});
 }
 
@@ -66,7 +68,7 @@ std::string target::schema_file(const globals& g) const {
                 "no schema file: pass --schema FILE, or register the database in a workspace (its file is "
                 "schema/<product>/<database>.json there)");
   const auto& c = session_->current();
-  return (session_->workspace()->folder() / "schema" / c.product / (c.database + ".json")).string();
+  return session_->workspace()->schema_file(c.product, c.database).string();
 }
 
 std::string target::label() {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +19,7 @@
 #include "tether/error.hpp"
 #include "tether/options.hpp"
 #include "tether/records.hpp"
+#include "tether/schema_file.hpp"
 
 namespace tether {
 
@@ -237,6 +239,13 @@ struct client_options {
   // default a value it repeats ("invalid input syntax for type integer: "s3cret"") is
   // replaced by its placeholder ($1) or <value>, since values may be secrets.
   bool values_in_errors = false;
+  // Relations declared once, by name, for a find's include ("relations" per table of a
+  // schema file, docs/schema.md): {"customer": {}} then means what the file says. Either
+  // the file itself, or its path, read the first time an include needs it (a missing file
+  // declares none; a bad one fails that include, naming the file). A session sets the
+  // path to the workspace's file of the database.
+  std::optional<schema_file> schema{};
+  std::filesystem::path schema_path{};
 };
 
 // How transaction_with_retry runs a callback again.

@@ -57,6 +57,10 @@ class workspace {
 
   const std::filesystem::path& file() const noexcept { return file_; }
   std::filesystem::path folder() const { return file_.parent_path(); }
+  // Where a database's schema file lives: schema/<product>/<database>.json in the folder.
+  std::filesystem::path schema_file(const std::string& product, const std::string& database) const {
+    return folder() / "schema" / product / (database + ".json");
+  }
 
   // The calls of the registry. Each validates first and throws tether::error naming the
   // field: usage for bad or missing fields and duplicates, not_found for an unknown

@@ -304,7 +304,7 @@ void order_clause(renderer& r, const dialect& d, const plan& p) {
     if (i) r.text(", ");
     r.ident(p.order_by[i].column);
     r.text(p.order_by[i].dir == direction::desc ? " DESC" : " ASC");
-    d.null_order(r, p.order_by[i].dir);
+    if (!p.not_null_order(i)) d.null_order(r, p.order_by[i].dir);
   }
 }
 

@@ -182,6 +182,46 @@ TEST_F(declarative_cli, chinook_made_by_its_own_ddl_pulls_and_generates_nothing)
     // The baseline makes the same schema on an empty database.
     ASSERT_EQ(run({"--env", "prd", "migrate"}).code, 0);
     EXPECT_EQ(run({"--env", "prd", "pull", "--out", "-"}).out, slurp(schema_path()));
+
+    // Relations declared in the file: the keys follow from the file's foreign keys, find's
+    // --include names them, they make no migration, and pulling again keeps them.
+    const bool snake = type == "postgresql";  // Chinook's PostgreSQL script names things in snake case
+    const std::string album = snake ? "album" : "Album", artist = snake ? "artist" : "Artist",
+                      track = snake ? "track" : "Track", album_id = snake ? "album_id" : "AlbumId",
+                      track_id = snake ? "track_id" : "TrackId", name = snake ? "name" : "Name";
+    auto col = [&](const std::string& camel, const std::string& snake_name) { return snake ? snake_name : camel; };
+    auto insert = [&](const std::string& table, const tether::array& rows) {
+      auto r = run({"insert", table, "--data", tether::value(rows).to_json()});
+      ASSERT_EQ(r.code, 0) << r.err;
+    };
+    insert(snake ? "media_type" : "MediaType", {tether::value{{col("MediaTypeId", "media_type_id"), 1}, {col("Name", "name"), "MPEG"}}});
+    insert(artist, {tether::value{{col("ArtistId", "artist_id"), 1}, {name, "AC/DC"}}});
+    insert(album, {tether::value{{album_id, 1}, {col("Title", "title"), "For Those About To Rock"}, {col("ArtistId", "artist_id"), 1}}});
+    tether::array tracks;
+    for (int id : {7, 1, 6})
+      tracks.push_back(tether::value{{track_id, id}, {name, "t" + std::to_string(id)}, {album_id, 1},
+                                     {col("MediaTypeId", "media_type_id"), 1}, {col("Milliseconds", "milliseconds"), 1000},
+                                     {col("UnitPrice", "unit_price"), 0.99}});
+    insert(track, tracks);
+    auto doc = tether::value::from_json(slurp(schema_path()));
+    for (auto& [t, spec] : doc.as_object().front().second.as_object())
+      if (t == album)
+        spec.as_object().emplace_back("relations", tether::value{{"artist", {{"table", artist}}}, {"tracks", {{"table", track}}}});
+    std::ofstream(schema_path()) << doc.to_json();
+    auto found = run({"find", album, "--where", "{\"" + album_id + "\": 1}", "--include",
+                      "{\"artist\": {}, \"tracks\": {\"order_by\": \"" + track_id + "\", \"limit\": 2}}"});
+    ASSERT_EQ(found.code, 0) << found.err;
+    const auto rows = tether::value::from_json(found.out)["records"];
+    ASSERT_EQ(rows.size(), 1u) << found.out;
+    EXPECT_EQ(rows[0]["artist"][name].as_string(), "AC/DC") << found.out;
+    ASSERT_EQ(rows[0]["tracks"].size(), 2u) << found.out;
+    EXPECT_EQ(rows[0]["tracks"][0][track_id].as_int(), 1) << found.out;
+    auto none = run({"generate"});
+    EXPECT_NE(none.out.find("nothing to generate"), std::string::npos) << none.out << none.err;
+    ASSERT_EQ(run({"pull", "--no-baseline"}).code, 0);
+    const auto kept = tether::value::from_json(slurp(schema_path()))["tables"][album];
+    ASSERT_NE(kept.find("relations"), nullptr) << "pull kept the relations: " << slurp(schema_path());
+    EXPECT_EQ(kept["relations"]["tracks"]["foreign_key"].as_string(), album_id);
   }
   if (ran == 0) GTEST_SKIP() << "no engine to run on";
 }

@@ -4,6 +4,8 @@
 // number of queries: one per relation level, never one per parent.
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "conformance.hpp"
 
 namespace tether::conformance {
@@ -212,6 +214,72 @@ TEST_F(include, what_a_relation_leaves_out_follows_from_the_foreign_keys) {
   } catch (const tether::error& e) {
     EXPECT_NE(std::string(e.what()).find("give \"type\""), std::string::npos) << e.what();
   }
+}
+
+// Relations declared once in a schema file ("relations" per table) are named by name, on
+// every engine, foreign keys or not (DynamoDB has none to introspect): the client is given
+// the file, or its path as a session gives the workspace's.
+TEST_F(include, relations_declared_in_the_schema_file_are_named_by_name) {
+  const value key{{"type", "bigint"}, {"primary_key", true}};
+  auto fields = [&](std::initializer_list<std::pair<const char*, const char*>> more) {
+    object f{{"id", key}};
+    for (const auto& [name, type] : more) f.emplace_back(name, type);
+    return value(std::move(f));
+  };
+  const value doc{{"tables", value{
+      {customers, {{"fields", fields({{"name", "string"}})},
+                   {"relations", {{"orders", {{"type", "one_to_many"}, {"table", orders}, {"foreign_key", "customer_id"}}}}}}},
+      {orders, {{"fields", fields({{"customer_id", "bigint"}, {"placed", "integer"}})},
+                {"relations", {{"customer", {{"type", "many_to_one"}, {"table", customers}, {"foreign_key", "customer_id"}}},
+                               {"lines", {{"type", "one_to_many"}, {"table", lines}, {"foreign_key", "order_id"}}}}}}},
+      {lines, {{"fields", fields({{"order_id", "bigint"}, {"product_id", "bigint"}, {"qty", "integer"}})},
+               {"relations", {{"product", {{"type", "many_to_one"}, {"table", products}, {"foreign_key", "product_id"}}}}}}},
+      {products, {{"fields", fields({{"name", "string"}})},
+                  {"relations", {{"tags", {{"type", "many_to_many"}, {"table", tags}, {"through", product_tags},
+                                           {"through_foreign_key", "product_id"}, {"through_related_key", "tag_id"}}}}}}},
+      {tags, {{"fields", fields({{"label", "string"}})}}},
+      {product_tags, {{"fields", fields({{"product_id", "bigint"}, {"tag_id", "bigint"}})}}}}}};
+  const schema_file file = schema_file::from_value(doc);
+  // The file completes what it leaves out: the keys point at the other tables' primary keys.
+  EXPECT_EQ(file.to_value()["tables"][orders]["relations"]["customer"]["primary_key"].as_string(), "id");
+  EXPECT_EQ(file.to_value()["tables"][products]["relations"]["tags"]["foreign_key"].as_string(), "id");
+
+  const auto wanted = include_options::parse(value::from_json(
+      R"({"customer": {}, "lines": {"order_by": "qty:desc", "limit": 1,
+          "include": {"product": {"include": {"tags": {"order_by": "label"}}}}}})"));
+  auto check = [&](tether::client& c, const char* how) {
+    SCOPED_TRACE(how);
+    auto r = c.find({.table = orders, .order_by = {order_term::parse("id")}, .include = wanted});
+    ASSERT_EQ(r.records.size(), 5u);
+    EXPECT_EQ(r.records[0].related("customer").one()->get<std::string>("name"), "Ada");
+    EXPECT_FALSE(r.records[4].related("customer").one()) << "order 14 has no customer";
+    ASSERT_EQ(r.records[0].related("lines").size(), 1u) << "limit 1 per order";
+    const record line = r.records[0].related("lines")[0];
+    EXPECT_EQ(line.get<std::int64_t>("qty"), 2) << "the line with the most";
+    const auto product = line.related("product").one();
+    ASSERT_TRUE(product);
+    EXPECT_EQ(product->get<std::string>("name"), "ink");
+    ASSERT_EQ(product->related("tags").size(), 1u);
+    EXPECT_EQ(product->related("tags")[0].get<std::string>("label"), "office");
+    auto down = c.find({.table = customers, .where = {{"id", 1}}, .include = include_options::parse(value{{"orders", object{}}})});
+    EXPECT_EQ(down.records[0].related("orders").size(), 3u);
+  };
+  client_options given;
+  given.schema = file;
+  tether::client with_file(url_, given);
+  check(with_file, "the file given");
+
+  const auto path = std::filesystem::temp_directory_path() / (unique_name("schema") + ".json");
+  file.save(path);
+  client_options by_path;
+  by_path.schema_path = path;
+  tether::client with_path(url_, by_path);
+  check(with_path, "the file's path");
+  std::filesystem::remove(path);
+
+  // A relation the file does not declare is still inferred, or refused with what to give.
+  EXPECT_THROW(with_file.find({.table = orders, .include = include_options::parse(value{{"nothing", object{}}})}),
+               tether::error);
 }
 
 TEST_F(include, bad_relations_say_what_to_give) {

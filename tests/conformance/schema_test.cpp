@@ -197,6 +197,25 @@ TEST_F(schema_calls, modify_field_restores_the_previous_definition) {
   EXPECT_EQ(db->count({.table = t}), 2);
 }
 
+// tether sorts null first ascending on every engine. A NOT NULL order column is rendered
+// without a null order (so an index can serve it); once the column takes nulls, an ordered
+// find of the same shape must sort them first again, not reuse what it knew of the table.
+TEST_F(schema_calls, an_order_column_that_starts_taking_nulls_sorts_them_first_again) {
+  auto t = unique_name("ranked");
+  s_->create(t, {{"id", {{"type", "integer"}, {"primary_key", true}}},
+                 {"label", {{"type", "string"}, {"length", 10}, {"required", true}}}});
+  db->insert({.table = t, .records = {{{"id", 1}, {"label", "b"}}, {{"id", 2}, {"label", "a"}}}});
+  auto order = [&](direction dir) {
+    return ids(db->find({.table = t, .select = {"id"}, .order_by = {{"label", dir}}, .limit = 10}).records);
+  };
+  EXPECT_EQ(order(direction::asc), (std::vector<std::int64_t>{2, 1}));
+  EXPECT_EQ(order(direction::desc), (std::vector<std::int64_t>{1, 2}));
+  s_->modify_field(t, "label", {{"type", "string"}, {"length", 10}});
+  db->insert({.table = t, .records = {{{"id", 3}, {"label", nullptr}}}});
+  EXPECT_EQ(order(direction::asc), (std::vector<std::int64_t>{3, 2, 1})) << "null first, ascending";
+  EXPECT_EQ(order(direction::desc), (std::vector<std::int64_t>{1, 2, 3})) << "null last, descending";
+}
+
 TEST_F(schema_calls, constraints_are_added_dropped_and_kept_through_changes) {
   TETHER_REQUIRE(foreign_keys, "foreign keys");
   TETHER_REQUIRE(check_constraints, "check constraints");

@@ -19,6 +19,18 @@ TEST(render_postgresql, numbered_placeholders_and_null_order) {
             R"(SELECT * FROM "users" WHERE ("a" = $1 AND "b" > $2) ORDER BY "b" DESC NULLS LAST, "a" ASC NULLS FIRST LIMIT $3)");
 }
 
+// A NOT NULL order column needs no null order, and without one PostgreSQL's default
+// b-tree index serves the order (and a LIMIT reads only the first rows).
+TEST(render_postgresql, a_not_null_order_column_has_no_null_order) {
+  engine::plan p = detail::plan_find({.table = "users", .order_by = {{"id"}, {"b", direction::desc}}, .limit = 5}, caps());
+  const std::string nullable_shape = p.shape.str();
+  engine::table_description t{.name = "users", .columns = {{.name = "id", .type = field_type::bigint, .nullable = false},
+                                                           {.name = "b"}}};
+  detail::mark_not_null_order(p, t);
+  EXPECT_EQ(sql(p), R"(SELECT * FROM "users" ORDER BY "id" ASC, "b" DESC NULLS LAST LIMIT $1)");
+  EXPECT_NE(p.shape.str(), nullable_shape) << "the two texts must not share a statement-cache key";
+}
+
 TEST(render_postgresql, text_matching_uses_like_ilike_and_regex) {
   EXPECT_EQ(where({{"a", {{"$like", "x%"}}}}), R"(SELECT * FROM "t" WHERE "a" LIKE $1 ESCAPE '\')");
   EXPECT_EQ(where({{"a", {{"$ilike", "x%"}}}}),

@@ -49,6 +49,51 @@ TEST(schema_file, errors_name_the_table_the_field_and_the_key) {
   EXPECT_NE(error_of("{nope").find("not valid JSON"), std::string::npos);
 }
 
+// "relations" per table: what a relation leaves out follows from the file's foreign and
+// primary keys, the canonical form says it all, and every name is checked.
+TEST(schema_file, relations_are_completed_from_the_files_keys_and_checked) {
+  const std::string tables = R"("users": {"fields": {"id": {"type": "bigint", "primary_key": true}, "name": {"type": "string"}},
+                                           "relations": {"posts": {}}},
+      "posts": {"fields": {"id": {"type": "bigint", "primary_key": true}, "author_id": {"type": "bigint"},
+                           "editor_id": {"type": "bigint"}},
+                "constraints": [{"name": "fk_author", "type": "foreign_key", "columns": ["author_id"],
+                                 "references": {"table": "users", "columns": ["id"]}}],
+                "relations": {"author": {"table": "users"}, "editor": {"type": "many_to_one", "table": "users",
+                                                                      "foreign_key": "editor_id"}}})";
+  const auto f = schema_file::from_json(R"({"tables": {)" + tables + "}}");
+  const value& posts = f.to_value()["tables"]["posts"]["relations"];
+  EXPECT_EQ(posts["author"].to_json(),
+            R"({"type":"many_to_one","table":"users","foreign_key":"author_id","primary_key":"id"})")
+      << "type and keys from the foreign key";
+  EXPECT_EQ(posts["editor"]["primary_key"].as_string(), "id") << "no foreign key: the related table's primary key";
+  EXPECT_EQ(f.to_value()["tables"]["users"]["relations"]["posts"].to_json(),
+            R"({"type":"one_to_many","table":"posts","foreign_key":"author_id","primary_key":"id"})")
+      << "the table of the relation's name, the key that points back";
+  EXPECT_EQ(schema_file::from_json(f.to_json()), f) << "the canonical form reads back the same";
+
+  auto with = [&](std::string_view relation) {
+    return error_of(R"({"tables": {"users": {"fields": {"id": {"type": "bigint", "primary_key": true}, "name": {"type": "string"}},
+                     "relations": {)" + std::string(relation) + "}}}}");
+  };
+  auto msg = with(R"("x": {"table": "gone", "type": "many_to_one", "foreign_key": "id"})");
+  EXPECT_NE(msg.find(R"(table "users", relation "x": key "table" names "gone", which is not a table of the file)"),
+            std::string::npos) << msg;
+  msg = with(R"("x": {"table": "users", "type": "many_to_one", "foreign_key": "nope", "primary_key": "id"})");
+  EXPECT_NE(msg.find(R"(key "foreign_key" names "nope", which is not a field of "users")"), std::string::npos) << msg;
+  msg = with(R"("x": {"table": "users", "limit": 5})");
+  EXPECT_NE(msg.find(R"(unknown key "limit")"), std::string::npos) << msg;
+  msg = with(R"("name": {"table": "users", "type": "many_to_one", "foreign_key": "id"})");
+  EXPECT_NE(msg.find("also a field of the table"), std::string::npos) << msg;
+  msg = with(R"("x": {})");
+  EXPECT_NE(msg.find(R"(give "table")"), std::string::npos) << msg;
+  msg = with(R"("x": {"table": "users"})");
+  EXPECT_NE(msg.find(R"(that the schema file declares; give "type")"), std::string::npos) << msg;
+  msg = with(R"("x": {"type": "sideways", "table": "users"})");
+  EXPECT_NE(msg.find("many_to_one, one_to_many or many_to_many"), std::string::npos) << msg;
+  msg = error_of(R"({"tables": {"users": {"fields": {"id": {"type": "bigint"}}, "relations": []}}})");
+  EXPECT_NE(msg.find(R"("relations" must be an object keyed by relation name)"), std::string::npos) << msg;
+}
+
 TEST(schema_file, deep_or_huge_input_is_refused_not_crashed_on) {
   std::string deep(100000, '[');
   EXPECT_NE(error_of(deep).find("schema file"), std::string::npos);

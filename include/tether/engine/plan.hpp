@@ -143,6 +143,11 @@ struct plan {
   std::vector<std::string> owned_columns{};
   filter_node where{};
   std::vector<order_term> order_by{};
+  // Bit i set: order_by[i]'s column is NOT NULL (from the table's description, when the
+  // client knows it), so a dialect may leave the null order out and let an index serve
+  // the order (PostgreSQL's default b-tree sorts null last ascending, tether first).
+  std::uint32_t order_not_null = 0;
+  bool not_null_order(std::size_t i) const noexcept { return i < 32 && (order_not_null >> i & 1u) != 0; }
   std::uint32_t limit = no_param;
   std::uint32_t offset = no_param;
 

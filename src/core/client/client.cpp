@@ -14,6 +14,7 @@
 #include "core/client/paging.hpp"
 #include "core/client/pool.hpp"
 #include "core/client/runner.hpp"
+#include "core/relations/declared.hpp"
 #include "core/relations/include.hpp"
 
 namespace tether {
@@ -117,12 +118,29 @@ void check_types(detail::runner& r, const engine::plan& p) {
   if (auto t = table_types(r, p.table)) detail::check_types(p, *t);
 }
 
+// A new plan's order columns that the table declares NOT NULL, so that the engine may
+// leave their null order out (an index then serves the order). On a missing table the
+// engine's own error follows.
+void mark_order(detail::runner& r, engine::plan& p) {
+  if (p.order_by.empty()) return;
+  detail::table_facts::description t;
+  try {
+    t = table_types(r, p.table);
+  } catch (const error& e) {
+    if (e.category() != error_category::not_found && e.category() != error_category::schema) throw;
+  }
+  if (t) detail::mark_not_null_order(p, *t);
+}
+
 // A find's or a count's rows, from a kept plan of its shape when there is one.
 template <class Options>
 void read_kept(detail::runner& r, const Options& o, engine::execution& out) {
   auto h = r.kept_plans().get(o, r.capabilities());
   refuse_placeholders(h.plan());
-  if (!h.kept()) check_types(r, h.plan());  // a kept plan's shape, kinds included, was checked when it was made
+  if (engine::plan* p = h.fresh()) {  // a kept plan's shape, kinds included, was checked when it was made
+    check_types(r, *p);
+    mark_order(r, *p);
+  }
   r.execute(h.plan(), out);
 }
 
@@ -143,6 +161,11 @@ engine::execution execute_aggregate(detail::runner& r, engine::plan&& p) {
 }
 
 }  // namespace
+
+void detail::runner::forget_tables() {
+  facts().forget();
+  kept_plans().forget();
+}
 
 std::shared_ptr<const engine::table_description> detail::described(executor& db, const std::string& table) {
   try {
@@ -256,7 +279,7 @@ records executor::aggregate(const aggregate_options& o) {
 }
 
 raw_result executor::raw(const raw_options& o) {
-  runner_->facts().forget();  // a raw statement may change a table's columns
+  runner_->forget_tables();  // a raw statement may change a table's columns
   auto e = execute(*runner_, detail::plan_raw(o, capabilities()));
   return raw_result{std::move(e.rows), std::move(e.fields), e.affected};
 }
@@ -381,6 +404,7 @@ struct transaction::state final : detail::runner {
   std::string_view engine_name() const noexcept override { return client.engine_name(); }
   detail::plan_cache& kept_plans() noexcept override { return client.kept_plans(); }
   detail::table_facts& facts() noexcept override { return client.facts(); }
+  detail::declared_relations& relations() noexcept override { return client.relations(); }
 };
 
 transaction::transaction(std::unique_ptr<state> s) : executor(s.get()), s_(std::move(s)) {}
@@ -488,6 +512,7 @@ struct client::state final : detail::runner {
   std::unique_ptr<detail::pool> pool;
   detail::plan_cache finds;
   detail::table_facts table_facts;
+  std::unique_ptr<detail::declared_relations> declared;
 
   void execute(const engine::plan& p, engine::execution& out) override {
     values_hidden(values_in_errors, p, [&] { on_lease(*pool, [&](engine::connection& c) { c.execute(p, out); }); });
@@ -504,6 +529,7 @@ struct client::state final : detail::runner {
   std::string_view engine_name() const noexcept override { return driver->name(); }
   detail::plan_cache& kept_plans() noexcept override { return finds; }
   detail::table_facts& facts() noexcept override { return table_facts; }
+  detail::declared_relations& relations() noexcept override { return *declared; }
 };
 
 client::client(std::shared_ptr<engine::driver> driver, std::string_view url, client_options o)
@@ -514,6 +540,8 @@ client::client(std::unique_ptr<state> s, std::shared_ptr<engine::driver> driver,
     : executor(s.get()), s_(std::move(s)) {
   s_->driver = std::move(driver);
   s_->values_in_errors = o.values_in_errors;
+  s_->declared = o.schema ? std::make_unique<detail::declared_relations>(*o.schema)
+                          : std::make_unique<detail::declared_relations>(o.schema_path);
   s_->driver->validate_url(url);
   std::size_t size = o.pool_size ? o.pool_size : default_pool_size();
   size = std::min(size, s_->driver->max_pool_size(url));

@@ -12,6 +12,7 @@
 
 namespace tether::detail {
 
+class declared_relations;
 class lease;
 class plan_cache;
 class table_facts;
@@ -30,7 +31,11 @@ class runner {
   virtual std::string_view engine_name() const noexcept = 0;
   virtual plan_cache& kept_plans() noexcept = 0;  // find() and count() plans by shape: the client's
   virtual table_facts& facts() noexcept = 0;     // column types, learnt once per table: the client's
+  virtual declared_relations& relations() noexcept = 0;  // the schema file's, by name: the client's
   bool values_in_errors = false;
+  // After a raw statement or a migration: the tables' columns may have changed, and the
+  // kept plans carry what was known of them.
+  void forget_tables();
 };
 
 inline runner& runner_of(executor& e) noexcept { return *e.runner_; }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tether/engine/schema.hpp"
+#include "tether/options.hpp"
 #include "tether/value.hpp"
 
 namespace tether::detail {
@@ -15,6 +16,7 @@ struct declared_table {
   engine::table_description table{};
   std::string renamed_from{};
   std::vector<std::string> field_renamed_from{};  // one per column; empty: not renamed
+  std::vector<include_options> relations{};        // "relations", completed (relations/declared.hpp)
 };
 
 struct declared_schema {

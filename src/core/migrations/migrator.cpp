@@ -262,7 +262,7 @@ schema_result migrator::apply(migration m, apply_options o, detail::schema_model
   validate(m);
   if (m.checksum.empty()) m.checksum = checksum(m);
   detail::runner& run = detail::runner_of(db_);
-  run.facts().forget();  // the tables' column types may change
+  run.forget_tables();  // the tables' column types may change
   std::unique_ptr<detail::lease> hold;
   engine::connection& c = run.pin(hold);
   const parts on(c, run.capabilities());
@@ -514,7 +514,7 @@ std::vector<schema_result> migrator::down(int steps, apply_options o) {
   detail::runner& run = detail::runner_of(db_);
   const auto& caps = run.capabilities();
   std::vector<schema_result> out;
-  run.facts().forget();
+  run.forget_tables();
   std::unique_ptr<detail::lease> hold;
   engine::connection& c = run.pin(hold);
   const parts on(c, run.capabilities());

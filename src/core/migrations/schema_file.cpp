@@ -14,6 +14,7 @@
 #include "core/migrations/declared_schema.hpp"
 #include "core/migrations/schema_ops.hpp"
 #include "core/query/planner.hpp"
+#include "core/relations/declared.hpp"
 #include "tether/error.hpp"
 
 namespace tether {
@@ -84,7 +85,7 @@ void pretty(const value& v, int depth, int inline_below, std::string& out) {
   out += pad + (obj ? "}" : "]");
 }
 
-constexpr std::string_view table_keys[] = {"renamed_from", "fields", "indexes", "constraints"};
+constexpr std::string_view table_keys[] = {"renamed_from", "fields", "indexes", "constraints", "relations"};
 
 }  // namespace
 
@@ -103,7 +104,7 @@ declared_schema declared(const value& doc) {
     if (!spec.is_object()) bad(fmt::format("{} must be an object with \"fields\", got {}", where, spec.to_json()));
     for (const auto& [key, _] : spec.as_object())
       if (std::find(std::begin(table_keys), std::end(table_keys), key) == std::end(table_keys))
-        bad(fmt::format("{}: unknown key \"{}\"; expected renamed_from, fields, indexes or constraints", where, key));
+        bad(fmt::format("{}: unknown key \"{}\"; expected renamed_from, fields, indexes, constraints or relations", where, key));
     declared_table t;
     t.table.name = name;
     t.renamed_from = renamed_from(spec, where);
@@ -157,6 +158,8 @@ declared_schema declared(const value& doc) {
         bad(fmt::format("{}, field \"{}\": key \"renamed_from\" names \"{}\", which is still a field of the table",
                         where, t.table.columns[i].name, from));
     }
+    if (const value* rel = spec.find("relations"); rel && !rel->is_null())
+      t.relations = within(where, [&] { return detail::parse_declared_relations(*rel); });
     out.tables.push_back(std::move(t));
   }
   // Across tables: renames and the tables foreign keys reference.
@@ -178,6 +181,12 @@ declared_schema declared(const value& doc) {
         if (!engine::find_named(ref->table.columns, col))
           bad(fmt::format("{}: references.columns names \"{}\", which is not a field of \"{}\"", at, col, c.ref_table));
     }
+  try {
+    detail::complete_declared_relations(out);
+  } catch (const error& e) {
+    if (e.category() != error_category::usage) throw;
+    bad(e.what());
+  }
   return out;
 }
 
@@ -215,6 +224,13 @@ value to_document(const declared_schema& s) {
       array a;
       for (const auto& c : constraints) a.push_back(detail::constraint_to_value(c));
       spec.emplace_back("constraints", value(std::move(a)));
+    }
+    if (!t->relations.empty()) {
+      auto relations = t->relations;
+      std::sort(relations.begin(), relations.end(), [](const auto& a, const auto& b) { return a.relation < b.relation; });
+      object o;
+      for (const auto& r : relations) o.emplace_back(r.relation, detail::relation_to_value(r));
+      spec.emplace_back("relations", value(std::move(o)));
     }
     tables.emplace_back(t->table.name, value(std::move(spec)));
   }

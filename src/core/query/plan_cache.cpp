@@ -117,7 +117,8 @@ plan_cache::call_shape shape_of(const count_options& o) {
 }  // namespace
 
 struct plan_cache::entry {
-  bool lent = false;  // to a call now; under the cache's mutex
+  bool lent = false;       // to a call now; under the cache's mutex
+  bool forgotten = false;  // forget() came while it was lent: never lent again
   engine::plan plan;
   std::vector<std::uint8_t> sources;  // per param: the leaf it takes, or from_limit / from_offset
   value limit, offset;                 // the paging params point here
@@ -134,6 +135,7 @@ plan_cache::handle::~handle() {
   else if (made_ && !key_.empty()) cache_->keep(std::move(key_), std::move(made_));
 }
 const engine::plan& plan_cache::handle::plan() const noexcept { return lent_ ? lent_->plan : made_->plan; }
+engine::plan* plan_cache::handle::fresh() noexcept { return lent_ ? nullptr : &made_->plan; }
 
 plan_cache::handle plan_cache::get(const find_options& o, const engine::capabilities& caps) {
   call_shape s = shape_of(o);
@@ -152,7 +154,8 @@ plan_cache::handle plan_cache::take_or_plan(call_shape& s, const std::optional<s
   if (s.fits) {
     {
       std::lock_guard lock(mutex_);
-      if (auto it = entries_.find(s.key.view()); it != entries_.end() && !it->second->lent) {
+      if (auto it = entries_.find(s.key.view()); it != entries_.end() && !it->second->lent &&
+          !it->second->forgotten) {
         it->second->lent = true;
         h.lent_ = it->second.get();
       }
@@ -211,6 +214,19 @@ plan_cache::handle plan_cache::take_or_plan(call_shape& s, const std::optional<s
 void plan_cache::give_back(entry& e) noexcept {
   std::lock_guard lock(mutex_);
   e.lent = false;
+  if (e.forgotten) std::erase_if(entries_, [&](const auto& kv) { return kv.second.get() == &e; });
+}
+
+void plan_cache::forget() noexcept {
+  std::lock_guard lock(mutex_);
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (!it->second->lent) {
+      it = entries_.erase(it);
+    } else {
+      it->second->forgotten = true;
+      ++it;
+    }
+  }
 }
 
 void plan_cache::keep(std::string key, std::unique_ptr<entry> e) noexcept {

@@ -36,6 +36,9 @@ class plan_cache {
     const engine::plan& plan() const noexcept;
     // Whether the plan is an earlier call's (its shape, kinds included, was checked then).
     bool kept() const noexcept { return lent_ != nullptr; }
+    // The plan made for this call, which the caller may still annotate from what it knows
+    // of the table (before it is kept); null when kept().
+    engine::plan* fresh() noexcept;
 
    private:
     friend class plan_cache;
@@ -54,6 +57,9 @@ class plan_cache {
   handle get(const find_options& o, const engine::capabilities& caps);
   // The same for a count: its shape is the table, the column, distinct and the where literal.
   handle get(const count_options& o, const engine::capabilities& caps);
+  // Drops every kept plan: what the client knew of the tables, which a plan may carry
+  // (plan::order_not_null), is stale. A plan lent out now is dropped when given back.
+  void forget() noexcept;
 
  private:
   struct key_hash {

@@ -76,9 +76,10 @@ void compute_shape(plan& p) {
   }
   append_filter_shape(s, p.where, p);
   s.push_back('|');
-  for (const auto& o : p.order_by) {
-    s.append(o.column);
-    s.append(o.dir == direction::desc ? "-," : "+,");
+  for (std::size_t i = 0; i < p.order_by.size(); ++i) {
+    s.append(p.order_by[i].column);
+    s.append(p.order_by[i].dir == direction::desc ? "-" : "+");
+    s.append(p.not_null_order(i) ? "!," : ",");
   }
   s.push_back(p.limit != engine::no_param ? 'L' : '_');
   s.push_back(p.want_ids ? 'i' : '_');
@@ -373,6 +374,18 @@ plan plan_find(const find_options& o, const engine::capabilities& caps) {
   set_paging(p, o.limit, o.offset);
   compute_shape(p);
   return p;
+}
+
+void mark_not_null_order(plan& p, const engine::table_description& t) {
+  std::uint32_t bits = 0;
+  for (std::size_t i = 0; i < p.order_by.size() && i < 32; ++i) {
+    const auto* f = engine::find_named(t.columns, p.order_by[i].column);
+    if (f && !f->nullable) bits |= 1u << i;
+  }
+  if (bits == p.order_not_null) return;
+  p.order_not_null = bits;
+  p.shape = {};
+  compute_shape(p);
 }
 
 plan plan_insert(const insert_options& o, const engine::capabilities& caps) {

@@ -17,6 +17,8 @@ void require(bool capable, std::string_view feature, const engine::capabilities&
 void check_paging(const std::optional<std::int64_t>& limit, const std::optional<std::int64_t>& offset);
 
 engine::plan plan_find(const find_options& o, const engine::capabilities& caps);
+// Marks the order columns that `t` says are NOT NULL (plan::order_not_null), and reshapes.
+void mark_not_null_order(engine::plan& p, const engine::table_description& t);
 engine::plan plan_insert(const insert_options& o, const engine::capabilities& caps);
 engine::plan plan_update(const update_options& o, const engine::capabilities& caps);
 engine::plan plan_remove(const remove_options& o, const engine::capabilities& caps);

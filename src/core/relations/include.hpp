@@ -3,7 +3,10 @@
 // in memory; never one query per parent.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tether/client.hpp"
@@ -22,8 +25,17 @@ void read_includes(executor& db, const std::string& parent_table, const std::vec
 std::vector<std::string> with_join_keys(executor& db, const std::string& table, std::vector<std::string> select,
                                         const std::vector<include_options>& include);
 
+// Where complete_relation looks tables up: the client's facts, or a schema file's tables.
+struct table_source {
+  std::function<std::shared_ptr<const engine::table_description>(const std::string&)> describe;
+  std::string_view finds;  // for errors: "that introspection finds"
+};
+
 // The relation with what it leaves out (table, type, keys) taken from the foreign keys
-// introspection finds (infer.cpp); throws tether::error (usage) naming the key to give.
+// the tables have (infer.cpp); throws tether::error (usage) naming the key to give.
+include_options complete_relation(const table_source& tables, const std::string& parent, include_options r);
+// The same on a client: a relation the client's schema file declares for `parent` fills in
+// what the call leaves out first (declared.hpp), then the foreign keys introspection finds.
 include_options complete_relation(executor& db, const std::string& parent, include_options r);
 
 // The table's description from the client's facts (one introspection per table), or null

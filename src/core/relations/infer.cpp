@@ -1,5 +1,7 @@
 // What a relation of a find's include leaves out (its table, type or keys), from the
-// foreign keys that introspection finds (include.hpp). A relation that says everything is
+// relation the client's schema file declares, then from the foreign keys that
+// introspection finds (include.hpp); a schema file completes its own relations the same
+// way from its tables (declared.hpp). A relation that says everything is
 // used as it is, on any engine; one that leaves something out needs the engine's foreign
 // keys, and the error says which key to give when they do not settle it.
 #include <fmt/format.h>
@@ -7,6 +9,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/client/runner.hpp"
+#include "core/relations/declared.hpp"
 #include "core/relations/include.hpp"
 #include "tether/error.hpp"
 
@@ -22,6 +26,15 @@ bool same_name(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
+}
+
+// What the relation says about its table, type and keys.
+bool fully_given(const include_options& r) {
+  return !r.table.empty() && r.type &&
+         (*r.type == relation_type::many_to_many
+              ? !(r.through.empty() || r.through_foreign_key.empty() || r.through_related_key.empty() ||
+                  r.primary_key.empty() || r.foreign_key.empty())
+              : !(r.foreign_key.empty() || r.primary_key.empty()));
 }
 
 // The one-column foreign keys of `from` that point at `to` (and hold `column`, when given).
@@ -43,15 +56,15 @@ std::string column_list(const std::vector<const engine::constraint_def*>& keys) 
 }
 
 // The one foreign key of `from` to `to`; the error names the key to give.
-const engine::constraint_def& one_key(const include_options& r, const engine::table_description* from,
-                                      const std::string& from_name, const std::string& to, const std::string& column,
-                                      std::string_view key) {
+const engine::constraint_def& one_key(const include_options& r, std::string_view finds,
+                                      const engine::table_description* from, const std::string& from_name,
+                                      const std::string& to, const std::string& column, std::string_view key) {
   const auto keys = keys_between(from, to, column);
   if (keys.size() == 1) return *keys[0];
   if (keys.empty())
-    cannot(r, fmt::format("\"{}\" has no foreign key {}to \"{}\" that introspection finds; give \"{}\" (the column of "
+    cannot(r, fmt::format("\"{}\" has no foreign key {}to \"{}\" {}; give \"{}\" (the column of "
                           "\"{}\" that points at \"{}\")",
-                          from_name, column.empty() ? "" : "\"" + column + "\" ", to, key, from_name, to));
+                          from_name, column.empty() ? "" : "\"" + column + "\" ", to, finds, key, from_name, to));
   cannot(r, fmt::format("\"{}\" has {} foreign keys to \"{}\" ({}); give \"{}\" to say which", from_name, keys.size(),
                         to, column_list(keys), key));
 }
@@ -59,16 +72,29 @@ const engine::constraint_def& one_key(const include_options& r, const engine::ta
 }  // namespace
 
 include_options complete_relation(executor& db, const std::string& parent, include_options r) {
-  const bool given = !r.table.empty() && r.type &&
-                     (*r.type == relation_type::many_to_many
-                          ? !(r.through.empty() || r.through_foreign_key.empty() || r.through_related_key.empty() ||
-                              r.primary_key.empty() || r.foreign_key.empty())
-                          : !(r.foreign_key.empty() || r.primary_key.empty()));
-  if (given) return r;
-  const auto parent_d = described(db, parent);
+  if (fully_given(r)) return r;
+  if (const include_options* d = runner_of(db).relations().find(parent, r.relation);
+      d && (r.table.empty() || r.table == d->table) && (!r.type || r.type == d->type)) {
+    // The declaration's table, type and keys, where the call leaves them out.
+    r.type = d->type;
+    r.table = d->table;
+    for (auto [mine, theirs] : {std::pair{&r.foreign_key, &d->foreign_key}, std::pair{&r.primary_key, &d->primary_key},
+                                std::pair{&r.through, &d->through},
+                                std::pair{&r.through_foreign_key, &d->through_foreign_key},
+                                std::pair{&r.through_related_key, &d->through_related_key}})
+      if (mine->empty()) *mine = *theirs;
+  }
+  return complete_relation(table_source{[&](const std::string& t) { return described(db, t); }, "that introspection finds"},
+                           parent, std::move(r));
+}
+
+include_options complete_relation(const table_source& tables, const std::string& parent, include_options r) {
+  if (fully_given(r)) return r;
+  const auto described = [&](const std::string& t) { return tables.describe(t); };
+  const auto parent_d = described(parent);
   // The table: the relation's name, or where the parent's <name>_id / <name>Id points.
   if (r.table.empty()) {
-    if (described(db, r.relation)) {
+    if (described(r.relation)) {
       r.table = r.relation;
     } else if (parent_d) {
       for (const std::string& column : {r.relation + "_id", r.relation + "Id", r.relation})
@@ -84,16 +110,16 @@ include_options complete_relation(executor& db, const std::string& parent, inclu
       cannot(r, fmt::format("give \"table\": there is no table \"{}\" and no foreign key \"{}_id\" on \"{}\"",
                             r.relation, r.relation, parent));
   }
-  const auto related_d = described(db, r.table);
+  const auto related_d = described(r.table);
   if (!r.type) {
     if (!r.through.empty()) r.type = relation_type::many_to_many;
     else if (!keys_between(parent_d.get(), r.table, r.foreign_key).empty()) r.type = relation_type::many_to_one;
     else if (!keys_between(related_d.get(), parent, r.foreign_key).empty()) r.type = relation_type::one_to_many;
     else if (!r.foreign_key.empty() && !r.primary_key.empty()) r.type = relation_type::many_to_one;  // the default
     else
-      cannot(r, fmt::format("no foreign key between \"{}\" and \"{}\" that introspection finds; give \"type\" "
+      cannot(r, fmt::format("no foreign key between \"{}\" and \"{}\" {}; give \"type\" "
                             "(many_to_one, one_to_many or many_to_many) and the keys",
-                            parent, r.table));
+                            parent, r.table, tables.finds));
   }
   // A key given on the pointing side, with no foreign key to follow, points at the other
   // table's primary key.
@@ -109,14 +135,14 @@ include_options complete_relation(executor& db, const std::string& parent, inclu
   switch (*r.type) {
     case relation_type::many_to_one:
       if (r.foreign_key.empty() || r.primary_key.empty()) {
-        const auto& k = one_key(r, parent_d.get(), parent, r.table, r.foreign_key, "foreign_key");
+        const auto& k = one_key(r, tables.finds, parent_d.get(), parent, r.table, r.foreign_key, "foreign_key");
         r.foreign_key = k.columns[0];
         if (r.primary_key.empty()) r.primary_key = k.ref_columns[0];
       }
       break;
     case relation_type::one_to_many:
       if (r.foreign_key.empty() || r.primary_key.empty()) {
-        const auto& k = one_key(r, related_d.get(), r.table, parent, r.foreign_key, "foreign_key");
+        const auto& k = one_key(r, tables.finds, related_d.get(), r.table, parent, r.foreign_key, "foreign_key");
         r.foreign_key = k.columns[0];
         if (r.primary_key.empty()) r.primary_key = k.ref_columns[0];
       }
@@ -124,14 +150,22 @@ include_options complete_relation(executor& db, const std::string& parent, inclu
     case relation_type::many_to_many: {
       if (r.through.empty())
         cannot(r, fmt::format("give \"through\": the join table between \"{}\" and \"{}\"", parent, r.table));
-      const auto through_d = described(db, r.through);
+      const auto through_d = described(r.through);
+      // The join table's columns, given with no foreign key to follow, point at the two
+      // tables' primary keys.
+      if (!r.through_foreign_key.empty() && r.primary_key.empty() &&
+          keys_between(through_d.get(), parent, r.through_foreign_key).empty())
+        r.primary_key = primary(parent_d);
+      if (!r.through_related_key.empty() && r.foreign_key.empty() &&
+          keys_between(through_d.get(), r.table, r.through_related_key).empty())
+        r.foreign_key = primary(related_d);
       if (r.through_foreign_key.empty() || r.primary_key.empty()) {
-        const auto& k = one_key(r, through_d.get(), r.through, parent, r.through_foreign_key, "through_foreign_key");
+        const auto& k = one_key(r, tables.finds, through_d.get(), r.through, parent, r.through_foreign_key, "through_foreign_key");
         r.through_foreign_key = k.columns[0];
         if (r.primary_key.empty()) r.primary_key = k.ref_columns[0];
       }
       if (r.through_related_key.empty() || r.foreign_key.empty()) {
-        const auto& k = one_key(r, through_d.get(), r.through, r.table, r.through_related_key, "through_related_key");
+        const auto& k = one_key(r, tables.finds, through_d.get(), r.through, r.table, r.through_related_key, "through_related_key");
         r.through_related_key = k.columns[0];
         if (r.foreign_key.empty()) r.foreign_key = k.ref_columns[0];
       }

@@ -19,6 +19,8 @@ namespace tether::detail::dynamodb {
 namespace {
 
 constexpr std::size_t batch_get_keys = 100;  // BatchGetItem's limit per request
+// A $in over more partitions than this is one Scan rather than a Query of each.
+constexpr std::size_t max_listed_partitions = 100;
 
 // The $eq operand the filter fixes key field `field` to at its top level (an and of
 // leaves), if any, as an attribute of the key's type (an operand of another type matches
@@ -52,23 +54,30 @@ std::optional<json> fixed(const engine::plan& p, const engine::table_description
   });
 }
 
-// The keys a one-field key takes when the filter's top level holds `key $in [...]`: each
-// operand of the key's type once (another type matches no item).
-std::optional<std::vector<json>> listed_keys(const engine::plan& p, const engine::table_description& t) {
-  if (t.primary_key.size() != 1) return std::nullopt;
-  const std::string& field = t.primary_key[0];
+// The values a `field $in [...]` at the filter's top level lists: each operand of the
+// field's key type once (another type matches no item).
+std::optional<std::vector<json>> listed(const engine::plan& p, const engine::table_description& t,
+                                        const std::string& field) {
   const engine::field_def* declared = declared_field(t, field);
   return top_level(p, [&](const engine::filter_node& l) -> std::optional<std::vector<json>> {
     if (l.kind != engine::logic::leaf || l.op != engine::compare::in || l.field != field || l.param_count == 0)
       return std::nullopt;
-    std::vector<json> keys;
+    std::vector<json> values;
     for (std::uint32_t i = 0; i < l.param_count; ++i)
-      if (auto a = key_attribute(*p.param(l.first_param + i), field, declared)) {
-        json key{{field, std::move(*a)}};
-        if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));  // no duplicates
-      }
-    return keys;
+      if (auto a = key_attribute(*p.param(l.first_param + i), field, declared))
+        if (std::find(values.begin(), values.end(), *a) == values.end()) values.push_back(std::move(*a));  // no duplicates
+    return values;
   });
+}
+
+// The keys a one-field key takes when the filter's top level holds `key $in [...]`.
+std::optional<std::vector<json>> listed_keys(const engine::plan& p, const engine::table_description& t) {
+  if (t.primary_key.size() != 1) return std::nullopt;
+  auto values = listed(p, t, t.primary_key[0]);
+  if (!values) return std::nullopt;
+  std::vector<json> keys;
+  for (auto& v : *values) keys.push_back(json{{t.primary_key[0], std::move(v)}});
+  return keys;
 }
 
 // The whole key, when the filter fixes every key field with $eq.
@@ -112,6 +121,27 @@ bool sorts_natively(const engine::table_description& t, const std::string& field
     default:
       return false;
   }
+}
+
+// A range on sort key `field` at the filter's top level ($gt, $gte, $lt, $lte of one operand
+// of the key's type), as a key condition: "op", operand. Only where DynamoDB orders the
+// key as tether does, so that the condition keeps exactly the items the range keeps.
+std::optional<std::pair<const char*, json>> sort_key_range(const engine::plan& p, const engine::table_description& t,
+                                                           const std::string& field) {
+  if (!sorts_natively(t, field)) return std::nullopt;
+  const engine::field_def* declared = declared_field(t, field);
+  return top_level(p, [&](const engine::filter_node& l) -> std::optional<std::pair<const char*, json>> {
+    if (l.kind != engine::logic::leaf || l.field != field || l.param_count != 1) return std::nullopt;
+    const char* op = l.op == engine::compare::gt    ? ">"
+                     : l.op == engine::compare::gte ? ">="
+                     : l.op == engine::compare::lt  ? "<"
+                     : l.op == engine::compare::lte ? "<="
+                                                    : nullptr;
+    if (!op) return std::nullopt;
+    auto a = key_attribute(*p.param(l.first_param), field, declared);
+    if (!a) return std::nullopt;
+    return std::pair{op, std::move(*a)};
+  });
 }
 
 }  // namespace
@@ -165,8 +195,9 @@ void connection::execute(const engine::plan& p, engine::execution& out) {
 }
 
 // Every item the plan may concern, as records with the table's declared fields first (in
-// their order) and any other attribute after. GetItem when the key is fixed; else a Query
-// of the partition the filter fixes, or a Scan: consistent, with the pre-filter and the
+// their order) and any other attribute after. GetItem when the key is fixed; BatchGetItem
+// when it lists keys ($in); else a Query of the partition the filter fixes, or of each
+// partition a $in lists (up to max_listed_partitions), or a Scan: consistent, with the pre-filter and the
 // projection of expressions.hpp, following LastEvaluatedKey until the end, or, for a find
 // whose order DynamoDB keeps (none, or the sort key within a partition), until offset +
 // limit items have passed the whole filter. DynamoDB's Limit counts items before its
@@ -223,11 +254,45 @@ std::vector<json> connection::read_items(const engine::plan& p, const engine::ta
       request.erase("ConsistentRead");
       keys.insert(keys.end(), t.primary_key.begin(), t.primary_key.end());
     }
+  // Else a $in on a partition key (of a two-field key, or of an index; an include's
+  // one_to_many level is one): a Query of each partition it lists, up to max_listed_partitions.
+  std::vector<json> partitions;
+  auto list_partitions = [&](const std::vector<std::string>& key, const std::string* index) {
+    auto values = listed(p, t, key.at(0));
+    if (!values || values->size() > max_listed_partitions) return false;
+    partitions = std::move(*values);
+    keys = key;
+    if (index) {
+      request["IndexName"] = *index;
+      request.erase("ConsistentRead");
+      keys.insert(keys.end(), t.primary_key.begin(), t.primary_key.end());
+    }
+    return true;
+  };
+  bool listing = !partition && t.primary_key.size() == 2 && list_partitions(t.primary_key, nullptr);
+  for (std::size_t i = 0; !partition && !listing && i < t.indexes.size(); ++i)
+    listing = list_partitions(t.indexes[i].fields, &t.indexes[i].name);
+  if (listing) {
+    if (partitions.empty()) return items;  // no operand of the key's type: no item matches
+    operation = "Query";
+  }
   if (partition) {
     operation = "Query";
     request["KeyConditionExpression"] = fmt::format("{} = {}", x.name(keys[0]), x.value(*partition));
     const std::size_t key_size = request.contains("IndexName") ? keys.size() - t.primary_key.size() : keys.size();
-    if (key_size == 2 && p.order_by.size() == 1 && p.order_by[0].column == keys[1] && sorts_natively(t, keys[1])) {
+    // A range on the sort key reads only its part of the partition: a page of a keyset
+    // find (its token's range on the order) starts where the last one ended.
+    if (key_size == 2)
+      if (auto range = sort_key_range(p, t, keys[1]))
+        request["KeyConditionExpression"] = fmt::format("{} AND {} {} {}", request["KeyConditionExpression"].get<std::string>(),
+                                                        x.name(keys[1]), range->first, x.value(std::move(range->second)));
+    // Ordered by the sort key, DynamoDB keeps the order; later terms change nothing when
+    // they are the table's key, unique within a partition (a keyset page's tie-break).
+    const bool table_key = !request.contains("IndexName");
+    const bool rest_is_key = std::all_of(p.order_by.begin() + (p.order_by.empty() ? 0 : 1), p.order_by.end(), [&](const order_term& o) {
+      return table_key && (o.column == keys[0] || o.column == keys[1]);
+    });
+    if (key_size == 2 && !p.order_by.empty() && p.order_by[0].column == keys[1] && rest_is_key && sorts_natively(t, keys[1])) {
       ordered = true;
       request["ScanIndexForward"] = p.order_by[0].dir == direction::asc;
     }
@@ -235,7 +300,7 @@ std::vector<json> connection::read_items(const engine::plan& p, const engine::ta
   if (auto f = filter_expression(p, t, x, keys)) request["FilterExpression"] = *f;
   if (!whole_items)
     if (auto pe = projection(p, t, x)) request["ProjectionExpression"] = *pe;
-  x.add_to(request);
+  if (!listing) x.add_to(request);
 
   // A find that can stop early: how many items must pass the filter.
   std::optional<std::size_t> wanted;
@@ -248,26 +313,41 @@ std::vector<json> connection::read_items(const engine::plan& p, const engine::ta
   const bool sorted_here = !ordered && p.kind == engine::plan_kind::find;
   std::size_t matched = 0, page_limit = wanted ? std::max<std::size_t>(*wanted, 1) : 0;
   if (wanted && *wanted == 0) return items;
-  for (;;) {
-    if (wanted) request["Limit"] = std::min<std::size_t>(page_limit, max_page_items);
-    json page = http_->call(operation, request, p.table);
-    const std::size_t first = items.size();
-    for (auto& i : page["Items"]) items.push_back(std::move(i));
-    if (sorted_here && items.size() > client_sort_rows)
-      throw error(error_category::query,
-                  fmt::format("ordering \"{}\" by \"{}\" sorts on the client, which holds at most {} items, and this "
-                              "read has more; narrow the where, or order by the sort key of a partition (of the "
-                              "table or of a global secondary index) that the where fixes",
-                              p.table, p.order_by[0].column, client_sort_rows),
-                  error_details{.engine = "dynamodb", .code = "ClientSortLimit", .statement = operation + (" " + p.table)});
-    if (!page.contains("LastEvaluatedKey")) break;
-    if (wanted) {
-      records r = to_records(std::span<const json>(items).subspan(first), t);
-      for (std::size_t i = 0; i < r.size(); ++i) matched += engine::matches(p, p.where, r, i) ? 1 : 0;
-      if (matched >= *wanted) break;
-      page_limit *= 2;  // few items passed: read more at a time
+  // Every page of one request; true once `wanted` items have passed the filter.
+  auto read_pages = [&](json& request) {
+    for (;;) {
+      if (wanted) request["Limit"] = std::min<std::size_t>(page_limit, max_page_items);
+      json page = http_->call(operation, request, p.table);
+      const std::size_t first = items.size();
+      for (auto& i : page["Items"]) items.push_back(std::move(i));
+      if (sorted_here && items.size() > client_sort_rows)
+        throw error(error_category::query,
+                    fmt::format("ordering \"{}\" by \"{}\" sorts on the client, which holds at most {} items, and this "
+                                "read has more; narrow the where, or order by the sort key of a partition (of the "
+                                "table or of a global secondary index) that the where fixes",
+                                p.table, p.order_by[0].column, client_sort_rows),
+                    error_details{.engine = "dynamodb", .code = "ClientSortLimit", .statement = operation + (" " + p.table)});
+      const bool more = page.contains("LastEvaluatedKey");
+      if (wanted && (more || listing)) {  // the last page of the last request needs no count
+        records r = to_records(std::span<const json>(items).subspan(first), t);
+        for (std::size_t i = 0; i < r.size(); ++i) matched += engine::matches(p, p.where, r, i) ? 1 : 0;
+        if (matched >= *wanted) return true;
+      }
+      if (!more) return false;
+      if (wanted) page_limit *= 2;  // few items passed: read more at a time
+      request["ExclusiveStartKey"] = std::move(page["LastEvaluatedKey"]);
     }
-    request["ExclusiveStartKey"] = std::move(page["LastEvaluatedKey"]);
+  };
+  if (!listing) {
+    read_pages(request);
+    return items;
+  }
+  for (const auto& listed_value : partitions) {
+    json one = request;
+    expression_names xi = x;
+    one["KeyConditionExpression"] = fmt::format("{} = {}", xi.name(keys[0]), xi.value(listed_value));
+    xi.add_to(one);
+    if (read_pages(one)) break;
   }
   return items;
 }

@@ -27,6 +27,12 @@ class dynamodb : public fixture {
   void warm(engine::connection& c, const std::string& table) {
     c.execute(detail::plan_count({.table = table}, db->capabilities()));
   }
+  // The only connection of a one-connection client, to count the requests the client's
+  // own calls send on it.
+  static engine::connection& only_connection(tether::client& one) {
+    std::unique_ptr<detail::lease> hold;
+    return detail::runner_of(one).pin(hold);  // given back when hold goes
+  }
   static std::uint64_t requests(engine::connection& c) {
     return dynamic_cast<detail::dynamodb::connection&>(c).requests();
   }
@@ -141,11 +147,7 @@ TEST_F(dynamodb, an_includes_many_to_one_reads_its_rows_by_key_with_batch_get_it
   db->insert({.table = orders, .records = {{{"id", 10}, {"customer_id", 1}}, {{"id", 11}, {"customer_id", 2}},
                                            {{"id", 12}, {"customer_id", 1}}, {{"id", 13}, {"customer_id", nullptr}}}});
   tether::client one{url_, {.pool_size = 1}};
-  engine::connection* c = nullptr;
-  {
-    std::unique_ptr<detail::lease> hold;
-    c = &detail::runner_of(one).pin(hold);  // the client's only connection, given back here
-  }
+  engine::connection* c = &only_connection(one);
   const find_options o{.table = orders,
                        .order_by = {{"id"}},
                        .include = {{.relation = "customer", .type = relation_type::many_to_one, .table = customers,
@@ -158,6 +160,78 @@ TEST_F(dynamodb, an_includes_many_to_one_reads_its_rows_by_key_with_batch_get_it
   ASSERT_EQ(r.records.size(), 4u);
   EXPECT_EQ(r.records[2].related("customer").one()->get<std::string>("name"), "Ada");
   EXPECT_FALSE(r.records[3].related("customer").one());
+}
+
+// include's one_to_many level is a $in on the related table's foreign key: with a global
+// secondary index on that key, it is a Query of each parent's partition, not a Scan.
+TEST_F(dynamodb, an_includes_one_to_many_level_queries_each_partition_of_an_index_on_its_key) {
+  tether::schema sc{*db, {.table = unique_name("migrations")}};
+  const value key{{"type", "bigint"}, {"primary_key", true}};
+  auto customers = make_tether_table({{"id", key}, {"name", "string"}});
+  const std::string orders = unique_name("orders");
+  sc.create(orders, {{"id", key}, {"customer_id", "bigint"}, {"placed", "integer"}},
+            {{"indexes", {value{{"name", orders + "_by_customer"}, {"fields", {"customer_id"}}}}}});
+  db->insert({.table = customers, .records = {{{"id", 1}, {"name", "Ada"}}, {{"id", 2}, {"name", "Bo"}},
+                                              {{"id", 3}, {"name", "Cy"}}}});
+  db->insert({.table = orders, .records = {{{"id", 10}, {"customer_id", 1}, {"placed", 3}},
+                                           {{"id", 11}, {"customer_id", 1}, {"placed", 1}},
+                                           {{"id", 12}, {"customer_id", 2}, {"placed", 2}},
+                                           {{"id", 13}, {"customer_id", nullptr}, {"placed", 4}}}});
+  tether::client one{url_, {.pool_size = 1}};
+  engine::connection* c = &only_connection(one);
+  const find_options o{.table = customers,
+                       .order_by = {{"id"}},
+                       .include = {{.relation = "orders", .type = relation_type::one_to_many, .table = orders,
+                                    .foreign_key = "customer_id", .primary_key = "id",
+                                    .order_by = {order_term::parse("placed")}}}};
+  one.find(o);  // the tables' definitions read and kept
+  const auto before = requests(*c);
+  auto r = one.find(o);
+  EXPECT_EQ(last_operation(*c), "Query");
+  EXPECT_EQ(last_body(*c).value("IndexName", ""), orders + "_by_customer") << last_body(*c).dump();
+  EXPECT_EQ(requests(*c) - before, 4u) << "a Scan of the customers, then a Query of each one's partition (3)";
+  ASSERT_EQ(r.records.size(), 3u);
+  ASSERT_EQ(r.records[0].related("orders").size(), 2u);
+  EXPECT_EQ(r.records[0].related("orders")[0].get<std::int64_t>("id"), 11) << "placed ascending";
+  EXPECT_EQ(r.records[1].related("orders").size(), 1u);
+  EXPECT_TRUE(r.records[2].related("orders").empty());
+  // The same $in as a find of its own: the rows of the listed partitions, nothing else.
+  auto listed = one.find({.table = orders, .where = {{"customer_id", {{"$in", {1, 2, 7}}}}}, .order_by = {{"id"}}});
+  EXPECT_EQ(listed.records.size(), 3u);
+}
+
+// Keyset pages of one partition ordered by its sort key: the token's range on the sort key
+// becomes a key condition, so a later page reads from where the last ended (what wrapping
+// LastEvaluatedKey would do), in a request or two, not the partition from its start.
+TEST_F(dynamodb, a_keyset_page_of_a_partition_starts_where_the_last_ended) {
+  auto t = make_tether_table(value::from_json(
+      R"({"user": {"type": "string", "primary_key": true}, "at": {"type": "bigint", "primary_key": true}, "n": "integer"})"));
+  std::vector<value> rows;
+  for (std::int64_t i = 1; i <= 200; ++i) rows.push_back(value(object{{"user", "ada"}, {"at", i * 10}, {"n", i}}));
+  for (std::int64_t i = 1; i <= 5; ++i) rows.push_back(value(object{{"user", "bob"}, {"at", i}, {"n", -i}}));
+  db->insert({.table = t, .records = rows});
+  tether::client one{url_, {.pool_size = 1}};
+  engine::connection* c = &only_connection(one);
+  find_options o{.table = t, .where = {{"user", "ada"}}, .order_by = {{"at"}}, .limit = 10, .after = ""};
+  std::vector<std::int64_t> seen;
+  std::uint64_t most = 0;
+  for (int page = 0; page < 8; ++page) {
+    const auto before = requests(*c);
+    auto r = one.find(o);
+    if (page > 0) most = std::max<std::uint64_t>(most, requests(*c) - before);
+    for (std::size_t i = 0; i < r.records.size(); ++i) seen.push_back(r.records[i].get<std::int64_t>("n"));
+    ASSERT_FALSE(r.next.empty());
+    o.after = r.next;
+  }
+  std::vector<std::int64_t> expected;
+  for (std::int64_t i = 1; i <= 80; ++i) expected.push_back(i);
+  EXPECT_EQ(seen, expected) << "eight pages of ten, in order, none missed or repeated";
+  const auto body = last_body(*c);
+  EXPECT_EQ(last_operation(*c), "Query");
+  EXPECT_NE(body.value("KeyConditionExpression", "").find(" AND "), std::string::npos)
+      << "the sort key's range is a key condition: " << body.dump();
+  EXPECT_LE(most, 3u) << "a page reads from the token on: a request or two (the row at the token itself is "
+                         "read again and dropped), never the partition from its start";
 }
 
 TEST_F(dynamodb, a_find_by_the_whole_key_is_one_get_item) {
