@@ -349,28 +349,58 @@ void create_include_tables() {
   tether::bench::create_keyset_table(db);
 }
 
-void raw_include_join(benchmark::State& state) {
+// One prepared statement whose rows `add` turns into the parents, run per iteration.
+template <class AddRow>
+void raw_include_statement(benchmark::State& state, const char* sql, AddRow add) {
   using namespace tether::bench;
   sqlite3* db = open_raw();
   sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v3(db, include_join_sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr);
+  sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr);
   for (auto _ : state) {
     std::vector<inc_parent> out;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-      const std::int64_t pid = sqlite3_column_int64(st, 0);
-      if (out.empty() || out.back().id != pid)
-        out.push_back({pid, reinterpret_cast<const char*>(sqlite3_column_text(st, 1)), {}});
-      if (sqlite3_column_type(st, 2) == SQLITE_NULL) continue;
-      inc_kid k{sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), std::nullopt};
-      if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-        k.item = inc_item{sqlite3_column_int64(st, 4), reinterpret_cast<const char*>(sqlite3_column_text(st, 5))};
-      out.back().kids.push_back(std::move(k));
-    }
+    while (sqlite3_step(st) == SQLITE_ROW) add(st, out);
     sqlite3_reset(st);
     benchmark::DoNotOptimize(out);
   }
   sqlite3_finalize(st);
   sqlite3_close(db);
+}
+
+void raw_include_join(benchmark::State& state) {
+  using namespace tether::bench;
+  raw_include_statement(state, include_join_sql, [](sqlite3_stmt* st, std::vector<inc_parent>& out) {
+    const std::int64_t pid = sqlite3_column_int64(st, 0);
+    if (out.empty() || out.back().id != pid)
+      out.push_back({pid, reinterpret_cast<const char*>(sqlite3_column_text(st, 1)), {}});
+    if (sqlite3_column_type(st, 2) == SQLITE_NULL) return;
+    inc_kid k{sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3), std::nullopt};
+    if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+      k.item = inc_item{sqlite3_column_int64(st, 4), reinterpret_cast<const char*>(sqlite3_column_text(st, 5))};
+    out.back().kids.push_back(std::move(k));
+  });
+}
+
+// The one statement a SQLite-only include would send: each parent's children (and their
+// items) aggregated into JSON by a correlated subquery, parsed back into structs.
+// Measured to decide whether tether's include should have such a path (docs/querying.md).
+constexpr const char* include_json_sql =
+    "SELECT p.id, p.name, (SELECT json_group_array(json_object('id', k.id, 'qty', k.qty, 'item', "
+    "CASE WHEN i.id IS NULL THEN NULL ELSE json_object('id', i.id, 'name', i.name) END)) "
+    "FROM (SELECT * FROM inc_kids WHERE parent_id = p.id ORDER BY id) k LEFT JOIN inc_items i ON i.id = k.item_id) "
+    "FROM inc_parents p ORDER BY p.id";
+
+void raw_include_json(benchmark::State& state) {
+  using namespace tether::bench;
+  raw_include_statement(state, include_json_sql, [](sqlite3_stmt* st, std::vector<inc_parent>& out) {
+    inc_parent& p = out.emplace_back(
+        inc_parent{sqlite3_column_int64(st, 0), reinterpret_cast<const char*>(sqlite3_column_text(st, 1)), {}});
+    const tether::value kids = tether::value::from_json(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)));
+    for (const auto& k : kids.as_array()) {
+      inc_kid kid{k["id"].as_int(), k["qty"].as_int(), std::nullopt};
+      if (const auto& item = k["item"]; !item.is_null()) kid.item = inc_item{item["id"].as_int(), item["name"].as_string()};
+      p.kids.push_back(std::move(kid));
+    }
+  });
 }
 
 void print_ratios(const tether::bench::collecting_reporter& times) {
@@ -407,6 +437,7 @@ TETHER_BENCH_CALL(tether_insert_one_prepared, tether_insert_one_prepared);
 TETHER_BENCH_CALL(soci_insert_one, soci_insert_one);
 #endif
 BENCHMARK(raw_include_join)->Unit(benchmark::kMicrosecond);
+BENCHMARK(raw_include_json)->Unit(benchmark::kMicrosecond);
 BENCHMARK(tether::bench::tether_include<sqlite_url>)->Name("tether_include")->Unit(benchmark::kMicrosecond);
 BENCHMARK(tether::bench::tether_include_n_plus_one<sqlite_url>)->Name("tether_include_n_plus_one")->Unit(benchmark::kMicrosecond);
 BENCHMARK(tether::bench::tether_keyset_page<sqlite_url>)->Name("tether_keyset_page")->Arg(1)->Arg(1000)->Unit(benchmark::kMicrosecond);
@@ -434,6 +465,8 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks(&reporter);
   print_ratios(reporter);
   tether::bench::print_include_ratios(reporter, "raw_include_join", nullptr);
+  if (double json = reporter.time("raw_include_json"), inc = reporter.time("tether_include"); json > 0 && inc > 0)
+    std::printf("  include / hand-written json_group_array statement  %.2fx\n", inc / json);
   benchmark::Shutdown();
   remove_database();
   return 0;
