@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "core/migrations/recorded_table.hpp"
 #include "core/migrations/schema_ops.hpp"
 #include "connection.hpp"
 #include "tether/error.hpp"
@@ -26,27 +27,7 @@ constexpr auto lock_lease = std::chrono::minutes(10);  // a crashed migrator's l
               error_details{"dynamodb"});
 }
 
-std::string definition_text(const engine::table_description& t) {
-  array fields;
-  for (const auto& f : t.columns) {
-    value v = field_to_value(f);
-    v.as_object().insert(v.as_object().begin(), member{"name", f.name});
-    fields.push_back(std::move(v));
-  }
-  array key;
-  for (const auto& k : t.primary_key) key.emplace_back(k);
-  object out{{"fields", value(std::move(fields))}, {"primary_key", value(std::move(key))}};
-  if (!t.indexes.empty()) {
-    array indexes;
-    for (const auto& i : t.indexes) {
-      array names;
-      for (const auto& f : i.fields) names.emplace_back(f);
-      indexes.push_back(value(object{{"name", i.name}, {"fields", value(std::move(names))}}));
-    }
-    out.emplace_back("indexes", value(std::move(indexes)));
-  }
-  return value(std::move(out)).to_json();
-}
+std::string definition_text(const engine::table_description& t) { return recorded_definition(t).to_json(); }
 
 std::int64_t epoch_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -140,15 +121,7 @@ std::optional<engine::table_description> connection::describe_table(std::string_
     json got = http_->call("GetItem", json{{"TableName", schema_table}, {"Key", {{"table", {{"S", name}}}}},
                                            {"ConsistentRead", true}}, schema_table);
     if (got.contains("Item") && got["Item"].contains("definition")) {
-      value def = value::from_json(got["Item"]["definition"]["S"].get<std::string>());
-      for (const auto& f : def["fields"].as_array()) t.columns.push_back(parse_field(f["name"].as_string(), f));
-      for (const auto& k : def["primary_key"].as_array()) t.primary_key.push_back(k.as_string());
-      if (const value* indexes = def.find("indexes"))
-        for (const auto& i : indexes->as_array()) {
-          engine::index_def index{.name = i["name"].as_string()};
-          for (const auto& f : i["fields"].as_array()) index.fields.push_back(f.as_string());
-          t.indexes.push_back(std::move(index));
-        }
+      t = from_recorded(std::string(name), value::from_json(got["Item"]["definition"]["S"].get<std::string>()));
       if (recorded) *recorded = true;
       return t;
     }

@@ -1,0 +1,51 @@
+// A table's definition as tether records it (recorded_table.hpp).
+#include "core/migrations/recorded_table.hpp"
+
+#include <fmt/format.h>
+
+#include "core/migrations/schema_ops.hpp"
+#include "tether/error.hpp"
+
+namespace tether::detail {
+
+value recorded_definition(const engine::table_description& t) {
+  array fields;
+  for (const auto& f : t.columns) {
+    value v = field_to_value(f);
+    v.as_object().insert(v.as_object().begin(), member{"name", f.name});
+    fields.push_back(std::move(v));
+  }
+  array key;
+  for (const auto& k : t.primary_key) key.emplace_back(k);
+  object out{{"fields", value(std::move(fields))}, {"primary_key", value(std::move(key))}};
+  if (!t.indexes.empty()) {
+    array indexes;
+    for (const auto& i : t.indexes) {
+      array names;
+      for (const auto& f : i.fields) names.emplace_back(f);
+      indexes.push_back(value(object{{"name", i.name}, {"fields", value(std::move(names))}}));
+    }
+    out.emplace_back("indexes", value(std::move(indexes)));
+  }
+  return value(std::move(out));
+}
+
+engine::table_description from_recorded(const std::string& name, const value& def) {
+  engine::table_description t;
+  t.name = name;
+  try {
+    for (const auto& f : def["fields"].as_array()) t.columns.push_back(parse_field(f["name"].as_string(), f));
+    for (const auto& k : def["primary_key"].as_array()) t.primary_key.push_back(k.as_string());
+    if (const value* indexes = def.find("indexes"))
+      for (const auto& i : indexes->as_array()) {
+        engine::index_def index{.name = i["name"].as_string()};
+        for (const auto& f : i["fields"].as_array()) index.fields.push_back(f.as_string());
+        t.indexes.push_back(std::move(index));
+      }
+  } catch (const error& e) {
+    throw error(error_category::schema, fmt::format("tether's record of table \"{}\" is damaged: {}", name, e.what()));
+  }
+  return t;
+}
+
+}  // namespace tether::detail
