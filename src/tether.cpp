@@ -20,6 +20,9 @@ void register_builtin_drivers() {
 #ifdef TETHER_WITH_DYNAMODB
     engine::register_driver(dynamodb::make_driver());
 #endif
+#ifdef TETHER_WITH_MONGODB
+    engine::register_driver(mongodb::make_driver());
+#endif
   });
 }
 }  // namespace

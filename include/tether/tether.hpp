@@ -15,6 +15,7 @@
 #include "tether/value.hpp"
 #include "tether/workspace.hpp"
 #include "tether/engines/dynamodb.hpp"
+#include "tether/engines/mongodb.hpp"
 #include "tether/engines/mysql.hpp"
 #include "tether/engines/postgresql.hpp"
 #include "tether/engines/sqlite.hpp"

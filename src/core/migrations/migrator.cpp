@@ -152,9 +152,10 @@ std::vector<value> effective_down(const recorded& r, const standing& s) {
   return down;
 }
 
+// To the millisecond: every engine keeps that much (MongoDB's dates no more).
 value now_value() {
-  return timestamp{std::chrono::duration_cast<std::chrono::microseconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count(), 0};
+  return timestamp{std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count() * 1000, 0};
 }
 
 

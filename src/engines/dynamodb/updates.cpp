@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "connection.hpp"
+#include "core/query/recorded_writes.hpp"
 #include "expressions.hpp"
 #include "tether/engine/evaluate.hpp"
 #include "tether/error.hpp"
@@ -84,24 +85,11 @@ std::optional<json> update_request(const engine::plan& p, const engine::table_de
         values[v] = to_attribute(*operand, s.column);
         values[":zero"] = json{{"N", "0"}};
         break;
-      case engine::update_op::mul: {  // null counts as 0
-        value now = old.is_null() ? value(0) : old;
-        if (now.kind() == value_kind::integer && operand->kind() == value_kind::integer)
-          now = value(now.as_int() * operand->as_int());
-        else
-          now = value(now.as_double() * operand->as_double());
-        computed(n, v, s.column, now);
-        break;
-      }
-      case engine::update_op::min:
-      case engine::update_op::max: {  // null takes the value
-        const auto order = old.is_null() ? std::optional<int>(0) : engine::compare_values(*operand, old);
-        if (old.is_null() || (order && (s.op == engine::update_op::min ? *order < 0 : *order > 0)))
-          computed(n, v, s.column, *operand);
-        break;
-      }
+      case engine::update_op::mul:     // null counts as 0
+      case engine::update_op::min:     // null takes the value
+      case engine::update_op::max:
       case engine::update_op::concat:  // null counts as ""
-        computed(n, v, s.column, value((old.is_null() ? std::string() : old.as_string()) + operand->as_string()));
+        if (auto now = updated_value(s.op, old, operand, s.column)) computed(n, v, s.column, *now);
         break;
       case engine::update_op::push:
       case engine::update_op::add_to_set:
@@ -125,7 +113,7 @@ std::optional<json> update_request(const engine::plan& p, const engine::table_de
           values[v] = json{{"L", json::array({to_attribute(*operand, s.column)})}};
           break;
         }
-        if (auto now = engine::array_update(s.op, old, operand)) computed(n, v, s.column, *now);
+        if (auto now = updated_value(s.op, old, operand, s.column)) computed(n, v, s.column, *now);
         break;
       }
     }

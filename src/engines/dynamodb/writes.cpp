@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "connection.hpp"
+#include "core/query/recorded_writes.hpp"
 #include "tether/engine/evaluate.hpp"
 #include "tether/error.hpp"
 #include "types.hpp"
@@ -17,17 +18,6 @@ namespace tether::detail::dynamodb {
 namespace {
 
 constexpr std::size_t batch_write_items = 25;  // BatchWriteItem's limit per request
-
-// A field's default, as the SQL engines apply it: its literal, or the current moment.
-std::optional<value> default_of(const engine::field_def& f) {
-  if (f.default_value && !f.default_value->is_null()) return *f.default_value;
-  if (!f.default_now) return std::nullopt;
-  const std::int64_t micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  if (f.type == field_type::date) return value(date{static_cast<std::int32_t>(micros / 86'400'000'000)});
-  if (f.type == field_type::time) return value(time_of_day{micros % 86'400'000'000});
-  return value(timestamp{micros, 0});
-}
 
 const engine::field_def* auto_key(const engine::table_description& t) {
   for (const auto& f : t.columns)
@@ -50,44 +40,17 @@ std::int64_t connection::next_ids(const std::string& table, std::int64_t n) {
   return std::stoll(got["Attributes"]["next_id"]["N"].get<std::string>());
 }
 
-// The plan's records as items: converted by their declared fields, ids drawn for those
-// without, defaults applied and required fields checked. Every record is read (and
-// checked) before anything is written.
+// The plan's records as items: completed as the SQL engines' databases complete a row
+// (recorded_writes.hpp: ids drawn, defaults applied, required fields checked), then
+// converted by their declared fields. Every record is read (and checked) before anything
+// is written.
 std::vector<json> connection::items_of(const engine::plan& p, const engine::table_description& t) {
-  const engine::field_def* counter = auto_key(t);
   std::vector<json> items;
   items.reserve(p.row_count);
-  std::int64_t missing_ids = 0;
-  std::vector<const engine::field_def*> declared;
-  for (const auto& c : p.columns) declared.push_back(declared_field(t, c));
-  for (std::size_t r = 0; r < p.row_count; ++r) {
+  for (const auto& row : complete_records(p, t, [&](std::int64_t n) { return next_ids(p.table, n); }, "dynamodb")) {
     json item = json::object();
-    for (std::size_t c = 0; c < p.columns.size(); ++c) {
-      const value& v = p.cell(r, c);
-      if (v.is_null()) continue;  // an absent attribute is DynamoDB's null
-      item[p.columns[c]] = to_attribute(v, declared[c], p.columns[c]);
-    }
-    if (counter && !item.contains(counter->name)) ++missing_ids;
+    for (const auto& [name, v] : row) item[name] = to_attribute(v, declared_field(t, name), name);
     items.push_back(std::move(item));
-  }
-  if (missing_ids > 0) {
-    std::int64_t id = next_ids(p.table, missing_ids) - missing_ids;
-    for (auto& item : items)
-      if (!item.contains(counter->name)) item[counter->name] = json{{"N", std::to_string(++id)}};
-  }
-  // Defaults, then required fields, from what tether recorded of the table: the meaning
-  // they have on the SQL engines, where the database applies them.
-  for (std::size_t r = 0; r < items.size(); ++r) {
-    json& item = items[r];
-    for (const auto& f : t.columns) {
-      if (item.contains(f.name)) continue;
-      if (auto d = default_of(f)) item[f.name] = to_attribute(*d, &f, f.name);
-      else if (!f.nullable || f.primary_key)
-        throw error(error_category::not_null_violation,
-                    fmt::format("record {} for \"{}\" has no value for \"{}\", which is required{}", r, p.table, f.name,
-                                f.primary_key ? " (a field of the key)" : ""),
-                    error_details{"dynamodb"});
-    }
   }
   return items;
 }

@@ -1,0 +1,118 @@
+// One MongoDB connection: a libmongoc client of its own (tether's pool holds connections,
+// so each is used by one call at a time) on the URL's database, and the parts it offers:
+// the schema applier, introspection and the migration lock. In progress (issue 21): no
+// transactions or upserts yet (each is refused, naming what is missing).
+//
+//
+// Documents and tables. A collection tether made has its definition recorded in the
+// tether_schema collection (recorded_table.hpp), since MongoDB keeps none. Every document's
+// _id is an ObjectId made on the client; the table's key is a field with a unique index
+// (CongoDB, the test server, rewrites any other _id into an ObjectId). Reads of a table
+// tether made leave _id out; a collection tether did not make reads its fields as stored,
+// `_id` among them.
+//
+// Reads: a find command with the pre-filter of filter.hpp, every batch read (batchSize),
+// then the whole filter, the order, limit and offset, counts and aggregates evaluated on
+// the client by the reference evaluator, so each operator means what docs/querying.md says.
+// Writes: insert (insert commands of at most 1,000 documents, ordered), update (each
+// matched document's new values computed on the client, written by its _id), remove
+// (delete by the _ids the filter matched).
+#pragma once
+
+#include <bson/bson.h>
+#include <mongoc/mongoc.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tether/engine/engine.hpp"
+
+namespace tether::detail::mongodb {
+
+inline constexpr const char* schema_collection = "tether_schema";
+inline constexpr std::size_t insert_batch = 1000;
+
+// Owns a bson_t made by bson_new() (bson_t's alignment attribute keeps it out of
+// std::unique_ptr's template arguments).
+class bson_ptr {
+ public:
+  bson_ptr() = default;
+  explicit bson_ptr(bson_t* b) noexcept : b_(b) {}
+  bson_ptr(bson_ptr&& o) noexcept : b_(std::exchange(o.b_, nullptr)) {}
+  bson_ptr& operator=(bson_ptr&& o) noexcept {
+    std::swap(b_, o.b_);
+    return *this;
+  }
+  bson_ptr(const bson_ptr&) = delete;
+  bson_ptr& operator=(const bson_ptr&) = delete;
+  ~bson_ptr() {
+    if (b_) bson_destroy(b_);
+  }
+  bson_t* get() const noexcept { return b_; }
+  bson_t& operator*() const noexcept { return *b_; }
+
+ private:
+  bson_t* b_ = nullptr;
+};
+
+class connection final : public engine::connection,
+                         public engine::schema_applier,
+                         public engine::introspection,
+                         public engine::migration_lock {
+ public:
+  connection(mongoc_client_t* client, std::string database);
+  ~connection() override;
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  void execute(const engine::plan& p, engine::execution& out) override;
+  bool alive() override;
+  std::optional<std::string> server_version() override;
+
+  engine::schema_applier* schema_part() noexcept override { return this; }
+  engine::introspection* introspection_part() noexcept override { return this; }
+  engine::migration_lock* lock_part() noexcept override { return this; }
+
+  engine::schema_step apply(const engine::schema_op& op, const engine::table_description* before, bool dry_run) override;
+  std::optional<engine::table_description> describe(std::string_view table) override;
+  std::vector<std::string> list_tables() override;
+  void lock_migrations(std::chrono::milliseconds timeout) override;
+  void unlock_migrations() override;
+
+  // Runs `command` on the database; the reply. Throws tether::error in tether's terms.
+  bson_ptr command(const bson_t& command, std::string_view table = {});
+  // The last command sent, as canonical Extended JSON (for the tests).
+  const std::string& last_command() const noexcept { return last_command_; }
+  std::uint64_t commands() const noexcept { return commands_; }
+
+ private:
+  struct table_info {
+    engine::table_description table;
+    bool recorded = false;
+  };
+  table_info table(const std::string& name);
+  // Every document `p`'s pre-filter lets through, as stored.
+  std::vector<bson_ptr> read_documents(const engine::plan& p, const table_info& t);
+  records to_records(const std::vector<bson_ptr>& docs, const table_info& t) const;
+  void insert(const engine::plan& p, const table_info& t, engine::execution& out);
+  void update(const engine::plan& p, const table_info& t, engine::execution& out);
+  void remove(const engine::plan& p, const table_info& t, engine::execution& out);
+  std::int64_t next_ids(const std::string& table, std::int64_t n);  // the last of n fresh ids
+  void save_definition(const engine::table_description& t);
+  void forget_definition(const std::string& table);
+
+  mongoc_client_t* client_;
+  std::string database_;
+  std::string last_command_;
+  std::uint64_t commands_ = 0;
+  std::string lock_owner_;
+};
+
+// The error a failed command is, in tether's terms (error.cpp): 11000 is a
+// unique_violation, a network failure a connection error, and so on.
+error to_error(const bson_error_t& e, std::string_view what);
+
+}  // namespace tether::detail::mongodb
