@@ -3,7 +3,7 @@
 // TETHER_WITH_MONGODB. URLs: mongodb://[USER:PASS@]HOST[:PORT][,HOST…]/DATABASE[?options]
 // and mongodb+srv://…, read by the driver's own URI parser; the database comes from the
 // path. In progress (issue 21): finds, counts, aggregates, inserts, updates, removes,
-// create and drop of collections and migrations work; upserts, transactions and indexes
+// collections and their fields, and migrations work; upserts, transactions and indexes
 // beyond the key do not yet (each is refused by name). docs/engines/mongodb.md tells the rest.
 #pragma once
 

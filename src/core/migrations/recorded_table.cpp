@@ -10,11 +10,7 @@ namespace tether::detail {
 
 value recorded_definition(const engine::table_description& t) {
   array fields;
-  for (const auto& f : t.columns) {
-    value v = field_to_value(f);
-    v.as_object().insert(v.as_object().begin(), member{"name", f.name});
-    fields.push_back(std::move(v));
-  }
+  for (const auto& f : t.columns) fields.push_back(field_to_value(f));  // its name first
   array key;
   for (const auto& k : t.primary_key) key.emplace_back(k);
   object out{{"fields", value(std::move(fields))}, {"primary_key", value(std::move(key))}};

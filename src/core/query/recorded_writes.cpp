@@ -24,7 +24,32 @@ std::optional<value> default_of(const engine::field_def& f, std::int64_t precisi
   return value(timestamp{micros, 0});
 }
 
+void filter_fields(const engine::filter_node& n, std::vector<const std::string*>& out) {
+  if (n.kind == engine::logic::leaf) out.push_back(&n.field);
+  for (const auto& c : n.children) filter_fields(c, out);
+}
+
 }  // namespace
+
+void check_fields(const engine::plan& p, const engine::table_description& t, std::string_view engine) {
+  std::vector<const std::string*> names;
+  filter_fields(p.where, names);
+  filter_fields(p.having, names);
+  for (const auto& c : p.columns) names.push_back(&c);
+  for (const auto& o : p.order_by) names.push_back(&o.column);
+  for (const auto& s : p.set) names.push_back(&s.column);
+  for (const auto& g : p.group_by) names.push_back(&g);
+  for (const auto& a : p.aggregates)
+    if (a.column != "*") names.push_back(&a.column);
+  for (const std::string* n : names) {
+    bool alias = false;  // having and order_by may name an aggregate's alias
+    for (const auto& a : p.aggregates) alias = alias || a.alias == *n;
+    if (alias) continue;
+    if (!engine::find_named(t.columns, *n))
+      throw error(error_category::schema, fmt::format("unknown column \"{}\" in \"{}\"", *n, t.name),
+                  error_details{.engine = std::string(engine), .code = "UnknownField"});
+  }
+}
 
 std::vector<object> complete_records(const engine::plan& p, const engine::table_description& t,
                                      const std::function<std::int64_t(std::int64_t)>& next_ids, std::string_view engine,

@@ -16,6 +16,11 @@
 
 namespace tether::detail {
 
+// Every field a plan names is one tether recorded for the table, as a SQL table's columns
+// are: a misspelt field is a schema error naming it (details name `engine`, code
+// UnknownField), not an empty result or a stray attribute.
+void check_fields(const engine::plan& p, const engine::table_description& t, std::string_view engine);
+
 // The plan's records (an insert's) as complete rows: each record's non-null cells (a null
 // is stored as nothing, so a field's default applies to it as to a field left out), then
 // every field of `t` it leaves out. The auto-increment field's ids come from `next_ids(n)`

@@ -11,6 +11,7 @@
 
 #include "tether/engine/evaluate.hpp"
 #include "tether/error.hpp"
+#include "core/query/recorded_writes.hpp"
 #include "expressions.hpp"
 #include "types.hpp"
 #include "core/results/records_builder.hpp"
@@ -82,33 +83,6 @@ std::optional<std::vector<json>> listed_keys(const engine::plan& p, const engine
 
 // The whole key, when the filter fixes every key field with $eq.
 
-void filter_fields(const engine::filter_node& n, std::vector<const std::string*>& out) {
-  if (n.kind == engine::logic::leaf) out.push_back(&n.field);
-  for (const auto& c : n.children) filter_fields(c, out);
-}
-
-// Every field a plan names is one tether recorded for the table, as a SQL table's columns
-// are: a misspelt field is a schema error naming it, not an empty result or a stray attribute.
-void check_fields(const engine::plan& p, const engine::table_description& t) {
-  std::vector<const std::string*> names;
-  filter_fields(p.where, names);
-  filter_fields(p.having, names);
-  for (const auto& c : p.columns) names.push_back(&c);
-  for (const auto& o : p.order_by) names.push_back(&o.column);
-  for (const auto& s : p.set) names.push_back(&s.column);
-  for (const auto& g : p.group_by) names.push_back(&g);
-  for (const auto& a : p.aggregates)
-    if (a.column != "*") names.push_back(&a.column);
-  for (const std::string* n : names) {
-    bool alias = false;  // having and order_by may name an aggregate's alias
-    for (const auto& a : p.aggregates) alias = alias || a.alias == *n;
-    if (alias) continue;
-    if (!declared_field(t, *n))
-      throw error(error_category::schema, fmt::format("unknown column \"{}\" in \"{}\"", *n, t.name),
-                  error_details{.engine = "dynamodb", .code = "UnknownField"});
-  }
-}
-
 // Whether DynamoDB orders this key field as tether does: numbers and text (UTF-8 bytes, which
 // is code point order); a date or timestamp kept as text may not.
 bool sorts_natively(const engine::table_description& t, const std::string& field) {
@@ -172,7 +146,7 @@ bool connection::alive() {
 void connection::execute(const engine::plan& p, engine::execution& out) {
   bool recorded = false;
   const engine::table_description t = table(p.table, &recorded);
-  if (recorded) check_fields(p, t);
+  if (recorded) check_fields(p, t, "dynamodb");
   switch (p.kind) {
     case engine::plan_kind::find:
     case engine::plan_kind::count:

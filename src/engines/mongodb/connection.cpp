@@ -102,6 +102,7 @@ std::optional<std::string> connection::server_version() {
 
 void connection::execute(const engine::plan& p, engine::execution& out) {
   const table_info t = table(p.table);
+  if (t.recorded) check_fields(p, t.table, "mongodb");
   switch (p.kind) {
     case engine::plan_kind::find:
     case engine::plan_kind::count:

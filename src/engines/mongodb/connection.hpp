@@ -101,6 +101,8 @@ class connection final : public engine::connection,
   void update(const engine::plan& p, const table_info& t, engine::execution& out);
   void remove(const engine::plan& p, const table_info& t, engine::execution& out);
   std::int64_t next_ids(const std::string& table, std::int64_t n);  // the last of n fresh ids
+  // add_field, drop_field, rename_field; `before`: the table as it is, when the caller knows
+  engine::schema_step change_field(const engine::schema_op& op, const engine::table_description* before, bool dry_run);
   void save_definition(const engine::table_description& t);
   void forget_definition(const std::string& table);
 

@@ -141,7 +141,8 @@ std::int64_t connection::next_ids(const std::string& table, std::int64_t n) {
   return bson_iter_as_int64(&it);
 }
 
-engine::schema_step connection::apply(const engine::schema_op& op, const engine::table_description*, bool dry_run) {
+engine::schema_step connection::apply(const engine::schema_op& op, const engine::table_description* before,
+                                      bool dry_run) {
   using kind = engine::schema_op_kind;
   engine::schema_step step;
   switch (op.kind) {
@@ -196,10 +197,10 @@ engine::schema_step connection::apply(const engine::schema_op& op, const engine:
       forget_definition(op.table);
       return step;
     }
+    case kind::add_field:
+    case kind::drop_field:
+    case kind::rename_field: return change_field(op, before, dry_run);
     case kind::rename_collection: refuse(op, "rename_collection");
-    case kind::add_field: refuse(op, "add_field");
-    case kind::drop_field: refuse(op, "drop_field");
-    case kind::rename_field: refuse(op, "rename_field");
     case kind::modify_field: refuse(op, "modify_field");
     case kind::create_index: refuse(op, "create_index");
     case kind::drop_index: refuse(op, "drop_index");
@@ -207,6 +208,83 @@ engine::schema_step connection::apply(const engine::schema_op& op, const engine:
     case kind::drop_constraint: refuse(op, "drop_constraint");
     case kind::raw: refuse(op, "a raw step");
   }
+  return step;
+}
+
+// A document has no fixed fields: the change is recorded in tether_schema (what describe
+// reports and reads decode by), and the documents are brought along as the SQL engines'
+// rows are, by one update of every document: an added field's default set where a
+// document has none, a dropped field unset, a renamed one moved ($rename).
+engine::schema_step connection::change_field(const engine::schema_op& op, const engine::table_description* before,
+                                             bool dry_run) {
+  using kind = engine::schema_op_kind;
+  // The table as it is (from the migrator's model in a dry run, where earlier steps have
+  // not happened), else as tether recorded it.
+  table_info known;
+  if (before) {
+    known.table = *before;
+    known.recorded = true;
+  } else {
+    known = table(op.table);
+  }
+  if (!known.recorded)
+    throw error(error_category::schema, fmt::format("unknown table \"{}\" (tether made no such collection)", op.table),
+                error_details{"mongodb"});
+  engine::table_description t = std::move(known.table);
+  auto& cols = t.columns;
+  const std::string field = op.kind == kind::add_field ? op.fields.at(0).name : op.name;
+  auto named = std::find_if(cols.begin(), cols.end(), [&](const engine::field_def& f) { return f.name == field; });
+  if (op.kind != kind::add_field && std::find(t.primary_key.begin(), t.primary_key.end(), field) != t.primary_key.end())
+    refuse(op, fmt::format("changing key field \"{}\"", field));
+  if (op.kind == kind::add_field) {
+    if (named != cols.end())
+      throw error(error_category::schema, fmt::format("field \"{}.{}\" exists already", op.table, field),
+                  error_details{"mongodb"});
+    cols.push_back(op.fields.at(0));
+  } else {
+    if (named == cols.end())
+      throw error(error_category::schema, fmt::format("unknown field \"{}.{}\"", op.table, field), error_details{"mongodb"});
+    if (op.kind == kind::rename_field && std::any_of(cols.begin(), cols.end(), [&](const auto& f) { return f.name == op.new_name; }))
+      throw error(error_category::schema, fmt::format("field \"{}.{}\" exists already", op.table, op.new_name),
+                  error_details{"mongodb"});
+    if (op.kind == kind::drop_field) cols.erase(named);
+    else named->name = op.new_name;
+  }
+  // {update: table, updates: [{q: {field: {$exists: …}}, u: {…}, multi: true}]}
+  bson_ptr cmd = command_of("update", op.table);
+  bson_t updates, one, q, exists, u, change;
+  bson_append_array_begin(cmd.get(), "updates", -1, &updates);
+  bson_append_document_begin(&updates, "0", -1, &one);
+  bson_append_document_begin(&one, "q", -1, &q);
+  bson_append_document_begin(&q, field.c_str(), -1, &exists);
+  BSON_APPEND_BOOL(&exists, "$exists", op.kind != kind::add_field);
+  bson_append_document_end(&q, &exists);
+  bson_append_document_end(&one, &q);
+  bson_append_document_begin(&one, "u", -1, &u);
+  const auto& def = op.kind == kind::add_field ? op.fields.at(0).default_value : std::optional<value>{};
+  const bool backfill = op.kind != kind::add_field || (def && !def->is_null());
+  if (op.kind == kind::add_field && backfill) {
+    bson_append_document_begin(&u, "$set", -1, &change);
+    append_value(&change, field, *def, field);
+  } else if (op.kind == kind::drop_field) {
+    bson_append_document_begin(&u, "$unset", -1, &change);
+    BSON_APPEND_UTF8(&change, field.c_str(), "");
+  } else if (op.kind == kind::rename_field) {
+    bson_append_document_begin(&u, "$rename", -1, &change);
+    BSON_APPEND_UTF8(&change, field.c_str(), op.new_name.c_str());
+  }
+  if (backfill) bson_append_document_end(&u, &change);
+  bson_append_document_end(&one, &u);
+  BSON_APPEND_BOOL(&one, "multi", true);
+  bson_append_document_end(&updates, &one);
+  bson_append_array_end(cmd.get(), &updates);
+  engine::schema_step step;
+  step.description.push_back(fmt::format("{} {{\"table\": \"{}\"}}: definition {}", schema_collection, op.table,
+                                         recorded_definition(t).to_json()));
+  if (backfill) step.description.push_back(canonical_json(*cmd));
+  if (dry_run) return step;
+  if (backfill) command(*cmd, op.table);
+  save_definition(t);
   return step;
 }
 
