@@ -138,7 +138,6 @@ std::vector<bson_ptr> connection::read_documents(const engine::plan& p, const ta
   for (;;) {
     bson_iter_t it, cursor, batch;
     std::int64_t id = 0;
-    const char* batch_key = docs.empty() ? "firstBatch" : "nextBatch";
     if (!bson_iter_init_find(&it, reply.get(), "cursor") || !bson_iter_recurse(&it, &cursor))
       throw error(error_category::query, fmt::format("MongoDB on \"{}\": a find reply without a cursor", p.table),
                   error_details{"mongodb"});
@@ -156,7 +155,6 @@ std::vector<bson_ptr> connection::read_documents(const engine::plan& p, const ta
         }
       }
     }
-    (void)batch_key;
     if (!found_batch || id == 0) break;
     bson_t more = BSON_INITIALIZER;
     BSON_APPEND_INT64(&more, "getMore", id);
