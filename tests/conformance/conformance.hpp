@@ -56,11 +56,25 @@ struct engine_profile {
 
 const engine_profile& profile();  // defined by the engine's test binary
 
+// Whether the suite can run: `url_variable` is set, or the tests are only listed; else a
+// line on standard error saying how to start the server (`how`). For each binary's main().
+bool server_given(const char* url_variable, const char* how);
+// hold_migration_lock for an engine whose lock is a record of its own (DynamoDB's item,
+// MongoDB's document): another connection from `connect` takes it, and gives it back when
+// the handle goes.
+std::function<std::shared_ptr<void>(tether::client&, const std::string&)> lock_from_another_connection(
+    std::function<std::shared_ptr<engine::connection>()> connect);
+
 // Skips the test, with the reason printed, when the engine lacks a capability it needs:
 // the suite gates on capabilities, never on engine names.
 #define TETHER_REQUIRE(capability, what)                                                   \
   if (!db->capabilities().capability)                                                      \
   GTEST_SKIP() << profile().name << " does not offer " << (what)
+
+// Skips the test, with the reason printed, unless the server enforces unique fields.
+#define TETHER_REQUIRE_UNIQUE_ENFORCED()                                                   \
+  TETHER_REQUIRE(unique_fields, "unique fields");                                          \
+  if (!unique_refusal().empty()) GTEST_SKIP() << unique_refusal()
 
 class fixture : public ::testing::Test {
  protected:
@@ -89,6 +103,9 @@ class fixture : public ::testing::Test {
   // Why this server commits no transaction (dynalite has no TransactWriteItems), or "" when
   // it does: found once per run by committing one, as index_refusal() is.
   const std::string& transaction_refusal();
+  // Why this server does not enforce unique indexes (CongoDB stores the duplicate), or ""
+  // when it does: found once per run by inserting a duplicate, as index_refusal() is.
+  const std::string& unique_refusal();
 
   std::unique_ptr<tether::client> db;
   std::string url_;  // db's database

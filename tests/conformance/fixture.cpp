@@ -2,6 +2,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 
 #include "conformance.hpp"
 #include "core/client/pool.hpp"
@@ -134,6 +137,38 @@ const std::string& fixture::transaction_refusal() {
     } catch (const error& e) {
       if (e.category() != error_category::unsupported) throw;
       refusal = e.what();
+    }
+  }
+  return *refusal;
+}
+
+bool server_given(const char* url_variable, const char* how) {
+  if (std::getenv(url_variable) || ::testing::GTEST_FLAG(list_tests)) return true;
+  // Only when run by hand: `make test` and CI always start the server and set the URL.
+  std::fprintf(stderr, "%s is not set: %s\n", url_variable, how);
+  return false;
+}
+
+std::function<std::shared_ptr<void>(tether::client&, const std::string&)> lock_from_another_connection(
+    std::function<std::shared_ptr<engine::connection>()> connect) {
+  return [connect = std::move(connect)](tether::client&, const std::string&) -> std::shared_ptr<void> {
+    std::shared_ptr<engine::connection> c = connect();
+    c->lock_part()->lock_migrations(std::chrono::seconds(30));
+    return std::shared_ptr<void>(c.get(), [c](void*) { c->lock_part()->unlock_migrations(); });
+  };
+}
+
+const std::string& fixture::unique_refusal() {
+  static std::optional<std::string> refusal;
+  if (!refusal) {
+    const std::string t = make_table({{"id", "pk"}, {"u", "int+"}});
+    db->insert({.table = t, .records = {{{"u", 1}}}});
+    try {
+      db->insert({.table = t, .records = {{{"u", 1}}}});
+      refusal = "needs a server that enforces unique indexes (this one stored a duplicate of a unique field)";
+    } catch (const error& e) {
+      if (e.category() != error_category::unique_violation) throw;
+      refusal = "";
     }
   }
   return *refusal;

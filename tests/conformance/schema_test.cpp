@@ -147,7 +147,8 @@ TEST_F(schema_calls, drop_index_and_drop_table_are_undone_from_the_database_stat
     EXPECT_EQ(s_->indexes(t).size(), 0u);
     m.down(1);
     ASSERT_EQ(s_->indexes(t).size(), 1u);
-    EXPECT_EQ(s_->indexes(t)[0]["unique"].as_bool(), unique);
+    const value* kept = s_->indexes(t)[0].find("unique");  // written only when true
+    EXPECT_EQ(kept && kept->as_bool(), unique);
   } else {
     // The index given when the table is made instead; dropping it is what this server cannot.
     std::cout << "[ NOTE     ] drop_index and its down left out: " << index_refusal() << "\n";
@@ -377,8 +378,10 @@ TEST_F(schema_calls, dry_run_returns_the_statements_and_changes_nothing) {
   auto t = unique_name("dry");
   auto r = s_->create(t, {{"id", {{"type", "integer"}, {"primary_key", true}}}}, {}, {.dry_run = true});
   EXPECT_FALSE(r.applied);
-  ASSERT_EQ(r.statements.size(), 1u);
-  EXPECT_NE(r.statements[0].find(t), std::string::npos) << "the statement (or request) names the table: " << r.statements[0];
+  // One statement on SQL; where the key's index is a command of its own (MongoDB), two.
+  ASSERT_GE(r.statements.size(), 1u);
+  for (const auto& statement : r.statements)
+    EXPECT_NE(statement.find(t), std::string::npos) << "the statement (or request) names the table: " << statement;
   EXPECT_FALSE(s_->exists(t));
   EXPECT_TRUE(tether::migrator(*db, opts_).history().empty());
 }

@@ -51,6 +51,8 @@ struct capabilities {
   bool prepared_statements = false;  // statements are prepared and cached (statement_stats counts them)
   bool any_double = false;         // any finite double is stored as it is (DynamoDB's numbers are
                                    // decimal: 38 digits, magnitude 1e-130 to 1e126)
+  int timestamp_digits = 6;         // fractional second digits a stored timestamp keeps (MongoDB's
+                                   // dates: 3); a finer one is refused, never rounded
   bool transactional_ddl = false;  // a failed migration leaves nothing behind
   std::vector<isolation> isolation_levels;  // the levels begin() honours
   bool read_only_transactions = false;

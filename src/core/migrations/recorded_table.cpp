@@ -19,9 +19,16 @@ value recorded_definition(const engine::table_description& t) {
     for (const auto& i : t.indexes) {
       array names;
       for (const auto& f : i.fields) names.emplace_back(f);
-      indexes.push_back(value(object{{"name", i.name}, {"fields", value(std::move(names))}}));
+      object index{{"name", i.name}, {"fields", value(std::move(names))}};
+      if (i.unique) index.emplace_back("unique", true);
+      indexes.push_back(value(std::move(index)));
     }
     out.emplace_back("indexes", value(std::move(indexes)));
+  }
+  if (!t.constraints.empty()) {
+    array constraints;
+    for (const auto& c : t.constraints) constraints.push_back(constraint_to_value(c));
+    out.emplace_back("constraints", value(std::move(constraints)));
   }
   return value(std::move(out));
 }
@@ -36,8 +43,11 @@ engine::table_description from_recorded(const std::string& name, const value& de
       for (const auto& i : indexes->as_array()) {
         engine::index_def index{.name = i["name"].as_string()};
         for (const auto& f : i["fields"].as_array()) index.fields.push_back(f.as_string());
+        if (const value* unique = i.find("unique")) index.unique = unique->as_bool();
         t.indexes.push_back(std::move(index));
       }
+    if (const value* constraints = def.find("constraints"))
+      for (const auto& c : constraints->as_array()) t.constraints.push_back(parse_constraint(name, c));
   } catch (const error& e) {
     throw error(error_category::schema, fmt::format("tether's record of table \"{}\" is damaged: {}", name, e.what()));
   }

@@ -11,7 +11,8 @@
 
 namespace tether::detail {
 
-// {"fields": [{"name", …definition}], "primary_key": [names], "indexes": [{"name", "fields"}]}
+// {"fields": [{"name", …definition}], "primary_key": [names],
+//  "indexes": [{"name", "fields", "unique" (when true)}], "constraints": [as in migrations]}
 value recorded_definition(const engine::table_description& t);
 // The table `name` from a recorded definition; throws tether::error (schema) naming the
 // table when the record is not one.

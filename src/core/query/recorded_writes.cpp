@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "tether/engine/evaluate.hpp"
 #include "tether/error.hpp"
@@ -94,6 +95,43 @@ std::vector<object> complete_records(const engine::plan& p, const engine::table_
     }
   }
   return rows;
+}
+
+value as_declared(const value& v, const engine::field_def* f, std::string_view field, std::string_view engine) {
+  if (!f || v.is_null()) return v;
+  const bool container = v.kind() == value_kind::object || v.kind() == value_kind::array;
+  if (container && f->type != field_type::json && !(f->type == field_type::array && v.kind() == value_kind::array))
+    throw error(error_category::usage,
+                fmt::format("field \"{}\" is {}: {} {} does not fit it (update operators go at the top: "
+                            "{{\"$inc\": {{\"{}\": 1}}}})",
+                            field, to_string(f->type), v.kind() == value_kind::object ? "an object" : "an array",
+                            v.to_json().substr(0, 80), field),
+                error_details{std::string(engine)});
+  if (f->type == field_type::decimal && f->precision > 0) {
+    switch (v.kind()) {
+      case value_kind::decimal: return value(decimal::parse(engine::round_decimal(v.as_decimal().text, f->scale)));
+      case value_kind::integer: return value(decimal::parse(engine::round_decimal(std::to_string(v.as_int()), f->scale)));
+      case value_kind::real:
+        if (std::isfinite(v.as_double())) {
+          std::string text = fmt::format("{}", v.as_double());  // shortest; "1e+300" read as 1e300
+          text.erase(std::remove(text.begin(), text.end(), '+'), text.end());
+          return value(decimal::parse(engine::round_decimal(text, f->scale)));
+        }
+        return v;
+      default: return v;
+    }
+  }
+  if (f->type == field_type::enum_ && v.kind() == value_kind::string && !f->enum_values.empty()) {
+    const auto& allowed = f->enum_values;
+    if (std::find(allowed.begin(), allowed.end(), v.as_string()) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + value(a).to_json();
+      throw error(error_category::check_violation,
+                  fmt::format("field \"{}\": {} is not one of its values ({})", field, v.to_json(), list),
+                  error_details{std::string(engine)});
+    }
+  }
+  return v;
 }
 
 std::optional<value> updated_value(engine::update_op op, const value& old, const value* operand, std::string_view column) {

@@ -33,6 +33,14 @@ std::vector<object> complete_records(const engine::plan& p, const engine::table_
                                      const std::function<std::int64_t(std::int64_t)>& next_ids, std::string_view engine,
                                      std::int64_t now_micros = 1);
 
+// `v` as a field declared `f` (null: one tether did not record) keeps it, as a SQL column
+// keeps it: a number in a decimal field with a precision, rounded to its scale (half away
+// from zero, as the servers round) and kept as a decimal; a text that is not one of an enum
+// field's values refused (check_violation naming `field`; details name `engine`); an
+// object or array in a field of another type refused (usage), as a SQL column refuses
+// it. Any other value as it is.
+value as_declared(const value& v, const engine::field_def* f, std::string_view field, std::string_view engine);
+
 // The value update operator `op` (with `operand`, null for those without) leaves in a
 // column that holds `old`, as the SQL engines compute it (docs/querying.md, "Update
 // operators"): null counts as 0 for $inc, $dec and $mul, as "" for $concat, and takes the

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <algorithm>
 
+#include "core/query/recorded_writes.hpp"
 #include "core/values/json_text.hpp"
 #include "tether/engine/evaluate.hpp"
 #include "tether/error.hpp"
@@ -136,25 +137,9 @@ json to_attribute(const value& v, std::string_view field) {
 }
 
 json to_attribute(const value& v, const engine::field_def* declared, std::string_view field) {
-  if (!declared || v.is_null()) return to_attribute(v, field);
-  if (declared->type == field_type::decimal && declared->precision > 0 &&
-      (v.kind() == value_kind::decimal || v.kind() == value_kind::integer || v.kind() == value_kind::real)) {
-    const json exact = to_attribute(v, field);  // refuses what DynamoDB cannot hold
-    const std::string rounded = engine::round_decimal(exact["N"].get<std::string>(), declared->scale);
-    if (!fits_number(rounded)) out_of_range(field, v);
-    return {{"N", rounded}};
-  }
-  if (declared->type == field_type::enum_ && v.kind() == value_kind::string && !declared->enum_values.empty()) {
-    const auto& allowed = declared->enum_values;
-    if (std::find(allowed.begin(), allowed.end(), v.as_string()) == allowed.end()) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + value(a).to_json();
-      throw error(error_category::check_violation,
-                  fmt::format("field \"{}\": {} is not one of its values ({})", field, v.to_json(), list),
-                  error_details{"dynamodb"});
-    }
-  }
-  return to_attribute(v, field);
+  // Rounded to a decimal field's scale, an enum's values checked, as a SQL column does;
+  // then refused where DynamoDB cannot hold it.
+  return to_attribute(as_declared(v, declared, field, "dynamodb"), field);
 }
 
 const engine::field_def* declared_field(const engine::table_description& t, std::string_view field) {

@@ -84,8 +84,11 @@ class connection final : public engine::connection,
 
   // Runs `command` on the database; the reply. Throws tether::error in tether's terms.
   bson_ptr command(const bson_t& command, std::string_view table = {});
-  // The last command sent, as canonical Extended JSON (for the tests).
-  const std::string& last_command() const noexcept { return last_command_; }
+  // The same on another database (renameCollection runs on admin).
+  bson_ptr command_on(const char* database, const bson_t& command, std::string_view table = {});
+  // From now on each command sent is appended to `log` as canonical Extended JSON (null:
+  // none, the default, which costs nothing). For the golden tests.
+  void log_commands(std::vector<std::string>* log) noexcept { log_ = log; }
   std::uint64_t commands() const noexcept { return commands_; }
 
  private:
@@ -94,21 +97,49 @@ class connection final : public engine::connection,
     bool recorded = false;
   };
   table_info table(const std::string& name);
+  // Throws tether::error (schema, code 26 as MongoDB's NamespaceNotFound) when no
+  // collection `name` exists: a call on a missing table fails as it does on SQL, rather
+  // than reading nothing or making the collection.
+  void require_collection(const std::string& name);
   // Every document `p`'s pre-filter lets through, as stored.
   std::vector<bson_ptr> read_documents(const engine::plan& p, const table_info& t);
-  records to_records(const std::vector<bson_ptr>& docs, const table_info& t) const;
+  // Every document of `table` that `filter` selects, batch by batch.
+  std::vector<bson_ptr> read_documents(const std::string& table, const bson_t& filter);
+  // The documents as records: the fields `only` names ("*" or null: the table's, then
+  // every other field a document has), read by their declared types.
+  records to_records(const std::vector<bson_ptr>& docs, const table_info& t,
+                     const std::vector<std::string>* only = nullptr) const;
   void insert(const engine::plan& p, const table_info& t, engine::execution& out);
+  void upsert(const engine::plan& p, const table_info& t, engine::execution& out);
+  // The documents holding the conflict columns' values of some of `rows`: as stored, as
+  // records, and the JSON text of each one's conflict columns.
+  struct conflicts {
+    std::vector<bson_ptr> docs;
+    records rows;
+    std::vector<std::string> keys;
+  };
+  conflicts conflicting(const engine::plan& p, const table_info& t, const std::vector<object>& rows);
   void update(const engine::plan& p, const table_info& t, engine::execution& out);
   void remove(const engine::plan& p, const table_info& t, engine::execution& out);
   std::int64_t next_ids(const std::string& table, std::int64_t n);  // the last of n fresh ids
   // add_field, drop_field, rename_field; `before`: the table as it is, when the caller knows
   engine::schema_step change_field(const engine::schema_op& op, const engine::table_description* before, bool dry_run);
+  engine::schema_step modify_field(const engine::schema_op& op, const engine::table_description* before, bool dry_run);
+  // create_index, drop_index
+  engine::schema_step change_index(const engine::schema_op& op, const engine::table_description* before, bool dry_run);
+  // add_constraint, drop_constraint (unique only)
+  engine::schema_step change_constraint(const engine::schema_op& op, const engine::table_description* before,
+                                        bool dry_run);
+  engine::schema_step rename_collection(const engine::schema_op& op, const engine::table_description* before,
+                                        bool dry_run);
+  // `before`, else the table as tether recorded it; a schema error for one tether did not make.
+  engine::table_description recorded_table(const engine::schema_op& op, const engine::table_description* before);
   void save_definition(const engine::table_description& t);
   void forget_definition(const std::string& table);
 
   mongoc_client_t* client_;
   std::string database_;
-  std::string last_command_;
+  std::vector<std::string>* log_ = nullptr;
   std::uint64_t commands_ = 0;
   std::string lock_owner_;
 };

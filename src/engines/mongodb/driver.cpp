@@ -57,6 +57,11 @@ class driver final : public engine::driver {
       c.aggregates = true;      // over a find, on the client
       c.field_comments = true;  // kept with the definitions tether records
       c.any_double = true;
+      c.timestamp_digits = 3;   // BSON dates are milliseconds
+      c.table_renames = true;   // renameCollection
+      c.returning = true;       // the documents as written (writes.cpp)
+      c.upsert = true;          // on the key or a unique index's fields, looked up first
+      c.unique_fields = true;   // a unique index each (CongoDB does not enforce them: the tests probe)
       return c;
     }();
     return caps;

@@ -1,6 +1,7 @@
 // A plan's filter as a MongoDB pre-filter (filter.hpp says what is sent and why).
 #include "filter.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -14,6 +15,9 @@ using engine::filter_node;
 using engine::logic;
 
 constexpr double exact_in_double = 9007199254740992.0;  // 2^53
+// The longest text operand sent as a regular expression: escaped and with its wildcards
+// spelt out it stays below the 32 KB MongoDB's PCRE takes.
+constexpr std::size_t max_pattern_operand = 2048;
 
 // Whether MongoDB compares `v` with a document's value as tether does (filter.hpp).
 bool comparable(const value& v) {
@@ -28,6 +32,28 @@ bool comparable(const value& v) {
     }
     case value_kind::real: return std::isfinite(v.as_double()) && std::abs(v.as_double()) < exact_in_double;
     case value_kind::timestamp: return v.as_timestamp().micros % 1000 == 0;  // BSON dates are milliseconds
+    default: return false;
+  }
+}
+
+bool is_number(const value& v) { return v.kind() == value_kind::integer || v.kind() == value_kind::real; }
+
+// Whether `v` may be sent in a condition on the field `f` (null: one tether did not
+// record): numbers only against fields declared with a number type that is not decimal,
+// and in a range only against doubles (filter.hpp says why).
+bool sendable_operand(const value& v, const engine::field_def* f, bool range) {
+  if (!comparable(v)) return false;
+  if (f && f->type == field_type::decimal) return false;
+  if (v.is_string() && range)  // below U+D000 (no UTF-8 lead byte 0xED or above): see filter.hpp
+    return std::none_of(v.as_string().begin(), v.as_string().end(), [](char c) { return static_cast<unsigned char>(c) >= 0xED; });
+  if (!is_number(v)) return true;
+  if (!f) return false;
+  switch (f->type) {
+    case field_type::float_:
+    case field_type::double_: return true;
+    case field_type::integer:
+    case field_type::bigint:
+    case field_type::smallint: return !range;
     default: return false;
   }
 }
@@ -110,8 +136,9 @@ class prefilter {
     if (n.op == compare::is_null) return true;
     if (n.op == compare::is_not_null) return declared_scalar(t_, n.field);
     if (n.first_param == engine::no_param) return false;
+    const engine::field_def* f = t_ ? engine::find_named(t_->columns, n.field) : nullptr;
     switch (n.op) {
-      case compare::eq: return comparable(operand(n));
+      case compare::eq: return sendable_operand(operand(n), f, false);
       case compare::gt:
       case compare::gte:
       case compare::lt:
@@ -119,12 +146,13 @@ class prefilter {
       case compare::in:
       case compare::between:
         for (std::uint32_t i = 0; i < n.param_count; ++i)
-          if (!comparable(operand(n, i))) return false;
+          if (!sendable_operand(operand(n, i), f, n.op != compare::in)) return false;
         return n.op != compare::between || n.param_count == 2;
       case compare::starts_with:
       case compare::ends_with:
       case compare::contains:
-      case compare::like: return operand(n).is_string();
+      case compare::like:  // MongoDB refuses a pattern past 32 KB, JavaScript one past about 50 KB
+        return operand(n).is_string() && operand(n).as_string().size() <= max_pattern_operand;
       default: return false;
     }
   }
@@ -187,6 +215,15 @@ class prefilter {
 void append_prefilter(const engine::plan& p, const engine::table_description* t, bson_t* out) {
   const prefilter f(p, t);
   if (!p.where.matches_all() && f.sendable(p.where)) f.fill(out, p.where);
+}
+
+void append_any_of(bson_t* out, const std::string& field, const std::vector<value>& values, const engine::field_def* f) {
+  for (const auto& v : values)
+    if (!sendable_operand(v, f, false)) return;
+  bson_t cond;
+  bson_append_document_begin(out, field.c_str(), -1, &cond);
+  append_value(&cond, "$in", value(array(values.begin(), values.end())), field);
+  bson_append_document_end(out, &cond);
 }
 
 }  // namespace tether::detail::mongodb

@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "commands.hpp"
 #include "connection.hpp"
 #include "core/migrations/recorded_table.hpp"
 #include "tether/error.hpp"
@@ -18,49 +19,15 @@ namespace {
 constexpr const char* lock_name = "migrations";  // the lock document: {lock: "migrations"}
 constexpr auto lock_lease = std::chrono::minutes(10);    // a crashed migrator's lock expires
 
-[[noreturn]] void refuse(const engine::schema_op& op, std::string_view what) {
-  throw error(error_category::unsupported,
-              fmt::format("{} on \"{}\" is not supported by the mongodb engine yet (issue 21)", what, op.table),
-              error_details{"mongodb"});
-}
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-// {<verb>: collection} and `more` members, as a command document.
-bson_ptr command_of(const char* verb, const std::string& collection) {
-  bson_ptr cmd(bson_new());
-  BSON_APPEND_UTF8(cmd.get(), verb, collection.c_str());
-  return cmd;
-}
 
-// A delete of the one document of `collection` that `fill` (given the query) selects.
-template <class FillQuery>
-bson_ptr delete_one(const char* collection, FillQuery&& fill) {
-  bson_ptr cmd = command_of("delete", collection);
-  bson_t deletes, one, q;
-  bson_append_array_begin(cmd.get(), "deletes", -1, &deletes);
-  bson_append_document_begin(&deletes, "0", -1, &one);
-  bson_append_document_begin(&one, "q", -1, &q);
-  fill(&q);
-  bson_append_document_end(&one, &q);
-  BSON_APPEND_INT32(&one, "limit", 1);
-  bson_append_document_end(&deletes, &one);
-  bson_append_array_end(cmd.get(), &deletes);
-  return cmd;
-}
 
-// The document of `reply`'s `key` member, or null.
-bool sub_document(const bson_t& reply, const char* key, bson_t* out) {
-  bson_iter_t it;
-  if (!bson_iter_init_find(&it, &reply, key) || !BSON_ITER_HOLDS_DOCUMENT(&it)) return false;
-  std::uint32_t n = 0;
-  const std::uint8_t* data = nullptr;
-  bson_iter_document(&it, &n, &data);
-  return bson_init_static(out, data, n);
-}
+
 
 }  // namespace
 
@@ -152,10 +119,14 @@ engine::schema_step connection::apply(const engine::schema_op& op, const engine:
         if (f.primary_key) t.primary_key.push_back(f.name);
       bson_ptr create = command_of("create", op.table);
       step.description.push_back(canonical_json(*create));
-      for (const auto& i : op.indexes) {
-        (void)i;
-        refuse(op, "an index at create");
-      }
+      // The key (unique, and found by an index), then the table's own indexes.
+      std::vector<engine::index_def> indexes;
+      if (!t.primary_key.empty())
+        indexes.push_back({.name = op.table + "_pkey", .fields = t.primary_key, .unique = true});
+      for (auto& i : unique_field_indexes(t)) indexes.push_back(std::move(i));
+      indexes.insert(indexes.end(), op.indexes.begin(), op.indexes.end());
+      bson_ptr index = create_indexes(op, indexes);
+      if (!indexes.empty()) step.description.push_back(canonical_json(*index));
       if (dry_run) return step;
       if (table(op.table).recorded) {
         if (op.if_not_exists) return step;
@@ -167,21 +138,7 @@ engine::schema_step connection::apply(const engine::schema_op& op, const engine:
       } catch (const error& e) {
         if (!(e.details().code == "48" && op.if_not_exists)) throw;
       }
-      if (!t.primary_key.empty()) {  // the key: unique, and found by an index
-        bson_ptr index = command_of("createIndexes", op.table);
-        bson_t list, one, keys;
-        bson_append_array_begin(index.get(), "indexes", -1, &list);
-        bson_append_document_begin(&list, "0", -1, &one);
-        bson_append_document_begin(&one, "key", -1, &keys);
-        for (const auto& k : t.primary_key) BSON_APPEND_INT32(&keys, k.c_str(), 1);
-        bson_append_document_end(&one, &keys);
-        BSON_APPEND_UTF8(&one, "name", (op.table + "_pkey").c_str());
-        BSON_APPEND_BOOL(&one, "unique", true);
-        bson_append_document_end(&list, &one);
-        bson_append_array_end(index.get(), &list);
-        step.description.push_back(canonical_json(*index));
-        command(*index, op.table);
-      }
+      if (!indexes.empty()) command(*index, op.table);
       save_definition(t);
       return step;
     }
@@ -200,91 +157,50 @@ engine::schema_step connection::apply(const engine::schema_op& op, const engine:
     case kind::add_field:
     case kind::drop_field:
     case kind::rename_field: return change_field(op, before, dry_run);
-    case kind::rename_collection: refuse(op, "rename_collection");
-    case kind::modify_field: refuse(op, "modify_field");
-    case kind::create_index: refuse(op, "create_index");
-    case kind::drop_index: refuse(op, "drop_index");
-    case kind::add_constraint: refuse(op, "add_constraint");
-    case kind::drop_constraint: refuse(op, "drop_constraint");
+    case kind::modify_field: return modify_field(op, before, dry_run);
+    case kind::create_index:
+    case kind::drop_index: return change_index(op, before, dry_run);
+    case kind::rename_collection: return rename_collection(op, before, dry_run);
+    case kind::add_constraint:
+    case kind::drop_constraint: return change_constraint(op, before, dry_run);
     case kind::raw: refuse(op, "a raw step");
   }
   return step;
 }
 
-// A document has no fixed fields: the change is recorded in tether_schema (what describe
-// reports and reads decode by), and the documents are brought along as the SQL engines'
-// rows are, by one update of every document: an added field's default set where a
-// document has none, a dropped field unset, a renamed one moved ($rename).
-engine::schema_step connection::change_field(const engine::schema_op& op, const engine::table_description* before,
-                                             bool dry_run) {
-  using kind = engine::schema_op_kind;
-  // The table as it is (from the migrator's model in a dry run, where earlier steps have
-  // not happened), else as tether recorded it.
-  table_info known;
-  if (before) {
-    known.table = *before;
-    known.recorded = true;
-  } else {
-    known = table(op.table);
-  }
-  if (!known.recorded)
-    throw error(error_category::schema, fmt::format("unknown table \"{}\" (tether made no such collection)", op.table),
-                error_details{"mongodb"});
-  engine::table_description t = std::move(known.table);
-  auto& cols = t.columns;
-  const std::string field = op.kind == kind::add_field ? op.fields.at(0).name : op.name;
-  auto named = std::find_if(cols.begin(), cols.end(), [&](const engine::field_def& f) { return f.name == field; });
-  if (op.kind != kind::add_field && std::find(t.primary_key.begin(), t.primary_key.end(), field) != t.primary_key.end())
-    refuse(op, fmt::format("changing key field \"{}\"", field));
-  if (op.kind == kind::add_field) {
-    if (named != cols.end())
-      throw error(error_category::schema, fmt::format("field \"{}.{}\" exists already", op.table, field),
-                  error_details{"mongodb"});
-    cols.push_back(op.fields.at(0));
-  } else {
-    if (named == cols.end())
-      throw error(error_category::schema, fmt::format("unknown field \"{}.{}\"", op.table, field), error_details{"mongodb"});
-    if (op.kind == kind::rename_field && std::any_of(cols.begin(), cols.end(), [&](const auto& f) { return f.name == op.new_name; }))
-      throw error(error_category::schema, fmt::format("field \"{}.{}\" exists already", op.table, op.new_name),
-                  error_details{"mongodb"});
-    if (op.kind == kind::drop_field) cols.erase(named);
-    else named->name = op.new_name;
-  }
-  // {update: table, updates: [{q: {field: {$exists: …}}, u: {…}, multi: true}]}
-  bson_ptr cmd = command_of("update", op.table);
-  bson_t updates, one, q, exists, u, change;
-  bson_append_array_begin(cmd.get(), "updates", -1, &updates);
+// renameCollection (on admin, as MongoDB runs it), and the recorded definition and id
+// counter moved to the new name with it.
+engine::schema_step connection::rename_collection(const engine::schema_op& op, const engine::table_description* before,
+                                                  bool dry_run) {
+  engine::table_description t = recorded_table(op, before);
+  t.name = op.new_name;
+  bson_ptr cmd(bson_new());
+  BSON_APPEND_UTF8(cmd.get(), "renameCollection", (database_ + "." + op.table).c_str());
+  BSON_APPEND_UTF8(cmd.get(), "to", (database_ + "." + op.new_name).c_str());
+  bson_ptr move = command_of("update", schema_collection);
+  bson_t updates, one, q, u, set;
+  bson_append_array_begin(move.get(), "updates", -1, &updates);
   bson_append_document_begin(&updates, "0", -1, &one);
   bson_append_document_begin(&one, "q", -1, &q);
-  bson_append_document_begin(&q, field.c_str(), -1, &exists);
-  BSON_APPEND_BOOL(&exists, "$exists", op.kind != kind::add_field);
-  bson_append_document_end(&q, &exists);
+  BSON_APPEND_UTF8(&q, "table", op.table.c_str());
   bson_append_document_end(&one, &q);
   bson_append_document_begin(&one, "u", -1, &u);
-  const auto& def = op.kind == kind::add_field ? op.fields.at(0).default_value : std::optional<value>{};
-  const bool backfill = op.kind != kind::add_field || (def && !def->is_null());
-  if (op.kind == kind::add_field && backfill) {
-    bson_append_document_begin(&u, "$set", -1, &change);
-    append_value(&change, field, *def, field);
-  } else if (op.kind == kind::drop_field) {
-    bson_append_document_begin(&u, "$unset", -1, &change);
-    BSON_APPEND_UTF8(&change, field.c_str(), "");
-  } else if (op.kind == kind::rename_field) {
-    bson_append_document_begin(&u, "$rename", -1, &change);
-    BSON_APPEND_UTF8(&change, field.c_str(), op.new_name.c_str());
-  }
-  if (backfill) bson_append_document_end(&u, &change);
+  bson_append_document_begin(&u, "$set", -1, &set);
+  BSON_APPEND_UTF8(&set, "table", op.new_name.c_str());
+  BSON_APPEND_UTF8(&set, "definition", recorded_definition(t).to_json().c_str());
+  bson_append_document_end(&u, &set);
   bson_append_document_end(&one, &u);
-  BSON_APPEND_BOOL(&one, "multi", true);
   bson_append_document_end(&updates, &one);
-  bson_append_array_end(cmd.get(), &updates);
+  bson_append_array_end(move.get(), &updates);
   engine::schema_step step;
-  step.description.push_back(fmt::format("{} {{\"table\": \"{}\"}}: definition {}", schema_collection, op.table,
-                                         recorded_definition(t).to_json()));
-  if (backfill) step.description.push_back(canonical_json(*cmd));
+  step.description.push_back(canonical_json(*cmd));
+  step.description.push_back(canonical_json(*move));
   if (dry_run) return step;
-  if (backfill) command(*cmd, op.table);
-  save_definition(t);
+  if (table(op.new_name).recorded)
+    throw error(error_category::schema, fmt::format("table \"{}\" already exists", op.new_name),
+                error_details{.engine = "mongodb", .code = "48"});
+  command_on("admin", *cmd, op.table);
+  command(*move, schema_collection);
   return step;
 }
 
@@ -294,6 +210,29 @@ std::optional<engine::table_description> connection::describe(std::string_view n
   const auto names = list_tables();
   if (std::find(names.begin(), names.end(), name) == names.end()) return std::nullopt;
   return std::move(t.table);  // a collection tether did not make: its fields are not known
+}
+
+void connection::require_collection(const std::string& name) {
+  bson_ptr cmd(bson_new());
+  BSON_APPEND_INT32(cmd.get(), "listCollections", 1);
+  bson_t filter;
+  BSON_APPEND_DOCUMENT_BEGIN(cmd.get(), "filter", &filter);
+  BSON_APPEND_UTF8(&filter, "name", name.c_str());
+  bson_append_document_end(cmd.get(), &filter);
+  BSON_APPEND_BOOL(cmd.get(), "nameOnly", true);
+  bson_ptr reply = command(*cmd);
+  bson_t cursor;
+  bson_iter_t it, items;
+  if (sub_document(*reply, "cursor", &cursor) && bson_iter_init_find(&it, &cursor, "firstBatch") &&
+      bson_iter_recurse(&it, &items))
+    while (bson_iter_next(&items)) {
+      bson_iter_t member;
+      if (bson_iter_recurse(&items, &member) && bson_iter_find(&member, "name") && BSON_ITER_HOLDS_UTF8(&member) &&
+          name == bson_iter_utf8(&member, nullptr))
+        return;
+    }
+  throw error(error_category::schema, fmt::format("no collection \"{}\" in database \"{}\"", name, database_),
+              error_details{.engine = "mongodb", .code = "26", .statement = canonical_json(*cmd)});
 }
 
 std::vector<std::string> connection::list_tables() {

@@ -185,6 +185,11 @@ value read_value(const bson_iter_t& it, const engine::field_def* declared, std::
     case BSON_TYPE_DOUBLE: {
       const double d = bson_iter_double(&it);
       if (typed && want == field_type::decimal && std::isfinite(d)) return value(decimal::parse(fmt::format("{}", d)));
+      // A whole double in an integer field is the integer: JavaScript writes every number
+      // past int32 as a double (the Node driver, CongoDB), exactly up to 2^53.
+      if (typed && (want == field_type::integer || want == field_type::bigint || want == field_type::smallint) &&
+          std::trunc(d) == d && std::abs(d) < 9223372036854775808.0)
+        return value(static_cast<std::int64_t>(d));
       return value(d == 0 ? 0.0 : d);
     }
     case BSON_TYPE_DECIMAL128: {

@@ -8,7 +8,8 @@
 //   midnight UTC; time → its text "HH:MM:SS[.ffffff]" (BSON has no time of day); array →
 //   array; object → document (at most 100 levels deep, MongoDB's own limit).
 // Reading goes by the field's declared type where tether knows it (a date field's date
-// reads as a date, a time field's text as a time, a decimal field's numbers as decimals),
+// reads as a date, a time field's text as a time, a decimal field's numbers as decimals,
+// an integer field's whole doubles as integers, as JavaScript writes numbers past int32),
 // else by the BSON type: int32/int64 → integer, double → real, Decimal128 → decimal,
 // date → timestamp (UTC), binary subtype 4 or 3 of 16 bytes → uuid, other binary → bytes,
 // ObjectId → its 24 hex digits (a value kind of its own comes with the engine). BSON types

@@ -36,11 +36,8 @@ const engine_profile& profile() {
     };
     // The lock is an item: another connection of the engine's own takes it, and gives it
     // back when the handle goes.
-    q.hold_migration_lock = [](tether::client&, const std::string&) -> std::shared_ptr<void> {
-      std::shared_ptr<engine::connection> c = tether::dynamodb::make_driver()->connect(p.url());
-      c->lock_part()->lock_migrations(std::chrono::seconds(30));
-      return std::shared_ptr<void>(c.get(), [c](void*) { c->lock_part()->unlock_migrations(); });
-    };
+    q.hold_migration_lock =
+        lock_from_another_connection([] { return std::shared_ptr(tether::dynamodb::make_driver()->connect(p.url())); });
     return true;
   }();
   (void)extended;
@@ -51,10 +48,8 @@ const engine_profile& profile() {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  if (!std::getenv("TETHER_DYNAMODB_URL") && !::testing::GTEST_FLAG(list_tests)) {
-    std::fprintf(stderr, "TETHER_DYNAMODB_URL is not set: run the suite with scripts/run-tests (or make test), "
-                         "which starts dynalite\n");
+  if (!tether::conformance::server_given("TETHER_DYNAMODB_URL",
+                                         "run the suite with scripts/run-tests (or make test), which starts dynalite"))
     return 1;
-  }
   return RUN_ALL_TESTS();
 }

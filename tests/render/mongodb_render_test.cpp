@@ -1,0 +1,184 @@
+// Golden commands: the documents the MongoDB engine sends for each call kind, as canonical
+// Extended JSON, as they went over the wire to CongoDB (scripts/mongodb-test-server). Every
+// call first reads the table's definition from tether_schema (one find; no cache yet).
+// "$T" and "$U" stand for the test's table names, "…" for what differs from run to run
+// (ObjectIds made on the client, the lock's owner and moments).
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "conformance.hpp"
+#include "core/query/planner.hpp"
+#include "engines/mongodb/connection.hpp"
+#include "tether/engines/mongodb.hpp"
+
+namespace tether::conformance {
+namespace {
+
+class mongodb_commands : public fixture {
+ protected:
+  void SetUp() override {
+    fixture::SetUp();
+    t_ = make_tether_table(value::from_json(
+        R"j({"id": {"type": "bigint", "primary_key": true, "auto_increment": true}, "name": "string", "age": "integer"})j"));
+    db->insert({.table = t_, .records = {{{"name", "Ada"}, {"age", 36}}, {{"name", "Bob"}, {"age", 17}}}});
+    c_ = tether::mongodb::make_driver()->connect(url_);
+    mongo().log_commands(&sent_);
+  }
+  detail::mongodb::connection& mongo() { return dynamic_cast<detail::mongodb::connection&>(*c_); }
+  engine::execution run(const engine::plan& p) {
+    sent_.clear();
+    engine::execution e;
+    c_->execute(p, e);
+    return e;
+  }
+  void apply(engine::schema_op op) {
+    sent_.clear();
+    c_->schema_part()->apply(op, nullptr, false);
+  }
+  // The commands sent since the last run() or apply(), one a line, normalised.
+  std::string sent(const std::string& u = "") const {
+    std::string out;
+    for (const auto& c : sent_) {
+      std::string s = c;
+      auto replace = [&s](const std::string& from, const std::string& to) {
+        for (std::size_t at = 0; !from.empty() && (at = s.find(from, at)) != std::string::npos; at += to.size())
+          s.replace(at, from.size(), to);
+      };
+      if (!u.empty()) replace(u, "$U");
+      replace(t_, "$T");
+      replace("\"" + database() + ".", "\"$D.");
+      s = std::regex_replace(s, std::regex(R"(\{ "\$oid" : "[0-9a-f]{24}" \})"), R"("…")");
+      s = std::regex_replace(s, std::regex(R"(\{ "\$date" : \{ "\$numberLong" : "[0-9]+" \} \})"), R"("…")");
+      s = std::regex_replace(s, std::regex(R"("owner" : "[0-9a-f]{24}")"), R"("owner" : "…")");
+      out += s + "\n";
+    }
+    return out;
+  }
+  // The URL's database (renameCollection names it).
+  std::string database() const {
+    const std::size_t slash = url_.rfind('/'), query = url_.find('?');
+    return url_.substr(slash + 1, query == std::string::npos ? std::string::npos : query - slash - 1);
+  }
+  std::string t_;
+  std::unique_ptr<engine::connection> c_;
+  std::vector<std::string> sent_;
+};
+
+// The definition's lookup every call starts with, of $T.
+const std::string lookup =
+    R"({ "find" : "tether_schema", "filter" : { "table" : "$T" }, "limit" : { "$numberInt" : "1" } })"
+    "\n";
+
+TEST_F(mongodb_commands, reads) {
+  run(detail::plan_find({.table = t_, .where = {{"name", "Ada"}, {"age", {{"$gte", 18}}}}, .order_by = {{"age"}}, .limit = 5},
+                        db->capabilities()));
+  EXPECT_EQ(sent(),
+            lookup +
+            R"({ "find" : "$T", "filter" : { "name" : { "$eq" : "Ada" } }, "batchSize" : { "$numberInt" : "1000" } })" "\n");
+  run(detail::plan_count({.table = t_, .where = {{"name", {{"$startsWith", "A"}}}}}, db->capabilities()));
+  EXPECT_EQ(sent(),
+            lookup +
+            R"({ "find" : "$T", "filter" : { "name" : { "$regex" : "^A" } }, "batchSize" : { "$numberInt" : "1000" } })" "\n");
+}
+
+TEST_F(mongodb_commands, writes) {
+  const auto caps = db->capabilities();
+  run(detail::plan_insert({.table = t_, .records = {{{"name", "Cy"}, {"age", 5}}, {{"name", "Di"}, {"age", nullptr}}}}, caps));
+  EXPECT_EQ(sent(),
+            lookup +
+            R"({ "findAndModify" : "tether_schema", "query" : { "table" : "$T" }, "update" : { "$inc" : { "next_id" : { "$numberLong" : "2" } } }, "new" : true, "upsert" : true })" "\n"
+            R"({ "insert" : "$T", "documents" : [ { "_id" : "…", "name" : "Cy", "age" : { "$numberInt" : "5" }, "id" : { "$numberInt" : "3" } }, { "_id" : "…", "name" : "Di", "id" : { "$numberInt" : "4" } } ], "ordered" : true })" "\n");
+  run(detail::plan_insert({.table = t_, .records = {{{"id", 1}, {"name", "Ada L."}, {"age", 37}}},
+                           .on_conflict = on_conflict{{"id"}, conflict_action::update, {"age"}}},
+                          caps));
+  EXPECT_EQ(sent(),
+            lookup +
+            R"({ "find" : "$T", "filter" : { "id" : { "$in" : [ { "$numberInt" : "1" } ] } }, "batchSize" : { "$numberInt" : "1000" } })" "\n"
+            R"({ "update" : "$T", "updates" : [ { "q" : { "_id" : "…" }, "u" : { "$set" : { "age" : { "$numberInt" : "37" } } } } ], "ordered" : true })" "\n");
+  run(detail::plan_upsert({.table = t_, .data = {{"id", 9}, {"name", "Ed"}}, .conflict_keys = {"id"}}, caps));
+  EXPECT_EQ(sent(),
+            lookup +
+            R"({ "find" : "$T", "filter" : { "id" : { "$in" : [ { "$numberInt" : "9" } ] } }, "batchSize" : { "$numberInt" : "1000" } })" "\n"
+            R"({ "insert" : "$T", "documents" : [ { "_id" : "…", "id" : { "$numberInt" : "9" }, "name" : "Ed" } ], "ordered" : true })" "\n");
+  run(detail::plan_update({.table = t_, .data = {{"$inc", {{"age", 1}}}}, .where = {{"id", 2}}}, caps));
+  EXPECT_EQ(sent(),
+            lookup +
+            R"({ "find" : "$T", "filter" : { "id" : { "$eq" : { "$numberInt" : "2" } } }, "batchSize" : { "$numberInt" : "1000" } })" "\n"
+            R"({ "update" : "$T", "updates" : [ { "q" : { "_id" : "…" }, "u" : { "$set" : { "age" : { "$numberInt" : "18" } } } } ], "ordered" : true })" "\n");
+  run(detail::plan_remove({.table = t_, .where = {{"age", nullptr}}}, caps));
+  EXPECT_EQ(sent(),
+            lookup +
+            R"({ "find" : "$T", "filter" : { "age" : null }, "batchSize" : { "$numberInt" : "1000" } })" "\n"
+            R"({ "delete" : "$T", "deletes" : [ { "q" : { "_id" : { "$in" : [ "…", "…" ] } }, "limit" : { "$numberInt" : "0" } } ] })" "\n");
+}
+
+TEST_F(mongodb_commands, schema) {
+  using kind = engine::schema_op_kind;
+  const std::string u = unique_name("made");
+  engine::schema_op create{.kind = kind::create_collection, .table = u};
+  create.fields = {{.name = "id", .type = field_type::bigint, .nullable = false, .primary_key = true},
+                   {.name = "code", .type = field_type::string, .unique = true},
+                   {.name = "n", .type = field_type::integer}};
+  create.indexes = {{.name = u + "_n", .fields = {"n"}}};
+  apply(create);
+  EXPECT_EQ(sent(u),
+            R"({ "find" : "tether_schema", "filter" : { "table" : "$U" }, "limit" : { "$numberInt" : "1" } })" "\n"
+            R"({ "create" : "$U" })" "\n"
+            R"({ "createIndexes" : "$U", "indexes" : [ { "key" : { "id" : { "$numberInt" : "1" } }, "name" : "$U_pkey", "unique" : true }, { "key" : { "code" : { "$numberInt" : "1" } }, "name" : "$U_code_key", "unique" : true }, { "key" : { "n" : { "$numberInt" : "1" } }, "name" : "$U_n" } ] })" "\n"
+            R"({ "update" : "tether_schema", "updates" : [ { "q" : { "table" : "$U" }, "u" : { "$set" : { "definition" : "{\"fields\":[{\"name\":\"id\",\"type\":\"bigint\",\"required\":true,\"primary_key\":true},{\"name\":\"code\",\"type\":\"string\",\"unique\":true},{\"name\":\"n\",\"type\":\"integer\"}],\"primary_key\":[\"id\"],\"indexes\":[{\"name\":\"$U_n\",\"fields\":[\"n\"]}]}" } }, "upsert" : true } ] })" "\n");
+  engine::schema_op add{.kind = kind::add_field, .table = u};
+  add.fields = {{.name = "qty", .type = field_type::integer, .default_value = value(1)}};
+  apply(add);
+  EXPECT_EQ(sent(u),
+            R"({ "find" : "tether_schema", "filter" : { "table" : "$U" }, "limit" : { "$numberInt" : "1" } })" "\n"
+            R"({ "update" : "$U", "updates" : [ { "q" : { "qty" : { "$exists" : false } }, "u" : { "$set" : { "qty" : { "$numberInt" : "1" } } }, "multi" : true } ] })" "\n"
+            R"({ "update" : "tether_schema", "updates" : [ { "q" : { "table" : "$U" }, "u" : { "$set" : { "definition" : "{\"fields\":[{\"name\":\"id\",\"type\":\"bigint\",\"required\":true,\"primary_key\":true},{\"name\":\"code\",\"type\":\"string\",\"unique\":true},{\"name\":\"n\",\"type\":\"integer\"},{\"name\":\"qty\",\"type\":\"integer\",\"default\":1}],\"primary_key\":[\"id\"],\"indexes\":[{\"name\":\"$U_n\",\"fields\":[\"n\"]}]}" } }, "upsert" : true } ] })" "\n");
+  apply({.kind = kind::rename_field, .table = u, .name = "code", .new_name = "sku"});
+  EXPECT_EQ(sent(u),
+            R"({ "find" : "tether_schema", "filter" : { "table" : "$U" }, "limit" : { "$numberInt" : "1" } })" "\n"
+            R"({ "dropIndexes" : "$U", "index" : "$U_code_key" })" "\n"
+            R"({ "update" : "$U", "updates" : [ { "q" : { "code" : { "$exists" : true } }, "u" : { "$rename" : { "code" : "sku" } }, "multi" : true } ] })" "\n"
+            R"({ "createIndexes" : "$U", "indexes" : [ { "key" : { "sku" : { "$numberInt" : "1" } }, "name" : "$U_sku_key", "unique" : true } ] })" "\n"
+            R"({ "update" : "tether_schema", "updates" : [ { "q" : { "table" : "$U" }, "u" : { "$set" : { "definition" : "{\"fields\":[{\"name\":\"id\",\"type\":\"bigint\",\"required\":true,\"primary_key\":true},{\"name\":\"sku\",\"type\":\"string\",\"unique\":true},{\"name\":\"n\",\"type\":\"integer\"},{\"name\":\"qty\",\"type\":\"integer\",\"default\":1}],\"primary_key\":[\"id\"],\"indexes\":[{\"name\":\"$U_n\",\"fields\":[\"n\"]}]}" } }, "upsert" : true } ] })" "\n");
+  engine::schema_op modify{.kind = kind::modify_field, .table = u};
+  modify.fields = {{.name = "n", .type = field_type::bigint, .nullable = false}};
+  apply(modify);
+  EXPECT_EQ(sent(u),
+            R"({ "find" : "tether_schema", "filter" : { "table" : "$U" }, "limit" : { "$numberInt" : "1" } })" "\n"
+            R"({ "find" : "$U", "filter" : { "n" : null }, "limit" : { "$numberInt" : "1" } })" "\n"
+            R"({ "update" : "tether_schema", "updates" : [ { "q" : { "table" : "$U" }, "u" : { "$set" : { "definition" : "{\"fields\":[{\"name\":\"id\",\"type\":\"bigint\",\"required\":true,\"primary_key\":true},{\"name\":\"sku\",\"type\":\"string\",\"unique\":true},{\"name\":\"n\",\"type\":\"bigint\",\"required\":true},{\"name\":\"qty\",\"type\":\"integer\",\"default\":1}],\"primary_key\":[\"id\"],\"indexes\":[{\"name\":\"$U_n\",\"fields\":[\"n\"]}]}" } }, "upsert" : true } ] })" "\n");
+  apply({.kind = kind::drop_index, .table = u, .name = u + "_n"});
+  EXPECT_EQ(sent(u),
+            R"({ "find" : "tether_schema", "filter" : { "table" : "$U" }, "limit" : { "$numberInt" : "1" } })" "\n"
+            R"({ "dropIndexes" : "$U", "index" : "$U_n" })" "\n"
+            R"({ "update" : "tether_schema", "updates" : [ { "q" : { "table" : "$U" }, "u" : { "$set" : { "definition" : "{\"fields\":[{\"name\":\"id\",\"type\":\"bigint\",\"required\":true,\"primary_key\":true},{\"name\":\"sku\",\"type\":\"string\",\"unique\":true},{\"name\":\"n\",\"type\":\"bigint\",\"required\":true},{\"name\":\"qty\",\"type\":\"integer\",\"default\":1}],\"primary_key\":[\"id\"]}" } }, "upsert" : true } ] })" "\n");
+  apply({.kind = kind::drop_field, .table = u, .name = "qty"});
+  EXPECT_EQ(sent(u),
+            R"({ "find" : "tether_schema", "filter" : { "table" : "$U" }, "limit" : { "$numberInt" : "1" } })" "\n"
+            R"({ "update" : "$U", "updates" : [ { "q" : { "qty" : { "$exists" : true } }, "u" : { "$unset" : { "qty" : "" } }, "multi" : true } ] })" "\n"
+            R"({ "update" : "tether_schema", "updates" : [ { "q" : { "table" : "$U" }, "u" : { "$set" : { "definition" : "{\"fields\":[{\"name\":\"id\",\"type\":\"bigint\",\"required\":true,\"primary_key\":true},{\"name\":\"sku\",\"type\":\"string\",\"unique\":true},{\"name\":\"n\",\"type\":\"bigint\",\"required\":true}],\"primary_key\":[\"id\"]}" } }, "upsert" : true } ] })" "\n");
+  apply({.kind = kind::rename_collection, .table = u, .new_name = u + "_2"});
+  EXPECT_EQ(sent(u),
+            R"({ "find" : "tether_schema", "filter" : { "table" : "$U" }, "limit" : { "$numberInt" : "1" } })" "\n"
+            R"({ "find" : "tether_schema", "filter" : { "table" : "$U_2" }, "limit" : { "$numberInt" : "1" } })" "\n"
+            R"({ "renameCollection" : "$D.$U", "to" : "$D.$U_2" })" "\n"
+            R"({ "update" : "tether_schema", "updates" : [ { "q" : { "table" : "$U" }, "u" : { "$set" : { "table" : "$U_2", "definition" : "{\"fields\":[{\"name\":\"id\",\"type\":\"bigint\",\"required\":true,\"primary_key\":true},{\"name\":\"sku\",\"type\":\"string\",\"unique\":true},{\"name\":\"n\",\"type\":\"bigint\",\"required\":true}],\"primary_key\":[\"id\"]}" } } } ] })" "\n");
+  apply({.kind = kind::drop_collection, .table = u + "_2"});
+  EXPECT_EQ(sent(u),
+            R"({ "drop" : "$U_2" })" "\n"
+            R"({ "delete" : "tether_schema", "deletes" : [ { "q" : { "table" : "$U_2" }, "limit" : { "$numberInt" : "1" } } ] })" "\n");
+}
+
+TEST_F(mongodb_commands, migration_lock) {
+  sent_.clear();
+  c_->lock_part()->lock_migrations(std::chrono::seconds(5));
+  c_->lock_part()->unlock_migrations();
+  EXPECT_EQ(sent(),
+            R"({ "update" : "tether_schema", "updates" : [ { "q" : { "lock" : "migrations" }, "u" : { "$setOnInsert" : { "owner" : "", "expires" : "…" } }, "upsert" : true } ] })" "\n"
+            R"({ "findAndModify" : "tether_schema", "query" : { "lock" : "migrations", "$or" : [ { "owner" : "" }, { "owner" : "…" }, { "expires" : { "$lt" : "…" } } ] }, "update" : { "$set" : { "owner" : "…", "expires" : "…" } }, "new" : true })" "\n"
+            R"({ "update" : "tether_schema", "updates" : [ { "q" : { "lock" : "migrations", "owner" : "…" }, "u" : { "$set" : { "owner" : "", "expires" : "…" } } } ] })" "\n");
+}
+
+}  // namespace
+}  // namespace tether::conformance
