@@ -1,10 +1,12 @@
 // Golden commands: the documents the MongoDB engine sends for each call kind, as canonical
-// Extended JSON, as they went over the wire to CongoDB (scripts/mongodb-test-server). Every
-// call first reads the table's definition from tether_schema (one find; no cache yet).
+// Extended JSON, as they went over the wire to CongoDB (scripts/mongodb-test-server).
+// Transactions are not built yet, so no transaction commands are pinned.
 // "$T" and "$U" stand for the test's table names, "…" for what differs from run to run
 // (ObjectIds made on the client, the lock's owner and moments).
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <iostream>
 #include <regex>
 
 #include "conformance.hpp"
@@ -36,10 +38,13 @@ class mongodb_commands : public fixture {
     sent_.clear();
     c_->schema_part()->apply(op, nullptr, false);
   }
-  // The commands sent since the last run() or apply(), one a line, normalised.
+  // The commands sent since the last run() or apply(), one a line, normalised; the
+  // definition's lookup in tether_schema left out (it is kept for a moment, so whether a
+  // call sends it depends on the calls before: the test below pins it).
   std::string sent(const std::string& u = "") const {
     std::string out;
     for (const auto& c : sent_) {
+      if (c.starts_with(R"({ "find" : "tether_schema", "filter" : { "table" : )")) continue;
       std::string s = c;
       auto replace = [&s](const std::string& from, const std::string& to) {
         for (std::size_t at = 0; !from.empty() && (at = s.find(from, at)) != std::string::npos; at += to.size())
@@ -65,20 +70,32 @@ class mongodb_commands : public fixture {
   std::vector<std::string> sent_;
 };
 
-// The definition's lookup every call starts with, of $T.
-const std::string lookup =
-    R"({ "find" : "tether_schema", "filter" : { "table" : "$T" }, "limit" : { "$numberInt" : "1" } })"
-    "\n";
+// A call reads its table's definition once (one find in tether_schema), and the calls
+// after it, for a second, find it kept (recorded_definitions.hpp).
+TEST_F(mongodb_commands, a_definition_is_read_once_and_kept_for_a_moment) {
+  engine::schema_op add{.kind = engine::schema_op_kind::add_field, .table = t_};
+  add.fields = {{.name = "nick", .type = field_type::string}};
+  apply(add);  // a schema change made here: the definition is forgotten
+  const auto started = std::chrono::steady_clock::now();
+  const find_options all{.table = t_};
+  run(detail::plan_find(all, db->capabilities()));
+  ASSERT_EQ(sent_.size(), 2u);
+  EXPECT_EQ(std::regex_replace(sent_[0], std::regex(t_), "$T"),
+            R"({ "find" : "tether_schema", "filter" : { "table" : "$T" }, "limit" : { "$numberInt" : "1" } })");
+  run(detail::plan_find(all, db->capabilities()));
+  if (std::chrono::steady_clock::now() - started < std::chrono::milliseconds(900))
+    EXPECT_EQ(sent_.size(), 1u) << "the definition was kept";
+  else
+    std::cout << "[ NOTE     ] the machine took a second between two finds; the kept definition expired\n";
+}
 
 TEST_F(mongodb_commands, reads) {
   run(detail::plan_find({.table = t_, .where = {{"name", "Ada"}, {"age", {{"$gte", 18}}}}, .order_by = {{"age"}}, .limit = 5},
                         db->capabilities()));
   EXPECT_EQ(sent(),
-            lookup +
             R"({ "find" : "$T", "filter" : { "name" : { "$eq" : "Ada" } }, "batchSize" : { "$numberInt" : "1000" } })" "\n");
   run(detail::plan_count({.table = t_, .where = {{"name", {{"$startsWith", "A"}}}}}, db->capabilities()));
   EXPECT_EQ(sent(),
-            lookup +
             R"({ "find" : "$T", "filter" : { "name" : { "$regex" : "^A" } }, "batchSize" : { "$numberInt" : "1000" } })" "\n");
 }
 
@@ -86,29 +103,24 @@ TEST_F(mongodb_commands, writes) {
   const auto caps = db->capabilities();
   run(detail::plan_insert({.table = t_, .records = {{{"name", "Cy"}, {"age", 5}}, {{"name", "Di"}, {"age", nullptr}}}}, caps));
   EXPECT_EQ(sent(),
-            lookup +
             R"({ "findAndModify" : "tether_schema", "query" : { "table" : "$T" }, "update" : { "$inc" : { "next_id" : { "$numberLong" : "2" } } }, "new" : true, "upsert" : true })" "\n"
             R"({ "insert" : "$T", "documents" : [ { "_id" : "…", "name" : "Cy", "age" : { "$numberInt" : "5" }, "id" : { "$numberInt" : "3" } }, { "_id" : "…", "name" : "Di", "id" : { "$numberInt" : "4" } } ], "ordered" : true })" "\n");
   run(detail::plan_insert({.table = t_, .records = {{{"id", 1}, {"name", "Ada L."}, {"age", 37}}},
                            .on_conflict = on_conflict{{"id"}, conflict_action::update, {"age"}}},
                           caps));
   EXPECT_EQ(sent(),
-            lookup +
             R"({ "find" : "$T", "filter" : { "id" : { "$in" : [ { "$numberInt" : "1" } ] } }, "batchSize" : { "$numberInt" : "1000" } })" "\n"
             R"({ "update" : "$T", "updates" : [ { "q" : { "_id" : "…" }, "u" : { "$set" : { "age" : { "$numberInt" : "37" } } } } ], "ordered" : true })" "\n");
   run(detail::plan_upsert({.table = t_, .data = {{"id", 9}, {"name", "Ed"}}, .conflict_keys = {"id"}}, caps));
   EXPECT_EQ(sent(),
-            lookup +
             R"({ "find" : "$T", "filter" : { "id" : { "$in" : [ { "$numberInt" : "9" } ] } }, "batchSize" : { "$numberInt" : "1000" } })" "\n"
             R"({ "insert" : "$T", "documents" : [ { "_id" : "…", "id" : { "$numberInt" : "9" }, "name" : "Ed" } ], "ordered" : true })" "\n");
   run(detail::plan_update({.table = t_, .data = {{"$inc", {{"age", 1}}}}, .where = {{"id", 2}}}, caps));
   EXPECT_EQ(sent(),
-            lookup +
             R"({ "find" : "$T", "filter" : { "id" : { "$eq" : { "$numberInt" : "2" } } }, "batchSize" : { "$numberInt" : "1000" } })" "\n"
             R"({ "update" : "$T", "updates" : [ { "q" : { "_id" : "…" }, "u" : { "$set" : { "age" : { "$numberInt" : "18" } } } } ], "ordered" : true })" "\n");
   run(detail::plan_remove({.table = t_, .where = {{"age", nullptr}}}, caps));
   EXPECT_EQ(sent(),
-            lookup +
             R"({ "find" : "$T", "filter" : { "age" : null }, "batchSize" : { "$numberInt" : "1000" } })" "\n"
             R"({ "delete" : "$T", "deletes" : [ { "q" : { "_id" : { "$in" : [ "…", "…" ] } }, "limit" : { "$numberInt" : "0" } } ] })" "\n");
 }
@@ -123,7 +135,6 @@ TEST_F(mongodb_commands, schema) {
   create.indexes = {{.name = u + "_n", .fields = {"n"}}};
   apply(create);
   EXPECT_EQ(sent(u),
-            R"({ "find" : "tether_schema", "filter" : { "table" : "$U" }, "limit" : { "$numberInt" : "1" } })" "\n"
             R"({ "create" : "$U" })" "\n"
             R"({ "createIndexes" : "$U", "indexes" : [ { "key" : { "id" : { "$numberInt" : "1" } }, "name" : "$U_pkey", "unique" : true }, { "key" : { "code" : { "$numberInt" : "1" } }, "name" : "$U_code_key", "unique" : true }, { "key" : { "n" : { "$numberInt" : "1" } }, "name" : "$U_n" } ] })" "\n"
             R"({ "update" : "tether_schema", "updates" : [ { "q" : { "table" : "$U" }, "u" : { "$set" : { "definition" : "{\"fields\":[{\"name\":\"id\",\"type\":\"bigint\",\"required\":true,\"primary_key\":true},{\"name\":\"code\",\"type\":\"string\",\"unique\":true},{\"name\":\"n\",\"type\":\"integer\"}],\"primary_key\":[\"id\"],\"indexes\":[{\"name\":\"$U_n\",\"fields\":[\"n\"]}]}" } }, "upsert" : true } ] })" "\n");
@@ -131,12 +142,10 @@ TEST_F(mongodb_commands, schema) {
   add.fields = {{.name = "qty", .type = field_type::integer, .default_value = value(1)}};
   apply(add);
   EXPECT_EQ(sent(u),
-            R"({ "find" : "tether_schema", "filter" : { "table" : "$U" }, "limit" : { "$numberInt" : "1" } })" "\n"
             R"({ "update" : "$U", "updates" : [ { "q" : { "qty" : { "$exists" : false } }, "u" : { "$set" : { "qty" : { "$numberInt" : "1" } } }, "multi" : true } ] })" "\n"
             R"({ "update" : "tether_schema", "updates" : [ { "q" : { "table" : "$U" }, "u" : { "$set" : { "definition" : "{\"fields\":[{\"name\":\"id\",\"type\":\"bigint\",\"required\":true,\"primary_key\":true},{\"name\":\"code\",\"type\":\"string\",\"unique\":true},{\"name\":\"n\",\"type\":\"integer\"},{\"name\":\"qty\",\"type\":\"integer\",\"default\":1}],\"primary_key\":[\"id\"],\"indexes\":[{\"name\":\"$U_n\",\"fields\":[\"n\"]}]}" } }, "upsert" : true } ] })" "\n");
   apply({.kind = kind::rename_field, .table = u, .name = "code", .new_name = "sku"});
   EXPECT_EQ(sent(u),
-            R"({ "find" : "tether_schema", "filter" : { "table" : "$U" }, "limit" : { "$numberInt" : "1" } })" "\n"
             R"({ "dropIndexes" : "$U", "index" : "$U_code_key" })" "\n"
             R"({ "update" : "$U", "updates" : [ { "q" : { "code" : { "$exists" : true } }, "u" : { "$rename" : { "code" : "sku" } }, "multi" : true } ] })" "\n"
             R"({ "createIndexes" : "$U", "indexes" : [ { "key" : { "sku" : { "$numberInt" : "1" } }, "name" : "$U_sku_key", "unique" : true } ] })" "\n"
@@ -145,23 +154,18 @@ TEST_F(mongodb_commands, schema) {
   modify.fields = {{.name = "n", .type = field_type::bigint, .nullable = false}};
   apply(modify);
   EXPECT_EQ(sent(u),
-            R"({ "find" : "tether_schema", "filter" : { "table" : "$U" }, "limit" : { "$numberInt" : "1" } })" "\n"
             R"({ "find" : "$U", "filter" : { "n" : null }, "limit" : { "$numberInt" : "1" } })" "\n"
             R"({ "update" : "tether_schema", "updates" : [ { "q" : { "table" : "$U" }, "u" : { "$set" : { "definition" : "{\"fields\":[{\"name\":\"id\",\"type\":\"bigint\",\"required\":true,\"primary_key\":true},{\"name\":\"sku\",\"type\":\"string\",\"unique\":true},{\"name\":\"n\",\"type\":\"bigint\",\"required\":true},{\"name\":\"qty\",\"type\":\"integer\",\"default\":1}],\"primary_key\":[\"id\"],\"indexes\":[{\"name\":\"$U_n\",\"fields\":[\"n\"]}]}" } }, "upsert" : true } ] })" "\n");
   apply({.kind = kind::drop_index, .table = u, .name = u + "_n"});
   EXPECT_EQ(sent(u),
-            R"({ "find" : "tether_schema", "filter" : { "table" : "$U" }, "limit" : { "$numberInt" : "1" } })" "\n"
             R"({ "dropIndexes" : "$U", "index" : "$U_n" })" "\n"
             R"({ "update" : "tether_schema", "updates" : [ { "q" : { "table" : "$U" }, "u" : { "$set" : { "definition" : "{\"fields\":[{\"name\":\"id\",\"type\":\"bigint\",\"required\":true,\"primary_key\":true},{\"name\":\"sku\",\"type\":\"string\",\"unique\":true},{\"name\":\"n\",\"type\":\"bigint\",\"required\":true},{\"name\":\"qty\",\"type\":\"integer\",\"default\":1}],\"primary_key\":[\"id\"]}" } }, "upsert" : true } ] })" "\n");
   apply({.kind = kind::drop_field, .table = u, .name = "qty"});
   EXPECT_EQ(sent(u),
-            R"({ "find" : "tether_schema", "filter" : { "table" : "$U" }, "limit" : { "$numberInt" : "1" } })" "\n"
             R"({ "update" : "$U", "updates" : [ { "q" : { "qty" : { "$exists" : true } }, "u" : { "$unset" : { "qty" : "" } }, "multi" : true } ] })" "\n"
             R"({ "update" : "tether_schema", "updates" : [ { "q" : { "table" : "$U" }, "u" : { "$set" : { "definition" : "{\"fields\":[{\"name\":\"id\",\"type\":\"bigint\",\"required\":true,\"primary_key\":true},{\"name\":\"sku\",\"type\":\"string\",\"unique\":true},{\"name\":\"n\",\"type\":\"bigint\",\"required\":true}],\"primary_key\":[\"id\"]}" } }, "upsert" : true } ] })" "\n");
   apply({.kind = kind::rename_collection, .table = u, .new_name = u + "_2"});
   EXPECT_EQ(sent(u),
-            R"({ "find" : "tether_schema", "filter" : { "table" : "$U" }, "limit" : { "$numberInt" : "1" } })" "\n"
-            R"({ "find" : "tether_schema", "filter" : { "table" : "$U_2" }, "limit" : { "$numberInt" : "1" } })" "\n"
             R"({ "renameCollection" : "$D.$U", "to" : "$D.$U_2" })" "\n"
             R"({ "update" : "tether_schema", "updates" : [ { "q" : { "table" : "$U" }, "u" : { "$set" : { "table" : "$U_2", "definition" : "{\"fields\":[{\"name\":\"id\",\"type\":\"bigint\",\"required\":true,\"primary_key\":true},{\"name\":\"sku\",\"type\":\"string\",\"unique\":true},{\"name\":\"n\",\"type\":\"bigint\",\"required\":true}],\"primary_key\":[\"id\"]}" } } } ] })" "\n");
   apply({.kind = kind::drop_collection, .table = u + "_2"});

@@ -132,7 +132,7 @@ std::optional<json> fixed_key(const engine::plan& p, const engine::table_descrip
 }
 
 connection::connection(std::unique_ptr<http> client)
-    : http_(std::move(client)), definitions_(definitions::of(http_->tables_of())) {}
+    : http_(std::move(client)), definitions_(recorded_definitions::of(http_->tables_of())) {}
 
 bool connection::alive() {
   try {

@@ -21,7 +21,7 @@
 #include <span>
 #include <string>
 
-#include "definitions.hpp"
+#include "core/migrations/recorded_definitions.hpp"
 #include "http.hpp"
 #include "tether/engine/engine.hpp"
 
@@ -153,7 +153,7 @@ class connection final : public engine::connection,
                 const json& names, const json& values);
 
   std::unique_ptr<http> http_;
-  std::shared_ptr<definitions> definitions_;  // the descriptions read, shared in the process
+  std::shared_ptr<recorded_definitions> definitions_;  // the descriptions read, shared in the process
   bool schema_table_ready_ = false;
   std::string lock_owner_;
   std::optional<std::vector<pending_write>> transaction_;  // the open transaction's writes

@@ -89,7 +89,7 @@ void connection::forget_definition(const std::string& table) {
   http_->call("DeleteItem", json{{"TableName", schema_table}, {"Key", {{"table", {{"S", table}}}}}}, schema_table);
 }
 
-// Kept for a moment (definitions.hpp), so that a call is one request, not two.
+// Kept for a moment (recorded_definitions.hpp), so that a call is one request, not two.
 engine::table_description connection::table(const std::string& name, bool* recorded) {
   if (auto kept = definitions_->find(name)) {
     if (recorded) *recorded = kept->recorded;
@@ -215,7 +215,7 @@ engine::schema_step connection::apply(const engine::schema_op& op, const engine:
   using kind = engine::schema_op_kind;
   // However it ends, the tables it touched are read afresh by every connection of this process.
   struct forget_after {
-    definitions& cache;
+    recorded_definitions& cache;
     const engine::schema_op& op;
     bool dry_run;
     ~forget_after() {

@@ -40,8 +40,8 @@ error to_error(const bson_error_t& e, std::string_view what) {
                error_details{.engine = "mongodb", .code = std::to_string(e.code)});
 }
 
-connection::connection(mongoc_client_t* client, std::string database)
-    : client_(client), database_(std::move(database)) {}
+connection::connection(mongoc_client_t* client, std::string database, const std::string& tables_of)
+    : client_(client), database_(std::move(database)), definitions_(recorded_definitions::of(tables_of)) {}
 
 connection::~connection() { mongoc_client_destroy(client_); }
 

@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/migrations/recorded_definitions.hpp"
 #include "tether/engine/engine.hpp"
 
 namespace tether::detail::mongodb {
@@ -63,7 +64,8 @@ class connection final : public engine::connection,
                          public engine::introspection,
                          public engine::migration_lock {
  public:
-  connection(mongoc_client_t* client, std::string database);
+  // `tables_of`: where the tables live (the URL, masked), whose definitions connections share.
+  connection(mongoc_client_t* client, std::string database, const std::string& tables_of);
   ~connection() override;
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -96,6 +98,8 @@ class connection final : public engine::connection,
     engine::table_description table;
     bool recorded = false;
   };
+  // The table as tether recorded it, kept for a moment (recorded_definitions.hpp); else
+  // not recorded (a collection made elsewhere, or none).
   table_info table(const std::string& name);
   // Throws tether::error (schema, code 26 as MongoDB's NamespaceNotFound) when no
   // collection `name` exists: a call on a missing table fails as it does on SQL, rather
@@ -140,6 +144,7 @@ class connection final : public engine::connection,
   mongoc_client_t* client_;
   std::string database_;
   std::vector<std::string>* log_ = nullptr;
+  std::shared_ptr<recorded_definitions> definitions_;  // the recorded tables read, shared in the process
   std::uint64_t commands_ = 0;
   std::string lock_owner_;
 };

@@ -75,7 +75,7 @@ class driver final : public engine::driver {
     if (!client) throw to_error(err, fmt::format("cannot connect to MongoDB at {}", mask_url(url)));
     mongoc_client_set_error_api(client, MONGOC_ERROR_API_VERSION_2);
     mongoc_client_set_appname(client, "tether");
-    auto c = std::make_unique<connection>(client, database);
+    auto c = std::make_unique<connection>(client, database, mask_url(url));
     bson_t ping = BSON_INITIALIZER, reply;
     BSON_APPEND_INT32(&ping, "ping", 1);
     const bool ok = mongoc_client_command_simple(client, "admin", &ping, nullptr, &reply, &err);

@@ -35,6 +35,12 @@ connection::table_info connection::table(const std::string& name) {
   table_info out;
   out.table.name = name;
   if (name == schema_collection) return out;
+  if (auto kept = definitions_->find(name)) {
+    out.table = std::move(kept->table);
+    out.recorded = true;
+    return out;
+  }
+  const std::uint64_t read_at = definitions_->generation();
   bson_ptr cmd = command_of("find", schema_collection);
   bson_t filter = BSON_INITIALIZER;
   BSON_APPEND_UTF8(&filter, "table", name.c_str());
@@ -56,6 +62,7 @@ connection::table_info connection::table(const std::string& name) {
       if (bson_iter_init_find(&def, &batch, "definition") && BSON_ITER_HOLDS_UTF8(&def)) {
         out.table = from_recorded(name, value::from_json(bson_iter_utf8(&def, nullptr)));
         out.recorded = true;
+        definitions_->keep(name, {out.table, true}, read_at);
       }
     }
   }
@@ -63,6 +70,7 @@ connection::table_info connection::table(const std::string& name) {
 }
 
 void connection::save_definition(const engine::table_description& t) {
+  definitions_->forget(t.name);
   bson_ptr cmd = command_of("update", schema_collection);
   bson_t updates, one, q, u, set;
   bson_append_array_begin(cmd.get(), "updates", -1, &updates);
@@ -80,10 +88,13 @@ void connection::save_definition(const engine::table_description& t) {
   bson_append_document_end(&updates, &one);
   bson_append_array_end(cmd.get(), &updates);
   command(*cmd, schema_collection);
+  definitions_->forget(t.name);  // again: a read between the two kept nothing older
 }
 
 void connection::forget_definition(const std::string& table) {
+  definitions_->forget(table);
   command(*delete_one(schema_collection, [&](bson_t* q) { BSON_APPEND_UTF8(q, "table", table.c_str()); }), schema_collection);
+  definitions_->forget(table);
 }
 
 // One findAndModify: $inc of the table's counter, made when absent; the new value.
@@ -200,7 +211,10 @@ engine::schema_step connection::rename_collection(const engine::schema_op& op, c
     throw error(error_category::schema, fmt::format("table \"{}\" already exists", op.new_name),
                 error_details{.engine = "mongodb", .code = "48"});
   command_on("admin", *cmd, op.table);
+  definitions_->forget(op.table);
+  definitions_->forget(op.new_name);
   command(*move, schema_collection);
+  definitions_->forget(op.table);
   return step;
 }
 

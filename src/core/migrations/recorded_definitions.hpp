@@ -1,9 +1,10 @@
-// The table descriptions a process's DynamoDB connections have read, kept for a moment.
-// Every call needs its table's description (its key, fields and indexes), which lives in
-// tether_schema (or DescribeTable): read each time, it would double the requests of a point
-// get. Connections to the same tables share one cache; a schema change made in this
-// process forgets the table at once, and one made by another process is seen after at
-// most `definition_ttl` (docs/engines/dynamodb.md).
+// Private: the table descriptions a process's connections to an engine that keeps no
+// schema (DynamoDB, MongoDB) have read, kept for a moment. Every call needs its table's
+// description (its key, fields and indexes), which lives in tether_schema: read each time,
+// it would double the requests of a point get. Connections to the same tables (one
+// database, one table prefix) share one cache; a schema change made in this process
+// forgets the table at once, and one made by another process is seen after at most
+// `definition_ttl` (docs/engines/dynamodb.md, mongodb.md).
 #pragma once
 
 #include <chrono>
@@ -16,18 +17,19 @@
 
 #include "tether/engine/schema.hpp"
 
-namespace tether::detail::dynamodb {
+namespace tether::detail {
 
 inline constexpr std::chrono::milliseconds definition_ttl{1000};
 
-class definitions {
+class recorded_definitions {
  public:
   struct entry {
     engine::table_description table;
     bool recorded = false;  // tether recorded its fields (else only its key is known)
   };
-  // The one cache of the tables `tables_of` names (http::tables_of()).
-  static std::shared_ptr<definitions> of(const std::string& tables_of);
+  // The one cache of the tables `tables_of` names (an engine's name for where its tables
+  // live: DynamoDB's endpoint and prefix, MongoDB's servers and database).
+  static std::shared_ptr<recorded_definitions> of(const std::string& tables_of);
 
   std::optional<entry> find(const std::string& table) const;
   // Counts the forgets: a description read while one happened may be stale already.
@@ -43,4 +45,4 @@ class definitions {
   std::uint64_t generation_ = 0;
 };
 
-}  // namespace tether::detail::dynamodb
+}  // namespace tether::detail
