@@ -71,6 +71,12 @@ std::function<std::shared_ptr<void>(tether::client&, const std::string&)> lock_f
   if (!db->capabilities().capability)                                                      \
   GTEST_SKIP() << profile().name << " does not offer " << (what)
 
+// Skips the test, with the reason printed, unless the engine offers `capability` (of
+// transactions) and the server rolls a transaction back (CongoDB keeps its writes).
+#define TETHER_REQUIRE_TRANSACTIONS(capability, what)                                      \
+  TETHER_REQUIRE(capability, what);                                                        \
+  if (!rollback_refusal().empty()) GTEST_SKIP() << rollback_refusal()
+
 // Skips the test, with the reason printed, unless the server enforces unique fields.
 #define TETHER_REQUIRE_UNIQUE_ENFORCED()                                                   \
   TETHER_REQUIRE(unique_fields, "unique fields");                                          \
@@ -106,6 +112,9 @@ class fixture : public ::testing::Test {
   // Why this server does not enforce unique indexes (CongoDB stores the duplicate), or ""
   // when it does: found once per run by inserting a duplicate, as index_refusal() is.
   const std::string& unique_refusal();
+  // Why this server does not roll a transaction back (CongoDB applies each write at once),
+  // or "" when it does: found once per run by rolling one back.
+  const std::string& rollback_refusal();
 
   std::unique_ptr<tether::client> db;
   std::string url_;  // db's database

@@ -136,7 +136,7 @@ TEST_F(find_plans, counts_of_one_shape_take_each_calls_values) {
 }
 
 TEST_F(find_plans, a_transaction_reuses_plans_and_sees_its_own_writes) {
-  TETHER_REQUIRE(transaction_reads_own_writes, "transactions whose reads see their own writes");
+  TETHER_REQUIRE_TRANSACTIONS(transaction_reads_own_writes, "transactions whose reads see their own writes");
   EXPECT_EQ(where({{"name", "Hedy"}}), (ids_t{}));
   db->transaction([&](tether::transaction& tx) {
     tx.insert({.table = t_, .records = {{{"name", "Hedy"}, {"email", "hedy@example.com"}}}});

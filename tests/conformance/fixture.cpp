@@ -158,6 +158,25 @@ std::function<std::shared_ptr<void>(tether::client&, const std::string&)> lock_f
   };
 }
 
+const std::string& fixture::rollback_refusal() {
+  static std::optional<std::string> refusal;
+  if (!refusal) {
+    const std::string t = make_table({{"id", "pk"}, {"name", "text"}});
+    refusal = "";
+    try {
+      auto tx = db->begin();
+      tx.insert({.table = t, .records = {{{"name", "probe"}}}});
+      tx.rollback();
+    } catch (const error& e) {
+      if (e.category() != error_category::unsupported) throw;
+      return *refusal;  // no transactions here: the capability says so
+    }
+    if (db->count({.table = t}) != 0)
+      refusal = "needs a server that rolls transactions back (this one kept a write of a rolled-back transaction)";
+  }
+  return *refusal;
+}
+
 const std::string& fixture::unique_refusal() {
   static std::optional<std::string> refusal;
   if (!refusal) {

@@ -122,7 +122,7 @@ TEST_F(prepared, a_placeholder_in_an_ordinary_insert_is_refused_and_nothing_is_w
 }
 
 TEST_F(prepared, insert_inside_a_transaction_rolls_back_with_it) {
-  TETHER_REQUIRE(transaction_reads_own_writes, "transactions whose reads see their own writes");
+  TETHER_REQUIRE_TRANSACTIONS(transaction_reads_own_writes, "transactions whose reads see their own writes");
   auto t = make_table({{"id", "pk"}, {"name", "text+"}});
   db->transaction([&](tether::transaction& tx) {
     auto q = tx.prepare_insert({.table = t, .records = {{{"name", tether::param("n")}}}});
@@ -179,7 +179,7 @@ TEST_F(prepared, prepared_find_refuses_bad_arguments_by_name) {
 }
 
 TEST_F(prepared, prepared_find_inside_a_transaction_sees_its_writes) {
-  TETHER_REQUIRE(transaction_reads_own_writes, "transactions whose reads see their own writes");
+  TETHER_REQUIRE_TRANSACTIONS(transaction_reads_own_writes, "transactions whose reads see their own writes");
   auto t = people();
   db->transaction([&](tether::transaction& tx) {
     auto q = tx.prepare({.table = t, .where = {{"name", tether::param("n")}}});

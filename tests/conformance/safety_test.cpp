@@ -121,7 +121,7 @@ TEST_F(safety, mismatched_records_are_refused) {
 // rows already sent: every insert path must still leave nothing written, name the record,
 // and leave the connection usable.
 TEST_F(safety, a_bad_record_late_in_a_bulk_insert_writes_nothing) {
-  TETHER_REQUIRE(transaction_reads_own_writes, "transactions whose reads see their own writes");
+  TETHER_REQUIRE_TRANSACTIONS(transaction_reads_own_writes, "transactions whose reads see their own writes");
   std::vector<value> rows;
   for (int i = 0; i < 2600; ++i) rows.push_back({{"name", "n" + std::to_string(i)}, {"age", i}});
   rows[1700] = value{{"age", 1}, {"name", "reordered"}};  // another key order is fine

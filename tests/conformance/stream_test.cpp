@@ -43,7 +43,7 @@ TEST_F(streaming, stopping_early_leaves_the_client_usable) {
 }
 
 TEST_F(streaming, inside_a_transaction_and_on_an_empty_result) {
-  TETHER_REQUIRE(transaction_reads_own_writes, "transactions whose reads see their own writes");
+  TETHER_REQUIRE_TRANSACTIONS(transaction_reads_own_writes, "transactions whose reads see their own writes");
   db->transaction([&](transaction& tx) {
     tx.insert({.table = t_, .records = {{{"n", 9999}}}});
     std::int64_t total = 0;
@@ -81,7 +81,7 @@ TEST_F(batches, independent_finds_come_back_in_order) {
 }
 
 TEST_F(batches, bad_input_is_refused_before_anything_is_sent_and_failures_are_thrown) {
-  TETHER_REQUIRE(transaction_reads_own_writes, "transactions whose reads see their own writes");
+  TETHER_REQUIRE_TRANSACTIONS(transaction_reads_own_writes, "transactions whose reads see their own writes");
   auto t = people();
   EXPECT_THROW(db->find_batch({{.table = t}, {.table = t, .where = {{"age", {{"$gtt", 1}}}}}}), error);
   try {

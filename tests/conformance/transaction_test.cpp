@@ -12,7 +12,7 @@ class any_transactions : public fixture {
  protected:
   void SetUp() override {
     fixture::SetUp();
-    TETHER_REQUIRE(transactions, "transactions");
+    TETHER_REQUIRE_TRANSACTIONS(transactions, "transactions");
     t_ = people();
   }
   std::int64_t n() { return db->count({.table = t_}); }
@@ -32,7 +32,7 @@ class transactions : public any_transactions {
  protected:
   void SetUp() override {
     fixture::SetUp();
-    TETHER_REQUIRE(transaction_reads_own_writes, "transactions whose reads see their own writes");
+    TETHER_REQUIRE_TRANSACTIONS(transaction_reads_own_writes, "transactions whose reads see their own writes");
     t_ = people();
   }
 };

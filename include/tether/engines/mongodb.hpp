@@ -2,9 +2,10 @@
 // libmongoc and libbson (1.23). The umbrella tether::tether registers it when built with
 // TETHER_WITH_MONGODB. URLs: mongodb://[USER:PASS@]HOST[:PORT][,HOST…]/DATABASE[?options]
 // and mongodb+srv://…, read by the driver's own URI parser; the database comes from the
-// path. In progress (issue 21): finds, counts, aggregates, inserts, updates, removes,
-// collections and their fields, and migrations work; upserts, transactions and indexes
-// beyond the key do not yet (each is refused by name). docs/engines/mongodb.md tells the rest.
+// path. In progress (issue 21): finds, counts, aggregates, writes with on_conflict, upsert
+// and returning, transactions, collections, fields, indexes and migrations work; partial
+// indexes, validators, raw commands and pushed-down sorts do not yet (each is refused by
+// name). docs/engines/mongodb.md tells the rest.
 #pragma once
 
 #include <memory>

@@ -43,20 +43,37 @@ error to_error(const bson_error_t& e, std::string_view what) {
 connection::connection(mongoc_client_t* client, std::string database, const std::string& tables_of)
     : client_(client), database_(std::move(database)), definitions_(recorded_definitions::of(tables_of)) {}
 
-connection::~connection() { mongoc_client_destroy(client_); }
+connection::~connection() {
+  if (log_) log_commands(nullptr);  // the log may go first; endSessions is sent below
+  if (session_) mongoc_client_session_destroy(session_);
+  mongoc_client_destroy(client_);
+}
 
 bson_ptr connection::command(const bson_t& cmd, std::string_view table) { return command_on(database_.c_str(), cmd, table); }
 
 bson_ptr connection::command_on(const char* database, const bson_t& cmd, std::string_view table) {
-  if (log_) log_->push_back(canonical_json(cmd));
   ++commands_;
   bson_ptr reply(bson_new());
   bson_error_t err;
-  const bool ok = mongoc_client_command_simple(client_, database, &cmd, nullptr, reply.get(), &err);
+  bool ok = false;
+  if (in_transaction_) {  // the session's fields, which libmongoc completes as it sends
+    bson_t opts = BSON_INITIALIZER;
+    ok = mongoc_client_session_append(session_, &opts, &err) &&
+         mongoc_client_command_with_opts(client_, database, &cmd, nullptr, &opts, reply.get(), &err);
+    bson_destroy(&opts);
+  } else {
+    ok = mongoc_client_command_simple(client_, database, &cmd, nullptr, reply.get(), &err);
+  }
   bson_iter_t name;
   const std::string op = bson_iter_init(&name, &cmd) && bson_iter_next(&name) ? bson_iter_key(&name) : "command";
   const std::string what = table.empty() ? fmt::format("MongoDB {}", op) : fmt::format("MongoDB {} on \"{}\"", op, table);
-  if (!ok) throw to_error(err, what);
+  if (!ok) {
+    error e = to_error(err, what);
+    // A conflict inside a transaction: running the whole transaction again may succeed.
+    if (mongoc_error_has_label(reply.get(), "TransientTransactionError"))
+      throw error(error_category::serialization_conflict, e.what(), e.details());
+    throw e;
+  }
   // A write reports its failures in writeErrors with ok: 1.
   bson_iter_t it, first;
   if (bson_iter_init_find(&it, reply.get(), "writeErrors") && BSON_ITER_HOLDS_ARRAY(&it) &&

@@ -1,7 +1,6 @@
 // One MongoDB connection: a libmongoc client of its own (tether's pool holds connections,
 // so each is used by one call at a time) on the URL's database, and the parts it offers:
-// the schema applier, introspection and the migration lock. In progress (issue 21): no
-// transactions or upserts yet (each is refused, naming what is missing).
+// the schema applier, introspection, the migration lock and transactions (a session's).
 //
 //
 // Documents and tables. A collection tether made has its definition recorded in the
@@ -62,7 +61,8 @@ class bson_ptr {
 class connection final : public engine::connection,
                          public engine::schema_applier,
                          public engine::introspection,
-                         public engine::migration_lock {
+                         public engine::migration_lock,
+                         public engine::transactions {
  public:
   // `tables_of`: where the tables live (the URL, masked), whose definitions connections share.
   connection(mongoc_client_t* client, std::string database, const std::string& tables_of);
@@ -77,6 +77,13 @@ class connection final : public engine::connection,
   engine::schema_applier* schema_part() noexcept override { return this; }
   engine::introspection* introspection_part() noexcept override { return this; }
   engine::migration_lock* lock_part() noexcept override { return this; }
+  engine::transactions* transactions_part() noexcept override { return this; }
+
+  // A transaction of the connection's session (transactions.cpp): every command until
+  // commit or rollback carries the session, as libmongoc adds it.
+  void begin(const transaction_options& options) override;
+  void commit() override;
+  void rollback() override;
 
   engine::schema_step apply(const engine::schema_op& op, const engine::table_description* before, bool dry_run) override;
   std::optional<engine::table_description> describe(std::string_view table) override;
@@ -90,7 +97,9 @@ class connection final : public engine::connection,
   bson_ptr command_on(const char* database, const bson_t& command, std::string_view table = {});
   // From now on each command sent is appended to `log` as canonical Extended JSON (null:
   // none, the default, which costs nothing). For the golden tests.
-  void log_commands(std::vector<std::string>* log) noexcept { log_ = log; }
+  // Read from libmongoc's command monitoring: the commands as they went, session fields
+  // and all.
+  void log_commands(std::vector<std::string>* log);
   std::uint64_t commands() const noexcept { return commands_; }
 
  private:
@@ -144,6 +153,8 @@ class connection final : public engine::connection,
   mongoc_client_t* client_;
   std::string database_;
   std::vector<std::string>* log_ = nullptr;
+  mongoc_client_session_t* session_ = nullptr;  // made at the first begin()
+  bool in_transaction_ = false;
   std::shared_ptr<recorded_definitions> definitions_;  // the recorded tables read, shared in the process
   std::uint64_t commands_ = 0;
   std::string lock_owner_;

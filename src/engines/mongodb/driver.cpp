@@ -61,6 +61,8 @@ class driver final : public engine::driver {
       c.table_renames = true;   // renameCollection
       c.returning = true;       // the documents as written (writes.cpp)
       c.upsert = true;          // on the key or a unique index's fields, looked up first
+      c.transactions = true;    // a session's (replica sets; the tests probe that a rollback rolls back)
+      c.transaction_reads_own_writes = true;
       c.unique_fields = true;   // a unique index each (CongoDB does not enforce them: the tests probe)
       return c;
     }();
