@@ -122,8 +122,8 @@ class connection final : public engine::connection,
   // every other field a document has), read by their declared types.
   records to_records(const std::vector<bson_ptr>& docs, const table_info& t,
                      const std::vector<std::string>* only = nullptr) const;
+  // insert, and upsert (an insert of one record that writes over on conflict)
   void insert(const engine::plan& p, const table_info& t, engine::execution& out);
-  void upsert(const engine::plan& p, const table_info& t, engine::execution& out);
   // The documents holding the conflict columns' values of some of `rows`: as stored, as
   // records, and the JSON text of each one's conflict columns.
   struct conflicts {

@@ -298,8 +298,6 @@ void connection::insert(const engine::plan& p, const table_info& t, engine::exec
   }
 }
 
-void connection::upsert(const engine::plan& p, const table_info& t, engine::execution& out) { insert(p, t, out); }
-
 // Each document the filter matches, read, its new values computed as the SQL engines
 // compute them (recorded_writes.hpp), and written back by its _id ($set, and $unset for
 // what becomes null): one update command of one statement per document, 1,000 a command.
