@@ -10,9 +10,12 @@
 // tether made leave _id out; a collection tether did not make reads its fields as stored,
 // `_id` among them.
 //
-// Reads: a find command with the pre-filter of filter.hpp, every batch read (batchSize),
-// then the whole filter, the order, limit and offset, counts and aggregates evaluated on
-// the client by the reference evaluator, so each operator means what docs/querying.md says.
+// Reads: a find command with the pre-filter of filter.hpp and a projection of the fields
+// the call needs; each batch (batchSize) evaluated against the whole filter as it arrives,
+// so only the matches stay in memory, and the cursor killed once a find without an order
+// has its offset plus limit of them; then the order, limit and offset, counts and
+// aggregates evaluated on the client by the reference evaluator, so each operator means
+// what docs/querying.md says.
 // Writes: insert (insert commands of at most 1,000 documents, ordered), update (each
 // matched document's new values computed on the client, written by its _id), remove
 // (delete by the _ids the filter matched).
@@ -21,6 +24,7 @@
 #include <bson/bson.h>
 #include <mongoc/mongoc.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -114,10 +118,23 @@ class connection final : public engine::connection,
   // collection `name` exists: a call on a missing table fails as it does on SQL, rather
   // than reading nothing or making the collection.
   void require_collection(const std::string& name);
-  // Every document `p`'s pre-filter lets through, as stored.
-  std::vector<bson_ptr> read_documents(const engine::plan& p, const table_info& t);
+  // The documents `p`'s whole filter matches, read batch by batch (only the matches are
+  // kept) and, for a find without an order, no more than its offset plus its limit.
+  // `whole`: every field of each (a write's); else only the fields the plan needs, when
+  // that is not all of them (then `fields` names them).
+  struct read {
+    std::vector<bson_ptr> docs;
+    std::optional<std::vector<std::string>> fields;
+  };
+  read matching_documents(const engine::plan& p, const table_info& t, bool whole);
   // Every document of `table` that `filter` selects, batch by batch.
   std::vector<bson_ptr> read_documents(const std::string& table, const bson_t& filter);
+  // A find of `filter` (and `projection`, null: every field), its batches of up to
+  // scan_batch documents given to `each` one at a time until it returns false (then
+  // the cursor is killed) or the cursor ends.
+  static constexpr std::int32_t scan_batch = 1000;
+  void scan(const std::string& table, const bson_t& filter, const bson_t* projection,
+            const std::function<bool(std::vector<bson_ptr>&)>& each);
   // The documents as records: the fields `only` names ("*" or null: the table's, then
   // every other field a document has), read by their declared types.
   records to_records(const std::vector<bson_ptr>& docs, const table_info& t,

@@ -303,7 +303,7 @@ void connection::insert(const engine::plan& p, const table_info& t, engine::exec
 // what becomes null): one update command of one statement per document, 1,000 a command.
 // Not atomic across the read and the write (issue 21: conditional writes come next).
 void connection::update(const engine::plan& p, const table_info& t, engine::execution& out) {
-  const auto docs = read_documents(p, t);
+  const auto docs = matching_documents(p, t, true).docs;
   const records rows = to_records(docs, t);
   out.affected = 0;
   by_id_updates updates(p.table);
@@ -347,7 +347,7 @@ void connection::update(const engine::plan& p, const table_info& t, engine::exec
 
 void connection::remove(const engine::plan& p, const table_info& t, engine::execution& out) {
   // The documents the whole filter matches, then a delete of their _ids.
-  auto docs = read_documents(p, t);
+  auto docs = matching_documents(p, t, true).docs;
   const records rows = to_records(docs, t);
   bson_t ids = BSON_INITIALIZER;
   std::size_t n = 0;
