@@ -50,7 +50,7 @@ class record {
 
   // Typed access without materialising a value: std::int64_t, int, double, bool,
   // std::string, std::string_view (valid while the records live), decimal, date,
-  // time_of_day, timestamp, uuid, bytes, value, and std::optional<T> of those for nullable
+  // time_of_day, timestamp, uuid, object_id, bytes, value, and std::optional<T> of those for nullable
   // columns. Throws tether::error (usage) on null (unless optional) or on a kind mismatch.
   template <class T>
   T get(std::string_view column) const;

@@ -25,7 +25,7 @@ namespace tether {
 inline constexpr std::size_t max_nesting_depth = 256;
 
 enum class value_kind : std::uint8_t {
-  null, boolean, integer, real, decimal, string, bytes, date, time, timestamp, uuid, array, object
+  null, boolean, integer, real, decimal, string, bytes, date, time, timestamp, uuid, array, object, object_id
 };
 
 std::string_view to_string(value_kind kind) noexcept;
@@ -72,6 +72,15 @@ struct uuid {
   friend auto operator<=>(const uuid&, const uuid&) = default;
 };
 
+// A MongoDB ObjectId: 12 bytes (a 4-byte time in seconds, 5 random, a 3-byte counter),
+// ordered by its bytes as MongoDB orders them. JSON: {"$oid": "24 hex digits"}.
+struct object_id {
+  std::array<std::uint8_t, 12> octets{};
+  static object_id parse(std::string_view hex);  // 24 hexadecimal digits
+  std::string to_string() const;                 // 24 lowercase hexadecimal digits
+  friend auto operator<=>(const object_id&, const object_id&) = default;
+};
+
 struct bytes {
   std::vector<std::uint8_t> data;
   friend bool operator==(const bytes&, const bytes&) = default;
@@ -101,6 +110,7 @@ class value {
   value(time_of_day t) noexcept : v_(t) {}
   value(tether::timestamp t) noexcept : v_(t) {}
   value(tether::uuid u) noexcept : v_(u) {}
+  value(tether::object_id o) noexcept : v_(o) {}
   value(tether::array a) noexcept : v_(std::move(a)) {}
   value(tether::object o) noexcept : v_(std::move(o)) {}
   // Object when every element is a [string, value] pair, otherwise array.
@@ -151,6 +161,7 @@ class value {
   time_of_day as_time() const;
   tether::timestamp as_timestamp() const;
   tether::uuid as_uuid() const;
+  tether::object_id as_object_id() const;
   const tether::array& as_array() const;
   tether::array& as_array();
   const tether::object& as_object() const;
@@ -186,7 +197,7 @@ class value {
   std::int64_t whole_decimal() const;
   std::variant<std::monostate, bool, std::int64_t, double, tether::decimal, std::string,
                tether::bytes, tether::date, time_of_day, tether::timestamp, tether::uuid,
-               tether::array, tether::object>
+               tether::array, tether::object, tether::object_id>
       v_;
 };
 

@@ -42,12 +42,8 @@ void dialect::literal(std::string& out, const value& v, const literal_maker& lit
     case value_kind::decimal: out += v.as_decimal().text; return;
     default: break;
   }
-  lit.string_literal(out, v.is_string() ? v.as_string()
-                          : v.kind() == value_kind::date ? v.as_date().to_string()
-                          : v.kind() == value_kind::timestamp ? v.as_timestamp().to_string()
-                          : v.kind() == value_kind::time ? v.as_time().to_string()
-                          : v.kind() == value_kind::uuid ? v.as_uuid().to_string()
-                                                         : v.to_json());
+  // A string as it is; a date, time, timestamp, uuid or ObjectId in its own text; else JSON.
+  lit.string_literal(out, v.to_text());
 }
 
 std::vector<std::string> dialect::modify_field(const std::string& table, const field_def& f, const field_def&,

@@ -25,6 +25,11 @@ struct engine_profile {
   std::function<std::string()> url;  // a database the test may use; fresh where cheap
   std::string quote = "\"";  // how the engine quotes identifiers in raw SQL
   std::string placeholder = "?";  // raw SQL's first positional placeholder
+  // Whether raw queries (capabilities().raw_queries) are SQL; where they are not, a raw
+  // query of the engine's own language that reads `column` of the rows of `table` whose
+  // `key` equals the first param.
+  bool raw_is_sql = true;
+  std::function<std::string(const std::string& table, const std::string& column, const std::string& key)> raw_select{};
   // Another database on the same server, for a second environment: creates `name` and
   // returns its URL. Null where every url() is a new database already (SQLite's files).
   std::function<std::string(tether::client& db, const std::string& name)> create_database{};

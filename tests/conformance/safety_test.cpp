@@ -163,8 +163,9 @@ TEST_F(safety, negative_limits_are_refused) {
 
 TEST_F(safety, raw_binds_params) {
   TETHER_REQUIRE(raw_queries, "raw queries");
-  auto r = db->raw({.query = "SELECT name FROM " + quote_ident(t_) + " WHERE email = " +
-                             profile().placeholder,
+  auto r = db->raw({.query = profile().raw_is_sql
+                                 ? "SELECT name FROM " + quote_ident(t_) + " WHERE email = " + profile().placeholder
+                                 : profile().raw_select(t_, "name", "email"),
                     .params = {"ada@example.com"}});
   EXPECT_EQ(r.records.size(), 1u);
   EXPECT_EQ(r.fields.at(0).name, "name");

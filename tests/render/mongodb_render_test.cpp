@@ -135,6 +135,47 @@ TEST_F(mongodb_commands, a_limited_find_reads_no_further_than_it_needs) {
   EXPECT_NE(s.find("killCursors"), std::string::npos) << s;
 }
 
+// A stream of a find without an order reads the server's batches as rows are asked for:
+// one getMore when the rows run past the first batch, and the cursor killed when the
+// stream ends before the server's cursor does.
+TEST_F(mongodb_commands, an_unordered_find_streams_a_batch_at_a_time) {
+  std::vector<value> many;
+  for (int i = 0; i < 2500; ++i) many.push_back(object{{"name", "n"}, {"age", i}});
+  db->insert({.table = t_, .records = many});
+  const find_options o{.table = t_, .where = {{"age", {{"$gte", 100}}}}, .limit = 1500, .offset = 5};
+  const engine::plan p = detail::plan_find(o, db->capabilities());
+  sent_.clear();
+  std::vector<std::int64_t> ages;
+  {
+    auto cursor = c_->open(p);
+    records chunk;
+    ASSERT_TRUE(cursor->fetch(chunk, 600));
+    EXPECT_EQ(chunk.size(), 600u);
+    EXPECT_EQ(sent().find("getMore"), std::string::npos) << "the first 600 are in the first batch";
+    do
+      for (const record r : chunk) ages.push_back(r.get<std::int64_t>("age"));
+    while (cursor->fetch(chunk, 600));
+  }
+  ASSERT_EQ(ages.size(), 1500u);
+  EXPECT_EQ(ages.front(), 105) << "the offset skipped matches, not documents";
+  EXPECT_EQ(ages.back(), 1604);
+  const std::string s = sent();
+  std::size_t get_mores = 0;
+  for (std::size_t at = 0; (at = s.find("\"getMore\"", at)) != std::string::npos; ++at) ++get_mores;
+  EXPECT_EQ(get_mores, 1u) << s;
+  EXPECT_NE(s.find(R"({ "killCursors" : "$T")"), std::string::npos) << s;
+}
+
+// A raw command goes as written, each {"$param": N} replaced by the param as BSON.
+TEST_F(mongodb_commands, raw) {
+  const std::string q = R"({"find": ")" + t_ + R"(", "filter": {"name": {"$param": 1}, "age": {"$lt": {"$param": 2}}}})";
+  const raw_options o{.query = q, .params = {"{\"$ne\": null}", 40}};
+  run(detail::plan_raw(o, db->capabilities()));
+  EXPECT_EQ(sent(),
+            R"({ "find" : "$T", "filter" : { "name" : "{\"$ne\": null}", "age" : { "$lt" : { "$numberInt" : "40" } } }, "$db" : "$D", "lsid" : "…" })" "\n")
+      << "a string param stays a string";
+}
+
 TEST_F(mongodb_commands, writes) {
   const auto caps = db->capabilities();
   run(detail::plan_insert({.table = t_, .records = {{{"name", "Cy"}, {"age", 5}}, {{"name", "Di"}, {"age", nullptr}}}}, caps));

@@ -26,6 +26,20 @@ TEST(evaluate, numbers_compare_by_value_across_kinds) {
                            value(timestamp::parse("2024-01-01T00:00:00Z"))), 0);
 }
 
+TEST(evaluate, object_ids_compare_by_their_bytes_and_with_nothing_else) {
+  const value a = object_id::parse("65f1c0de2a9b4e0012345678"), b = object_id::parse("65f1c0de2a9b4e00123456ff");
+  EXPECT_EQ(compare_values(a, b), -1);
+  EXPECT_EQ(compare_values(b, a), 1);
+  EXPECT_EQ(compare_values(a, value(object_id::parse("65F1C0DE2A9B4E0012345678"))), 0);
+  EXPECT_FALSE(compare_values(a, value("65f1c0de2a9b4e0012345678")).has_value()) << "not its text";
+  try {
+    engine::check_operand(value_kind::object_id, "object_id", engine::compare::eq, "_id", value("65f1c0de2a9b4e0012345678"));
+    ADD_FAILURE() << "a string operand taken for an ObjectId field";
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find(R"({"$oid": )"), std::string::npos) << e.what();
+  }
+}
+
 TEST(evaluate, like_is_over_characters) {
   EXPECT_TRUE(engine::like_match("a😀b", "a_b"));
   EXPECT_TRUE(engine::like_match("50%", "50\\%"));

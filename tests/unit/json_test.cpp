@@ -30,6 +30,7 @@ TEST(json, lossless_for_every_kind) {
              R"({"$timestamp":"2024-01-02T03:04:05.123456-05:30"})");
   round_trip(uuid::parse("00000000-0000-0000-0000-0000000000ff"),
              R"({"$uuid":"00000000-0000-0000-0000-0000000000ff"})");
+  round_trip(object_id::parse("65f1c0de2a9b4e0012345678"), R"({"$oid":"65f1c0de2a9b4e0012345678"})");
   round_trip({{"a", make_array({1, "x", nullptr})}, {"b", {{"c", false}}}},
              R"({"a":[1,"x",null],"b":{"c":false}})");
   round_trip(std::numeric_limits<double>::infinity(), R"({"$double":"Infinity"})");
@@ -58,6 +59,7 @@ TEST(json, malformed_text_names_the_position) {
   EXPECT_THROW(value::from_json(R"({"$date":"2024-13-01"})"), error);
   EXPECT_THROW(value::from_json(R"({"$bytes":"!!"})"), error);
   EXPECT_THROW(value::from_json(R"({"$uuid":5})"), error);
+  EXPECT_THROW(value::from_json(R"({"$oid":"65f1"})"), error);
 }
 
 }  // namespace

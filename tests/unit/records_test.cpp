@@ -44,6 +44,17 @@ TEST(records, typed_access_by_name_and_index) {
   EXPECT_THROW(r.at(2), error);
 }
 
+TEST(records, an_object_id_cell_reads_back_as_itself_and_as_its_text) {
+  records r(std::vector<std::string>{"_id"});
+  const object_id o = object_id::parse("65f1c0de2a9b4e0012345678");
+  tether::detail::records_builder(r).add(value(o));
+  tether::detail::records_builder(r).end_row();
+  EXPECT_EQ(r[0].get<object_id>("_id"), o);
+  EXPECT_EQ(r[0].get<std::string>("_id"), "65f1c0de2a9b4e0012345678");
+  EXPECT_EQ(r[0]["_id"], value(o));
+  EXPECT_EQ(r.to_json(), R"([{"_id":{"$oid":"65f1c0de2a9b4e0012345678"}}])");
+}
+
 TEST(records, json_on_demand) {
   EXPECT_EQ(sample().to_json(),
             R"([{"id":1,"name":"Ada","score":9.5,"born":{"$date":"1815-12-10"},"meta":{"a":[1,2]}},)"

@@ -56,6 +56,18 @@ TEST(value, temporal_parsing_and_printing) {
   EXPECT_EQ(uuid::parse("123E4567-E89B-12D3-A456-426614174000").to_string(),
             "123e4567-e89b-12d3-a456-426614174000");
   EXPECT_THROW(uuid::parse("123e4567e89b12d3a456426614174000"), error);
+  EXPECT_EQ(object_id::parse("65F1C0DE2A9B4E0012345678").to_string(), "65f1c0de2a9b4e0012345678");
+  try {
+    object_id::parse("65f1c0de2a9b4e001234567");
+    ADD_FAILURE() << "23 digits taken";
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("24 hexadecimal digits"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("65f1c0de2a9b4e001234567"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(object_id::parse("65f1c0de2a9b4e001234567g"), error);
+  EXPECT_EQ(value(object_id::parse("65f1c0de2a9b4e0012345678")).to_text(), "65f1c0de2a9b4e0012345678");
+  EXPECT_NE(value(object_id::parse("65f1c0de2a9b4e0012345678")), value("65f1c0de2a9b4e0012345678"))
+      << "an ObjectId is not its text";
   EXPECT_EQ(decimal::parse("+1.50").text, "1.50");
   EXPECT_THROW(decimal::parse("1.2.3"), error);
   EXPECT_THROW(decimal::parse(""), error);

@@ -3,9 +3,10 @@
 // TETHER_WITH_MONGODB. URLs: mongodb://[USER:PASS@]HOST[:PORT][,HOST…]/DATABASE[?options]
 // and mongodb+srv://…, read by the driver's own URI parser; the database comes from the
 // path. In progress (issue 21): finds, counts, aggregates, writes with on_conflict, upsert
-// and returning, transactions, collections, fields, indexes and migrations work; partial
-// indexes, validators, raw commands and pushed-down sorts do not yet (each is refused by
-// name). docs/engines/mongodb.md tells the rest.
+// and returning, transactions, collections, fields, indexes and migrations, raw commands
+// (Extended JSON, {"$param": N}) and streams work; partial, sparse and TTL indexes,
+// validators and pushed-down sorts do not yet (each is refused by name).
+// docs/engines/mongodb.md tells the rest.
 #pragma once
 
 #include <memory>

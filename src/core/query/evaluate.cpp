@@ -32,7 +32,7 @@ bool param_name_like(const value& v) {
   return o && o->size() == 1 && (*o)[0].first == "$param";
 }
 
-enum class family : std::uint8_t { number, string, boolean, date, time, timestamp, uuid, bytes, other };
+enum class family : std::uint8_t { number, string, boolean, date, time, timestamp, uuid, object_id, bytes, other };
 
 family family_of(value_kind k) {
   switch (k) {
@@ -45,6 +45,7 @@ family family_of(value_kind k) {
     case value_kind::time: return family::time;
     case value_kind::timestamp: return family::timestamp;
     case value_kind::uuid: return family::uuid;
+    case value_kind::object_id: return family::object_id;
     case value_kind::bytes: return family::bytes;
     default: return family::other;
   }
@@ -83,6 +84,7 @@ std::optional<int> compare_values(const value& a, const value& b) {
     case family::time: return three_way(a.as_time().micros, b.as_time().micros);
     case family::timestamp: return three_way(a.as_timestamp().micros, b.as_timestamp().micros);
     case family::uuid: return three_way(a.as_uuid().octets, b.as_uuid().octets);
+    case family::object_id: return three_way(a.as_object_id().octets, b.as_object_id().octets);
     case family::bytes: {
       const auto& x = a.as_bytes().data;
       const auto& y = b.as_bytes().data;
@@ -137,6 +139,9 @@ void check_operand(value_kind column, std::string_view type, compare op, std::st
       return;
     case value_kind::uuid:
       if (k != value_kind::uuid) refuse("a uuid, such as {\"$uuid\": \"123e4567-e89b-12d3-a456-426614174000\"}");
+      return;
+    case value_kind::object_id:
+      if (k != value_kind::object_id) refuse("an ObjectId, such as {\"$oid\": \"65f1c0de2a9b4e0012345678\"}");
       return;
     default: return;
   }

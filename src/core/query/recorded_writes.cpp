@@ -107,6 +107,17 @@ value as_declared(const value& v, const engine::field_def* f, std::string_view f
                             field, to_string(f->type), v.kind() == value_kind::object ? "an object" : "an array",
                             v.to_json().substr(0, 80), field),
                 error_details{std::string(engine)});
+  // An ObjectId is kept as itself in a json field and as its 24 hex digits in a text
+  // field, as the SQL engines store it; no other type takes one.
+  if (v.kind() == value_kind::object_id) {
+    if (f->type == field_type::string || f->type == field_type::text) return value(v.as_object_id().to_string());
+    if (f->type != field_type::json)
+      throw error(error_category::usage,
+                  fmt::format("field \"{}\" is {}: the ObjectId {} does not fit it (an ObjectId fits a string, "
+                              "text or json field)",
+                              field, to_string(f->type), v.to_json()),
+                  error_details{std::string(engine)});
+  }
   if (f->type == field_type::decimal && f->precision > 0) {
     switch (v.kind()) {
       case value_kind::decimal: return value(decimal::parse(engine::round_decimal(v.as_decimal().text, f->scale)));

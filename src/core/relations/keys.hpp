@@ -1,7 +1,7 @@
 // Internal: the keys an include stitches on, read from a records' cells in place (no value
 // is made per row). Two keys match when they are the same value: an integer, an integral
 // real and an integral decimal of one number are one key (engines report a key column's
-// numbers in different kinds, DynamoDB's as decimals); text, bytes and uuids match by
+// numbers in different kinds, DynamoDB's as decimals); text, bytes, uuids and ObjectIds match by
 // their bytes; a timestamp by its instant. Null is no key.
 #pragma once
 
@@ -66,6 +66,7 @@ inline std::optional<stitch_key> key_at(const records& r, std::size_t row, std::
     case value_kind::string:
     case value_kind::bytes:
     case value_kind::uuid:
+    case value_kind::object_id:
     case value_kind::array:
     case value_kind::object: {
       // An empty text still differs from a fixed-width key of 0 by its kind.

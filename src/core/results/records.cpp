@@ -179,6 +179,7 @@ void records_builder::add_arena_slow(value_kind kind, const void* data, std::siz
 void records_builder::add_bytes(const void* data, std::size_t size) { add_arena(value_kind::bytes, data, size); }
 void records_builder::add_decimal(std::string_view s) { add_arena(value_kind::decimal, s.data(), s.size()); }
 void records_builder::add_uuid(const uuid& u) { add_arena(value_kind::uuid, u.octets.data(), 16); }
+void records_builder::add_object_id(const object_id& o) { add_arena(value_kind::object_id, o.octets.data(), 12); }
 void records_builder::add_json(std::string_view s) {
   // Arrays and objects share one stored form; the kind is read from the first character.
   auto first = s.find_first_not_of(" \t\r\n");
@@ -199,6 +200,7 @@ void records_builder::add(const value& v) {
     case value_kind::time: add_time(v.as_time()); break;
     case value_kind::timestamp: add_timestamp(v.as_timestamp()); break;
     case value_kind::uuid: add_uuid(v.as_uuid()); break;
+    case value_kind::object_id: add_object_id(v.as_object_id()); break;
     case value_kind::array:
     case value_kind::object: add_json(v.to_json()); break;
   }
@@ -286,6 +288,11 @@ value records::get(std::size_t row, std::size_t col) const {
       uuid u;
       std::memcpy(u.octets.data(), arena_view(*this, c).data(), 16);
       return u;
+    }
+    case value_kind::object_id: {
+      object_id o;
+      std::memcpy(o.octets.data(), arena_view(*this, c).data(), 12);
+      return o;
     }
     case value_kind::array:
     case value_kind::object: return value::from_json(arena_view(*this, c));
@@ -463,6 +470,7 @@ T record::get(std::size_t col) const {
           case value_kind::time: return v.as_time().to_string();
           case value_kind::timestamp: return v.as_timestamp().to_string();
           case value_kind::uuid: return v.as_uuid().to_string();
+          case value_kind::object_id: return v.as_object_id().to_string();
           default: break;
         }
       }
@@ -490,6 +498,8 @@ T record::get(std::size_t col) const {
         return v.as_timestamp();
       } else if constexpr (std::is_same_v<T, uuid>) {
         return v.as_uuid();
+      } else if constexpr (std::is_same_v<T, object_id>) {
+        return v.as_object_id();
       } else if constexpr (std::is_same_v<T, bytes>) {
         return v.as_bytes();
       }
@@ -518,6 +528,7 @@ TETHER_RECORD_GET(date)
 TETHER_RECORD_GET(time_of_day)
 TETHER_RECORD_GET(timestamp)
 TETHER_RECORD_GET(uuid)
+TETHER_RECORD_GET(object_id)
 TETHER_RECORD_GET(bytes)
 TETHER_RECORD_GET(value)
 #undef TETHER_RECORD_GET

@@ -72,6 +72,7 @@ class records_builder {
   void add_time(time_of_day t);
   void add_timestamp(timestamp t);
   void add_uuid(const uuid& u);
+  void add_object_id(const object_id& o);
   void add(const value& v);
   // Keeps the first `n` rows (n ≤ size()), between rows.
   void truncate(std::size_t n) noexcept {

@@ -138,6 +138,7 @@ value tagged(std::string_view tag, const value& v) {
   if (tag == "$time") return time_of_day::parse(s);
   if (tag == "$timestamp") return timestamp::parse(s);
   if (tag == "$uuid") return uuid::parse(s);
+  if (tag == "$oid") return object_id::parse(s);
   if (s == "NaN") return std::nan("");
   if (s == "Infinity") return HUGE_VAL;
   if (s == "-Infinity") return -HUGE_VAL;
@@ -147,7 +148,7 @@ value tagged(std::string_view tag, const value& v) {
 
 bool is_type_tag(std::string_view k) {
   return k == "$decimal" || k == "$bytes" || k == "$date" || k == "$time" || k == "$timestamp" ||
-         k == "$uuid" || k == "$double";
+         k == "$uuid" || k == "$oid" || k == "$double";
 }
 
 // Builds tether values straight from nlohmann's SAX events: objects keep their key order
@@ -272,6 +273,7 @@ void value::append_json(std::string& out) const {
       append_tagged(out, "$timestamp", std::get<tether::timestamp>(v_).to_string());
       break;
     case value_kind::uuid: append_tagged(out, "$uuid", std::get<tether::uuid>(v_).to_string()); break;
+    case value_kind::object_id: append_tagged(out, "$oid", std::get<tether::object_id>(v_).to_string()); break;
     case value_kind::array: {
       out += '[';
       bool first = true;

@@ -268,4 +268,27 @@ std::string uuid::to_string() const {
   return out;
 }
 
+object_id object_id::parse(std::string_view text) {
+  object_id o;
+  if (text.size() != 24) bad("object_id", text, "24 hexadecimal digits");
+  for (std::size_t i = 0; i < 12; ++i) {
+    unsigned byte = 0;
+    auto r = std::from_chars(text.data() + 2 * i, text.data() + 2 * i + 2, byte, 16);
+    if (r.ec != std::errc{} || r.ptr != text.data() + 2 * i + 2) bad("object_id", text, "24 hexadecimal digits");
+    o.octets[i] = static_cast<std::uint8_t>(byte);
+  }
+  return o;
+}
+
+std::string object_id::to_string() const {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(24);
+  for (auto b : octets) {
+    out += hex[b >> 4];
+    out += hex[b & 15];
+  }
+  return out;
+}
+
 }  // namespace tether

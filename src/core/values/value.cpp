@@ -26,6 +26,7 @@ std::string_view to_string(value_kind kind) noexcept {
     case value_kind::uuid: return "uuid";
     case value_kind::array: return "array";
     case value_kind::object: return "object";
+    case value_kind::object_id: return "object_id";
   }
   return "unknown";
 }
@@ -97,6 +98,7 @@ TETHER_TYPED_ACCESS(tether::date, as_date, tether::date, date)
 TETHER_TYPED_ACCESS(time_of_day, as_time, time_of_day, time)
 TETHER_TYPED_ACCESS(tether::timestamp, as_timestamp, tether::timestamp, timestamp)
 TETHER_TYPED_ACCESS(tether::uuid, as_uuid, tether::uuid, uuid)
+TETHER_TYPED_ACCESS(tether::object_id, as_object_id, tether::object_id, object_id)
 TETHER_TYPED_ACCESS(const tether::array&, as_array, tether::array, array)
 TETHER_TYPED_ACCESS(const tether::object&, as_object, tether::object, object)
 #undef TETHER_TYPED_ACCESS
@@ -207,6 +209,7 @@ std::string value::to_text() const {
     case value_kind::time: return as_time().to_string();
     case value_kind::timestamp: return as_timestamp().to_string();
     case value_kind::uuid: return as_uuid().to_string();
+    case value_kind::object_id: return as_object_id().to_string();
     default: return to_json();
   }
 }

@@ -122,6 +122,7 @@ json to_attribute(const value& v, std::string_view field) {
       return {{"S", utc.to_string()}};
     }
     case value_kind::uuid: return {{"S", v.as_uuid().to_string()}};
+    case value_kind::object_id: return {{"S", v.as_object_id().to_string()}};
     case value_kind::array: {
       json l = json::array();
       for (const auto& e : v.as_array()) l.push_back(to_attribute(e, field));

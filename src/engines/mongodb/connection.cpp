@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <limits>
 #include <span>
 
 #include "core/query/recorded_writes.hpp"
@@ -122,6 +121,7 @@ std::optional<std::string> connection::server_version() {
 }
 
 void connection::execute(const engine::plan& p, engine::execution& out) {
+  if (p.kind == engine::plan_kind::raw) return run_raw(p, out);
   const table_info t = table(p.table);
   if (t.recorded) check_fields(p, t.table, "mongodb");
   else require_collection(p.table);
@@ -138,178 +138,8 @@ void connection::execute(const engine::plan& p, engine::execution& out) {
     case engine::plan_kind::upsert: return insert(p, t, out);
     case engine::plan_kind::update: return update(p, t, out);
     case engine::plan_kind::remove: return remove(p, t, out);
-    case engine::plan_kind::raw: break;
+    case engine::plan_kind::raw: break;  // above
   }
-  throw error(error_category::unsupported,
-              fmt::format("the mongodb engine cannot run raw commands on \"{}\" yet (issue 21)", p.table),
-              error_details{"mongodb"});
-}
-
-namespace {
-
-void add_once(std::vector<std::string>& names, const std::string& n) {
-  if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
-}
-
-void filter_fields(const engine::filter_node& f, std::vector<std::string>& out) {
-  if (f.kind == engine::logic::leaf) add_once(out, f.field);
-  for (const auto& c : f.children) filter_fields(c, out);
-}
-
-// The fields a read of `p` needs: those its filter, order, selection, grouping and
-// aggregates name; std::nullopt when it needs every field (a find of all columns).
-std::optional<std::vector<std::string>> needed_fields(const engine::plan& p) {
-  std::vector<std::string> out;
-  if (p.kind == engine::plan_kind::find) {
-    if (p.columns.empty()) return std::nullopt;
-    for (const auto& c : p.columns) {
-      if (c == "*") return std::nullopt;
-      add_once(out, c);
-    }
-  }
-  filter_fields(p.where, out);
-  for (const auto& o : p.order_by) add_once(out, o.column);
-  for (const auto& g : p.group_by) add_once(out, g);
-  for (const auto& a : p.aggregates)
-    if (a.column != "*") add_once(out, a.column);
-  filter_fields(p.having, out);
-  if (out.empty()) out.emplace_back("_id");  // a count of rows: one small field a document
-  return out;
-}
-
-std::int64_t param_integer(const engine::plan& p, std::uint32_t i) {
-  const value* v = i == engine::no_param ? nullptr : p.param(i);
-  return v && v->kind() == value_kind::integer ? v->as_int() : 0;
-}
-
-}  // namespace
-
-connection::read connection::matching_documents(const engine::plan& p, const table_info& t, bool whole) {
-  read out;
-  if (!whole) out.fields = needed_fields(p);
-  bson_t filter = BSON_INITIALIZER, projection = BSON_INITIALIZER;
-  append_prefilter(p, t.recorded ? &t.table : nullptr, &filter);
-  if (out.fields)
-    for (const auto& f : *out.fields) BSON_APPEND_INT32(&projection, f.c_str(), 1);
-  // A find without an order needs its offset plus its limit of matches, and no more.
-  std::size_t enough = std::numeric_limits<std::size_t>::max();
-  if (p.kind == engine::plan_kind::find && p.order_by.empty() && p.limit != engine::no_param)
-    enough = static_cast<std::size_t>(std::max<std::int64_t>(0, param_integer(p, p.limit)) +
-                                       std::max<std::int64_t>(0, param_integer(p, p.offset)));
-  std::vector<std::string> tested;
-  filter_fields(p.where, tested);
-  if (enough > 0)
-    scan(p.table, filter, out.fields ? &projection : nullptr, [&](std::vector<bson_ptr>& batch) {
-      if (p.where.matches_all()) {
-        for (auto& d : batch) out.docs.push_back(std::move(d));
-      } else {
-        // The whole filter, batch by batch: only matches are kept.
-        const records rows = to_records(batch, t, &tested);
-        for (std::size_t i = 0; i < batch.size(); ++i)
-          if (engine::matches(p, p.where, rows, i)) out.docs.push_back(std::move(batch[i]));
-      }
-      if (out.docs.size() >= enough) out.docs.resize(enough);
-      return out.docs.size() < enough;
-    });
-  bson_destroy(&projection);
-  bson_destroy(&filter);
-  return out;
-}
-
-std::vector<bson_ptr> connection::read_documents(const std::string& table, const bson_t& filter) {
-  std::vector<bson_ptr> docs;
-  scan(table, filter, nullptr, [&](std::vector<bson_ptr>& batch) {
-    for (auto& d : batch) docs.push_back(std::move(d));
-    return true;
-  });
-  return docs;
-}
-
-void connection::scan(const std::string& table, const bson_t& filter, const bson_t* projection,
-                      const std::function<bool(std::vector<bson_ptr>&)>& each) {
-  bson_t cmd = BSON_INITIALIZER;
-  BSON_APPEND_UTF8(&cmd, "find", table.c_str());
-  BSON_APPEND_DOCUMENT(&cmd, "filter", &filter);
-  if (projection) BSON_APPEND_DOCUMENT(&cmd, "projection", projection);
-  BSON_APPEND_INT32(&cmd, "batchSize", scan_batch);
-  bson_ptr reply = command(cmd, table);
-  bson_destroy(&cmd);
-  std::vector<bson_ptr> docs;
-  // The first batch, then getMore until the cursor's id is 0, or the caller has enough.
-  for (;;) {
-    bson_iter_t it, cursor, batch;
-    std::int64_t id = 0;
-    if (!bson_iter_init_find(&it, reply.get(), "cursor") || !bson_iter_recurse(&it, &cursor))
-      throw error(error_category::query, fmt::format("MongoDB on \"{}\": a find reply without a cursor", table),
-                  error_details{"mongodb"});
-    bool found_batch = false;
-    docs.clear();
-    while (bson_iter_next(&cursor)) {
-      const std::string_view k = bson_iter_key(&cursor);
-      if (k == "id") id = bson_iter_as_int64(&cursor);
-      if ((k == "firstBatch" || k == "nextBatch") && bson_iter_recurse(&cursor, &batch)) {
-        found_batch = true;
-        while (bson_iter_next(&batch)) {
-          std::uint32_t n = 0;
-          const std::uint8_t* data = nullptr;
-          bson_iter_document(&batch, &n, &data);
-          docs.emplace_back(bson_new_from_data(data, n));
-        }
-      }
-    }
-    reply = bson_ptr();  // the batch is copied out: one batch in memory at a time
-    const bool more_wanted = each(docs);
-    if (!found_batch || id == 0) return;
-    if (!more_wanted) {
-      bson_t kill = BSON_INITIALIZER, ids;
-      BSON_APPEND_UTF8(&kill, "killCursors", table.c_str());
-      BSON_APPEND_ARRAY_BEGIN(&kill, "cursors", &ids);
-      BSON_APPEND_INT64(&ids, "0", id);
-      bson_append_array_end(&kill, &ids);
-      command(kill, table);
-      bson_destroy(&kill);
-      return;
-    }
-    bson_t more = BSON_INITIALIZER;
-    BSON_APPEND_INT64(&more, "getMore", id);
-    BSON_APPEND_UTF8(&more, "collection", table.c_str());
-    BSON_APPEND_INT32(&more, "batchSize", scan_batch);
-    reply = command(more, table);
-    bson_destroy(&more);
-  }
-}
-
-records connection::to_records(const std::vector<bson_ptr>& docs, const table_info& t,
-                               const std::vector<std::string>* only) const {
-  // The named fields; else the table's, then every other field a document has.
-  const bool named = only && !(only->size() == 1 && (*only)[0] == "*");
-  std::vector<std::string> names;
-  if (named) names = *only;
-  else
-    for (const auto& f : t.table.columns) names.push_back(f.name);
-  for (const auto& d : named ? std::span<const bson_ptr>{} : std::span<const bson_ptr>(docs)) {
-    bson_iter_t it;
-    if (!bson_iter_init(&it, d.get())) continue;
-    while (bson_iter_next(&it)) {
-      std::string k = bson_iter_key(&it);
-      if (k == "_id" && t.recorded) continue;  // tether's own ObjectId: no field of the table
-      if (std::find(names.begin(), names.end(), k) == names.end()) names.push_back(std::move(k));
-    }
-  }
-  std::vector<const engine::field_def*> types;
-  for (const auto& n : names) types.push_back(engine::find_named(t.table.columns, n));
-  records rows(names);
-  records_builder build(rows);
-  build.reserve(docs.size());
-  for (const auto& d : docs) {
-    for (std::size_t c = 0; c < names.size(); ++c) {
-      bson_iter_t it;
-      if (bson_iter_init_find(&it, d.get(), names[c].c_str())) build.add(read_value(it, types[c], names[c]));
-      else build.add_null();
-    }
-    build.end_row();
-  }
-  return rows;
 }
 
 }  // namespace tether::detail::mongodb

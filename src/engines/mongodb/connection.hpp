@@ -75,6 +75,9 @@ class connection final : public engine::connection,
   connection& operator=(const connection&) = delete;
 
   void execute(const engine::plan& p, engine::execution& out) override;
+  // A find without an order streams (reads.cpp): one batch in memory at a time. Others
+  // are read whole and served in chunks.
+  std::unique_ptr<engine::cursor> open(const engine::plan& p) override;
   bool alive() override;
   std::optional<std::string> server_version() override;
 
@@ -106,6 +109,28 @@ class connection final : public engine::connection,
   void log_commands(std::vector<std::string>* log);
   std::uint64_t commands() const noexcept { return commands_; }
 
+  // A server cursor (of a find, an aggregate or a raw command), a batch at a time; killed
+  // (killCursors) when left before its end.
+  class batches {
+   public:
+    batches(connection& c, std::string collection, bson_ptr first_reply);
+    batches(batches&& o) noexcept
+        : c_(o.c_), collection_(std::move(o.collection_)), reply_(std::move(o.reply_)), id_(std::exchange(o.id_, 0)) {}
+    batches& operator=(batches&&) = delete;
+    ~batches();
+    // The next batch into `out`; false once the cursor has ended.
+    bool next(std::vector<bson_ptr>& out);
+
+   private:
+    connection& c_;
+    std::string collection_;
+    bson_ptr reply_;      // the reply not yet read (the first one), else none
+    std::int64_t id_ = 0;  // the server's cursor; 0 once it has ended
+  };
+  static constexpr std::int32_t scan_batch = 1000;  // documents a batch
+  // A find of `filter`, with `projection` (null or empty: every field).
+  batches find(const std::string& table, const bson_t& filter, const bson_t* projection);
+
  private:
   struct table_info {
     engine::table_description table;
@@ -129,12 +154,9 @@ class connection final : public engine::connection,
   read matching_documents(const engine::plan& p, const table_info& t, bool whole);
   // Every document of `table` that `filter` selects, batch by batch.
   std::vector<bson_ptr> read_documents(const std::string& table, const bson_t& filter);
-  // A find of `filter` (and `projection`, null: every field), its batches of up to
-  // scan_batch documents given to `each` one at a time until it returns false (then
-  // the cursor is killed) or the cursor ends.
-  static constexpr std::int32_t scan_batch = 1000;
-  void scan(const std::string& table, const bson_t& filter, const bson_t* projection,
-            const std::function<bool(std::vector<bson_ptr>&)>& each);
+  // A raw command (raw.cpp): the query as Extended JSON, {"$param": N} replaced by the
+  // call's Nth param; the reply's documents, or the reply itself, as records.
+  void run_raw(const engine::plan& p, engine::execution& out);
   // The documents as records: the fields `only` names ("*" or null: the table's, then
   // every other field a document has), read by their declared types.
   records to_records(const std::vector<bson_ptr>& docs, const table_info& t,

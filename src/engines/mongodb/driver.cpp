@@ -55,6 +55,7 @@ class driver final : public engine::driver {
       // a pre-filter that drops documents early (filter.hpp).
       c.operators.fill(engine::support::client);
       c.aggregates = true;      // over a find, on the client
+      c.raw_queries = true;     // commands in Extended JSON, values as {"$param": N} (raw.cpp)
       c.field_comments = true;  // kept with the definitions tether records
       c.any_double = true;
       c.timestamp_digits = 3;   // BSON dates are milliseconds

@@ -25,7 +25,8 @@ bool comparable(const value& v) {
     case value_kind::string:
     case value_kind::boolean:
     case value_kind::date:
-    case value_kind::time: return true;
+    case value_kind::time:
+    case value_kind::object_id: return true;  // ObjectIds: by their 12 bytes on both
     case value_kind::integer: {
       constexpr std::int64_t exact = std::int64_t{1} << 53;
       return v.as_int() >= -exact && v.as_int() <= exact;

@@ -150,6 +150,12 @@ void append_value(bson_t* doc, std::string_view key, const value& v, std::string
       const auto u = v.as_uuid();
       return append_checked(bson_append_binary(doc, k.c_str(), -1, BSON_SUBTYPE_UUID, u.octets.data(), 16), field);
     }
+    case value_kind::object_id: {
+      bson_oid_t oid;
+      const auto o = v.as_object_id();
+      std::copy(o.octets.begin(), o.octets.end(), oid.bytes);
+      return append_checked(bson_append_oid(doc, k.c_str(), -1, &oid), field);
+    }
     case value_kind::timestamp: {
       const auto t = v.as_timestamp();
       if (t.micros % 1000 != 0)
@@ -246,9 +252,11 @@ value read_value(const bson_iter_t& it, const engine::field_def* declared, std::
       return value(timestamp{ms * 1000, 0});
     }
     case BSON_TYPE_OID: {
-      char hex[25];
-      bson_oid_to_string(bson_iter_oid(&it), hex);
-      return value(std::string(hex));
+      const bson_oid_t* oid = bson_iter_oid(&it);
+      object_id o;
+      std::copy(std::begin(oid->bytes), std::end(oid->bytes), o.octets.begin());
+      if (typed && want == field_type::string) return value(o.to_string());
+      return value(o);
     }
     case BSON_TYPE_DOCUMENT:
     case BSON_TYPE_ARRAY: return read_nested(it, field);

@@ -118,6 +118,7 @@ bool connection::insert_bulk(const engine::plan& p, engine::execution& e) {
               break;
             case value_kind::decimal: text(v.as_decimal().text); break;
             case value_kind::uuid: text(v.as_uuid().to_string()); break;
+            case value_kind::object_id: text(v.as_object_id().to_string()); break;
             default: text(v.to_json()); break;
           }
         }

@@ -288,6 +288,7 @@ void connection::bind(cached& c, const engine::plan& p, std::size_t offset) {
         m.buffer = &times_[i];
         break;
       case value_kind::uuid: text(v.as_uuid().to_string()); break;
+      case value_kind::object_id: text(v.as_object_id().to_string()); break;
       default: text(v.to_json()); break;  // arrays and objects: JSON columns
     }
   }

@@ -330,6 +330,7 @@ void append_array_element(std::string& out, const value& e) {
   }
   std::string text = e.is_string() ? e.as_string()
                      : e.kind() == value_kind::uuid ? e.as_uuid().to_string()
+                     : e.kind() == value_kind::object_id ? e.as_object_id().to_string()
                      : e.kind() == value_kind::date ? e.as_date().to_string()
                      : e.kind() == value_kind::time ? e.as_time().to_string()
                      : e.kind() == value_kind::timestamp ? utc(e.as_timestamp())
@@ -411,6 +412,7 @@ void connection::bind(const cached& c, const engine::plan& p, std::size_t offset
         case value_kind::time: t = v.as_time().to_string(); break;
         case value_kind::timestamp: t = utc(v.as_timestamp()); break;
         case value_kind::uuid: t = v.as_uuid().to_string(); break;
+        case value_kind::object_id: t = v.as_object_id().to_string(); break;
         case value_kind::array: {
           // A native array column takes an array literal; json and jsonb take JSON.
           Oid type = i < c.param_types.size() ? c.param_types[i] : 0;
@@ -468,6 +470,7 @@ void append_copy_field(std::string& out, const value& v) {
     case value_kind::time: out += v.as_time().to_string(); return;
     case value_kind::timestamp: out += utc(v.as_timestamp()); return;
     case value_kind::uuid: out += v.as_uuid().to_string(); return;
+    case value_kind::object_id: out += v.as_object_id().to_string(); return;
     case value_kind::array: {
       std::string literal;
       append_array_literal(literal, v);

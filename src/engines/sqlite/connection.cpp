@@ -265,6 +265,7 @@ void connection::bind_value(sqlite3_stmt* stmt, int i, const value& v, sql::tran
           case value_kind::time: scratch_ = v.as_time().to_string(); break;
           case value_kind::timestamp: scratch_ = utc_text(v.as_timestamp()); break;
           case value_kind::uuid: scratch_ = v.as_uuid().to_string(); break;
+          case value_kind::object_id: scratch_ = v.as_object_id().to_string(); break;
           default: scratch_ = v.to_json(); break;  // arrays and objects: JSON text
         }
         rc = sqlite3_bind_text(stmt, i, scratch_.data(), static_cast<int>(scratch_.size()),

@@ -47,6 +47,12 @@ const engine_profile& profile() {
       dynamic_cast<detail::mongodb::connection&>(*c).command(*drop);
       bson_destroy(drop);
     };
+    // Raw queries are commands, their values {"$param": N}.
+    q.raw_is_sql = false;
+    q.raw_select = [](const std::string& table, const std::string& column, const std::string& key) {
+      return R"({"find": ")" + table + R"(", "filter": {")" + key + R"(": {"$param": 1}}, "projection": {"_id": 0, ")" +
+             column + R"(": 1}})";
+    };
     // The lock is a document: another connection of the engine's own takes it, and gives
     // it back when the handle goes.
     q.hold_migration_lock =

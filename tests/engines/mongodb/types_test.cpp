@@ -56,6 +56,7 @@ TEST(mongodb_types, each_kind_is_written_as_its_bson_type) {
   EXPECT_EQ(written(bytes{{0, 1, 255}}), R"({ "v" : { "$binary" : { "base64" : "AAH/", "subType" : "00" } } })");
   EXPECT_EQ(written(uuid::parse("123e4567-e89b-12d3-a456-426614174000")),
             R"({ "v" : { "$binary" : { "base64" : "Ej5FZ+ibEtOkVkJmFBdAAA==", "subType" : "04" } } })");
+  EXPECT_EQ(written(object_id::parse("65f1c0de2a9b4e0012345678")), R"({ "v" : { "$oid" : "65f1c0de2a9b4e0012345678" } })");
   EXPECT_EQ(written(timestamp::parse("2026-12-07T10:00:00.123+02:00")),
             R"({ "v" : { "$date" : { "$numberLong" : "1796630400123" } } })") << "the instant, in UTC";
   EXPECT_EQ(written(date::parse("1969-12-31")), R"({ "v" : { "$date" : { "$numberLong" : "-86400000" } } })");
@@ -69,6 +70,7 @@ TEST(mongodb_types, every_kind_reads_back_as_written) {
                          value(0.1), value(decimal::parse("0.000000000000000000000000000000001")),
                          value(decimal::parse("123456789012345678901234567890.1234")), value("x"),
                          value(bytes{{9, 8}}), value(uuid::parse("00000000-0000-4000-8000-000000000001")),
+                         value(object_id::parse("000000000000000000000001")),
                          value(timestamp::parse("1900-01-01T00:00:00.001Z")), value::from_json(R"([[], {}, [1, "a"]])")})
     EXPECT_EQ(round_trip(v), v) << v.to_json();
   // Kinds BSON has no type for read back by the field's declared type.
@@ -124,7 +126,9 @@ TEST(mongodb_types, bson_types_without_a_tether_value_are_named) {
     EXPECT_NE(std::string(e.what()).find("field \"r\" holds a BSON regular expression"), std::string::npos) << e.what();
   }
   ASSERT_TRUE(bson_iter_init_find(&it, &doc, "_id"));
-  EXPECT_EQ(read_value(it, nullptr, "_id"), value("6b16bcc078e9faad32aba8f9")) << "an ObjectId as its hex, for now";
+  EXPECT_EQ(read_value(it, nullptr, "_id"), value(object_id::parse("6b16bcc078e9faad32aba8f9"))) << "an ObjectId as one";
+  const engine::field_def text{.name = "_id", .type = field_type::string};
+  EXPECT_EQ(read_value(it, &text, "_id"), value("6b16bcc078e9faad32aba8f9")) << "in a string field, its hex";
   bson_destroy(&doc);
 }
 
