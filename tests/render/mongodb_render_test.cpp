@@ -195,7 +195,13 @@ TEST_F(mongodb_commands, writes) {
   run(detail::plan_update({.table = t_, .data = {{"$inc", {{"age", 1}}}}, .where = {{"id", 2}}}, caps));
   EXPECT_EQ(sent(),
             R"({ "find" : "$T", "filter" : { "id" : { "$eq" : { "$numberInt" : "2" } } }, "batchSize" : { "$numberInt" : "1000" }, "$db" : "$D", "lsid" : "…" })" "\n"
-            R"({ "update" : "$T", "updates" : [ { "q" : { "_id" : "…" }, "u" : { "$set" : { "age" : { "$numberInt" : "18" } } } } ], "ordered" : true, "$db" : "$D", "lsid" : "…" })" "\n");
+            R"({ "update" : "$T", "updates" : [ { "q" : { "_id" : { "$in" : [ "…" ] } }, "u" : { "$inc" : { "age" : { "$numberInt" : "1" } } }, "multi" : true } ], "ordered" : true, "$db" : "$D", "lsid" : "…" })" "\n")
+      << "MongoDB's own $inc, atomic per document";
+  // A change MongoDB has no operator for is computed on the client and written by _id.
+  run(detail::plan_update({.table = t_, .data = {{"$concat", {{"name", "!"}}}}, .where = {{"id", 2}}}, caps));
+  EXPECT_EQ(sent(),
+            R"({ "find" : "$T", "filter" : { "id" : { "$eq" : { "$numberInt" : "2" } } }, "batchSize" : { "$numberInt" : "1000" }, "$db" : "$D", "lsid" : "…" })" "\n"
+            R"({ "update" : "$T", "updates" : [ { "q" : { "_id" : "…" }, "u" : { "$set" : { "name" : "Bob!" } } } ], "ordered" : true, "$db" : "$D", "lsid" : "…" })" "\n");
   run(detail::plan_remove({.table = t_, .where = {{"age", nullptr}}}, caps));
   EXPECT_EQ(sent(),
             R"({ "find" : "$T", "filter" : { "age" : null }, "batchSize" : { "$numberInt" : "1000" }, "$db" : "$D", "lsid" : "…" })" "\n"

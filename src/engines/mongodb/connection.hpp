@@ -172,6 +172,8 @@ class connection final : public engine::connection,
   };
   conflicts conflicting(const engine::plan& p, const table_info& t, const std::vector<object>& rows);
   void update(const engine::plan& p, const table_info& t, engine::execution& out);
+  void restore(const std::string& table, const std::vector<bson_ptr>& docs, const std::vector<std::string>& touched,
+               std::size_t n);
   void remove(const engine::plan& p, const table_info& t, engine::execution& out);
   std::int64_t next_ids(const std::string& table, std::int64_t n);  // the last of n fresh ids
   // add_field, drop_field, rename_field; `before`: the table as it is, when the caller knows

@@ -292,6 +292,24 @@ TEST_F(mongodb, a_stream_gives_every_match_once_in_chunks) {
   EXPECT_EQ(sum, want_sum);
 }
 
+// Every new value is computed before anything is written: an update that fails on one
+// document (here the 1,501st, past the first command's 1,000) changes none.
+TEST_F(mongodb, an_update_that_fails_on_one_document_changes_none) {
+  const std::string t = make_table(value::from_json(R"({"id": {"type": "bigint", "primary_key": true}, "n": "bigint", "s": "string"})"));
+  std::vector<value> many;
+  for (int i = 0; i < 1500; ++i) many.push_back(object{{"id", i}, {"n", i}, {"s", "a"}});
+  many.push_back(object{{"id", 1500}, {"n", std::numeric_limits<std::int64_t>::max()}, {"s", "a"}});
+  db->insert({.table = t, .records = many});
+  for (const char* op : {"$inc", "$concat"}) {  // the server's operator, and the client's by _id
+    const value change = std::string_view(op) == "$inc" ? value{{"$inc", {{"n", 1}}}} : value{{"$concat", {{"s", "b"}}}};
+    value data = change;
+    if (std::string_view(op) == "$concat") data = value{{"$concat", {{"s", "b"}}}, {"$inc", {{"n", 1}}}};
+    EXPECT_THROW(db->update({.table = t, .data = data, .where = {{"s", "a"}}}), error) << op;
+    EXPECT_EQ(db->count({.table = t, .where = {{"s", "a"}}}), 1501) << op;
+    EXPECT_EQ(db->count({.table = t, .where = {{"n", 0}}}), 1) << op << ": nothing written";
+  }
+}
+
 TEST_F(mongodb, updates_compute_each_documents_new_values_as_sql_does) {
   auto t = make_table(value::from_json(R"({"id": {"type": "bigint", "primary_key": true}, "n": "integer",
                                             "label": {"type": "string", "required": true}, "note": "string"})"));
