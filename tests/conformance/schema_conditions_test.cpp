@@ -48,6 +48,56 @@ TEST_F(schema_conditions, a_partial_index_takes_a_tether_filter) {
   EXPECT_EQ(s_->indexes(t).size(), 0u);
 }
 
+// MongoDB's index options: sparse (documents without the fields left out) and TTL (the
+// server deletes a document expire_after_seconds after its timestamp). Where the engine
+// has them, they are made, described and undone; elsewhere refused by name; a bad value
+// is named on every engine, before anything is written.
+TEST_F(schema_conditions, sparse_and_ttl_indexes_are_made_where_the_engine_has_them) {
+  auto t = unique_name("opts");
+  s_->create(t, {{"id", {{"type", "integer"}, {"primary_key", true}}}, {"code", "string"}, {"seen", "timestamp"}});
+  const auto caps = db->capabilities();
+  auto bad = [&](value options, std::vector<std::string> fields, std::string_view says) {
+    try {
+      s_->create_index(t, std::move(fields), std::move(options));
+      FAIL() << options.to_json() << " was taken";
+    } catch (const error& e) {
+      EXPECT_EQ(e.category(), error_category::usage) << e.what();
+      EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+    }
+  };
+  bad({{"expire_after_seconds", -1}}, {"seen"}, "from 0 to 2147483647, got -1");
+  bad({{"expire_after_seconds", "1h"}}, {"seen"}, "whole number of seconds");
+  bad({{"expire_after_seconds", 60}}, {"seen", "code"}, "on one field");
+  bad({{"sparse", "yes"}}, {"code"}, "\"sparse\" must be true or false");
+  EXPECT_EQ(s_->indexes(t).size(), 0u) << "a refused index left something behind";
+  auto find_index = [&](const std::string& name) -> value {
+    const value all = s_->indexes(t);
+    for (const auto& i : all.as_array())
+      if (i["name"].as_string() == name) return i;
+    return value();
+  };
+  if (!caps.sparse_indexes) {
+    expect_refused([&] { s_->create_index(t, {"code"}, {{"sparse", true}}); }, "a sparse index");
+  } else {
+    s_->create_index(t, {"code"}, {{"name", t + "_code_sparse"}, {"sparse", true}});
+    const value i = find_index(t + "_code_sparse");
+    ASSERT_FALSE(i.is_null()) << s_->indexes(t).to_json();
+    EXPECT_EQ(i["sparse"], value(true));
+    db->insert({.table = t, .records = {{{"id", 1}, {"code", nullptr}}, {{"id", 2}, {"code", "a"}}}});
+    EXPECT_EQ(db->count({.table = t, .where = {{"code", nullptr}}}), 1) << "a sparse index changes no result";
+  }
+  if (!caps.ttl_indexes) {
+    expect_refused([&] { s_->create_index(t, {"seen"}, {{"expire_after_seconds", 3600}}); }, "a TTL index");
+  } else {
+    s_->create_index(t, {"seen"}, {{"name", t + "_seen_ttl"}, {"expire_after_seconds", 3600}});
+    const value i = find_index(t + "_seen_ttl");
+    ASSERT_FALSE(i.is_null()) << s_->indexes(t).to_json();
+    EXPECT_EQ(i["expire_after_seconds"], value(3600));
+    tether::migrator(*db, opts_).down(1);
+    EXPECT_TRUE(find_index(t + "_seen_ttl").is_null()) << "down dropped the TTL index";
+  }
+}
+
 TEST_F(schema_conditions, a_check_constraint_takes_a_tether_filter) {
   auto t = unique_name("chk");
   s_->create(t, {{"id", {{"type", "integer"}, {"primary_key", true}}}, {"qty", "integer"}, {"state", {{"type", "string"}, {"length", 10}}}});

@@ -190,8 +190,9 @@ TEST_F(mongodb_commands, writes) {
             R"({ "update" : "$T", "updates" : [ { "q" : { "_id" : "…" }, "u" : { "$set" : { "age" : { "$numberInt" : "37" } } } } ], "ordered" : true, "$db" : "$D", "lsid" : "…" })" "\n");
   run(detail::plan_upsert({.table = t_, .data = {{"id", 9}, {"name", "Ed"}}, .conflict_keys = {"id"}}, caps));
   EXPECT_EQ(sent(),
-            R"({ "find" : "$T", "filter" : { "id" : { "$in" : [ { "$numberInt" : "9" } ] } }, "batchSize" : { "$numberInt" : "1000" }, "$db" : "$D", "lsid" : "…" })" "\n"
-            R"({ "insert" : "$T", "documents" : [ { "_id" : "…", "id" : { "$numberInt" : "9" }, "name" : "Ed" } ], "ordered" : true, "$db" : "$D", "lsid" : "…" })" "\n");
+            R"({ "update" : "$T", "updates" : [ { "q" : { "id" : { "$numberInt" : "9" } }, "u" : { "$set" : { "name" : "Ed" }, "$setOnInsert" : { "_id" : "…" } }, "upsert" : true } ], "$db" : "$D", "lsid" : "…" })" "\n"
+            R"({ "find" : "$T", "filter" : { "id" : { "$numberInt" : "9" } }, "batchSize" : { "$numberInt" : "1000" }, "$db" : "$D", "lsid" : "…" })" "\n")
+      << "one update with upsert: true, atomic on the server; then the document read back";
   run(detail::plan_update({.table = t_, .data = {{"$inc", {{"age", 1}}}}, .where = {{"id", 2}}}, caps));
   EXPECT_EQ(sent(),
             R"({ "find" : "$T", "filter" : { "id" : { "$eq" : { "$numberInt" : "2" } } }, "batchSize" : { "$numberInt" : "1000" }, "$db" : "$D", "lsid" : "…" })" "\n"
@@ -202,10 +203,24 @@ TEST_F(mongodb_commands, writes) {
   EXPECT_EQ(sent(),
             R"({ "find" : "$T", "filter" : { "id" : { "$eq" : { "$numberInt" : "2" } } }, "batchSize" : { "$numberInt" : "1000" }, "$db" : "$D", "lsid" : "…" })" "\n"
             R"({ "update" : "$T", "updates" : [ { "q" : { "_id" : "…" }, "u" : { "$set" : { "name" : "Bob!" } } } ], "ordered" : true, "$db" : "$D", "lsid" : "…" })" "\n");
+  // One document with returning: findAndModify, which gives it back as it became (or was).
+  auto e = run(detail::plan_update({.table = t_, .data = {{"$inc", {{"age", 1}}}}, .where = {{"id", 2}}, .returning = {"age"}}, caps));
+  EXPECT_EQ(sent(),
+            R"({ "find" : "$T", "filter" : { "id" : { "$eq" : { "$numberInt" : "2" } } }, "batchSize" : { "$numberInt" : "1000" }, "$db" : "$D", "lsid" : "…" })" "\n"
+            R"({ "findAndModify" : "$T", "query" : { "_id" : "…" }, "update" : { "$inc" : { "age" : { "$numberInt" : "1" } } }, "new" : true, "$db" : "$D", "lsid" : "…" })" "\n");
+  ASSERT_EQ(e.rows.size(), 1u);
+  EXPECT_EQ(e.rows.get(0, 0), value(19));
+  e = run(detail::plan_remove({.table = t_, .where = {{"id", 9}}, .returning = {"name"}}, caps));
+  EXPECT_EQ(sent(),
+            R"({ "find" : "$T", "filter" : { "id" : { "$eq" : { "$numberInt" : "9" } } }, "batchSize" : { "$numberInt" : "1000" }, "$db" : "$D", "lsid" : "…" })" "\n"
+            R"({ "findAndModify" : "$T", "query" : { "_id" : "…" }, "remove" : true, "$db" : "$D", "lsid" : "…" })" "\n");
+  ASSERT_EQ(e.rows.size(), 1u);
+  EXPECT_EQ(e.rows.get(0, 0), value("Ed"));
   run(detail::plan_remove({.table = t_, .where = {{"age", nullptr}}}, caps));
   EXPECT_EQ(sent(),
             R"({ "find" : "$T", "filter" : { "age" : null }, "batchSize" : { "$numberInt" : "1000" }, "$db" : "$D", "lsid" : "…" })" "\n"
-            R"({ "delete" : "$T", "deletes" : [ { "q" : { "_id" : { "$in" : [ "…", "…" ] } }, "limit" : { "$numberInt" : "0" } } ], "$db" : "$D", "lsid" : "…" })" "\n");
+            R"({ "delete" : "$T", "deletes" : [ { "q" : { "_id" : { "$in" : [ "…" ] } }, "limit" : { "$numberInt" : "0" } } ], "$db" : "$D", "lsid" : "…" })" "\n")
+      << "Di, whose age is null (Ed is gone)";
 }
 
 TEST_F(mongodb_commands, schema) {
@@ -255,6 +270,42 @@ TEST_F(mongodb_commands, schema) {
   EXPECT_EQ(sent(u),
             R"({ "drop" : "$U_2", "$db" : "$D", "lsid" : "…" })" "\n"
             R"({ "delete" : "tether_schema", "deletes" : [ { "q" : { "table" : "$U_2" }, "limit" : { "$numberInt" : "1" } } ], "$db" : "$D", "lsid" : "…" })" "\n");
+}
+
+// MongoDB's own index options: sparse and TTL (expireAfterSeconds, on a timestamp field),
+// recorded with the table's definition.
+TEST_F(mongodb_commands, sparse_and_ttl_indexes) {
+  using kind = engine::schema_op_kind;
+  const std::string u = unique_name("opts");
+  engine::schema_op create{.kind = kind::create_collection, .table = u};
+  create.fields = {{.name = "id", .type = field_type::bigint, .nullable = false, .primary_key = true},
+                   {.name = "sku", .type = field_type::string},
+                   {.name = "seen", .type = field_type::timestamp}};
+  apply(create);
+  engine::schema_op sparse{.kind = kind::create_index, .table = u};
+  sparse.indexes = {{.name = u + "_sku", .fields = {"sku"}, .sparse = true}};
+  apply(sparse);
+  EXPECT_EQ(sent(u).substr(0, sent(u).find('\n') + 1),
+            R"({ "createIndexes" : "$U", "indexes" : [ { "key" : { "sku" : { "$numberInt" : "1" } }, "name" : "$U_sku", "sparse" : true } ], "$db" : "$D", "lsid" : "…" })" "\n");
+  engine::schema_op ttl{.kind = kind::create_index, .table = u};
+  ttl.indexes = {{.name = u + "_seen", .fields = {"seen"}, .expire_after_seconds = 90}};
+  apply(ttl);
+  const std::string made = sent(u);
+  EXPECT_TRUE(made.starts_with(
+      R"({ "createIndexes" : "$U", "indexes" : [ { "key" : { "seen" : { "$numberInt" : "1" } }, "name" : "$U_seen", "expireAfterSeconds" : { "$numberLong" : "90" } } ], "$db" : "$D", "lsid" : "…" })" "\n"))
+      << made;
+  EXPECT_NE(made.find(R"({\"name\":\"$U_sku\",\"fields\":[\"sku\"],\"sparse\":true},{\"name\":\"$U_seen\",\"fields\":[\"seen\"],\"expire_after_seconds\":90})"),
+            std::string::npos) << made;
+  // A TTL index on a field that holds no moment would never expire anything: refused.
+  engine::schema_op wrong{.kind = kind::create_index, .table = u};
+  wrong.indexes = {{.name = u + "_sku_ttl", .fields = {"sku"}, .expire_after_seconds = 90}};
+  try {
+    apply(wrong);
+    ADD_FAILURE() << "a TTL index on a string field was made";
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("\"sku\" is string"), std::string::npos) << e.what();
+  }
+  apply({.kind = kind::drop_collection, .table = u});
 }
 
 // Each transaction's first command starts it (which one that is depends on whether the

@@ -43,6 +43,8 @@ struct capabilities {
   bool json_arrays = false;      // $push $pull $addToSet $pop
   bool raw_queries = false;
   bool partial_indexes = false;    // create_index with a where
+  bool sparse_indexes = false;     // create_index with sparse: true (MongoDB)
+  bool ttl_indexes = false;        // create_index with expire_after_seconds (MongoDB)
   bool check_constraints = false;  // add_constraint of type check
   bool field_comments = false;     // a field's comment is kept by the database (describe shows it)
   bool unique_fields = false;      // a unique field or index other than the key is enforced

@@ -38,6 +38,11 @@ struct index_def {
   // Engine-native escape hatch, not portable: the condition in one engine's own language
   // (SQL text on the SQL engines), used as written. Empty: none.
   std::string native_where{};
+  // MongoDB's (capabilities sparse_indexes and ttl_indexes; refused elsewhere): a sparse
+  // index leaves out the documents without its fields; a TTL index has the server delete a
+  // document this many seconds after the moment its one field holds.
+  bool sparse = false;
+  std::optional<std::int64_t> expire_after_seconds{};
   friend bool operator==(const index_def&, const index_def&) = default;
 };
 

@@ -16,13 +16,7 @@ value recorded_definition(const engine::table_description& t) {
   object out{{"fields", value(std::move(fields))}, {"primary_key", value(std::move(key))}};
   if (!t.indexes.empty()) {
     array indexes;
-    for (const auto& i : t.indexes) {
-      array names;
-      for (const auto& f : i.fields) names.emplace_back(f);
-      object index{{"name", i.name}, {"fields", value(std::move(names))}};
-      if (i.unique) index.emplace_back("unique", true);
-      indexes.push_back(value(std::move(index)));
-    }
+    for (const auto& i : t.indexes) indexes.push_back(index_to_value(i));
     out.emplace_back("indexes", value(std::move(indexes)));
   }
   if (!t.constraints.empty()) {
@@ -40,12 +34,7 @@ engine::table_description from_recorded(const std::string& name, const value& de
     for (const auto& f : def["fields"].as_array()) t.columns.push_back(parse_field(f["name"].as_string(), f));
     for (const auto& k : def["primary_key"].as_array()) t.primary_key.push_back(k.as_string());
     if (const value* indexes = def.find("indexes"))
-      for (const auto& i : indexes->as_array()) {
-        engine::index_def index{.name = i["name"].as_string()};
-        for (const auto& f : i["fields"].as_array()) index.fields.push_back(f.as_string());
-        if (const value* unique = i.find("unique")) index.unique = unique->as_bool();
-        t.indexes.push_back(std::move(index));
-      }
+      for (const auto& i : indexes->as_array()) t.indexes.push_back(parse_index(name, i));
     if (const value* constraints = def.find("constraints"))
       for (const auto& c : constraints->as_array()) t.constraints.push_back(parse_constraint(name, c));
   } catch (const error& e) {

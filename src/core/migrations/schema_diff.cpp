@@ -95,7 +95,8 @@ bool same_field(const field_def& a, const field_def& b, const engine::capabiliti
 }
 
 bool same_index(const index_def& a, const index_def& b) {
-  return a.fields == b.fields && a.unique == b.unique && same_condition(a.where, a.native_where, b.where, b.native_where);
+  return a.fields == b.fields && a.unique == b.unique && a.sparse == b.sparse &&
+         a.expire_after_seconds == b.expire_after_seconds && same_condition(a.where, a.native_where, b.where, b.native_where);
 }
 
 bool same_constraint(const constraint_def& a, const constraint_def& b) {

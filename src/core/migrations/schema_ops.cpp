@@ -194,6 +194,17 @@ index_def parse_index(const std::string& table, const value& v) {
   } else {
     i.native_where = text(v, "where");  // a string: the engine's own SQL, used as written
   }
+  i.sparse = flag(v, "sparse");
+  if (const value* ttl = v.find("expire_after_seconds"); ttl && !ttl->is_null()) {
+    constexpr std::int64_t most = 2147483647;  // MongoDB's limit
+    if (ttl->kind() != value_kind::integer || ttl->as_int() < 0 || ttl->as_int() > most)
+      bad(fmt::format("\"expire_after_seconds\" of index \"{}\" must be a whole number of seconds from 0 to {}, got {}",
+                      i.name, most, ttl->to_json()));
+    if (i.fields.size() != 1)
+      bad(fmt::format("index \"{}\" has expire_after_seconds: a TTL index is on one field (a timestamp), it has {}",
+                      i.name, i.fields.size()));
+    i.expire_after_seconds = ttl->as_int();
+  }
   return i;
 }
 
@@ -202,6 +213,8 @@ value index_to_value(const index_def& i) {
   if (i.unique) o.emplace_back("unique", true);
   if (!i.where.is_null()) o.emplace_back("where", i.where);
   else if (!i.native_where.empty()) o.emplace_back("where", i.native_where);
+  if (i.sparse) o.emplace_back("sparse", true);
+  if (i.expire_after_seconds) o.emplace_back("expire_after_seconds", *i.expire_after_seconds);
   return value(std::move(o));
 }
 
@@ -268,6 +281,10 @@ void require_features(const schema_op& op, const engine::capabilities& caps) {
   auto partial = [](const index_def& i) { return !i.where.is_null() || !i.native_where.empty(); };
   for (const auto& i : op.indexes)
     if (partial(i)) require(caps.partial_indexes, fmt::format("a partial index (\"{}\")", i.name), caps);
+  for (const auto& i : op.indexes) {
+    if (i.sparse) require(caps.sparse_indexes, fmt::format("a sparse index (\"{}\")", i.name), caps);
+    if (i.expire_after_seconds) require(caps.ttl_indexes, fmt::format("a TTL index (\"{}\", expire_after_seconds)", i.name), caps);
+  }
   for (const auto& c : op.constraints) {
     if (c.type == constraint_type::check) require(caps.check_constraints, fmt::format("a check constraint (\"{}\")", c.name), caps);
     if (c.type == constraint_type::unique) require(caps.unique_fields, fmt::format("a unique constraint (\"{}\")", c.name), caps);

@@ -50,6 +50,8 @@ bson_ptr create_indexes(const engine::schema_op& op, const std::vector<engine::i
     bson_append_document_end(&one, &keys);
     BSON_APPEND_UTF8(&one, "name", i.name.c_str());
     if (i.unique) BSON_APPEND_BOOL(&one, "unique", true);
+    if (i.sparse) BSON_APPEND_BOOL(&one, "sparse", true);
+    if (i.expire_after_seconds) BSON_APPEND_INT64(&one, "expireAfterSeconds", *i.expire_after_seconds);
     bson_append_document_end(&list, &one);
   }
   bson_append_array_end(cmd.get(), &list);
@@ -86,6 +88,17 @@ bool sub_document(const bson_t& reply, const char* key, bson_t* out) {
   const std::uint8_t* data = nullptr;
   bson_iter_document(&it, &n, &data);
   return bson_init_static(out, data, n);
+}
+
+bson_ptr list_collection(const std::string& collection, bool name_only) {
+  bson_ptr cmd(bson_new());
+  BSON_APPEND_INT32(cmd.get(), "listCollections", 1);
+  bson_t filter;
+  BSON_APPEND_DOCUMENT_BEGIN(cmd.get(), "filter", &filter);
+  BSON_APPEND_UTF8(&filter, "name", collection.c_str());
+  bson_append_document_end(cmd.get(), &filter);
+  if (name_only) BSON_APPEND_BOOL(cmd.get(), "nameOnly", true);
+  return cmd;
 }
 
 }  // namespace tether::detail::mongodb

@@ -53,6 +53,9 @@ void unique_field_changes(const engine::schema_op& op, const engine::table_descr
                           const engine::table_description& after, std::vector<bson_ptr>& drops,
                           std::vector<bson_ptr>& creates);
 
+// {listCollections: 1, filter: {name: collection}}, with nameOnly when `name_only`.
+bson_ptr list_collection(const std::string& collection, bool name_only);
+
 // {dropIndexes: collection, index: name}.
 bson_ptr drop_index(const std::string& collection, const std::string& name);
 

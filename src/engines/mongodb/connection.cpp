@@ -134,8 +134,8 @@ void connection::execute(const engine::plan& p, engine::execution& out) {
       out.affected = static_cast<std::int64_t>(out.rows.size());
       return;
     }
-    case engine::plan_kind::insert:
-    case engine::plan_kind::upsert: return insert(p, t, out);
+    case engine::plan_kind::insert: return insert(p, t, out);
+    case engine::plan_kind::upsert: return upsert(p, t, out);
     case engine::plan_kind::update: return update(p, t, out);
     case engine::plan_kind::remove: return remove(p, t, out);
     case engine::plan_kind::raw: break;  // above

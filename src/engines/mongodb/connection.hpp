@@ -143,6 +143,9 @@ class connection final : public engine::connection,
   // collection `name` exists: a call on a missing table fails as it does on SQL, rather
   // than reading nothing or making the collection.
   void require_collection(const std::string& name);
+  // A collection tether did not make, from its validator and its indexes; std::nullopt
+  // when there is none of that name.
+  std::optional<engine::table_description> describe_outside(const std::string& name);
   // The documents `p`'s whole filter matches, read batch by batch (only the matches are
   // kept) and, for a find without an order, no more than its offset plus its limit.
   // `whole`: every field of each (a write's); else only the fields the plan needs, when
@@ -172,6 +175,12 @@ class connection final : public engine::connection,
   };
   conflicts conflicting(const engine::plan& p, const table_info& t, const std::vector<object>& rows);
   void update(const engine::plan& p, const table_info& t, engine::execution& out);
+  // findAndModify of the document with `doc`'s _id: `update` applied (new: true), or, when
+  // null, the document removed; the document as it became (or was), or none when no
+  // document has that _id any more.
+  bson_ptr find_and_modify(const std::string& table, const bson_t& doc, const bson_t* update);
+  // One update with upsert: true, atomic on the server (upsert.cpp).
+  void upsert(const engine::plan& p, const table_info& t, engine::execution& out);
   void restore(const std::string& table, const std::vector<bson_ptr>& docs, const std::vector<std::string>& touched,
                std::size_t n);
   void remove(const engine::plan& p, const table_info& t, engine::execution& out);

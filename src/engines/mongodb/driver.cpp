@@ -55,6 +55,8 @@ class driver final : public engine::driver {
       // a pre-filter that drops documents early (filter.hpp).
       c.operators.fill(engine::support::client);
       c.aggregates = true;      // over a find, on the client
+      c.sparse_indexes = true;  // createIndexes' sparse
+      c.ttl_indexes = true;     // and expireAfterSeconds
       c.raw_queries = true;     // commands in Extended JSON, values as {"$param": N} (raw.cpp)
       c.field_comments = true;  // kept with the definitions tether records
       c.any_double = true;

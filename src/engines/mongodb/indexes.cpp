@@ -25,6 +25,16 @@ engine::schema_step connection::change_index(const engine::schema_op& op, const 
       if (!engine::find_named(t.columns, f))
         throw error(error_category::schema, fmt::format("unknown field \"{}.{}\" in index \"{}\"", op.table, f, i.name),
                     error_details{"mongodb"});
+    if (i.expire_after_seconds) {
+      // MongoDB expires a document by the moment its field holds; any other value, never.
+      const engine::field_def* f = engine::find_named(t.columns, i.fields.at(0));
+      if (f->type != field_type::timestamp && f->type != field_type::datetime && f->type != field_type::date)
+        throw error(error_category::usage,
+                    fmt::format("TTL index \"{}\": \"{}\" is {}; expire_after_seconds needs a timestamp, datetime or "
+                                "date field",
+                                i.name, f->name, to_string(f->type)),
+                    error_details{"mongodb"});
+    }
     cmd = create_indexes(op, {i});
     t.indexes.push_back(i);
   } else {

@@ -221,19 +221,11 @@ engine::schema_step connection::rename_collection(const engine::schema_op& op, c
 std::optional<engine::table_description> connection::describe(std::string_view name) {
   table_info t = table(std::string(name));
   if (t.recorded) return std::move(t.table);
-  const auto names = list_tables();
-  if (std::find(names.begin(), names.end(), name) == names.end()) return std::nullopt;
-  return std::move(t.table);  // a collection tether did not make: its fields are not known
+  return describe_outside(std::string(name));  // a collection tether did not make (introspection.cpp)
 }
 
 void connection::require_collection(const std::string& name) {
-  bson_ptr cmd(bson_new());
-  BSON_APPEND_INT32(cmd.get(), "listCollections", 1);
-  bson_t filter;
-  BSON_APPEND_DOCUMENT_BEGIN(cmd.get(), "filter", &filter);
-  BSON_APPEND_UTF8(&filter, "name", name.c_str());
-  bson_append_document_end(cmd.get(), &filter);
-  BSON_APPEND_BOOL(cmd.get(), "nameOnly", true);
+  bson_ptr cmd = list_collection(name, true);
   bson_ptr reply = command(*cmd);
   bson_t cursor;
   bson_iter_t it, items;

@@ -1,7 +1,7 @@
-// Writes on MongoDB: insert (with on_conflict), upsert, update and remove, each computed
-// as the SQL engines' databases compute it (recorded_writes.hpp) and sent as insert,
-// update and delete commands; returning gives the documents as written, read back as a
-// find reads them.
+// Writes on MongoDB: insert (with on_conflict; an upsert whose key is null), update and
+// remove, each computed as the SQL engines' databases compute it (recorded_writes.hpp)
+// and sent as insert, update and delete commands; returning gives the documents as
+// written, read back as a find reads them. An upsert with its key is upsert.cpp's.
 //
 // A conflict is looked up before the write: the documents holding the records' values of
 // the conflict columns (the key or a unique index's fields) are read, and each record is
@@ -19,6 +19,7 @@
 
 #include "commands.hpp"
 #include "connection.hpp"
+#include "documents.hpp"
 #include "core/query/recorded_writes.hpp"
 #include "filter.hpp"
 #include "tether/engine/evaluate.hpp"
@@ -28,20 +29,7 @@
 namespace tether::detail::mongodb {
 namespace {
 
-const value* cell(const object& row, std::string_view name) {
-  for (const auto& [k, v] : row)
-    if (k == name) return &v;
-  return nullptr;
-}
 
-void put(object& row, const std::string& name, value v) {
-  for (auto& [k, old] : row)
-    if (k == name) {
-      old = std::move(v);
-      return;
-    }
-  row.emplace_back(name, std::move(v));
-}
 
 // The JSON text of a row's values of `columns`: equal keys, equal texts (the values are
 // typed by their declared fields on both sides).
@@ -54,45 +42,8 @@ std::string key_text(const object& row, const std::vector<std::string>& columns)
   return value(std::move(parts)).to_json();
 }
 
-// The conflict columns are the key or the fields of a unique index, as a SQL database
-// requires of ON CONFLICT's target.
-void check_conflict_target(const engine::plan& p, const engine::table_description& t) {
-  auto same = [&](std::vector<std::string> a) {
-    std::vector<std::string> b = p.conflict_columns;
-    std::sort(a.begin(), a.end());
-    std::sort(b.begin(), b.end());
-    return a == b;
-  };
-  if (same(t.primary_key)) return;
-  for (const auto& f : t.columns)
-    if (f.unique && same({f.name})) return;
-  for (const auto& c : t.constraints)
-    if (c.type == engine::constraint_type::unique && same(c.columns)) return;
-  for (const auto& i : t.indexes)
-    if (i.unique && same(i.fields)) return;
-  throw error(error_category::usage,
-              fmt::format("on_conflict names ({}) on \"{}\", which neither its key ({}) nor a unique index covers",
-                          fmt::join(p.conflict_columns, ", "), p.table, fmt::join(t.primary_key, ", ")),
-              error_details{"mongodb"});
-}
 
-// A record as a document; `id`: the ObjectId to give it as _id, or null for none.
-bson_ptr document_of(const object& row, const bson_oid_t* id) {
-  bson_ptr doc(bson_new());
-  if (id) BSON_APPEND_OID(doc.get(), "_id", id);
-  for (const auto& [name, v] : row) append_value(doc.get(), name, v, name);
-  return doc;
-}
 
-// Row i of `rows` as an object of its non-null cells.
-object object_of(const records& rows, std::size_t i) {
-  object out;
-  for (std::size_t c = 0; c < rows.column_count(); ++c) {
-    value v = rows.get(i, c);
-    if (!v.is_null()) out.emplace_back(std::string(rows.column_name(c)), std::move(v));
-  }
-  return out;
-}
 
 // An update command of one statement per document, by _id: {$set: what the change holds,
 // $unset: what it makes null}.
@@ -143,6 +94,28 @@ class by_id_updates {
 };
 
 }  // namespace
+
+// The conflict columns are the key or the fields of a unique index, as a SQL database
+// requires of ON CONFLICT's target.
+void check_conflict_target(const engine::plan& p, const engine::table_description& t) {
+  auto same = [&](std::vector<std::string> a) {
+    std::vector<std::string> b = p.conflict_columns;
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    return a == b;
+  };
+  if (same(t.primary_key)) return;
+  for (const auto& f : t.columns)
+    if (f.unique && same({f.name})) return;
+  for (const auto& c : t.constraints)
+    if (c.type == engine::constraint_type::unique && same(c.columns)) return;
+  for (const auto& i : t.indexes)
+    if (i.unique && same(i.fields)) return;
+  throw error(error_category::usage,
+              fmt::format("on_conflict names ({}) on \"{}\", which neither its key ({}) nor a unique index covers",
+                          fmt::join(p.conflict_columns, ", "), p.table, fmt::join(t.primary_key, ", ")),
+              error_details{"mongodb"});
+}
 
 connection::conflicts connection::conflicting(const engine::plan& p, const table_info& t,
                                              const std::vector<object>& rows) {
@@ -460,6 +433,15 @@ void connection::update(const engine::plan& p, const table_info& t, engine::exec
   if (bson_ptr last = computed.take(); last.get()) commands.push_back(std::move(last));
   out.affected = static_cast<std::int64_t>(changed.size());
   const bson_ptr u = docs.empty() ? bson_ptr() : server_update(p, t.table);
+  if (u.get() && docs.size() == 1 && !p.returning.empty()) {
+    // One document: findAndModify changes it and gives it back as it became, atomically.
+    bson_ptr now = find_and_modify(p.table, *docs[0], u.get());
+    std::vector<bson_ptr> one;
+    if (now.get()) one.push_back(std::move(now));
+    out.affected = static_cast<std::int64_t>(one.size());
+    out.rows = to_records(one, t, &p.returning);
+    return;
+  }
   if (u.get()) {  // the server's operators instead, by _id
     commands.clear();
     for (std::size_t from = 0; from < docs.size(); from += insert_batch)
@@ -490,6 +472,25 @@ void connection::update(const engine::plan& p, const table_info& t, engine::exec
     bson_destroy(&ids);
   }
   out.rows = to_records(written, t, &p.returning);
+}
+
+bson_ptr connection::find_and_modify(const std::string& table, const bson_t& doc, const bson_t* update) {
+  bson_ptr cmd = command_of("findAndModify", table);
+  bson_t query;
+  bson_iter_t id;
+  BSON_APPEND_DOCUMENT_BEGIN(cmd.get(), "query", &query);
+  if (bson_iter_init_find(&id, &doc, "_id")) bson_append_iter(&query, "_id", -1, &id);
+  bson_append_document_end(cmd.get(), &query);
+  if (update) {
+    BSON_APPEND_DOCUMENT(cmd.get(), "update", update);
+    BSON_APPEND_BOOL(cmd.get(), "new", true);
+  } else {
+    BSON_APPEND_BOOL(cmd.get(), "remove", true);
+  }
+  bson_ptr reply = command(*cmd, table);
+  bson_t value;
+  if (!sub_document(*reply, "value", &value)) return {};  // null: no such document now
+  return bson_ptr(bson_copy(&value));
 }
 
 // The first `n` of `docs` (as read before an update) written back over the fields the
@@ -535,6 +536,16 @@ void connection::remove(const engine::plan& p, const table_info& t, engine::exec
     if (!p.returning.empty()) removed.push_back(std::move(docs[i]));
   }
   out.affected = 0;
+  if (n == 1 && !p.returning.empty()) {
+    // One document: findAndModify removes it and gives it back as it was, atomically.
+    bson_destroy(&ids);
+    bson_ptr was = find_and_modify(p.table, *removed[0], nullptr);
+    removed.clear();
+    if (was.get()) removed.push_back(std::move(was));
+    out.affected = static_cast<std::int64_t>(removed.size());
+    out.rows = to_records(removed, t, &p.returning);
+    return;
+  }
   if (!p.returning.empty()) out.rows = to_records(removed, t, &p.returning);
   if (n == 0) {
     bson_destroy(&ids);

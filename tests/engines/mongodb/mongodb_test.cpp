@@ -7,6 +7,7 @@
 #include <tether/tether.hpp>
 
 #include <cstdlib>
+#include <map>
 #include <iostream>
 #include <random>
 
@@ -308,6 +309,41 @@ TEST_F(mongodb, an_update_that_fails_on_one_document_changes_none) {
     EXPECT_EQ(db->count({.table = t, .where = {{"s", "a"}}}), 1501) << op;
     EXPECT_EQ(db->count({.table = t, .where = {{"n", 0}}}), 1) << op << ": nothing written";
   }
+}
+
+// A collection made elsewhere is described from what MongoDB keeps: its validator's
+// fields and its indexes.
+TEST_F(mongodb, a_collection_made_elsewhere_is_described_from_its_validator_and_indexes) {
+  const std::string t = unique_name("outside");
+  db->raw({.query = R"({"create": ")" + t + R"(", "validator": {"$jsonSchema": {"bsonType": "object", "required": ["title", "n"],
+             "properties": {"_id": {"bsonType": "objectId"}, "title": {"bsonType": "string", "description": "the name"},
+                            "n": {"bsonType": ["long", "null"]}, "state": {"enum": ["new", "done"], "bsonType": "string"},
+                            "at": {"bsonType": "date"}}}}})"});
+  db->raw({.query = R"({"createIndexes": ")" + t + R"(", "indexes": [
+             {"key": {"title": 1}, "name": "by_title", "unique": true},
+             {"key": {"at": -1}, "name": "by_at", "expireAfterSeconds": 60, "sparse": true},
+             {"key": {"title": "text"}, "name": "search"}]})"});
+  const value d = tether::schema(*db).describe(t);
+  std::map<std::string, value> by_name;
+  for (const auto& i : d["indexes"].as_array()) by_name[i["name"].as_string()] = i;
+  ASSERT_EQ(by_name.size(), 2u) << "the text index tether cannot express is left out: " << d.to_json();
+  EXPECT_EQ(by_name["by_title"]["unique"], value(true)) << d.to_json();
+  EXPECT_EQ(by_name["by_at"]["fields"], make_array({"at"})) << d.to_json();
+  EXPECT_EQ(by_name["by_at"]["expire_after_seconds"], value(60)) << d.to_json();
+  EXPECT_EQ(by_name["by_at"]["sparse"], value(true)) << d.to_json();
+  if (d["columns"].as_array().empty()) {
+    std::cout << "[ NOTE     ] this server keeps no validator (CongoDB): the fields from $jsonSchema need a real mongod\n";
+  } else {
+    ASSERT_EQ(d["columns"].size(), 4u) << d.to_json();
+    EXPECT_EQ(d["columns"][std::size_t{0}]["name"].as_string(), "title");
+    EXPECT_EQ(d["columns"][std::size_t{0}]["nullable"], value(false));
+    EXPECT_EQ(d["columns"][std::size_t{1}]["type"].as_string(), "bigint");
+    EXPECT_EQ(d["columns"][std::size_t{1}]["nullable"], value(true)) << "its bsonType allows null";
+    EXPECT_EQ(d["columns"][std::size_t{2}]["type"].as_string(), "enum");
+    EXPECT_EQ(d["columns"][std::size_t{3}]["type"].as_string(), "timestamp");
+  }
+  db->raw({.query = R"({"drop": ")" + t + R"("})"});
+  EXPECT_THROW(tether::schema(*db).describe(t), error) << "gone";
 }
 
 TEST_F(mongodb, updates_compute_each_documents_new_values_as_sql_does) {
