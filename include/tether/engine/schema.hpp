@@ -77,6 +77,10 @@ struct schema_op {
   std::vector<constraint_def> constraints{};  // add_constraint: the one
   bool timestamps = false, if_not_exists = false, if_exists = false, cascade = false;
   bool temporary = false, unlogged = false;
+  // create on MongoDB: a $jsonSchema validator made from the fields, kept in step with
+  // every later field change (SQL tables check their columns' types already; DynamoDB
+  // has no validator: the option is ignored there, as sql_options are off SQL).
+  bool validator = false;
   std::string engine{}, sql{};  // raw: for which engine ("" or "*": any), and what
 };
 

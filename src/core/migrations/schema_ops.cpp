@@ -356,6 +356,10 @@ schema_op parse_op(const value& v) {
       op.if_not_exists = flag(v, "if_not_exists") || flag(so, "if_not_exists");
       op.temporary = flag(v, "temporary") || flag(so, "temporary");
       op.unlogged = flag(v, "unlogged") || flag(so, "unlogged");
+      // MongoDB's, at the top level or under "mongodb_options".
+      const value* mongo = v.find("mongodb_options");
+      if (mongo && !mongo->is_null() && !mongo->is_object()) bad("\"mongodb_options\" must be an object");
+      op.validator = flag(v, "validator") || (mongo && mongo->is_object() && flag(*mongo, "validator"));
       if (std::count_if(op.fields.begin(), op.fields.end(), [](const field_def& f) { return f.auto_increment; }) > 1)
         bad(fmt::format("create \"{}\": at most one field can be auto_increment", op.table));
       break;
@@ -427,6 +431,7 @@ value op_to_value(const schema_op& op) {
       if (op.if_not_exists) o.emplace_back("if_not_exists", true);
       if (op.temporary) o.emplace_back("temporary", true);
       if (op.unlogged) o.emplace_back("unlogged", true);
+      if (op.validator) o.emplace_back("validator", true);
       break;
     }
     case schema_op_kind::drop_collection:

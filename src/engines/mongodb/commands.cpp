@@ -101,4 +101,77 @@ bson_ptr list_collection(const std::string& collection, bool name_only) {
   return cmd;
 }
 
+namespace {
+
+// The BSON types tether writes for a field of type `t` (types.cpp), null for any.
+std::vector<const char*> bson_types(field_type t) {
+  switch (t) {
+    case field_type::integer:
+    case field_type::bigint:
+    case field_type::smallint: return {"int", "long"};
+    case field_type::float_:
+    case field_type::double_: return {"double", "int", "long"};  // a whole number is written as one
+    case field_type::decimal: return {"decimal", "int", "long", "double"};
+    case field_type::string:
+    case field_type::text:
+    case field_type::enum_:
+    case field_type::time: return {"string"};
+    case field_type::boolean: return {"bool"};
+    case field_type::date:
+    case field_type::datetime:
+    case field_type::timestamp: return {"date"};
+    case field_type::uuid:
+    case field_type::binary:
+    case field_type::blob: return {"binData"};
+    case field_type::array: return {"array"};
+    case field_type::json: return {};
+  }
+  return {};
+}
+
+}  // namespace
+
+bson_ptr validator_of(const engine::table_description& t) {
+  bson_ptr out(bson_new());
+  bson_t schema, required, properties;
+  BSON_APPEND_DOCUMENT_BEGIN(out.get(), "$jsonSchema", &schema);
+  BSON_APPEND_UTF8(&schema, "bsonType", "object");
+  BSON_APPEND_UTF8(&schema, "title", "tether");
+  BSON_APPEND_ARRAY_BEGIN(&schema, "required", &required);
+  std::size_t n = 0;
+  for (const auto& f : t.columns)
+    if (!f.nullable || f.primary_key) {
+      const std::string at = std::to_string(n++);
+      BSON_APPEND_UTF8(&required, at.c_str(), f.name.c_str());
+    }
+  bson_append_array_end(&schema, &required);
+  BSON_APPEND_DOCUMENT_BEGIN(&schema, "properties", &properties);
+  for (const auto& f : t.columns) {
+    bson_t field, kinds, values;
+    BSON_APPEND_DOCUMENT_BEGIN(&properties, f.name.c_str(), &field);
+    const auto types = bson_types(f.type);
+    if (!types.empty()) {
+      BSON_APPEND_ARRAY_BEGIN(&field, "bsonType", &kinds);
+      for (std::size_t k = 0; k < types.size(); ++k) BSON_APPEND_UTF8(&kinds, std::to_string(k).c_str(), types[k]);
+      bson_append_array_end(&field, &kinds);
+    }
+    if (f.type == field_type::enum_ && !f.enum_values.empty()) {
+      BSON_APPEND_ARRAY_BEGIN(&field, "enum", &values);
+      for (std::size_t k = 0; k < f.enum_values.size(); ++k)
+        BSON_APPEND_UTF8(&values, std::to_string(k).c_str(), f.enum_values[k].c_str());
+      bson_append_array_end(&field, &values);
+    }
+    bson_append_document_end(&properties, &field);
+  }
+  bson_append_document_end(&schema, &properties);
+  bson_append_document_end(out.get(), &schema);
+  return out;
+}
+
+bool has_tether_validator(const bson_t& options) {
+  bson_iter_t top, title;
+  return bson_iter_init(&top, &options) && bson_iter_find_descendant(&top, "validator.$jsonSchema.title", &title) &&
+         BSON_ITER_HOLDS_UTF8(&title) && std::string_view(bson_iter_utf8(&title, nullptr)) == "tether";
+}
+
 }  // namespace tether::detail::mongodb

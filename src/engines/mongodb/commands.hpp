@@ -56,6 +56,14 @@ void unique_field_changes(const engine::schema_op& op, const engine::table_descr
 // {listCollections: 1, filter: {name: collection}}, with nameOnly when `name_only`.
 bson_ptr list_collection(const std::string& collection, bool name_only);
 
+// The validator tether makes of `t`'s fields (create's validator: true):
+// {$jsonSchema: {bsonType: "object", title: "tether", required: [the required fields],
+//  properties: {field: {bsonType: [the BSON types tether writes for its type], enum}}}};
+// json fields take any value, and fields not listed are allowed, as on every table.
+bson_ptr validator_of(const engine::table_description& t);
+// Whether a collection's listCollections options hold a validator tether made.
+bool has_tether_validator(const bson_t& options);
+
 // {dropIndexes: collection, index: name}.
 bson_ptr drop_index(const std::string& collection, const std::string& name);
 

@@ -198,6 +198,9 @@ class connection final : public engine::connection,
   // `before`, else the table as tether recorded it; a schema error for one tether did not make.
   engine::table_description recorded_table(const engine::schema_op& op, const engine::table_description* before);
   void save_definition(const engine::table_description& t);
+  // A collection made with tether's validator has it made again from `t` (collMod), so
+  // that it holds the fields as they now are.
+  void keep_validator(const engine::table_description& t);
   void forget_definition(const std::string& table);
 
   mongoc_client_t* client_;

@@ -110,6 +110,7 @@ engine::schema_step connection::change_field(const engine::schema_op& op, const 
   if (backfill) command(*cmd, op.table);
   for (const auto& c : after_update) command(*c, op.table);
   save_definition(t);
+  keep_validator(t);
   return step;
 }
 
@@ -159,6 +160,7 @@ engine::schema_step connection::modify_field(const engine::schema_op& op, const 
   for (const auto& c : drops) command(*c, op.table);
   for (const auto& c : creates) command(*c, op.table);
   save_definition(t);
+  keep_validator(t);
   return step;
 }
 

@@ -69,6 +69,21 @@ connection::table_info connection::table(const std::string& name) {
   return out;
 }
 
+void connection::keep_validator(const engine::table_description& t) {
+  bson_ptr list = list_collection(t.name, false);
+  std::vector<bson_ptr> found, batch;
+  {
+    batches listed(*this, t.name, command(*list));
+    while (listed.next(batch))
+      for (auto& d : batch) found.push_back(std::move(d));
+  }
+  bson_t options;
+  if (found.empty() || !sub_document(*found[0], "options", &options) || !has_tether_validator(options)) return;
+  bson_ptr mod = command_of("collMod", t.name);
+  BSON_APPEND_DOCUMENT(mod.get(), "validator", validator_of(t).get());
+  command(*mod, t.name);
+}
+
 void connection::save_definition(const engine::table_description& t) {
   definitions_->forget(t.name);
   bson_ptr cmd = command_of("update", schema_collection);
@@ -129,6 +144,7 @@ engine::schema_step connection::apply(const engine::schema_op& op, const engine:
       for (const auto& f : op.fields)
         if (f.primary_key) t.primary_key.push_back(f.name);
       bson_ptr create = command_of("create", op.table);
+      if (op.validator) BSON_APPEND_DOCUMENT(create.get(), "validator", validator_of(t).get());
       step.description.push_back(canonical_json(*create));
       // The key (unique, and found by an index), then the table's own indexes.
       std::vector<engine::index_def> indexes;
