@@ -155,6 +155,8 @@ class connection final : public engine::connection,
     std::optional<std::vector<std::string>> fields;
   };
   read matching_documents(const engine::plan& p, const table_info& t, bool whole);
+  // The find of `p`'s pre-filter (filter.hpp) with a projection of `fields` (none: all).
+  batches find_of(const engine::plan& p, const table_info& t, const std::optional<std::vector<std::string>>& fields);
   // Every document of `table` that `filter` selects, batch by batch.
   std::vector<bson_ptr> read_documents(const std::string& table, const bson_t& filter);
   // A raw command (raw.cpp): the query as Extended JSON, {"$param": N} replaced by the
@@ -201,6 +203,8 @@ class connection final : public engine::connection,
   // A collection made with tether's validator has it made again from `t` (collMod), so
   // that it holds the fields as they now are.
   void keep_validator(const engine::table_description& t);
+  // listCollections' entry for `name` (its options among it), or none.
+  bson_ptr listed_collection(const std::string& name);
   void forget_definition(const std::string& table);
 
   mongoc_client_t* client_;

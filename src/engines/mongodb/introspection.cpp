@@ -130,19 +130,13 @@ std::optional<engine::index_def> index_of(const bson_t& spec) {
 }  // namespace
 
 std::optional<engine::table_description> connection::describe_outside(const std::string& name) {
-  // listCollections of this one name, with its options (the validator).
-  bson_ptr cmd = list_collection(name, false);
-  std::vector<bson_ptr> found, batch;
-  {
-    batches listed(*this, name, command(*cmd));
-    while (listed.next(batch))
-      for (auto& d : batch) found.push_back(std::move(d));
-  }
-  if (found.empty()) return std::nullopt;
+  const bson_ptr listed = listed_collection(name);  // with its options (the validator)
+  if (!listed.get()) return std::nullopt;
   engine::table_description t;
   t.name = name;
   bson_t options;
-  if (sub_document(*found[0], "options", &options)) read_validator(options, t);
+  if (sub_document(*listed, "options", &options)) read_validator(options, t);
+  std::vector<bson_ptr> batch;
   bson_ptr list = command_of("listIndexes", name);
   batches indexes(*this, name, command(*list, name));
   while (indexes.next(batch))

@@ -132,6 +132,21 @@ connection::batches connection::find(const std::string& table, const bson_t& fil
 
 // --- reads -----------------------------------------------------------------------------
 
+connection::batches connection::find_of(const engine::plan& p, const table_info& t,
+                                         const std::optional<std::vector<std::string>>& fields) {
+  bson_t filter = BSON_INITIALIZER;
+  append_prefilter(p, t.recorded ? &t.table : nullptr, &filter);
+  const bson_ptr projection = projection_of(fields);
+  try {
+    batches cursor = find(p.table, filter, projection.get());
+    bson_destroy(&filter);
+    return cursor;
+  } catch (...) {
+    bson_destroy(&filter);
+    throw;
+  }
+}
+
 connection::read connection::matching_documents(const engine::plan& p, const table_info& t, bool whole) {
   read out;
   if (!whole) out.fields = needed_fields(p);
@@ -140,11 +155,7 @@ connection::read connection::matching_documents(const engine::plan& p, const tab
   if (p.kind == engine::plan_kind::find && p.order_by.empty() && p.limit != engine::no_param)
     enough = param_count(p, p.limit) + param_count(p, p.offset);
   if (enough == 0) return out;
-  bson_t filter = BSON_INITIALIZER;
-  append_prefilter(p, t.recorded ? &t.table : nullptr, &filter);
-  const bson_ptr projection = projection_of(out.fields);
-  batches cursor = find(p.table, filter, projection.get());
-  bson_destroy(&filter);
+  batches cursor = find_of(p, t, out.fields);
   std::vector<std::string> tested;
   filter_fields(p.where, tested);
   std::vector<bson_ptr> batch;
@@ -235,11 +246,7 @@ std::unique_ptr<engine::cursor> connection::open(const engine::plan& p) {
   auto to_rows = [this, t, tested, selected](const std::vector<bson_ptr>& docs, bool for_filter) {
     return to_records(docs, t, for_filter ? &tested : selected ? &*selected : nullptr);
   };
-  bson_t filter = BSON_INITIALIZER;
-  append_prefilter(p, t.recorded ? &t.table : nullptr, &filter);
-  const bson_ptr projection = projection_of(fields);
-  batches cursor = find(p.table, filter, projection.get());
-  bson_destroy(&filter);
+  batches cursor = find_of(p, t, fields);
   const std::size_t limit = p.limit == engine::no_param ? std::numeric_limits<std::size_t>::max() : param_count(p, p.limit);
   return std::make_unique<find_stream>(p, std::move(to_rows), std::move(cursor), param_count(p, p.offset), limit);
 }

@@ -69,16 +69,19 @@ connection::table_info connection::table(const std::string& name) {
   return out;
 }
 
+bson_ptr connection::listed_collection(const std::string& name) {
+  bson_ptr list = list_collection(name, false);
+  batches listed(*this, name, command(*list));
+  std::vector<bson_ptr> batch;
+  while (listed.next(batch))
+    if (!batch.empty()) return std::move(batch[0]);
+  return {};
+}
+
 void connection::keep_validator(const engine::table_description& t) {
-  bson_ptr list = list_collection(t.name, false);
-  std::vector<bson_ptr> found, batch;
-  {
-    batches listed(*this, t.name, command(*list));
-    while (listed.next(batch))
-      for (auto& d : batch) found.push_back(std::move(d));
-  }
+  const bson_ptr listed = listed_collection(t.name);
   bson_t options;
-  if (found.empty() || !sub_document(*found[0], "options", &options) || !has_tether_validator(options)) return;
+  if (!listed.get() || !sub_document(*listed, "options", &options) || !has_tether_validator(options)) return;
   bson_ptr mod = command_of("collMod", t.name);
   BSON_APPEND_DOCUMENT(mod.get(), "validator", validator_of(t).get());
   command(*mod, t.name);

@@ -135,7 +135,8 @@ bson_ptr update_by_ids(const std::string& table, const std::vector<bson_ptr>& do
 void connection::update(const engine::plan& p, const table_info& t, engine::execution& out) {
   auto docs = matching_documents(p, t, true).docs;
   const records rows = to_records(docs, t);
-  std::vector<std::size_t> changed;     // into docs
+  // MongoDB's own operators, where every change has one; else each document's new values.
+  const bson_ptr u = docs.empty() ? bson_ptr() : server_update(p, t.table);
   std::vector<bson_ptr> written;        // the documents as they become, for returning
   std::vector<std::string> touched;     // the fields the update writes
   for (const auto& a : p.set)
@@ -165,18 +166,16 @@ void connection::update(const engine::plan& p, const table_info& t, engine::exec
         set.emplace_back(a.column, std::move(v));
       }
     }
-    changed.push_back(i);
     if (!p.returning.empty()) {
       std::erase_if(after, [](const member& m) { return m.second.is_null(); });
       written.push_back(document_of(after, nullptr));
     }
-    if (set.empty() && unset.empty()) continue;
+    if (u.get() || (set.empty() && unset.empty())) continue;
     computed.add(*docs[i], set, unset);
     if (computed.size() == insert_batch) commands.push_back(computed.take());
   }
   if (bson_ptr last = computed.take(); last.get()) commands.push_back(std::move(last));
-  out.affected = static_cast<std::int64_t>(changed.size());
-  const bson_ptr u = docs.empty() ? bson_ptr() : server_update(p, t.table);
+  out.affected = static_cast<std::int64_t>(docs.size());
   if (u.get() && docs.size() == 1 && !p.returning.empty()) {
     // One document: findAndModify changes it and gives it back as it became, atomically.
     bson_ptr now = find_and_modify(p.table, *docs[0], u.get());
@@ -186,11 +185,9 @@ void connection::update(const engine::plan& p, const table_info& t, engine::exec
     out.rows = to_records(one, t, &p.returning);
     return;
   }
-  if (u.get()) {  // the server's operators instead, by _id
-    commands.clear();
+  if (u.get())  // by _id
     for (std::size_t from = 0; from < docs.size(); from += insert_batch)
       commands.push_back(update_by_ids(p.table, docs, from, std::min(docs.size(), from + insert_batch), *u));
-  }
   // Sent in order; on a refusal, the documents of the commands sent (the refused one
   // included: it may have changed some) are put back.
   for (std::size_t c = 0; c < commands.size(); ++c) {

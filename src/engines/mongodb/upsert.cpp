@@ -30,14 +30,15 @@ void connection::upsert(const engine::plan& p, const table_info& t, engine::exec
   object& row = rows.at(0);
   for (auto& [name, v] : row) v = as_declared(v, engine::find_named(t.table.columns, name), name, "mongodb");
 
-  bson_t q = BSON_INITIALIZER, set = BSON_INITIALIZER, unset = BSON_INITIALIZER, on_insert = BSON_INITIALIZER;
+  bson_ptr q(bson_new());
+  bson_t set = BSON_INITIALIZER, unset = BSON_INITIALIZER, on_insert = BSON_INITIALIZER;
   auto is_key = [&](const std::string& c) {
     return std::find(p.conflict_columns.begin(), p.conflict_columns.end(), c) != p.conflict_columns.end();
   };
   auto overwritten = [&](const std::string& c) {
     return std::find(p.conflict_update.begin(), p.conflict_update.end(), c) != p.conflict_update.end();
   };
-  for (const auto& k : p.conflict_columns) append_value(&q, k, *cell(row, k), k);
+  for (const auto& k : p.conflict_columns) append_value(q.get(), k, *cell(row, k), k);
   for (const auto& c : p.conflict_update) {
     if (is_key(c)) continue;
     const value* v = cell(row, c);
@@ -55,7 +56,7 @@ void connection::upsert(const engine::plan& p, const table_info& t, engine::exec
   BSON_APPEND_UTF8(cmd.get(), "update", p.table.c_str());
   bson_append_array_begin(cmd.get(), "updates", -1, &list);
   bson_append_document_begin(&list, "0", -1, &one);
-  BSON_APPEND_DOCUMENT(&one, "q", &q);
+  BSON_APPEND_DOCUMENT(&one, "q", q.get());
   bson_append_document_begin(&one, "u", -1, &u);
   if (!bson_empty(&set)) BSON_APPEND_DOCUMENT(&u, "$set", &set);
   if (!bson_empty(&unset)) BSON_APPEND_DOCUMENT(&u, "$unset", &unset);
@@ -67,20 +68,13 @@ void connection::upsert(const engine::plan& p, const table_info& t, engine::exec
   bson_destroy(&set);
   bson_destroy(&unset);
   bson_destroy(&on_insert);
-  bson_ptr reply;
-  try {
-    reply = command(*cmd, p.table);
-  } catch (...) {
-    bson_destroy(&q);
-    throw;
-  }
+  const bson_ptr reply = command(*cmd, p.table);
   bson_iter_t it;
   out.operation = bson_iter_init_find(&it, reply.get(), "upserted") ? upsert_operation::inserted
                                                                     : upsert_operation::updated;
   out.affected = 1;
   // The document as it now is, found by its keys.
-  std::vector<bson_ptr> now = read_documents(p.table, q);
-  bson_destroy(&q);
+  std::vector<bson_ptr> now = read_documents(p.table, *q);
   if (now.size() > 1) now.resize(1);  // a server that enforces no unique index may hold more
   static const std::vector<std::string> all{"*"};
   out.rows = to_records(now, t, p.returning.empty() ? &all : &p.returning);

@@ -227,12 +227,10 @@ void connection::insert(const engine::plan& p, const table_info& t, engine::exec
 void connection::remove(const engine::plan& p, const table_info& t, engine::execution& out) {
   // The documents the whole filter matches, then a delete of their _ids.
   auto docs = matching_documents(p, t, true).docs;
-  const records rows = to_records(docs, t);
   bson_t ids = BSON_INITIALIZER;
   std::size_t n = 0;
   std::vector<bson_ptr> removed;  // as they were, for returning
   for (std::size_t i = 0; i < docs.size(); ++i) {
-    if (!engine::matches(p, p.where, rows, i)) continue;
     bson_iter_t it;
     if (!bson_iter_init_find(&it, docs[i].get(), "_id")) continue;
     bson_append_iter(&ids, std::to_string(n++).c_str(), -1, &it);
