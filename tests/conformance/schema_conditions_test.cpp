@@ -36,13 +36,29 @@ TEST_F(schema_conditions, a_partial_index_takes_a_tether_filter) {
     EXPECT_EQ(s_->indexes(t).size(), 0u) << "a refused index left something behind";
     return;
   }
+  if (!db->capabilities().in_partial_index(engine::compare::starts_with)) {
+    // The engine's partial indexes hold fewer operators: the one it lacks is named, and
+    // nothing is made; a filter of comparisons with the same meaning here is taken.
+    try {
+      s_->create_index(t, {"sku"}, {{"where", where}, {"unique", true}});
+      FAIL() << profile().name << " took $startsWith in a partial index";
+    } catch (const error& e) {
+      EXPECT_EQ(e.category(), error_category::unsupported) << e.what();
+      EXPECT_NE(std::string(e.what()).find("$startsWith"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(s_->indexes(t).size(), 0u) << "a refused index left something behind";
+    where = value::from_json(R"({"qty": {"$gt": 0}, "sku": {"$lt": "o"}})");
+  }
   s_->create_index(t, {"sku"}, {{"where", where}, {"unique", true}});
   // Unique only among rows the filter admits: two sold-out rows may share a sku.
   db->insert({.table = t, .records = {{{"id", 1}, {"qty", 0}, {"sku", "it's-a"}}, {{"id", 2}, {"qty", 0}, {"sku", "it's-a"}},
                                       {{"id", 3}, {"qty", 4}, {"sku", "it's-a"}}, {{"id", 4}, {"qty", 4}, {"sku", "other"}},
                                       {{"id", 5}, {"qty", 4}, {"sku", "other"}}}});
-  EXPECT_THROW(db->insert({.table = t, .records = {{{"id", 6}, {"qty", 9}, {"sku", "it's-a"}}}}), error)
-      << "the index is unique where the filter holds";
+  if (unique_refusal().empty())
+    EXPECT_THROW(db->insert({.table = t, .records = {{{"id", 6}, {"qty", 9}, {"sku", "it's-a"}}}}), error)
+        << "the index is unique where the filter holds";
+  else
+    std::cout << "[ NOTE     ] that the index is unique where its filter holds " << unique_refusal() << "\n";
   ASSERT_EQ(s_->indexes(t).size(), 1u);
   tether::migrator(*db, opts_).down(1);
   EXPECT_EQ(s_->indexes(t).size(), 0u);

@@ -264,9 +264,14 @@ TEST_F(schema_calls, partial_indexes_and_drop_if_exists) {
       EXPECT_EQ(e.category(), error_category::unsupported) << e.what();
     }
   } else {
-    s_->create_index(t, {"qty"}, {{"where", "qty > 0"}, {"unique", true}});
+    // The engine's own language for the where: SQL, or MongoDB's partialFilterExpression.
+    const std::string native = profile().raw_is_sql ? "qty > 0" : R"({"qty": {"$gt": 0}})";
+    s_->create_index(t, {"qty"}, {{"where", native}, {"unique", true}});
     db->insert({.table = t, .records = {{{"id", 1}, {"qty", 0}}, {{"id", 2}, {"qty", 0}}, {{"id", 3}, {"qty", 5}}}});
-    EXPECT_THROW(db->insert({.table = t, .records = {{{"id", 4}, {"qty", 5}}}}), error) << "unique where qty > 0";
+    if (unique_refusal().empty())
+      EXPECT_THROW(db->insert({.table = t, .records = {{{"id", 4}, {"qty", 5}}}}), error) << "unique where qty > 0";
+    else
+      std::cout << "[ NOTE     ] that the index is unique where qty > 0 " << unique_refusal() << "\n";
     auto idx = s_->indexes(t);
     ASSERT_EQ(idx.size(), 1u);
     EXPECT_NE(idx[0]["where"].as_string().find("qty"), std::string::npos) << idx.to_json();

@@ -1,4 +1,7 @@
 // Update operators, mixed with plain values.
+#include <chrono>
+#include <cstdlib>
+
 #include "conformance.hpp"
 
 namespace tether::conformance {
@@ -76,6 +79,82 @@ TEST_F(updates, json_array_operators) {
   EXPECT_EQ(one(4)["tags"], value(make_array({7})));
   apply(2, {{"$push", {{"tags", {{"rank", "admiral"}}}}}});
   EXPECT_EQ(one(2)["tags"], value(make_array({"navy", value{{"rank", "admiral"}}})));
+}
+
+// $rename moves a field's value to another field, as MongoDB's does: a row without the
+// field keeps its target. Where the engine lacks it, it is refused by name.
+TEST_F(updates, rename_moves_a_value_where_the_engine_has_it) {
+  auto t = make_tether_table(value::from_json(
+      R"({"id": {"type": "integer", "primary_key": true}, "city": "text", "town": "text", "note": "text", "n": "integer"})"));
+  db->insert({.table = t, .records = {{{"id", 1}, {"city", "Paris"}, {"town", "old"}, {"note", "a"}},
+                                      {{"id", 2}, {"city", nullptr}, {"town", "Lyon"}, {"note", "b"}}}});
+  auto row = [&](std::int64_t id) { return db->find({.table = t, .where = {{"id", id}}}).records; };
+  if (!db->capabilities().rename_updates) {
+    try {
+      db->update({.table = t, .data = {{"$rename", {{"city", "town"}}}}, .where = {{"id", 1}}});
+      FAIL() << profile().name << " took $rename without the capability";
+    } catch (const error& e) {
+      EXPECT_EQ(e.category(), error_category::unsupported) << e.what();
+      EXPECT_NE(std::string(e.what()).find("$rename"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(row(1)[0]["town"], value("old"));
+    return;
+  }
+  EXPECT_EQ(db->update({.table = t, .data = {{"$rename", {{"city", "town"}}}}, .all_rows = true}).count, 2);
+  EXPECT_TRUE(row(1)[0].is_null("city"));
+  EXPECT_EQ(row(1)[0]["town"], value("Paris"));
+  EXPECT_EQ(row(2)[0]["town"], value("Lyon")) << "a row without the field keeps its target";
+  // With a change only the client computes ($concat), the same meaning.
+  db->update({.table = t, .data = {{"$rename", {{"town", "city"}}}, {"$concat", {{"note", "!"}}}}, .where = {{"id", 1}}});
+  EXPECT_EQ(row(1)[0]["city"], value("Paris"));
+  EXPECT_TRUE(row(1)[0].is_null("town"));
+  EXPECT_EQ(row(1)[0]["note"], value("a!"));
+  auto refused = [&](value data, std::string_view says) {
+    try {
+      db->update({.table = t, .data = std::move(data), .where = {{"id", 1}}});
+      FAIL() << "taken";
+    } catch (const error& e) {
+      EXPECT_EQ(e.category(), error_category::usage) << e.what();
+      EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+    }
+  };
+  refused({{"$rename", {{"city", 5}}}}, "the name of the field to move the value to");
+  refused({{"$rename", {{"city", "city"}}}}, "another field's name");
+  refused({{"$rename", {{"city", "note"}}}, {"note", "x"}}, "more than once");
+  EXPECT_THROW(db->update({.table = t, .data = {{"$rename", {{"city", "nowhere"}}}}, .where = {{"id", 1}}}), error)
+      << "the table has no such field";
+  EXPECT_EQ(row(1)[0]["city"], value("Paris")) << "a refused update wrote nothing";
+}
+
+// $currentDate sets a timestamp field to the time of the update, where the engine has it.
+TEST_F(updates, current_date_sets_the_time_where_the_engine_has_it) {
+  auto t = make_tether_table(value::from_json(
+      R"({"id": {"type": "integer", "primary_key": true}, "seen": "timestamp", "note": "text", "n": "integer"})"));
+  db->insert({.table = t, .records = {{{"id", 1}, {"note", "a"}, {"n", 1}}}});
+  auto row = [&] { return db->find({.table = t, .where = {{"id", 1}}}).records; };
+  if (!db->capabilities().current_date_updates) {
+    EXPECT_THROW(db->update({.table = t, .data = {{"$currentDate", {{"seen", true}}}}, .where = {{"id", 1}}}), error);
+    EXPECT_TRUE(row()[0].is_null("seen"));
+    return;
+  }
+  auto micros_now = [] {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  };
+  const std::int64_t before = micros_now();
+  db->update({.table = t, .data = {{"$currentDate", {{"seen", true}}}}, .where = {{"id", 1}}});
+  auto seen = row()[0]["seen"];
+  ASSERT_EQ(seen.kind(), value_kind::timestamp) << seen.to_json();
+  // The server's clock (the same machine here): within a minute of the client's, not the epoch.
+  EXPECT_LT(std::abs(seen.as_timestamp().micros - before), std::int64_t{60'000'000}) << seen.to_json();
+  // With a change only the client computes, the same: a timestamp of the update.
+  db->update({.table = t, .data = {{"$currentDate", {{"seen", {{"$type", "date"}}}}}, {"$concat", {{"note", "!"}}}},
+              .where = {{"id", 1}}});
+  EXPECT_LT(std::abs(row()[0]["seen"].as_timestamp().micros - micros_now()), std::int64_t{60'000'000});
+  EXPECT_EQ(row()[0]["note"], value("a!"));
+  for (value bad : {value{{"$currentDate", {{"seen", {{"$type", "timestamp"}}}}}}, value{{"$currentDate", {{"seen", 1}}}},
+                    value{{"$currentDate", {{"n", true}}}}})
+    EXPECT_THROW(db->update({.table = t, .data = bad, .where = {{"id", 1}}}), error) << bad.to_json();
+  EXPECT_EQ(row()[0]["n"], value(1)) << "a refused update wrote nothing";
 }
 
 TEST_F(updates, bad_update_data_is_refused_before_writing) {

@@ -101,11 +101,19 @@ TEST_F(mongodb_commands, reads) {
                         db->capabilities()));
   EXPECT_EQ(sent(),
             R"({ "find" : "$T", "filter" : { "name" : { "$eq" : "Ada" } }, "batchSize" : { "$numberInt" : "1000" }, "$db" : "$D", "lsid" : "…" })" "\n");
-  // A count reads only the fields its filter tests; a find of named columns only those
-  // and the ones its filter and order name.
-  run(detail::plan_count({.table = t_, .where = {{"name", {{"$startsWith", "A"}}}}}, db->capabilities()));
+  // A count whose filter MongoDB holds exactly is the server's; else it reads only the
+  // fields its filter tests; a find of named columns only those and the ones its filter
+  // and order name.
+  auto e = run(detail::plan_count({.table = t_, .where = {{"name", {{"$startsWith", "A"}}}}}, db->capabilities()));
   EXPECT_EQ(sent(),
-            R"({ "find" : "$T", "filter" : { "name" : { "$regex" : "^A" } }, "projection" : { "name" : { "$numberInt" : "1" } }, "batchSize" : { "$numberInt" : "1000" }, "$db" : "$D", "lsid" : "…" })" "\n");
+            R"({ "aggregate" : "$T", "pipeline" : [ { "$match" : { "name" : { "$regex" : "^A" } } }, { "$group" : { "_id" : null, "a0" : { "$sum" : { "$numberInt" : "1" } } } } ], "cursor" : { "batchSize" : { "$numberInt" : "1000" } }, "$db" : "$D", "lsid" : "…" })" "\n");
+  EXPECT_EQ(e.rows.get(0, 0), value(1));
+  e = run(detail::plan_count({.table = t_, .where = {{"name", {{"$startsWith", "Z"}}}}}, db->capabilities()));
+  EXPECT_EQ(e.rows.get(0, 0), value(0)) << "no group comes back when none matched: a count of 0";
+  run(detail::plan_count({.table = t_, .where = {{"name", {{"$endsWith", "a"}}}}}, db->capabilities()));
+  EXPECT_EQ(sent(),
+            R"({ "find" : "$T", "filter" : { "name" : { "$regex" : "a$" } }, "projection" : { "name" : { "$numberInt" : "1" } }, "batchSize" : { "$numberInt" : "1000" }, "$db" : "$D", "lsid" : "…" })" "\n")
+      << "$ may match before a final newline on PCRE: tested on the client";
   const std::vector<std::string> names{"name"};
   run(detail::plan_find({.table = t_, .select = names, .where = {{"age", {{"$ne", 3}}}}, .order_by = {{"id"}}},
                         db->capabilities()));
@@ -119,10 +127,17 @@ TEST_F(mongodb_commands, a_limited_find_reads_no_further_than_it_needs) {
   std::vector<value> many;
   for (int i = 0; i < 2500; ++i) many.push_back(object{{"name", "n"}, {"age", i}});
   db->insert({.table = t_, .records = many});
+  // A filter MongoDB holds exactly (here none): the server skips and limits.
   auto e = run(detail::plan_find({.table = t_, .limit = 3, .offset = 1}, db->capabilities()));
   ASSERT_EQ(e.rows.size(), 3u);
   EXPECT_EQ(e.rows.get(0, *e.rows.column_index("name")).as_string(), "Bob");
   std::string s = sent();
+  EXPECT_EQ(s, R"({ "find" : "$T", "filter" : {  }, "skip" : { "$numberLong" : "1" }, "limit" : { "$numberLong" : "3" }, "batchSize" : { "$numberInt" : "1000" }, "$db" : "$D", "lsid" : "…" })" "\n");
+  // One it does not (an $endsWith): the client tests, and kills the cursor once it has
+  // the offset plus limit of matches.
+  e = run(detail::plan_find({.table = t_, .where = {{"name", {{"$endsWith", "n"}}}}, .limit = 3, .offset = 1}, db->capabilities()));
+  ASSERT_EQ(e.rows.size(), 3u);
+  s = sent();
   EXPECT_NE(s.find(R"({ "killCursors" : "$T", "cursors" : [ { "$numberLong" : ")"), std::string::npos) << s;
   EXPECT_EQ(s.find("getMore"), std::string::npos) << s;
   // The first match is in the second batch (a range on an integer field is tested on the
@@ -133,6 +148,74 @@ TEST_F(mongodb_commands, a_limited_find_reads_no_further_than_it_needs) {
   s = sent();
   EXPECT_NE(s.find("getMore"), std::string::npos) << s;
   EXPECT_NE(s.find("killCursors"), std::string::npos) << s;
+}
+
+// An ordered find whose filter MongoDB holds exactly, on columns the server orders as
+// tether does, is the server's sort, skip and limit: a double, a timestamp. Text and
+// 64-bit integers are too where the server orders them as tether does, which it is asked
+// once per connection; CongoDB does not (UTF-16 units, integers as doubles), so there
+// the client orders them.
+TEST_F(mongodb_commands, an_ordered_find_is_sorted_by_the_server_where_it_means_the_same) {
+  const std::string u = make_tether_table(value::from_json(
+      R"({"id": {"type": "bigint", "primary_key": true}, "name": "string", "score": "double", "seen": "timestamp"})"));
+  std::vector<value> rows;
+  for (int i = 1; i <= 6; ++i) rows.push_back(object{{"id", i}, {"name", std::string(1, static_cast<char>('a' + i))}, {"score", i * 1.5}});
+  db->insert({.table = u, .records = rows});
+  const auto caps = db->capabilities();
+  const std::vector<std::string> ids{"id"};
+  auto e = run(detail::plan_find({.table = u, .select = ids, .where = {{"score", {{"$gt", 2.0}}}}, .order_by = {{"score", direction::desc}},
+                                  .limit = 2, .offset = 1},
+                                 caps));
+  EXPECT_EQ(sent(u),
+            R"({ "find" : "$U", "filter" : { "score" : { "$gt" : { "$numberDouble" : "2.0" } } }, "sort" : { "score" : { "$numberInt" : "-1" } }, "projection" : { "id" : { "$numberInt" : "1" }, "score" : { "$numberInt" : "1" } }, "skip" : { "$numberLong" : "1" }, "limit" : { "$numberLong" : "2" }, "batchSize" : { "$numberInt" : "1000" }, "$db" : "$D", "lsid" : "…" })" "\n");
+  ASSERT_EQ(e.rows.size(), 2u);
+  EXPECT_EQ(e.rows.column_count(), 1u) << "the selected columns only";
+  EXPECT_EQ(e.rows.get(0, 0), value(5));
+  EXPECT_EQ(e.rows.get(1, 0), value(4));
+  // By text: the server is asked once how it orders text, then sorts, or the client does.
+  e = run(detail::plan_find({.table = u, .order_by = {{"name", direction::desc}}, .limit = 1}, caps));
+  std::string s = sent(u);
+  EXPECT_TRUE(s.starts_with(R"({ "aggregate" : { "$numberInt" : "1" }, "pipeline" : [ { "$documents" : [ { "v" : "ｆ" }, { "v" : "😀" } ] }, { "$sort" : { "v" : { "$numberInt" : "-1" } } } ], "cursor" : {  }, "$db" : "$D", "lsid" : "…" })" "\n"))
+      << s;
+  ASSERT_EQ(e.rows.size(), 1u);
+  EXPECT_EQ(e.rows.get(0, *e.rows.column_index("name")), value("g"));
+  run(detail::plan_find({.table = u, .order_by = {{"name"}}, .limit = 1}, caps));
+  EXPECT_EQ(sent(u).find("$documents"), std::string::npos) << "asked once a connection";
+}
+
+// An aggregate whose filter MongoDB holds exactly is $match and $group on the server:
+// the group keys, a sum with the count of values beside it (MongoDB's $sum of none is 0,
+// tether's null), min and max; the having, order and page then on the client.
+TEST_F(mongodb_commands, an_aggregate_is_grouped_by_the_server_where_it_means_the_same) {
+  const std::string u = make_tether_table(value::from_json(
+      R"({"id": {"type": "bigint", "primary_key": true}, "team": "string", "score": "double", "seen": "timestamp"})"));
+  db->insert({.table = u, .records = {{{"id", 1}, {"team", "a"}, {"score", 1.5}}, {{"id", 2}, {"team", "a"}, {"score", 2.5}},
+                                      {{"id", 3}, {"team", "b"}, {"score", 4.0}}, {{"id", 4}, {"team", "c"}, {"score", nullptr}}}});
+  const auto caps = db->capabilities();
+  auto e = run(detail::plan_aggregate({.table = u,
+                                       .operations = {{"total", {{"$sum", "score"}}}, {"n", {{"$count", "*"}}},
+                                                      {"low", {{"$min", "score"}}}, {"mean", {{"$avg", "score"}}}},
+                                       .where = {{"id", {{"$in", {1, 2, 3, 4}}}}},
+                                       .group_by = {"team"},
+                                       .having = {{"n", {{"$gte", 1}}}},
+                                       .order_by = {{"team", direction::desc}}},
+                                      caps));
+  EXPECT_EQ(sent(u),
+            R"({ "aggregate" : "$U", "pipeline" : [ { "$match" : { "id" : { "$in" : [ { "$numberInt" : "1" }, { "$numberInt" : "2" }, { "$numberInt" : "3" }, { "$numberInt" : "4" } ] } } }, { "$group" : { "_id" : { "g0" : "$team" }, "a0" : { "$sum" : "$score" }, "n0" : { "$sum" : { "$cond" : [ { "$eq" : [ { "$ifNull" : [ "$score", null ] }, null ] }, { "$numberInt" : "0" }, { "$numberInt" : "1" } ] } }, "a1" : { "$sum" : { "$numberInt" : "1" } }, "a2" : { "$min" : "$score" }, "a3" : { "$sum" : "$score" }, "n3" : { "$sum" : { "$cond" : [ { "$eq" : [ { "$ifNull" : [ "$score", null ] }, null ] }, { "$numberInt" : "0" }, { "$numberInt" : "1" } ] } } } } ], "cursor" : { "batchSize" : { "$numberInt" : "1000" } }, "$db" : "$D", "lsid" : "…" })" "\n");
+  ASSERT_EQ(e.rows.size(), 3u);
+  EXPECT_EQ(e.rows.get(0, 0), value("c")) << "ordered on the client";
+  EXPECT_TRUE(e.rows.get(0, 1).is_null()) << "a sum of no values is null, not MongoDB's 0";
+  EXPECT_EQ(e.rows.get(0, 2), value(1));
+  EXPECT_EQ(e.rows.get(2, 1), value(4.0));
+  EXPECT_EQ(e.rows.get(2, 3), value(1.5));
+  EXPECT_EQ(e.rows.get(2, 4), value(2.0));
+  // No match and no group_by: one row of a zero count and a null sum, as on SQL.
+  e = run(detail::plan_aggregate({.table = u, .operations = {{"total", {{"$sum", "score"}}}, {"n", {{"$count", "*"}}}},
+                                  .where = {{"id", 99}}},
+                                 caps));
+  ASSERT_EQ(e.rows.size(), 1u);
+  EXPECT_TRUE(e.rows.get(0, 0).is_null());
+  EXPECT_EQ(e.rows.get(0, 1), value(0));
 }
 
 // A stream of a find without an order reads the server's batches as rows are asked for:
@@ -223,6 +306,27 @@ TEST_F(mongodb_commands, writes) {
       << "Di, whose age is null (Ed is gone)";
 }
 
+TEST_F(mongodb_commands, mongodbs_own_update_operators) {
+  const auto caps = db->capabilities();
+  const std::string u = make_tether_table(value::from_json(
+      R"({"id": {"type": "bigint", "primary_key": true}, "name": "string", "label": "string", "seen": "timestamp", "tag": "string"})"));
+  db->insert({.table = u, .records = {{{"id", 2}, {"name", "Ada"}}}});
+  // $rename and $currentDate, MongoDB's own: sent as they are where every change has an
+  // operator; with one only the client computes, each document's values by _id.
+  run(detail::plan_update({.table = u, .data = {{"$rename", {{"name", "label"}}}, {"$currentDate", {{"seen", true}}}},
+                           .where = {{"id", 2}}},
+                          caps));
+  EXPECT_EQ(sent(u),
+            R"({ "find" : "$U", "filter" : { "id" : { "$eq" : { "$numberInt" : "2" } } }, "batchSize" : { "$numberInt" : "1000" }, "$db" : "$D", "lsid" : "…" })" "\n"
+            R"({ "update" : "$U", "updates" : [ { "q" : { "_id" : { "$in" : [ "…" ] } }, "u" : { "$rename" : { "name" : "label" }, "$currentDate" : { "seen" : true } }, "multi" : true } ], "ordered" : true, "$db" : "$D", "lsid" : "…" })" "\n")
+      << "the value moves unchanged: both fields are strings";
+  run(detail::plan_update({.table = u, .data = {{"$rename", {{"label", "name"}}}, {"$concat", {{"tag", "x"}}}}, .where = {{"id", 2}}},
+                          caps));
+  EXPECT_EQ(sent(u),
+            R"({ "find" : "$U", "filter" : { "id" : { "$eq" : { "$numberInt" : "2" } } }, "batchSize" : { "$numberInt" : "1000" }, "$db" : "$D", "lsid" : "…" })" "\n"
+            R"({ "update" : "$U", "updates" : [ { "q" : { "_id" : "…" }, "u" : { "$set" : { "name" : "Ada", "tag" : "x" }, "$unset" : { "label" : "" } } } ], "ordered" : true, "$db" : "$D", "lsid" : "…" })" "\n");
+}
+
 TEST_F(mongodb_commands, schema) {
   using kind = engine::schema_op_kind;
   const std::string u = unique_name("made");
@@ -300,6 +404,19 @@ TEST_F(mongodb_commands, sparse_and_ttl_indexes) {
       << made;
   EXPECT_NE(made.find(R"({\"name\":\"$U_sku\",\"fields\":[\"sku\"],\"sparse\":true},{\"name\":\"$U_seen\",\"fields\":[\"seen\"],\"expire_after_seconds\":90})"),
             std::string::npos) << made;
+  // A partial index: the tether filter as the partialFilterExpression of the same meaning;
+  // a where given as text is MongoDB's own, sent as written.
+  engine::schema_op partial{.kind = kind::create_index, .table = u};
+  partial.indexes = {{.name = u + "_some", .fields = {"sku"}, .unique = true,
+                      .where = value::from_json(R"({"sku": {"$in": ["a", "b"]}, "seen": {"$isNotNull": true}, "$or": [{"id": {"$between": [1, 9]}}, {"id": 20}]})")}};
+  apply(partial);
+  EXPECT_EQ(sent(u).substr(0, sent(u).find('\n') + 1),
+            R"({ "createIndexes" : "$U", "indexes" : [ { "key" : { "sku" : { "$numberInt" : "1" } }, "name" : "$U_some", "unique" : true, "partialFilterExpression" : { "$and" : [ { "sku" : { "$in" : [ "a", "b" ] } }, { "seen" : { "$exists" : true } }, { "$or" : [ { "id" : { "$gte" : { "$numberInt" : "1" }, "$lte" : { "$numberInt" : "9" } } }, { "id" : { "$eq" : { "$numberInt" : "20" } } } ] } ] } } ], "$db" : "$D", "lsid" : "…" })" "\n");
+  engine::schema_op native{.kind = kind::create_index, .table = u};
+  native.indexes = {{.name = u + "_own", .fields = {"seen"}, .native_where = R"({"sku": {"$type": "string"}})"}};
+  apply(native);
+  EXPECT_EQ(sent(u).substr(0, sent(u).find('\n') + 1),
+            R"({ "createIndexes" : "$U", "indexes" : [ { "key" : { "seen" : { "$numberInt" : "1" } }, "name" : "$U_own", "partialFilterExpression" : { "sku" : { "$type" : "string" } } } ], "$db" : "$D", "lsid" : "…" })" "\n");
   // A TTL index on a field that holds no moment would never expire anything: refused.
   engine::schema_op wrong{.kind = kind::create_index, .table = u};
   wrong.indexes = {{.name = u + "_sku_ttl", .fields = {"sku"}, .expire_after_seconds = 90}};

@@ -41,8 +41,19 @@ struct capabilities {
   bool upsert = false;
   bool aggregates = false;
   bool json_arrays = false;      // $push $pull $addToSet $pop
+  bool rename_updates = false;        // $rename: a field's value moved to another field (MongoDB)
+  bool current_date_updates = false;  // $currentDate: a field set to the server's time (MongoDB)
   bool raw_queries = false;
   bool partial_indexes = false;    // create_index with a where
+  // The where-operators a partial index's where may use, and whether it may use $not and
+  // $nor: every one on SQL; MongoDB's partialFilterExpression holds only comparisons,
+  // $in, $between and $isNotNull, under $and and $or.
+  std::array<bool, compare_count> partial_index_operators = [] {
+    std::array<bool, compare_count> all{};
+    all.fill(true);
+    return all;
+  }();
+  bool partial_index_negations = true;
   bool sparse_indexes = false;     // create_index with sparse: true (MongoDB)
   bool ttl_indexes = false;        // create_index with expire_after_seconds (MongoDB)
   bool check_constraints = false;  // add_constraint of type check
@@ -62,6 +73,7 @@ struct capabilities {
 
   support of(compare op) const noexcept { return operators[static_cast<std::size_t>(op)]; }
   void set(compare op, support how) noexcept { operators[static_cast<std::size_t>(op)] = how; }
+  bool in_partial_index(compare op) const noexcept { return partial_index_operators[static_cast<std::size_t>(op)]; }
 };
 
 // How often statements were rendered, prepared, and taken from the cache instead.

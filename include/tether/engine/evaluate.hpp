@@ -31,6 +31,11 @@ records evaluate(const find_options& o, const records& rows);
 records evaluate(const count_options& o, const records& rows);      // one column, "count"
 records evaluate(const aggregate_options& o, const records& rows);
 
+// The rest of a count or aggregate plan over `groups`: rows an engine grouped and
+// aggregated itself (the plan's group_by columns, then its aliases, a row a group). Its
+// having, order_by, offset and limit, as evaluate() applies them after grouping.
+records evaluate_groups(const plan& p, const records& groups);
+
 // Whether row `row` of `rows` satisfies `filter` (a node of `p`'s, whose params it reads).
 bool matches(const plan& p, const filter_node& filter, const records& rows, std::size_t row);
 

@@ -19,4 +19,28 @@ constexpr bool is_text_match(compare op) noexcept {
          op == compare::starts_with || op == compare::ends_with;
 }
 
+// The operator as a where-filter spells it: "$eq", "$startsWith", "$isNull", ….
+constexpr const char* operator_name(compare op) noexcept {
+  switch (op) {
+    case compare::eq: return "$eq";
+    case compare::ne: return "$ne";
+    case compare::gt: return "$gt";
+    case compare::gte: return "$gte";
+    case compare::lt: return "$lt";
+    case compare::lte: return "$lte";
+    case compare::in: return "$in";
+    case compare::nin: return "$nin";
+    case compare::like: return "$like";
+    case compare::ilike: return "$ilike";
+    case compare::between: return "$between";
+    case compare::is_null: return "$isNull";
+    case compare::is_not_null: return "$isNotNull";
+    case compare::regex: return "$regex";
+    case compare::contains: return "$contains";
+    case compare::starts_with: return "$startsWith";
+    case compare::ends_with: return "$endsWith";
+  }
+  return "?";
+}
+
 }  // namespace tether::engine

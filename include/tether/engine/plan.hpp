@@ -51,7 +51,9 @@ struct filter_node {
 };
 
 enum class update_op : std::uint8_t {
-  set, unset, inc, dec, mul, min, max, concat, push, pull, add_to_set, pop_first, pop_last
+  set, unset, inc, dec, mul, min, max, concat, push, pull, add_to_set, pop_first, pop_last,
+  rename,        // the column's value moved to the field its operand names (a string)
+  current_date,  // the column set to the current time (no operand)
 };
 
 struct assignment {

@@ -277,10 +277,41 @@ value constraint_to_value(const constraint_def& c) {
   return value(std::move(o));
 }
 
+namespace {
+
+// Throws tether::error (unsupported) when `n`, part of partial index `index`'s where, uses
+// an operator or a negation the engine's partial indexes do not hold, naming it and what
+// they hold.
+void require_partial_where(const engine::filter_node& n, const std::string& index, const engine::capabilities& caps) {
+  auto refuse = [&](std::string_view what) {
+    std::string held;
+    for (std::size_t o = 0; o < engine::compare_count; ++o)
+      if (caps.partial_index_operators[o]) held += fmt::format("{}{}", held.empty() ? "" : " ", engine::operator_name(static_cast<engine::compare>(o)));
+    throw error(error_category::unsupported,
+                fmt::format("{} in the where of partial index \"{}\" is not supported by the {} engine: its partial "
+                            "indexes hold {} under $and and $or{}",
+                            what, index, caps.engine, held, caps.partial_index_negations ? ", $not and $nor" : ""),
+                error_details{caps.engine});
+  };
+  if (n.kind == engine::logic::leaf && !caps.in_partial_index(n.op)) refuse(engine::operator_name(n.op));
+  if ((n.kind == engine::logic::not_ || n.kind == engine::logic::nor_) && !caps.partial_index_negations)
+    refuse(n.kind == engine::logic::not_ ? "$not" : "$nor");
+  for (const auto& c : n.children) require_partial_where(c, index, caps);
+}
+
+}  // namespace
+
 void require_features(const schema_op& op, const engine::capabilities& caps) {
   auto partial = [](const index_def& i) { return !i.where.is_null() || !i.native_where.empty(); };
   for (const auto& i : op.indexes)
     if (partial(i)) require(caps.partial_indexes, fmt::format("a partial index (\"{}\")", i.name), caps);
+  for (const auto& i : op.indexes)
+    if (!i.where.is_null()) {
+      engine::plan p;
+      engine::capabilities any;
+      parse_filter(i.where, p, p.where, any);
+      require_partial_where(p.where, i.name, caps);
+    }
   for (const auto& i : op.indexes) {
     if (i.sparse) require(caps.sparse_indexes, fmt::format("a sparse index (\"{}\")", i.name), caps);
     if (i.expire_after_seconds) require(caps.ttl_indexes, fmt::format("a TTL index (\"{}\", expire_after_seconds)", i.name), caps);

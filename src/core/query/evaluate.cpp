@@ -97,8 +97,6 @@ std::optional<int> compare_values(const value& a, const value& b) {
 
 namespace {
 
-std::string_view operator_name(compare op);
-
 bool text_column(value_kind k) { return k == value_kind::string; }
 
 }  // namespace
@@ -184,28 +182,6 @@ table load(const records& in) {
   return t;
 }
 
-std::string_view operator_name(compare op) {
-  switch (op) {
-    case compare::eq: return "$eq";
-    case compare::ne: return "$ne";
-    case compare::gt: return "$gt";
-    case compare::gte: return "$gte";
-    case compare::lt: return "$lt";
-    case compare::lte: return "$lte";
-    case compare::in: return "$in";
-    case compare::nin: return "$nin";
-    case compare::like: return "$like";
-    case compare::ilike: return "$ilike";
-    case compare::between: return "$between";
-    case compare::is_null: return "$isNull";
-    case compare::is_not_null: return "$isNotNull";
-    case compare::regex: return "$regex";
-    case compare::contains: return "$contains";
-    case compare::starts_with: return "$startsWith";
-    case compare::ends_with: return "$endsWith";
-  }
-  return "?";
-}
 
 // When any operand of a comparison is a double, the column and every operand compare as
 // doubles ({"i": {"$in": [9007199254740993, 1.5]}} too).
@@ -412,6 +388,21 @@ value aggregate_value(const plan& p, const aggregate_term& t, const table& in, c
   return nullptr;
 }
 
+// Having, order, offset and limit over the groups an aggregate made.
+records finish_groups(const plan& p, table& out) {
+  if (!p.having.matches_all()) {
+    std::vector<std::vector<value>> kept;
+    for (auto& row : out.rows) {
+      auto cell_of = [&](const std::string& name) -> const value& { return row[out.column(name, "having")]; };
+      if (holds(p, p.having, cell_of)) kept.push_back(std::move(row));
+    }
+    out.rows = std::move(kept);
+  }
+  sort_rows(out.rows, out, p.order_by);
+  page(out.rows, p);
+  return emit(out.names, out.rows);
+}
+
 records evaluate_aggregate(const plan& p, const table& in, const std::vector<std::size_t>& matched) {
   std::vector<std::size_t> keys;
   for (const auto& g : p.group_by) keys.push_back(in.column(g, "group_by"));
@@ -446,17 +437,7 @@ records evaluate_aggregate(const plan& p, const table& in, const std::vector<std
     for (const auto& a : p.aggregates) row.push_back(aggregate_value(p, a, in, g));
     out.rows.push_back(std::move(row));
   }
-  if (!p.having.matches_all()) {
-    std::vector<std::vector<value>> kept;
-    for (auto& row : out.rows) {
-      auto cell_of = [&](const std::string& name) -> const value& { return row[out.column(name, "having")]; };
-      if (holds(p, p.having, cell_of)) kept.push_back(std::move(row));
-    }
-    out.rows = std::move(kept);
-  }
-  sort_rows(out.rows, out, p.order_by);
-  page(out.rows, p);
-  return emit(out.names, out.rows);
+  return finish_groups(p, out);
 }
 
 }  // namespace
@@ -471,6 +452,11 @@ bool matches(const plan& p, const filter_node& filter, const records& rows, std:
   };
   cache.reserve(16);
   return holds(p, filter, cell_of);
+}
+
+records evaluate_groups(const plan& p, const records& groups) {
+  table out = load(groups);
+  return finish_groups(p, out);
 }
 
 records evaluate(const plan& p, const records& rows) {

@@ -204,7 +204,7 @@ constexpr update_spec update_ops[] = {
     {"$dec", update_op::dec},       {"$mul", update_op::mul},       {"$min", update_op::min},
     {"$max", update_op::max},       {"$concat", update_op::concat}, {"$push", update_op::push},
     {"$pull", update_op::pull},     {"$addToSet", update_op::add_to_set},
-    {"$pop", update_op::pop_last},
+    {"$pop", update_op::pop_last},  {"$rename", update_op::rename}, {"$currentDate", update_op::current_date},
 };
 
 void add_assignment(plan& p, std::unordered_set<std::string_view>& seen, const std::string& column,
@@ -252,6 +252,28 @@ void add_assignment(plan& p, std::unordered_set<std::string_view>& seen, const s
       a.op = operand->as_int() == 1 ? update_op::pop_last : update_op::pop_first;
       operand = nullptr;
       break;
+    case update_op::rename:
+      // {"$rename": {"from": "to"}}: the value moves; "to" is written, so no other change
+      // may name it (MongoDB refuses the same).
+      require(caps.rename_updates, op_name, caps);
+      if (!operand->is_string()) bad("the name of the field to move the value to");
+      validate_identifier(operand->as_string(), "column");
+      if (operand->as_string() == column) bad("another field's name");
+      if (!seen.insert(operand->as_string()).second)
+        fail(fmt::format("column \"{}\" is assigned more than once in one update", operand->as_string()));
+      break;
+    case update_op::current_date: {
+      // {"$currentDate": {"at": true}} or {"at": {"$type": "date"}}: a timestamp.
+      require(caps.current_date_updates, op_name, caps);
+      const value* type = operand->is_object() ? operand->find("$type") : nullptr;
+      const bool date = operand->kind() == value_kind::boolean && operand->as_bool();
+      if (!date && !(type && operand->size() == 1 && type->is_string() && type->as_string() == "date"))
+        bad(type && type->is_string() && type->as_string() == "timestamp"
+                ? "true or {\"$type\": \"date\"} (MongoDB's internal timestamp type is not a tether value)"
+                : "true or {\"$type\": \"date\"}");
+      operand = nullptr;
+      break;
+    }
   }
   if (operand) a.param = p.add_param(operand);
   p.set.push_back(std::move(a));
@@ -273,7 +295,7 @@ void parse_update_data(plan& p, const value& data, const engine::capabilities& c
       if (s.name == key) spec = &s;
     if (!spec)
       fail(fmt::format("unknown update operator \"{}\"; expected one of $set $unset $inc $dec "
-                       "$mul $min $max $concat $push $pull $addToSet $pop",
+                       "$mul $min $max $concat $push $pull $addToSet $pop $rename $currentDate",
                        key));
     if (spec->op == update_op::unset && v.is_array()) {
       for (const auto& col : v.as_array()) {

@@ -38,7 +38,10 @@ void check_fields(const engine::plan& p, const engine::table_description& t, std
   filter_fields(p.having, names);
   for (const auto& c : p.columns) names.push_back(&c);
   for (const auto& o : p.order_by) names.push_back(&o.column);
-  for (const auto& s : p.set) names.push_back(&s.column);
+  for (const auto& s : p.set) {
+    names.push_back(&s.column);
+    if (s.op == engine::update_op::rename) names.push_back(&p.param(s.param)->as_string());  // where the value goes
+  }
   for (const auto& g : p.group_by) names.push_back(&g);
   for (const auto& a : p.aggregates)
     if (a.column != "*") names.push_back(&a.column);
@@ -183,6 +186,9 @@ std::optional<value> updated_value(engine::update_op op, const value& old, const
     case update_op::pull:
     case update_op::pop_first:
     case update_op::pop_last: return engine::array_update(op, old, operand);
+    case update_op::rename:        // the engine moves the value: it needs the other field
+    case update_op::current_date:  // the engine takes the time: the server's, where it can
+      return std::nullopt;
   }
   return std::nullopt;
 }

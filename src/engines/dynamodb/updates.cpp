@@ -116,6 +116,8 @@ std::optional<json> update_request(const engine::plan& p, const engine::table_de
         if (auto now = updated_value(s.op, old, operand, s.column)) computed(n, v, s.column, *now);
         break;
       }
+      case engine::update_op::rename:
+      case engine::update_op::current_date: break;  // refused while planning (capabilities)
     }
   }
   std::string expression;

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "filter.hpp"
 #include "tether/error.hpp"
 
 namespace tether::detail::mongodb {
@@ -35,14 +36,13 @@ bson_ptr delete_by_ids(const std::string& collection, const bson_t& ids) {
   return cmd;
 }
 
-bson_ptr create_indexes(const engine::schema_op& op, const std::vector<engine::index_def>& indexes) {
+bson_ptr create_indexes(const engine::schema_op& op, const engine::table_description& t,
+                        const std::vector<engine::index_def>& indexes) {
   bson_ptr cmd = command_of("createIndexes", op.table);
   bson_t list;
   bson_append_array_begin(cmd.get(), "indexes", -1, &list);
   for (std::size_t n = 0; n < indexes.size(); ++n) {
     const auto& i = indexes[n];
-    if (!i.where.is_null() || !i.native_where.empty())
-      refuse(op, fmt::format("partial index \"{}\" (MongoDB's partialFilterExpression cannot hold every filter)", i.name));
     bson_t one, keys;
     bson_append_document_begin(&list, std::to_string(n).c_str(), -1, &one);
     bson_append_document_begin(&one, "key", -1, &keys);
@@ -52,6 +52,12 @@ bson_ptr create_indexes(const engine::schema_op& op, const std::vector<engine::i
     if (i.unique) BSON_APPEND_BOOL(&one, "unique", true);
     if (i.sparse) BSON_APPEND_BOOL(&one, "sparse", true);
     if (i.expire_after_seconds) BSON_APPEND_INT64(&one, "expireAfterSeconds", *i.expire_after_seconds);
+    if (!i.where.is_null() || !i.native_where.empty()) {
+      bson_t partial;
+      bson_append_document_begin(&one, "partialFilterExpression", -1, &partial);
+      append_index_filter(i, t, &partial);
+      bson_append_document_end(&one, &partial);
+    }
     bson_append_document_end(&list, &one);
   }
   bson_append_array_end(cmd.get(), &list);
@@ -72,7 +78,7 @@ void unique_field_changes(const engine::schema_op& op, const engine::table_descr
   for (const auto& i : was)
     if (!engine::find_named(is, i.name)) drops.push_back(drop_index(before.name, i.name));
   for (const auto& i : is)
-    if (!engine::find_named(was, i.name)) creates.push_back(create_indexes(op, {i}));
+    if (!engine::find_named(was, i.name)) creates.push_back(create_indexes(op, after, {i}));
 }
 
 bson_ptr drop_index(const std::string& collection, const std::string& name) {

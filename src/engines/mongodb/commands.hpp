@@ -39,10 +39,11 @@ bson_ptr delete_one(const char* collection, FillQuery&& fill) {
 // {delete: collection, deletes: [{q: {_id: {$in: ids}}, limit: 0}]}; `ids`: a BSON array.
 bson_ptr delete_by_ids(const std::string& collection, const bson_t& ids);
 
-// {createIndexes: collection, indexes: [{key: {field: 1, …}, name, unique}]}: each index
-// ascending on its fields, in order. A partial index is refused (refuse()): MongoDB's
-// partialFilterExpression takes only some operators, so it cannot hold every tether filter.
-bson_ptr create_indexes(const engine::schema_op& op, const std::vector<engine::index_def>& indexes);
+// {createIndexes: collection, indexes: [{key: {field: 1, …}, name, unique, sparse,
+// expireAfterSeconds, partialFilterExpression}]}: each index ascending on its fields, in
+// order; a where as filter.hpp's append_index_filter makes it, by `t`'s fields.
+bson_ptr create_indexes(const engine::schema_op& op, const engine::table_description& t,
+                        const std::vector<engine::index_def>& indexes);
 
 // The unique index each unique field other than the key has: "<table>_<field>_key"
 // (PostgreSQL's name for the same constraint).

@@ -129,8 +129,20 @@ void connection::execute(const engine::plan& p, engine::execution& out) {
     case engine::plan_kind::find:
     case engine::plan_kind::count:
     case engine::plan_kind::aggregate: {
+      if (auto grouped = server_aggregate(p, t)) {
+        out.rows = std::move(*grouped);
+        out.affected = static_cast<std::int64_t>(out.rows.size());
+        return;
+      }
       const read r = matching_documents(p, t, false);
-      out.rows = engine::evaluate(p, to_records(r.docs, t, r.fields ? &*r.fields : nullptr));
+      if (r.windowed) {
+        // The server sorted, skipped and limited the matches: they are the rows, of the
+        // selected columns (all when none are).
+        const std::vector<std::string> selected(p.columns.begin(), p.columns.end());
+        out.rows = to_records(r.docs, t, r.fields ? &selected : nullptr);
+      } else {
+        out.rows = engine::evaluate(p, to_records(r.docs, t, r.fields ? &*r.fields : nullptr));
+      }
       out.affected = static_cast<std::int64_t>(out.rows.size());
       return;
     }

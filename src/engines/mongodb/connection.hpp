@@ -12,10 +12,11 @@
 //
 // Reads: a find command with the pre-filter of filter.hpp and a projection of the fields
 // the call needs; each batch (batchSize) evaluated against the whole filter as it arrives,
-// so only the matches stay in memory, and the cursor killed once a find without an order
-// has its offset plus limit of them; then the order, limit and offset, counts and
-// aggregates evaluated on the client by the reference evaluator, so each operator means
-// what docs/querying.md says.
+// so only the matches stay in memory. Where the pre-filter is exact, the server also
+// sorts, skips and limits (when it orders the columns as tether does) and counts rows;
+// else the cursor is killed once a find without an order has its offset plus limit of
+// matches, and the order, limit and offset, counts and aggregates are evaluated on the
+// client by the reference evaluator, so each operator means what docs/querying.md says.
 // Writes: insert (insert commands of at most 1,000 documents, ordered), update (each
 // matched document's new values computed on the client, written by its _id), remove
 // (delete by the _ids the filter matched).
@@ -128,8 +129,15 @@ class connection final : public engine::connection,
     std::int64_t id_ = 0;  // the server's cursor; 0 once it has ended
   };
   static constexpr std::int32_t scan_batch = 1000;  // documents a batch
-  // A find of `filter`, with `projection` (null or empty: every field).
-  batches find(const std::string& table, const bson_t& filter, const bson_t* projection);
+  // What the server does of a find besides its filter, where it means what tether means
+  // (reads.cpp): the order, the rows skipped, the most returned (0: all).
+  struct window {
+    bson_ptr sort;  // null: none
+    std::int64_t skip = 0;
+    std::int64_t limit = 0;
+  };
+  // A find of `filter`, with `projection` (null or empty: every field) and `w` (null: none).
+  batches find(const std::string& table, const bson_t& filter, const bson_t* projection, const window* w = nullptr);
 
  private:
   struct table_info {
@@ -150,13 +158,42 @@ class connection final : public engine::connection,
   // kept) and, for a find without an order, no more than its offset plus its limit.
   // `whole`: every field of each (a write's); else only the fields the plan needs, when
   // that is not all of them (then `fields` names them).
+  // `windowed`: the server sorted, skipped and limited them as the plan says (a find whose
+  // pre-filter is exact: server_window).
   struct read {
     std::vector<bson_ptr> docs;
     std::optional<std::vector<std::string>> fields;
+    bool windowed = false;
   };
   read matching_documents(const engine::plan& p, const table_info& t, bool whole);
-  // The find of `p`'s pre-filter (filter.hpp) with a projection of `fields` (none: all).
-  batches find_of(const engine::plan& p, const table_info& t, const std::optional<std::vector<std::string>>& fields);
+  // The find of `p`'s pre-filter (filter.hpp) with a projection of `fields` (none: all)
+  // and `w` (null: none).
+  batches find_of(const engine::plan& p, const table_info& t, const std::optional<std::vector<std::string>>& fields,
+                  const window* w = nullptr);
+  // The order, offset and limit of find `p` as the server's, where it gives tether's
+  // meaning: the pre-filter exact (filter.hpp), and every order column declared with a
+  // type MongoDB orders as tether does (doubles, booleans, timestamps, dates, times;
+  // integers and text where the server orders them as tether does, below; not decimals). Null and
+  // missing come first ascending, as in tether. std::nullopt where the client must.
+  std::optional<window> server_window(const engine::plan& p, const table_info& t);
+  // Whether the server orders text by its UTF-8 bytes, as tether does (a mongod's simple
+  // collation), and 64-bit integers exactly, as tether does: each found once, by sorting
+  // two values it would order otherwise (CongoDB compares text by UTF-16 units and
+  // integers as doubles, as JavaScript does).
+  bool text_by_bytes();
+  bool whole_numbers_exact();
+  // Whether the server sorts `low` below `high` (an aggregate of $documents and $sort).
+  bool orders_below(const value& low, const value& high);
+  // Whether the server orders values of a field of `type` as tether does (above).
+  bool orders_as_tether(field_type type);
+  // A count or aggregate computed by the server (aggregates.cpp): one aggregate of $match
+  // (the pre-filter, exact) and $group, then the having, order and page on the client.
+  // Where MongoDB means what tether means: group keys that are not decimals, containers
+  // or (where the server compares them as doubles) 64-bit integers; count of rows or of
+  // non-null values; sum and avg of doubles, and of integers where the server adds int64s
+  // exactly (a total past 64 bits, which MongoDB makes a double, falls back to the
+  // client); min and max of columns it orders as tether does. std::nullopt: the client's.
+  std::optional<records> server_aggregate(const engine::plan& p, const table_info& t);
   // Every document of `table` that `filter` selects, batch by batch.
   std::vector<bson_ptr> read_documents(const std::string& table, const bson_t& filter);
   // A raw command (raw.cpp): the query as Extended JSON, {"$param": N} replaced by the
@@ -214,6 +251,7 @@ class connection final : public engine::connection,
   bool in_transaction_ = false;
   std::shared_ptr<recorded_definitions> definitions_;  // the recorded tables read, shared in the process
   std::uint64_t commands_ = 0;
+  std::optional<bool> text_by_bytes_, whole_numbers_exact_;
   std::string lock_owner_;
 };
 

@@ -57,6 +57,16 @@ class driver final : public engine::driver {
       c.aggregates = true;      // over a find, on the client
       c.sparse_indexes = true;  // createIndexes' sparse
       c.ttl_indexes = true;     // and expireAfterSeconds
+      // partialFilterExpression holds comparisons, $in and $exists under $and and $or
+      // (filter.hpp says which fields and operands, so that it means what tether means).
+      c.partial_indexes = true;
+      c.partial_index_operators.fill(false);
+      for (auto op : {engine::compare::eq, engine::compare::gt, engine::compare::gte, engine::compare::lt, engine::compare::lte,
+                      engine::compare::between, engine::compare::in, engine::compare::is_not_null})
+        c.partial_index_operators[static_cast<std::size_t>(op)] = true;
+      c.partial_index_negations = false;
+      c.rename_updates = true;        // $rename
+      c.current_date_updates = true;  // $currentDate
       c.raw_queries = true;     // commands in Extended JSON, values as {"$param": N} (raw.cpp)
       c.field_comments = true;  // kept with the definitions tether records
       c.any_double = true;

@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "connection.hpp"
 #include "core/migrations/recorded_table.hpp"
+#include "filter.hpp"
 #include "tether/error.hpp"
 #include "types.hpp"
 
@@ -51,13 +52,15 @@ engine::schema_step connection::change_field(const engine::schema_op& op, const 
     if (op.kind == kind::drop_field) cols.erase(named);
     else named->name = op.new_name;
   }
-  // An index on the field: dropped with it, as the SQL engines drop it; made again on the
-  // new name after a rename (MongoDB's index would stay keyed on the old one).
+  // An index on the field, or whose where names it: dropped with it, as PostgreSQL drops
+  // it; made again on the new name after a rename (MongoDB's index would stay keyed on,
+  // and filtered by, the old one).
   std::vector<bson_ptr> before_update, after_update;
   if (op.kind != kind::add_field)
     for (auto i = t.indexes.begin(); i != t.indexes.end();) {
       auto k = std::find(i->fields.begin(), i->fields.end(), field);
-      if (k == i->fields.end()) {
+      const bool filtered = filter_names(i->where, field);
+      if (k == i->fields.end() && !filtered) {
         ++i;
         continue;
       }
@@ -66,8 +69,9 @@ engine::schema_step connection::change_field(const engine::schema_op& op, const 
         i = t.indexes.erase(i);
         continue;
       }
-      *k = op.new_name;
-      after_update.push_back(create_indexes(op, {*i}));
+      if (k != i->fields.end()) *k = op.new_name;
+      if (filtered) i->where = filter_renamed(i->where, field, op.new_name);
+      after_update.push_back(create_indexes(op, t, {*i}));
       ++i;
     }
   unique_field_changes(op, was, t, before_update, after_update);  // a unique field's own index

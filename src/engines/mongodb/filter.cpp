@@ -1,10 +1,14 @@
 // A plan's filter as a MongoDB pre-filter (filter.hpp says what is sent and why).
 #include "filter.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <string>
 
+#include "core/query/planner.hpp"
+#include "tether/error.hpp"
 #include "types.hpp"
 
 namespace tether::detail::mongodb {
@@ -103,6 +107,26 @@ class prefilter {
           if (!sendable(c)) return false;
         return !n.children.empty();
       default: return false;  // $not, $nor
+    }
+  }
+
+  // Whether `n` is sent whole and means on MongoDB what it means in tether (filter.hpp).
+  bool exact(const filter_node& n) const {
+    switch (n.kind) {
+      case logic::leaf: {
+        if (!declared_scalar(t_, n.field) || !leaf_sendable(n)) return false;
+        if (n.op == compare::starts_with || n.op == compare::contains) {
+          const engine::field_def* f = engine::find_named(t_->columns, n.field);
+          return f->type == field_type::string || f->type == field_type::text || f->type == field_type::enum_;
+        }
+        return n.op != compare::ends_with && n.op != compare::like;
+      }
+      case logic::and_:
+      case logic::or_:
+        for (const auto& c : n.children)
+          if (!exact(c)) return false;
+        return true;
+      default: return false;
     }
   }
 
@@ -216,6 +240,170 @@ class prefilter {
 void append_prefilter(const engine::plan& p, const engine::table_description* t, bson_t* out) {
   const prefilter f(p, t);
   if (!p.where.matches_all() && f.sendable(p.where)) f.fill(out, p.where);
+}
+
+namespace {
+
+// The partialFilterExpression of a parsed where (append_index_filter).
+class index_filter {
+ public:
+  index_filter(const engine::plan& p, const engine::index_def& i, const engine::table_description& t) : p_(p), i_(i), t_(t) {}
+
+  void fill(bson_t* doc, const filter_node& n) const {
+    if (n.kind == logic::leaf) return fill_leaf(doc, n);
+    if (n.children.size() == 1) return fill(doc, n.children[0]);
+    if (n.children.empty()) return;  // {}: every document (an and of nothing)
+    bson_t list;
+    bson_append_array_begin(doc, n.kind == logic::or_ ? "$or" : "$and", -1, &list);
+    for (std::size_t c = 0; c < n.children.size(); ++c) {
+      bson_t one;
+      bson_append_document_begin(&list, std::to_string(c).c_str(), -1, &one);
+      fill(&one, n.children[c]);
+      bson_append_document_end(&list, &one);
+    }
+    bson_append_array_end(doc, &list);
+  }
+
+ private:
+  [[noreturn]] void bad(const filter_node& n, std::string_view why) const {
+    throw error(error_category::usage,
+                fmt::format("the where of partial index \"{}\": {} on \"{}\" {}", i_.name, engine::operator_name(n.op), n.field,
+                            why),
+                error_details{"mongodb"});
+  }
+
+  // Throws unless MongoDB compares `v` with the field's stored values as tether does.
+  void check_operand(const filter_node& n, const engine::field_def& f, const value& v) const {
+    auto takes = [&](std::string_view what) {
+      bad(n, fmt::format("({}) takes {} in a partial index on MongoDB, got {}", to_string(f.type), what, v.to_json()));
+    };
+    switch (f.type) {
+      case field_type::integer:
+      case field_type::bigint:
+      case field_type::smallint:
+      case field_type::float_:
+      case field_type::double_:
+      case field_type::decimal:
+        if (!is_number(v) || !comparable(v)) takes("a number within ±2^53");
+        return;
+      case field_type::string:
+      case field_type::text:
+      case field_type::enum_:
+        if (!v.is_string()) takes("text");
+        return;
+      case field_type::boolean:
+        if (v.kind() != value_kind::boolean) takes("true or false");
+        return;
+      case field_type::timestamp:
+      case field_type::datetime:
+        if (v.kind() != value_kind::timestamp || !comparable(v)) takes("a timestamp of whole milliseconds");
+        return;
+      case field_type::date:
+        if (v.kind() != value_kind::date) takes("a date");
+        return;
+      case field_type::time:
+        if (v.kind() != value_kind::time) takes("a time");
+        return;
+      default:
+        bad(n, fmt::format("({}) cannot be compared in a partial index on MongoDB: it compares only fields of numbers, "
+                           "text, booleans, timestamps, dates and times",
+                           to_string(f.type)));
+    }
+  }
+
+  void fill_leaf(bson_t* doc, const filter_node& n) const {
+    const engine::field_def* f = engine::find_named(t_.columns, n.field);
+    if (!f) bad(n, "names no field of the table");
+    bson_t cond;
+    bson_append_document_begin(doc, n.field.c_str(), -1, &cond);
+    if (n.op == compare::is_not_null) {
+      BSON_APPEND_BOOL(&cond, "$exists", true);
+    } else {
+      for (std::uint32_t k = 0; k < n.param_count; ++k) check_operand(n, *f, *p_.param(n.first_param + k));
+      const value& first = *p_.param(n.first_param);
+      switch (n.op) {
+        case compare::eq: append_value(&cond, "$eq", first, n.field); break;
+        case compare::gt: append_value(&cond, "$gt", first, n.field); break;
+        case compare::gte: append_value(&cond, "$gte", first, n.field); break;
+        case compare::lt: append_value(&cond, "$lt", first, n.field); break;
+        case compare::lte: append_value(&cond, "$lte", first, n.field); break;
+        case compare::between:
+          append_value(&cond, "$gte", first, n.field);
+          append_value(&cond, "$lte", *p_.param(n.first_param + 1), n.field);
+          break;
+        case compare::in: {
+          array items;
+          for (std::uint32_t k = 0; k < n.param_count; ++k) items.push_back(*p_.param(n.first_param + k));
+          append_value(&cond, "$in", value(std::move(items)), n.field);
+          break;
+        }
+        default: bad(n, "is not held by MongoDB's partialFilterExpression");  // the capabilities refuse it first
+      }
+    }
+    bson_append_document_end(doc, &cond);
+  }
+
+  const engine::plan& p_;
+  const engine::index_def& i_;
+  const engine::table_description& t_;
+};
+
+}  // namespace
+
+void append_index_filter(const engine::index_def& i, const engine::table_description& t, bson_t* out) {
+  if (!i.native_where.empty()) {
+    bson_error_t err;
+    bson_t* native = bson_new_from_json(reinterpret_cast<const std::uint8_t*>(i.native_where.data()),
+                                        static_cast<ssize_t>(i.native_where.size()), &err);
+    if (!native)
+      throw error(error_category::usage,
+                  fmt::format("the where of partial index \"{}\" is text, so MongoDB's own: a partialFilterExpression in "
+                              "Extended JSON such as {{\"qty\": {{\"$gt\": 0}}}}, or a tether filter as an object; got "
+                              "{:.80} ({})",
+                              i.name, i.native_where, err.message),
+                  error_details{"mongodb"});
+    bson_concat(out, native);
+    bson_destroy(native);
+    return;
+  }
+  engine::plan p;
+  engine::capabilities any;
+  parse_filter(i.where, p, p.where, any);
+  index_filter(p, i, t).fill(out, p.where);
+}
+
+bool filter_names(const value& where, const std::string& field) {
+  if (where.is_array()) {
+    for (const auto& w : where.as_array())
+      if (filter_names(w, field)) return true;
+    return false;
+  }
+  if (!where.is_object()) return false;
+  for (const auto& [key, v] : where.as_object()) {
+    if (key == field) return true;
+    if (!key.empty() && key[0] == '$' && filter_names(v, field)) return true;  // $and $or $not $nor
+  }
+  return false;
+}
+
+value filter_renamed(const value& where, const std::string& field, const std::string& to) {
+  if (where.is_array()) {
+    array out;
+    for (const auto& w : where.as_array()) out.push_back(filter_renamed(w, field, to));
+    return value(std::move(out));
+  }
+  if (!where.is_object()) return where;
+  object out;
+  for (const auto& [key, v] : where.as_object()) {
+    if (key == field) out.emplace_back(to, v);
+    else if (!key.empty() && key[0] == '$') out.emplace_back(key, filter_renamed(v, field, to));
+    else out.emplace_back(key, v);
+  }
+  return value(std::move(out));
+}
+
+bool exact_prefilter(const engine::plan& p, const engine::table_description* t) {
+  return p.where.matches_all() || (t && prefilter(p, t).exact(p.where));
 }
 
 void append_any_of(bson_t* out, const std::string& field, const std::vector<value>& values, const engine::field_def* f) {

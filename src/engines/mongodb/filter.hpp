@@ -52,9 +52,33 @@ namespace tether::detail::mongodb {
 // `t`: the table's recorded fields, where tether knows them, else null.
 void append_prefilter(const engine::plan& p, const engine::table_description* t, bson_t* out);
 
+// Whether the pre-filter of `p`'s where holds on exactly the documents the whole where
+// holds on, so that the server may also sort, skip, limit and count (reads.cpp): every
+// part sendable (above) and exact, on fields `t` declares with a scalar type: comparisons,
+// $in, $between, null tests, and $startsWith and $contains of a text field (their regular
+// expressions anchor at the start and match text as tether does), under $and and $or;
+// not $endsWith or $like ($ may match before a final newline, `_` one or two UTF-16
+// units), nor any part on a field tether did not record. An empty where is exact.
+bool exact_prefilter(const engine::plan& p, const engine::table_description* t);
+
 // Appends {field: {$in: values}} to `out` when MongoDB compares every one of `values` with
 // the field `f` (null: not recorded) as tether does, as above; else nothing (every
 // document). For the lookups the engine makes itself (the documents an insert conflicts with).
 void append_any_of(bson_t* out, const std::string& field, const std::vector<value>& values, const engine::field_def* f);
+
+// A partial index's where as MongoDB's partialFilterExpression, appended to `out`: a tether
+// filter (index `i`'s where) becomes the condition that holds on exactly the documents it
+// holds on, from comparisons ($eq $gt $gte $lt $lte $between $in) of fields `t` declares
+// with a scalar type against operands of that type that MongoDB compares as tether does
+// (numbers within ±2^53, text, booleans, timestamps of whole milliseconds, dates, times,
+// ObjectIds), $isNotNull as $exists (tether stores no nulls in a document), $and and $or;
+// the capabilities refuse the other operators first. A where given as text is MongoDB's
+// own: a partialFilterExpression in Extended JSON, sent as written. Throws tether::error
+// (usage) naming the index, the field and what it takes for anything else.
+void append_index_filter(const engine::index_def& i, const engine::table_description& t, bson_t* out);
+
+// Whether the tether filter `where` names `field`; `where` with `field` renamed `to`.
+bool filter_names(const value& where, const std::string& field);
+value filter_renamed(const value& where, const std::string& field, const std::string& to);
 
 }  // namespace tether::detail::mongodb

@@ -35,7 +35,7 @@ engine::schema_step connection::change_index(const engine::schema_op& op, const 
                                 i.name, f->name, to_string(f->type)),
                     error_details{"mongodb"});
     }
-    cmd = create_indexes(op, {i});
+    cmd = create_indexes(op, t, {i});
     t.indexes.push_back(i);
   } else {
     auto named = std::find_if(t.indexes.begin(), t.indexes.end(), [&](const auto& i) { return i.name == op.name; });
@@ -71,7 +71,7 @@ engine::schema_step connection::change_constraint(const engine::schema_op& op, c
       if (!engine::find_named(t.columns, f))
         throw error(error_category::schema, fmt::format("unknown field \"{}.{}\" in constraint \"{}\"", op.table, f, c.name),
                     error_details{"mongodb"});
-    cmd = create_indexes(op, {{.name = c.name, .fields = c.columns, .unique = true}});
+    cmd = create_indexes(op, t, {{.name = c.name, .fields = c.columns, .unique = true}});
     t.constraints.push_back(c);
   } else {
     auto named = std::find_if(t.constraints.begin(), t.constraints.end(), [&](const auto& c) { return c.name == op.name; });

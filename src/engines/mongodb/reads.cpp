@@ -7,6 +7,7 @@
 #include <limits>
 #include <span>
 
+#include "commands.hpp"
 #include "connection.hpp"
 #include "core/query/recorded_writes.hpp"
 #include "core/results/records_builder.hpp"
@@ -119,11 +120,15 @@ bool connection::batches::next(std::vector<bson_ptr>& out) {
   return true;
 }
 
-connection::batches connection::find(const std::string& table, const bson_t& filter, const bson_t* projection) {
+connection::batches connection::find(const std::string& table, const bson_t& filter, const bson_t* projection,
+                                      const window* w) {
   bson_t cmd = BSON_INITIALIZER;
   BSON_APPEND_UTF8(&cmd, "find", table.c_str());
   BSON_APPEND_DOCUMENT(&cmd, "filter", &filter);
+  if (w && w->sort.get()) BSON_APPEND_DOCUMENT(&cmd, "sort", w->sort.get());
   if (projection && !bson_empty(projection)) BSON_APPEND_DOCUMENT(&cmd, "projection", projection);
+  if (w && w->skip > 0) BSON_APPEND_INT64(&cmd, "skip", w->skip);
+  if (w && w->limit > 0) BSON_APPEND_INT64(&cmd, "limit", w->limit);
   BSON_APPEND_INT32(&cmd, "batchSize", scan_batch);
   bson_ptr reply = command(cmd, table);
   bson_destroy(&cmd);
@@ -133,12 +138,12 @@ connection::batches connection::find(const std::string& table, const bson_t& fil
 // --- reads -----------------------------------------------------------------------------
 
 connection::batches connection::find_of(const engine::plan& p, const table_info& t,
-                                         const std::optional<std::vector<std::string>>& fields) {
+                                         const std::optional<std::vector<std::string>>& fields, const window* w) {
   bson_t filter = BSON_INITIALIZER;
   append_prefilter(p, t.recorded ? &t.table : nullptr, &filter);
   const bson_ptr projection = projection_of(fields);
   try {
-    batches cursor = find(p.table, filter, projection.get());
+    batches cursor = find(p.table, filter, projection.get(), w);
     bson_destroy(&filter);
     return cursor;
   } catch (...) {
@@ -147,15 +152,105 @@ connection::batches connection::find_of(const engine::plan& p, const table_info&
   }
 }
 
+std::optional<connection::window> connection::server_window(const engine::plan& p, const table_info& t) {
+  if (p.kind != engine::plan_kind::find || !t.recorded || !exact_prefilter(p, &t.table)) return std::nullopt;
+  window w;
+  if (!p.order_by.empty()) {
+    w.sort = bson_ptr(bson_new());
+    std::vector<std::string> named;
+    for (const auto& o : p.order_by) {
+      const engine::field_def* f = engine::find_named(t.table.columns, o.column);
+      if (!f || !orders_as_tether(f->type)) return std::nullopt;
+      if (std::find(named.begin(), named.end(), o.column) != named.end()) continue;  // the first decides
+      named.push_back(o.column);
+      BSON_APPEND_INT32(w.sort.get(), o.column.c_str(), o.dir == direction::desc ? -1 : 1);
+    }
+  }
+  w.skip = static_cast<std::int64_t>(param_count(p, p.offset));
+  w.limit = static_cast<std::int64_t>(param_count(p, p.limit));
+  return w;
+}
+
+bool connection::orders_as_tether(field_type type) {
+  switch (type) {
+    case field_type::float_:
+    case field_type::double_:
+    case field_type::boolean:
+    case field_type::timestamp:
+    case field_type::datetime:
+    case field_type::date:
+    case field_type::time: return true;  // "HH:MM:SS[.ffffff]": ASCII, ordered as the times are
+    case field_type::integer:
+    case field_type::bigint:
+    case field_type::smallint: return whole_numbers_exact();
+    case field_type::string:
+    case field_type::text:
+    case field_type::enum_: return text_by_bytes();
+    default: return false;  // decimals (CongoDB orders Decimal128 apart), uuids, json, bytes
+  }
+}
+
+bool connection::orders_below(const value& low, const value& high) {
+  bson_ptr cmd(bson_new());
+  bson_t pipeline, stage, docs, one, sort;
+  BSON_APPEND_INT32(cmd.get(), "aggregate", 1);
+  bson_append_array_begin(cmd.get(), "pipeline", -1, &pipeline);
+  bson_append_document_begin(&pipeline, "0", -1, &stage);
+  bson_append_array_begin(&stage, "$documents", -1, &docs);
+  for (int i = 0; i < 2; ++i) {
+    bson_append_document_begin(&docs, i ? "1" : "0", -1, &one);
+    append_value(&one, "v", i ? high : low, "v");
+    bson_append_document_end(&docs, &one);
+  }
+  bson_append_array_end(&stage, &docs);
+  bson_append_document_end(&pipeline, &stage);
+  // Descending, so that a server that ignored the sort would give the order written.
+  bson_append_document_begin(&pipeline, "1", -1, &stage);
+  bson_append_document_begin(&stage, "$sort", -1, &sort);
+  BSON_APPEND_INT32(&sort, "v", -1);
+  bson_append_document_end(&stage, &sort);
+  bson_append_document_end(&pipeline, &stage);
+  bson_append_array_end(cmd.get(), &pipeline);
+  bson_append_document_begin(cmd.get(), "cursor", -1, &one);
+  bson_append_document_end(cmd.get(), &one);
+  try {
+    batches cursor(*this, "", command(*cmd));
+    std::vector<bson_ptr> out;
+    bson_iter_t v;
+    return cursor.next(out) && !out.empty() && bson_iter_init_find(&v, out[0].get(), "v") &&
+           read_value(v, nullptr, "v") == high;
+  } catch (const error&) {
+    return false;  // a server without $documents (before MongoDB 5.1): the client orders
+  }
+}
+
+bool connection::text_by_bytes() {
+  // U+FF46 comes before U+1F600 by UTF-8 bytes, after it by UTF-16 units.
+  if (!text_by_bytes_) text_by_bytes_ = orders_below(value("\xef\xbd\x86"), value("\xf0\x9f\x98\x80"));
+  return *text_by_bytes_;
+}
+
+bool connection::whole_numbers_exact() {
+  // Apart only as 64-bit integers (as doubles they are one number), and an int64 below an
+  // int32 (CongoDB puts a negative int64 above small negative numbers).
+  constexpr std::int64_t most = std::numeric_limits<std::int64_t>::max();
+  if (!whole_numbers_exact_)
+    whole_numbers_exact_ = orders_below(value(most - 1), value(most)) &&
+                           orders_below(value(std::numeric_limits<std::int64_t>::min()), value(-1));
+  return *whole_numbers_exact_;
+}
+
 connection::read connection::matching_documents(const engine::plan& p, const table_info& t, bool whole) {
   read out;
   if (!whole) out.fields = needed_fields(p);
+  std::optional<window> w = whole ? std::nullopt : server_window(p, t);
   // A find without an order needs its offset plus its limit of matches, and no more.
   std::size_t enough = std::numeric_limits<std::size_t>::max();
-  if (p.kind == engine::plan_kind::find && p.order_by.empty() && p.limit != engine::no_param)
-    enough = param_count(p, p.limit) + param_count(p, p.offset);
+  if (p.kind == engine::plan_kind::find && (w || p.order_by.empty()) && p.limit != engine::no_param)
+    enough = param_count(p, p.limit) + (w ? 0 : param_count(p, p.offset));
+  out.windowed = w.has_value();
   if (enough == 0) return out;
-  batches cursor = find_of(p, t, out.fields);
+  batches cursor = find_of(p, t, out.fields, w ? &*w : nullptr);
   std::vector<std::string> tested;
   filter_fields(p.where, tested);
   std::vector<bson_ptr> batch;
@@ -234,8 +329,10 @@ class find_stream final : public engine::cursor {
 }  // namespace
 
 std::unique_ptr<engine::cursor> connection::open(const engine::plan& p) {
-  if (p.kind != engine::plan_kind::find || !p.order_by.empty()) return engine::connection::open(p);
+  if (p.kind != engine::plan_kind::find) return engine::connection::open(p);
   const table_info t = table(p.table);
+  const std::optional<window> w = server_window(p, t);
+  if (!p.order_by.empty() && !w) return engine::connection::open(p);  // ordered on the client: read whole
   if (t.recorded) check_fields(p, t.table, "mongodb");
   else require_collection(p.table);
   const std::optional<std::vector<std::string>> fields = needed_fields(p);
@@ -246,8 +343,11 @@ std::unique_ptr<engine::cursor> connection::open(const engine::plan& p) {
   auto to_rows = [this, t, tested, selected](const std::vector<bson_ptr>& docs, bool for_filter) {
     return to_records(docs, t, for_filter ? &tested : selected ? &*selected : nullptr);
   };
-  batches cursor = find_of(p, t, fields);
-  const std::size_t limit = p.limit == engine::no_param ? std::numeric_limits<std::size_t>::max() : param_count(p, p.limit);
+  std::size_t limit = p.limit == engine::no_param ? std::numeric_limits<std::size_t>::max() : param_count(p, p.limit);
+  if (limit == 0) return std::make_unique<find_stream>(p, std::move(to_rows), batches(*this, p.table, bson_ptr()), 0, 0);
+  batches cursor = find_of(p, t, fields, w ? &*w : nullptr);
+  // The server's window, where it has it: then every document it sends is one to give.
+  if (w) return std::make_unique<find_stream>(p, std::move(to_rows), std::move(cursor), 0, limit);
   return std::make_unique<find_stream>(p, std::move(to_rows), std::move(cursor), param_count(p, p.offset), limit);
 }
 

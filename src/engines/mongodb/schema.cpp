@@ -20,10 +20,6 @@ constexpr const char* lock_name = "migrations";  // the lock document: {lock: "m
 constexpr auto lock_lease = std::chrono::minutes(10);    // a crashed migrator's lock expires
 
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 
 
@@ -155,7 +151,7 @@ engine::schema_step connection::apply(const engine::schema_op& op, const engine:
         indexes.push_back({.name = op.table + "_pkey", .fields = t.primary_key, .unique = true});
       for (auto& i : unique_field_indexes(t)) indexes.push_back(std::move(i));
       indexes.insert(indexes.end(), op.indexes.begin(), op.indexes.end());
-      bson_ptr index = create_indexes(op, indexes);
+      bson_ptr index = create_indexes(op, t, indexes);
       if (!indexes.empty()) step.description.push_back(canonical_json(*index));
       if (dry_run) return step;
       if (table(op.table).recorded) {

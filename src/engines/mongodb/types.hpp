@@ -19,6 +19,8 @@
 
 #include <bson/bson.h>
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -26,6 +28,11 @@
 #include "tether/value.hpp"
 
 namespace tether::detail::mongodb {
+
+// The time now as a BSON date holds it: milliseconds since 1970 (UTC).
+inline std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 // The deepest document MongoDB stores (its BSON depth limit).
 inline constexpr std::size_t max_document_depth = 100;

@@ -30,6 +30,10 @@ const char* server_operator(const engine::assignment& a, const value* operand, c
   using engine::update_op;
   if (a.op == update_op::set) return operand && !operand->is_null() ? "$set" : "$unset";
   if (a.op == update_op::unset) return "$unset";
+  if (a.op == update_op::current_date)  // a timestamp, where the field may hold one
+    return !f || f->type == field_type::timestamp || f->type == field_type::datetime || f->type == field_type::json
+               ? "$currentDate"
+               : nullptr;
   if (!f) return nullptr;
   const bool number_field = f->type == field_type::integer || f->type == field_type::bigint ||
                             f->type == field_type::smallint || f->type == field_type::float_ ||
@@ -56,6 +60,13 @@ const char* server_operator(const engine::assignment& a, const value* operand, c
   }
 }
 
+// $rename has MongoDB's meaning where the value moves unchanged: to a field of the same
+// declared type, or to one tether has not recorded.
+const char* server_rename(const value& to, const engine::field_def* from, const engine::table_description& t) {
+  const engine::field_def* f = engine::find_named(t.columns, to.as_string());
+  return from && (!f || f->type == from->type) ? "$rename" : nullptr;
+}
+
 // The update document of the server's operators for every assignment of `p`, or null
 // when one of them has none (server_operator).
 bson_ptr server_update(const engine::plan& p, const engine::table_description& t) {
@@ -67,8 +78,12 @@ bson_ptr server_update(const engine::plan& p, const engine::table_description& t
     fields.push_back(a.column);
     const value* operand = a.param == engine::no_param ? nullptr : p.param(a.param);
     const engine::field_def* f = engine::find_named(t.columns, a.column);
-    const char* op = server_operator(a, operand, f);
+    const char* op = a.op == engine::update_op::rename ? server_rename(*operand, f, t) : server_operator(a, operand, f);
     if (!op) return {};
+    if (a.op == engine::update_op::rename) {
+      if (std::find(fields.begin(), fields.end(), operand->as_string()) != fields.end()) return {};
+      fields.push_back(operand->as_string());
+    }
     auto [at, fresh] = parts.try_emplace(op, bson_ptr(bson_new()));
     if (fresh) order.emplace_back(op);
     bson_t* part = at->second.get();
@@ -85,6 +100,7 @@ bson_ptr server_update(const engine::plan& p, const engine::table_description& t
         break;
       case engine::update_op::pop_first: BSON_APPEND_INT32(part, name, -1); break;
       case engine::update_op::pop_last: BSON_APPEND_INT32(part, name, 1); break;
+      case engine::update_op::current_date: BSON_APPEND_BOOL(part, name, true); break;
       default: append_value(part, a.column, *operand, a.column);
     }
   }
@@ -119,6 +135,16 @@ bson_ptr update_by_ids(const std::string& table, const std::vector<bson_ptr>& do
   return cmd;
 }
 
+// $currentDate writes a timestamp: a field declared otherwise (but json) is refused, by name.
+void check_current_date(const std::string& table, const engine::field_def* f, const std::string& column) {
+  if (f && f->type != field_type::timestamp && f->type != field_type::datetime && f->type != field_type::json)
+    throw error(error_category::usage,
+                fmt::format("$currentDate on \"{}.{}\": the field is {}; $currentDate sets a timestamp, datetime or json "
+                            "field",
+                            table, column, to_string(f->type)),
+                error_details{"mongodb"});
+}
+
 }  // namespace
 
 // Each document the filter matches, read, and its new values computed as the SQL engines
@@ -139,32 +165,53 @@ void connection::update(const engine::plan& p, const table_info& t, engine::exec
   const bson_ptr u = docs.empty() ? bson_ptr() : server_update(p, t.table);
   std::vector<bson_ptr> written;        // the documents as they become, for returning
   std::vector<std::string> touched;     // the fields the update writes
-  for (const auto& a : p.set)
-    if (std::find(touched.begin(), touched.end(), a.column) == touched.end()) touched.push_back(a.column);
+  auto touch = [&](const std::string& f) {
+    if (std::find(touched.begin(), touched.end(), f) == touched.end()) touched.push_back(f);
+  };
+  for (const auto& a : p.set) {
+    touch(a.column);
+    if (a.op == engine::update_op::rename) touch(p.param(a.param)->as_string());
+    if (a.op == engine::update_op::current_date) check_current_date(p.table, engine::find_named(t.table.columns, a.column), a.column);
+  }
+  // $currentDate's time where the client computes the values: one for the whole call.
+  const value now_time(timestamp{now_ms() * 1000, 0});
   by_id_updates computed(p.table);
   std::vector<bson_ptr> commands;
   for (std::size_t i = 0; i < docs.size(); ++i) {
     object set, after = object_of(rows, i);
     std::vector<std::string> unset;
+    auto write = [&](const std::string& column, const value& now) {
+      const engine::field_def* f = engine::find_named(t.table.columns, column);
+      if (now.is_null()) {
+        if (f && (!f->nullable || f->primary_key))
+          throw error(error_category::not_null_violation,
+                      fmt::format("\"{}.{}\" is required; it cannot be set to null", p.table, column),
+                      error_details{"mongodb"});
+        unset.push_back(column);
+        put(after, column, value());
+      } else {
+        value v = as_declared(now, f, column, "mongodb");
+        put(after, column, v);
+        set.emplace_back(column, std::move(v));
+      }
+    };
     for (const auto& a : p.set) {
       const auto col = rows.column_index(a.column);
       const value old = col ? rows[i][a.column] : value();
       const value* operand = a.param == engine::no_param ? nullptr : p.param(a.param);
-      auto now = updated_value(a.op, old, operand, a.column);
-      if (!now) continue;
-      const engine::field_def* f = engine::find_named(t.table.columns, a.column);
-      if (now->is_null()) {
-        if (f && (!f->nullable || f->primary_key))
-          throw error(error_category::not_null_violation,
-                      fmt::format("\"{}.{}\" is required; it cannot be set to null", p.table, a.column),
-                      error_details{"mongodb"});
-        unset.push_back(a.column);
-        put(after, a.column, value());
-      } else {
-        value v = as_declared(*now, f, a.column, "mongodb");
-        put(after, a.column, v);
-        set.emplace_back(a.column, std::move(v));
+      if (a.op == engine::update_op::rename) {
+        // As MongoDB's $rename: a document without the field is left as it is.
+        bson_iter_t there;
+        if (!bson_iter_init_find(&there, docs[i].get(), a.column.c_str())) continue;
+        write(a.column, value());
+        write(operand->as_string(), old);
+        continue;
       }
+      if (a.op == engine::update_op::current_date) {
+        write(a.column, now_time);
+        continue;
+      }
+      if (auto now = updated_value(a.op, old, operand, a.column)) write(a.column, *now);
     }
     if (!p.returning.empty()) {
       std::erase_if(after, [](const member& m) { return m.second.is_null(); });
