@@ -1,7 +1,8 @@
 # The two commands a new user needs: `make demo` and `make test`.
 BUILD ?= build
 JOBS ?= 2
-CMAKE_FLAGS ?=
+# One set of flags for every target, so that `make demo` then `make test` compile once.
+CMAKE_FLAGS ?= -DTETHER_WERROR=ON
 
 .PHONY: demo test test-asan fuzz fuzz-build build setup setup-test setup-fuzz bench bench-paired bench-postgresql bench-postgresql-paired bench-mysql bench-mysql-paired bench-dynamodb clean
 
@@ -9,7 +10,7 @@ demo: setup build
 	cd $(BUILD) && ./examples/getting_started demo-workspace
 
 test: setup-test
-	$(MAKE) build CMAKE_FLAGS="$(CMAKE_FLAGS) -DTETHER_WERROR=ON"
+	$(MAKE) build
 	./scripts/run-tests $(BUILD) $(JOBS)
 
 setup:

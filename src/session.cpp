@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "core/workspace/dotenv.hpp"
 #include "core/workspace/url.hpp"
 #include "tether/error.hpp"
 
@@ -149,7 +150,9 @@ std::string session::resolve_url(const context& c) const {
     throw error(error_category::not_found, fmt::format("database \"{}\" has no env \"{}\"; it has: {}",
                                                        full.database, full.env, join_names(slugs)));
   }
-  std::string url = detail::resolve_env(e->connection_url);
+  // ${VAR}: the process environment, else the workspace's .env, read now (it may change).
+  const auto file_vars = detail::read_dotenv(workspace_->folder() / ".env");
+  std::string url = detail::resolve_env(e->connection_url, &file_vars);
   if (url != e->connection_url) {
     // What a ${VAR} held is checked now, before any connection is tried: a URL of another
     // engine's scheme would otherwise wait for that engine's connect timeout.

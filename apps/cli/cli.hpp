@@ -77,6 +77,25 @@ void add_data_commands(CLI::App& app, globals& g, action& run);
 void add_schema_commands(CLI::App& app, globals& g, action& run);
 void add_declarative_commands(CLI::App& app, globals& g, action& run);
 void add_studio_command(CLI::App& app, globals& g, action& run);
+// `tether completion bash|zsh|fish`, and the hidden `tether __complete WORD…` its scripts
+// call (completion.cpp).
+void add_completion_commands(CLI::App& app, action& run);
+// Help for people (help.cpp): the --version text; `tether help [COMMAND]`; every command's
+// help ending with its example and the global flags (call once every command is added);
+// a parse error in tether's one format, an unknown command or flag named with the
+// closest one, on standard error; the exit code.
+std::string version_text();
+// `a`'s subcommand `name`, or null; the option `name` of `a` or of a command it falls
+// through to, or null.
+CLI::App* subcommand_named(CLI::App* a, const std::string& name);
+const CLI::Option* option_named(const CLI::App* a, const std::string& name);
+void add_help_command(CLI::App& app, action& run);
+void finish_help(CLI::App& app);
+int parse_error(CLI::App& app, const std::vector<std::string>& words, const CLI::ParseError& e);
+// A library error's message with the library's option names as the CLI's flags
+// ("all_rows = true" → "--all-rows").
+std::string in_cli_terms(std::string message);
+
 // The data-aware plan's refusals, one line each on standard error; whether there were any.
 bool print_refusals(const std::vector<std::string>& refused);
 void print_plan(const tether::schema_plan& p);

@@ -8,6 +8,13 @@
 namespace tether::cli {
 namespace {
 
+// The registry's types this build connects to: "sqlite, postgresql, mysql (or mariadb), …".
+std::string engine_types() {
+  std::string out;
+  for (const auto& e : tether::engines()) out += (out.empty() ? "" : ", ") + e + (e == "mysql" ? " (or mariadb)" : "");
+  return out;
+}
+
 std::vector<tether::environment> parse_envs(const std::vector<std::string>& specs) {
   std::vector<tether::environment> envs;
   for (const auto& s : specs) {
@@ -84,7 +91,7 @@ void add_db_commands(CLI::App& app, globals& g, action& run) {
                      "      --env dev=postgresql://app@localhost/orders --env 'prd=${PRD_ORDERS_URL}'");
   create->add_option("--tag", f->tag, "Key within the product (lower-case, digits, - and _)")->required();
   create->add_option("--name", f->name, "Display name")->required();
-  create->add_option("--type", f->type, "postgresql, mysql, mariadb, sqlite, mongodb, dynamodb or cassandra")->required();
+  create->add_option("--type", f->type, "The engine; this build has " + engine_types())->required();
   create->add_option("--env", f->envs, "SLUG=URL, repeatable; ${VAR} is resolved at connect time")->required();
   create->add_option("--description", f->description, "Free text");
   create->callback([&run, &g, f] {
@@ -102,7 +109,7 @@ void add_db_commands(CLI::App& app, globals& g, action& run) {
                      "tether db update orders --product shop --set-env staging=postgresql://app@staging/orders");
   update->add_option("tag", f->tag, "The database's tag")->required();
   update->add_option("--name", f->name, "Display name");
-  update->add_option("--type", f->type, "Engine type");
+  update->add_option("--type", f->type, "The engine; this build has " + engine_types());
   update->add_option("--description", f->description, "Free text");
   update->add_option("--set-env", f->envs, "SLUG=URL, repeatable: adds the env or replaces its URL");
   auto remove_envs = std::make_shared<std::vector<std::string>>();

@@ -1,11 +1,35 @@
 // tether: every library call from a shell, JSON in and out.
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli.hpp"
 
+namespace {
+
+// "tether: one API over SQLite, PostgreSQL, …": the engines this build has.
+std::string engines_line() {
+  std::string list;
+  const auto names = tether::engines();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string& e = names[i];
+    const std::string shown = e == "sqlite"       ? "SQLite"
+                              : e == "postgresql" ? "PostgreSQL"
+                              : e == "mysql"      ? "MySQL/MariaDB"
+                              : e == "dynamodb"   ? "DynamoDB"
+                              : e == "mongodb"    ? "MongoDB"
+                                                  : e;
+    list += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + shown;
+  }
+  return "tether: one API over " + list;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace tether::cli;
-  CLI::App app{"tether: one API over SQLite, PostgreSQL, MySQL/MariaDB, MongoDB, DynamoDB and Cassandra"};
+  CLI::App app{engines_line(), "tether"};
+  app.set_version_flag("--version", version_text(), "Print the version, the commit and the engines this build has");
   app.require_subcommand(1);
   app.fallthrough();
   app.footer(
@@ -20,20 +44,24 @@ int main(int argc, char** argv) {
   add_schema_commands(app, g, run);
   add_declarative_commands(app, g, run);
   add_studio_command(app, g, run);
+  add_completion_commands(app, run);
+  add_help_command(app, run);
+  finish_help(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "tether: " << e.what() << "\nRun with --help for usage.\n";
-    return usage_error;
+    return parse_error(app, std::vector<std::string>(argv + 1, argv + argc), e);
   }
   try {
     return run ? run() : usage_error;
   } catch (const tether::error& e) {
-    std::cerr << "tether: error (" << tether::to_string(e.category()) << "): " << e.what() << "\n";
+    std::cerr << "tether: error (" << tether::to_string(e.category()) << "): " << in_cli_terms(e.what()) << "\n";
     return exit_code_for(e);
   } catch (const std::exception& e) {
     std::cerr << "tether: internal error: " << e.what() << "\n";

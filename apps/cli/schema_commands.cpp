@@ -1,6 +1,11 @@
 // tether schema … and tether migrate …: schema calls that write migration files, and the
 // migrator that replays those files on any environment.
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "cli.hpp"
 
@@ -8,7 +13,7 @@ namespace tether::cli {
 namespace {
 
 struct args {
-  std::string table, name, new_name, fields, def, indexes, index_fields;
+  std::string table, name, new_name, fields, def, indexes, index_fields, to;
   bool timestamps = false, unique = false, dry_run = false, if_exists = false, cascade = false, accept_data_loss = false;
   int steps = 1;
 };
@@ -52,6 +57,89 @@ action schema_call(globals& g, std::shared_ptr<args> a, F call) {
     print_file(g, r);
     return ok;
   };
+}
+
+// Where this database's migration files go: --migrations, or the workspace's folder.
+std::string migrations_folder_of(const globals& g, target* t = nullptr) {
+  std::string folder = g.migrations;
+  if (folder.empty()) {
+    std::optional<target> own;
+    if (!t) t = &own.emplace(g);
+    folder = t->migrations_folder(g);
+  }
+  if (folder.empty()) throw error(error_category::usage, "no migrations folder: use a workspace, or pass --migrations DIR");
+  return folder;
+}
+
+std::vector<migration> migration_files(const globals& g, target& t) { return load_migrations(migrations_folder_of(g, &t)); }
+
+// `tag`, or, when a file's tag is as late (two made within a second), the same name a
+// second after the newest: a new migration sorts after every file.
+std::string tag_after_files(const std::string& tag, const std::vector<migration>& files) {
+  if (files.empty() || files.back().tag.substr(0, 15) < tag.substr(0, 15)) return tag;
+  std::tm t{};
+  if (std::sscanf(files.back().tag.c_str(), "%4d%2d%2d_%2d%2d%2d", &t.tm_year, &t.tm_mon, &t.tm_mday, &t.tm_hour, &t.tm_min,
+                  &t.tm_sec) != 6)
+    return tag;
+  t.tm_year -= 1900;
+  t.tm_mon -= 1;
+  const std::time_t next = ::timegm(&t) + 1;
+  std::tm u{};
+  ::gmtime_r(&next, &u);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d_%H%M%S", &u);
+  return stamp + tag.substr(15);
+}
+
+// Says an applied migration's drift on standard error; whether there is one.
+bool said_drift(const migration_status& s) {
+  if (s.drift.empty()) return false;
+  std::cerr << "tether: error (drift): applied migration " << s.drift.front()
+            << " differs from its file (the recorded checksum does not match)\n";
+  return true;
+}
+
+// The migrations `up --to TAG` applies: those up to and including TAG, with every one
+// applied already (so that none reads as missing). Throws tether::error (usage) when no
+// file has that tag.
+std::vector<migration> up_to(std::vector<migration> defined, const std::string& to,
+                             const std::vector<applied_migration>& applied) {
+  if (to.empty()) return defined;
+  if (std::none_of(defined.begin(), defined.end(), [&](const migration& m) { return m.tag == to; })) {
+    std::string tags;
+    for (const auto& m : defined) tags += (tags.empty() ? "" : ", ") + m.tag;
+    throw error(error_category::usage,
+                "--to: no migration file has the tag " + to + (tags.empty() ? "; there are none" : "; the files are " + tags));
+  }
+  std::erase_if(defined, [&](const migration& m) {
+    return m.tag > to && std::none_of(applied.begin(), applied.end(), [&](const applied_migration& h) { return h.tag == m.tag; });
+  });
+  return defined;
+}
+
+// Applies the pending ones of `defined`, after the drift check and the data-aware guard.
+int apply_pending(const globals& g, const args& a, target& t, const std::vector<migration>& defined) {
+  tether::migrator m(t.db());
+  if (said_drift(m.status(defined))) return static_cast<int>(drift_found);
+  // The data-aware guard: what the pending steps would destroy, or what blocks them.
+  auto plan = schema_workflow(t.db()).plan_pending(defined);
+  auto refused = plan.refusals(a.accept_data_loss);
+  if (!refused.empty()) {
+    if (g.json) std::cout << value(object{{"plan", plan.to_value()}, {"refused", value(array(refused.begin(), refused.end()))}}).to_json() << "\n";
+    else print_plan(plan);
+    print_refusals(refused);
+    return static_cast<int>(refused_by_data);
+  }
+  auto done = m.up(defined, {.dry_run = a.dry_run});
+  if (g.json) {
+    array out;
+    for (const auto& r : done) out.push_back(r.to_value());
+    std::cout << value(std::move(out)).to_json() << "\n";
+  } else {
+    for (const auto& r : done) print_result(g, r);
+    if (done.empty()) std::cout << "nothing to apply\n";
+  }
+  return static_cast<int>(ok);
 }
 
 CLI::App* sub(CLI::App& parent, const char* name, const char* help, const char* example) {
@@ -233,43 +321,92 @@ void add_schema_commands(CLI::App& app, globals& g, action& run) {
   migrate->footer("Example:\n  tether migrate --env prd --dry-run\n");
   migrate->add_flag("--dry-run", a->dry_run, "Print the statements; change nothing");
   migrate->add_flag("--accept-data-loss", a->accept_data_loss, "Run steps that destroy values the data holds");
-  auto files = [&g](target& t) {
-    std::string folder = t.migrations_folder(g);
-    if (folder.empty())
-      throw error(error_category::usage, "no migrations folder: use a workspace, or pass --migrations DIR");
-    return load_migrations(folder);
-  };
-  auto drift = [&g](const migration_status& s) {
-    if (s.drift.empty()) return false;
-    std::cerr << "tether: drift: applied migration " << s.drift.front()
-              << " differs from its file (the recorded checksum does not match)\n";
-    return true;
-  };
-  migrate->callback([&run, &g, a, migrate, files, drift] {
+  auto files = [&g](target& t) { return migration_files(g, t); };
+  auto drift = [](const migration_status& s) { return said_drift(s); };
+  migrate->callback([&run, &g, a, migrate] {
     if (!migrate->get_subcommands().empty()) return;
-    run = [&g, a, files, drift]() -> int {
+    run = [&g, a] {
       target t(g);
-      auto defined = files(t);
+      return apply_pending(g, *a, t, migration_files(g, t));
+    };
+  });
+
+  auto* up = sub(*migrate, "up", "Apply the pending migrations, or those up to and including --to TAG",
+                 "tether migrate up --to 20260301_120000_add_orders --env staging");
+  up->add_option("--to", a->to, "The last migration to apply (a tag of the migration files)");
+  up->add_flag("--dry-run", a->dry_run, "Print the statements; change nothing");
+  up->add_flag("--accept-data-loss", a->accept_data_loss, "Run steps that destroy values the data holds");
+  up->callback([&run, &g, a] {
+    run = [&g, a] {
+      target t(g);
+      return apply_pending(g, *a, t, up_to(migration_files(g, t), a->to, tether::migrator(t.db()).history()));
+    };
+  });
+
+  auto* redo = sub(*migrate, "redo", "Roll back the last applied migration and apply it again", "tether migrate redo --env dev");
+  redo->add_flag("--accept-data-loss", a->accept_data_loss, "Run steps that destroy values the data holds");
+  redo->callback([&run, &g, a] {
+    run = [&g, a]() -> int {
+      target t(g);
+      auto defined = migration_files(g, t);
       tether::migrator m(t.db());
-      if (drift(m.status(defined))) return static_cast<int>(drift_found);
-      // The data-aware guard: what the pending steps would destroy, or what blocks them.
-      auto plan = schema_workflow(t.db()).plan_pending(defined);
-      auto refused = plan.refusals(a->accept_data_loss);
-      if (!refused.empty()) {
-        if (g.json) std::cout << value(object{{"plan", plan.to_value()}, {"refused", value(array(refused.begin(), refused.end()))}}).to_json() << "\n";
-        else print_plan(plan);
-        print_refusals(refused);
-        return static_cast<int>(refused_by_data);
-      }
-      auto done = m.up(defined, {.dry_run = a->dry_run});
+      const auto history = m.history();
+      if (history.empty()) throw error(error_category::usage, "nothing to redo: no migration is applied here");
+      const std::string last = history.back().tag;
+      if (std::none_of(defined.begin(), defined.end(), [&](const migration& d) { return d.tag == last; }))
+        throw error(error_category::usage,
+                    "migration " + last + " has no file in " + t.migrations_folder(g) +
+                        ": redo applies the file again after rolling back (a schema call made with --url keeps none)");
+      for (const auto& r : m.down(1)) std::cout << "rolled back " << r.migration.tag << "\n";
+      return apply_pending(g, *a, t, up_to(std::move(defined), last, m.history()));
+    };
+  });
+
+  auto* make = sub(*migrate, "new", "Write an empty migration file to fill by hand (raw steps with their down)",
+                   "tether migrate new backfill_totals");
+  make->add_option("name", a->name, "The migration's name: letters, digits and _")->required();
+  make->callback([&run, &g, a] {
+    run = [&g, a] {
+      const std::string folder = migrations_folder_of(g);
+      const std::vector<migration> existing =
+          std::filesystem::exists(folder) ? load_migrations(folder) : std::vector<migration>{};
+      migration m{.tag = tag_after_files(generate_tag(a->name), existing), .name = a->name};
+      m.name = m.tag.substr(m.tag.find('_', m.tag.find('_') + 1) + 1);
+      const std::string path = save_migration(folder, m);
       if (g.json) {
-        array out;
-        for (const auto& r : done) out.push_back(r.to_value());
-        std::cout << value(std::move(out)).to_json() << "\n";
-      } else {
-        for (const auto& r : done) print_result(g, r);
-        if (done.empty()) std::cout << "nothing to apply\n";
+        std::cout << value(object{{"file", path}, {"tag", m.tag}}).to_json() << "\n";
+        return ok;
       }
+      std::cout << "wrote " << path << "\n"
+                << "  fill \"up\" with its steps and \"down\" with their inverses, newest first, e.g.\n"
+                << R"(  "up": [{"op": "raw", "engine": "postgresql", "sql": "UPDATE orders SET total = 0 WHERE total IS NULL", "down_sql": "SELECT 1"}])"
+                << "\n  (any schema operation of docs/migrations.md too); `tether migrate` refuses it while \"up\" is empty\n";
+      return ok;
+    };
+  });
+
+  auto* baseline = sub(*migrate, "baseline",
+                       "Record the database's current schema as the starting point (a database made outside tether)",
+                       "tether migrate baseline --env prd");
+  baseline->add_option("--name", a->name, "The migration's name (default: baseline)");
+  baseline->callback([&run, &g, a] {
+    run = [&g, a] {
+      target t(g);
+      const std::string folder = migrations_folder_of(g, &t);
+      schema_file f = schema_workflow(t.db()).pull();
+      if (f.tables().empty())
+        throw error(error_category::usage, "nothing to baseline: the database has no tables (tether's own left out)");
+      const std::vector<migration> existing =
+          std::filesystem::exists(folder) ? load_migrations(folder) : std::vector<migration>{};
+      auto r = schema_workflow(t.db()).baseline(f, existing, a->name.empty() ? "baseline" : a->name, folder);
+      if (g.json) {
+        std::cout << r.to_value().to_json() << "\n";
+        return ok;
+      }
+      std::cout << "wrote " << r.file << ": the database's " << f.tables().size()
+                << (f.tables().size() == 1 ? " table" : " tables")
+                << " as the baseline, recorded as applied here; `tether migrate` makes them on another environment, "
+                   "and schema calls and files go on from it\n";
       return ok;
     };
   });
@@ -306,13 +443,28 @@ void add_schema_commands(CLI::App& app, globals& g, action& run) {
     };
   });
 
-  auto* down = sub(*migrate, "down", "Roll back the last N applied migrations", "tether migrate down --steps 2");
-  down->add_option("--steps", a->steps, "How many (default 1)")->check(whole_number(1, INT32_MAX));
+  auto* down = sub(*migrate, "down", "Roll back the last N applied migrations, or those after --to TAG",
+                   "tether migrate down --steps 2");
+  auto* steps = down->add_option("--steps", a->steps, "How many (default 1)")->check(whole_number(1, INT32_MAX));
+  down->add_option("--to", a->to, "The migration to roll back to: it stays applied, every later one is rolled back")
+      ->excludes(steps);
   down->add_flag("--dry-run", a->dry_run, "Print the statements; change nothing");
   down->callback([&run, &g, a] {
     run = [&g, a] {
       target t(g);
-      auto done = tether::migrator(t.db()).down(a->steps, {.dry_run = a->dry_run});
+      tether::migrator m(t.db());
+      int n = a->steps;
+      if (!a->to.empty()) {
+        const auto history = m.history();
+        if (std::none_of(history.begin(), history.end(), [&](const applied_migration& h) { return h.tag == a->to; }))
+          throw error(error_category::usage, "--to: migration " + a->to + " is not applied here (`tether migrate history` lists those that are)");
+        n = static_cast<int>(std::count_if(history.begin(), history.end(), [&](const applied_migration& h) { return h.tag > a->to; }));
+        if (n == 0) {
+          std::cout << "nothing to roll back: " << a->to << " is the last applied\n";
+          return ok;
+        }
+      }
+      auto done = m.down(n, {.dry_run = a->dry_run});
       if (g.json) {
         array out;
         for (const auto& r : done) out.push_back(r.to_value());

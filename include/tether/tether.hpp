@@ -19,3 +19,11 @@
 #include "tether/engines/mysql.hpp"
 #include "tether/engines/postgresql.hpp"
 #include "tether/engines/sqlite.hpp"
+
+namespace tether {
+
+// The engines this build has, by name ("sqlite", "postgresql", "mysql", "dynamodb",
+// "mongodb"), in that order: those the URL constructor can open.
+std::vector<std::string> engines();
+
+}  // namespace tether

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -95,9 +96,24 @@ class studio_process {
   int exit_code_ = -1;
 };
 
+// The files temp_file named, removed (with SQLite's -wal and -shm) when the tests end.
+std::vector<fs::path>& temp_files() {
+  static std::vector<fs::path> files;
+  return files;
+}
+class temp_cleanup : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    for (const auto& p : temp_files())
+      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(p.string() + suffix);
+  }
+};
+[[maybe_unused]] const auto* const cleanup = ::testing::AddGlobalTestEnvironment(new temp_cleanup);
+
 std::string temp_file(const std::string& name) {
   auto p = fs::temp_directory_path() / ("tether-studio-" + std::to_string(::getpid()) + "-" + name);
   fs::remove(p);
+  temp_files().push_back(p);
   return p.string();
 }
 

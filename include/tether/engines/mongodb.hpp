@@ -2,10 +2,10 @@
 // libmongoc and libbson (1.23). The umbrella tether::tether registers it when built with
 // TETHER_WITH_MONGODB. URLs: mongodb://[USER:PASS@]HOST[:PORT][,HOST…]/DATABASE[?options]
 // and mongodb+srv://…, read by the driver's own URI parser; the database comes from the
-// path. In progress (issue 21): finds, counts, aggregates, writes with on_conflict, upsert
-// and returning, transactions, collections, fields, indexes and migrations, raw commands
-// (Extended JSON, {"$param": N}) and streams work; partial, sparse and TTL indexes,
-// validators and pushed-down sorts do not yet (each is refused by name).
+// path. Finds, counts and aggregates (the server's filter, sort, page and $group where
+// MongoDB means what tether means), writes with on_conflict, upsert and returning,
+// transactions, collections with an optional validator, fields, indexes (unique, sparse,
+// TTL, partial) and migrations, raw commands (Extended JSON, {"$param": N}) and streams.
 // docs/engines/mongodb.md tells the rest.
 #pragma once
 

@@ -94,7 +94,7 @@ std::string mask_url(std::string_view url) {
   return out;
 }
 
-std::string resolve_env(std::string_view url) {
+std::string resolve_env(std::string_view url, const std::map<std::string, std::string>* file_vars) {
   std::string out;
   std::size_t i = 0;
   while (i < url.size()) {
@@ -110,10 +110,13 @@ std::string resolve_env(std::string_view url) {
                   fmt::format("unclosed ${{ in connection URL \"{}\"; write ${{NAME}}", mask_url(url)));
     std::string name(url.substr(start + 2, end - start - 2));
     const char* v = name.empty() ? nullptr : std::getenv(name.c_str());
+    if (!v && file_vars)
+      if (auto f = file_vars->find(name); f != file_vars->end()) v = f->second.c_str();
     if (!v)
       throw error(error_category::usage,
-                  fmt::format("environment variable {} is not set; the connection URL refers to it as ${{{}}}",
-                              name.empty() ? "(empty name)" : name, name));
+                  fmt::format("environment variable {} is not set{}; the connection URL refers to it as ${{{}}}",
+                              name.empty() ? "(empty name)" : name, file_vars ? " (nor in the workspace's .env)" : "",
+                              name));
     out += v;
     i = end + 1;
   }

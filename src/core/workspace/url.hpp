@@ -11,9 +11,10 @@ namespace tether::detail {
 // "postgresql://app:secret@host/db" → "postgresql://app:****@host/db".
 std::string mask_url(std::string_view url);
 
-// Replaces every ${NAME} with the environment variable's value. Throws tether::error
-// (usage) naming the first variable that is not set.
-std::string resolve_env(std::string_view url);
+// Replaces every ${NAME} with the environment variable's value, else (when given) the
+// value `file_vars` holds (a workspace's .env: dotenv.hpp), the environment winning.
+// Throws tether::error (usage) naming the first variable that is set in neither.
+std::string resolve_env(std::string_view url, const std::map<std::string, std::string>* file_vars = nullptr);
 
 // scheme://[user[:password]@]host[:port][,host[:port]…][/database][?k=v&…]
 struct network_url {

@@ -10,7 +10,7 @@ namespace tether::detail::mongodb {
 
 void refuse(const engine::schema_op& op, std::string_view what) {
   throw error(error_category::unsupported,
-              fmt::format("{} on \"{}\" is not supported by the mongodb engine yet (issue 21)", what, op.table),
+              fmt::format("{} on \"{}\" is not supported by the mongodb engine", what, op.table),
               error_details{"mongodb"});
 }
 

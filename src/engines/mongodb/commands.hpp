@@ -1,6 +1,6 @@
 // Private: the pieces of MongoDB command documents the engine's files share (the command
 // header, a one-document delete, the index models, a reply's sub-documents) and the
-// refusal of what the engine does not do yet.
+// refusal of what the engine does not do.
 #pragma once
 
 #include <bson/bson.h>

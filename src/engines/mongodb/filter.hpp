@@ -2,8 +2,8 @@
 // document where the tether filter holds, so that MongoDB drops documents before they
 // cross the network while the client still evaluates the whole filter with the reference
 // evaluator (engine/evaluate.hpp), the meaning docs/querying.md gives everywhere. This is
-// how the engine starts (issue 21); parts become exact, and the client's work smaller, as
-// the tests against a real server allow.
+// how every read starts; where the pre-filter is exact (exact_prefilter), the server also
+// sorts, pages, counts and groups (reads.cpp, aggregates.cpp).
 //
 // What is sent, and why it is a superset:
 // - $eq, $in, $gt/$gte/$lt/$lte, $between of strings, booleans, timestamps, dates and

@@ -1,4 +1,4 @@
-// tether values ↔ BSON, both directions, in one place (the MongoDB engine of issue 21):
+// tether values ↔ BSON, both directions, in one place (the MongoDB engine):
 //   null → null; boolean → bool; integer → int32 when it fits, else int64 (as MongoDB's
 //   own drivers write whole numbers); real → double (a zero as +0.0; NaN and ±infinity
 //   are refused, as on every engine); decimal → Decimal128 (at most 34 significant digits:

@@ -1,8 +1,8 @@
 // The MongoDB engine against a real wire-protocol server: CongoDB by default
-// (scripts/mongodb-test-server), or the mongod TETHER_MONGODB_URL names. What the engine
-// does so far (issue 21): URLs, collections tether records, inserts with keys and
-// auto-increment ids, finds, counts and removes with every operator's tether meaning, a
-// collection made by another program, and the refusals of what it cannot do yet.
+// (scripts/mongodb-test-server), or the mongod TETHER_MONGODB_URL names: URLs,
+// collections tether records, inserts with keys and auto-increment ids, finds, counts and
+// removes with every operator's tether meaning, a collection made by another program,
+// field changes, partial indexes, and the refusals of what MongoDB has not.
 #include <gtest/gtest.h>
 #include <tether/tether.hpp>
 

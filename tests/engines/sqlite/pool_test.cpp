@@ -16,11 +16,19 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
+fs::path scratch_dir() { return fs::temp_directory_path() / ("tether-pool-" + std::to_string(::getpid())); }
+
 fs::path scratch(const std::string& name) {
-  auto dir = fs::temp_directory_path() / ("tether-pool-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir / name;
+  fs::create_directories(scratch_dir());
+  return scratch_dir() / name;
 }
+
+// The scratch folder goes when the tests end.
+class scratch_cleanup : public ::testing::Environment {
+ public:
+  void TearDown() override { fs::remove_all(scratch_dir()); }
+};
+[[maybe_unused]] const auto* const cleanup = ::testing::AddGlobalTestEnvironment(new scratch_cleanup);
 
 TEST(pool, many_more_threads_than_connections_neither_leak_nor_deadlock) {
   client db{"sqlite://" + scratch("stress.db").string(), {.pool_size = 3, .acquire_timeout = 20s}};

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 namespace tether {
 namespace {
@@ -75,6 +76,49 @@ TEST_F(sessions, a_missing_variable_is_named_at_connect_time) {
   }
 }
 
+// The workspace's .env is read for ${VAR}s, as docker-compose and Prisma read theirs; the
+// process environment wins; a bad line is named with its number.
+TEST_F(sessions, a_dotenv_file_in_the_workspace_fills_variables_the_environment_lacks) {
+  ::unsetenv("TETHER_TEST_ORDERS_PRD");
+  const std::string from_file = "sqlite://" + (dir_ / "from-dotenv.db").string();
+  std::ofstream(dir_ / ".env") << "# the production URL\n\nexport TETHER_TEST_ORDERS_PRD='" << from_file
+                               << "'  # quoted\nOTHER=plain value # a comment\n";
+  {
+    session s{ws_};
+    EXPECT_TRUE(s.connect({.env = "prd", .database = "orders"}).connected);
+    s.on().raw({.query = "CREATE TABLE d (x INTEGER)"});
+  }
+  EXPECT_TRUE(fs::exists(dir_ / "from-dotenv.db")) << "the URL came from .env";
+  const std::string from_env = "sqlite://" + (dir_ / "from-env.db").string();
+  ::setenv("TETHER_TEST_ORDERS_PRD", from_env.c_str(), 1);
+  {
+    session s{ws_};
+    EXPECT_TRUE(s.connect({.env = "prd", .database = "orders"}).connected);
+    s.on().raw({.query = "CREATE TABLE d (x INTEGER)"});
+  }
+  EXPECT_TRUE(fs::exists(dir_ / "from-env.db")) << "the process environment wins";
+  ::unsetenv("TETHER_TEST_ORDERS_PRD");
+  std::ofstream(dir_ / ".env") << "GOOD=1\nthis is not a setting\n";
+  try {
+    session s{ws_};
+    s.on({.env = "prd", .database = "orders"});
+    FAIL() << "a bad .env was read";
+  } catch (const error& e) {
+    EXPECT_EQ(e.category(), error_category::usage);
+    EXPECT_NE(std::string(e.what()).find(".env line 2: no =; expected NAME=VALUE"), std::string::npos) << e.what();
+  }
+  std::ofstream(dir_ / ".env") << "GOOD=1\n";
+  try {
+    session s{ws_};
+    s.on({.env = "prd", .database = "orders"});
+    FAIL() << "an unset variable was taken";
+  } catch (const error& e) {
+    EXPECT_NE(std::string(e.what()).find("TETHER_TEST_ORDERS_PRD is not set (nor in the workspace's .env)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(sessions, test_connection_reports_failure_instead_of_throwing) {
   ws_->update("shop", "users", {.envs = std::vector<environment>{{"dev", "sqlite:///nonexistent-tether/u.db", ""}}});
   session s{ws_};
@@ -123,12 +167,15 @@ TEST(environment, database_url_defines_the_default_database) {
   auto path = fs::temp_directory_path() / ("tether-env-" + std::to_string(::getpid()) + ".db");
   ::setenv("DATABASE_URL", ("sqlite://" + path.string()).c_str(), 1);
   ::setenv("DB_POOL_SIZE", "3", 1);
-  session s;
-  EXPECT_TRUE(s.connect().connected);
-  EXPECT_EQ(s.on().pool_stats().max_size, 3u);
-  s.on().raw({.query = "CREATE TABLE e (x INTEGER)"});
-  EXPECT_TRUE(fs::exists(path));
-  fs::remove(path);
+  {
+    session s;
+    EXPECT_TRUE(s.connect().connected);
+    EXPECT_EQ(s.on().pool_stats().max_size, 3u);
+    s.on().raw({.query = "CREATE TABLE e (x INTEGER)"});
+    EXPECT_TRUE(fs::exists(path));
+  }
+  // Closed first, so that SQLite's -wal and -shm files go too.
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
   ::unsetenv("DATABASE_URL");
   ::unsetenv("DB_POOL_SIZE");
 }

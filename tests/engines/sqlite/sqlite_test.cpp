@@ -281,6 +281,12 @@ TEST_F(sqlite_errors, read_write_transactions_wait_for_the_writer_instead_of_fai
 
 TEST(sqlite_pool, an_exhausted_pool_times_out_with_a_clear_error) {
   auto path = std::filesystem::temp_directory_path() / ("tether-pool-" + std::to_string(::getpid()) + ".db");
+  struct remove_at_end {  // after the client below has closed, with SQLite's -wal and -shm
+    std::filesystem::path p;
+    ~remove_at_end() {
+      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + suffix);
+    }
+  } gone{path};
   client db{"sqlite://" + path.string(), {.pool_size = 1, .acquire_timeout = std::chrono::milliseconds(50)}};
   db.raw({.query = "CREATE TABLE p (n INTEGER)"});
   auto tx = db.begin();  // the only connection
@@ -293,7 +299,6 @@ TEST(sqlite_pool, an_exhausted_pool_times_out_with_a_clear_error) {
   }
   tx.rollback();
   EXPECT_EQ(db.count({.table = "p"}), 0);  // the connection came back
-  std::filesystem::remove(path);
 }
 
 }  // namespace
