@@ -172,6 +172,14 @@ TEST_F(mongodb_commands, an_ordered_find_is_sorted_by_the_server_where_it_means_
   EXPECT_EQ(e.rows.column_count(), 1u) << "the selected columns only";
   EXPECT_EQ(e.rows.get(0, 0), value(5));
   EXPECT_EQ(e.rows.get(1, 0), value(4));
+  // Inside a transaction the server is not asked (a refused command would abort it): the
+  // client orders text there until the connection has asked outside one.
+  c_->transactions_part()->begin({});
+  e = run(detail::plan_find({.table = u, .order_by = {{"name", direction::desc}}, .limit = 1}, caps));
+  EXPECT_EQ(sent(u).find("$documents"), std::string::npos) << sent(u);
+  c_->transactions_part()->commit();
+  ASSERT_EQ(e.rows.size(), 1u);
+  EXPECT_EQ(e.rows.get(0, *e.rows.column_index("name")), value("g"));
   // By text: the server is asked once how it orders text, then sorts, or the client does.
   e = run(detail::plan_find({.table = u, .order_by = {{"name", direction::desc}}, .limit = 1}, caps));
   std::string s = sent(u);

@@ -179,7 +179,8 @@ class connection final : public engine::connection,
   // Whether the server orders text by its UTF-8 bytes, as tether does (a mongod's simple
   // collation), and 64-bit integers exactly, as tether does: each found once, by sorting
   // two values it would order otherwise (CongoDB compares text by UTF-16 units and
-  // integers as doubles, as JavaScript does).
+  // integers as doubles, as JavaScript does); never asked inside a transaction (a refused
+  // command would abort it): false there until asked outside one.
   bool text_by_bytes();
   bool whole_numbers_exact();
   // Whether the server sorts `low` below `high` (an aggregate of $documents and $sort).

@@ -225,6 +225,9 @@ bool connection::orders_below(const value& low, const value& high) {
 }
 
 bool connection::text_by_bytes() {
+  // Never asked inside a transaction, where a refused command would abort it: until the
+  // connection has asked outside one, the client orders text.
+  if (!text_by_bytes_ && in_transaction_) return false;
   // U+FF46 comes before U+1F600 by UTF-8 bytes, after it by UTF-16 units.
   if (!text_by_bytes_) text_by_bytes_ = orders_below(value("\xef\xbd\x86"), value("\xf0\x9f\x98\x80"));
   return *text_by_bytes_;
@@ -234,6 +237,7 @@ bool connection::whole_numbers_exact() {
   // Apart only as 64-bit integers (as doubles they are one number), and an int64 below an
   // int32 (CongoDB puts a negative int64 above small negative numbers).
   constexpr std::int64_t most = std::numeric_limits<std::int64_t>::max();
+  if (!whole_numbers_exact_ && in_transaction_) return false;  // as text_by_bytes()
   if (!whole_numbers_exact_)
     whole_numbers_exact_ = orders_below(value(most - 1), value(most)) &&
                            orders_below(value(std::numeric_limits<std::int64_t>::min()), value(-1));
