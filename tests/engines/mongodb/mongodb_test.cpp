@@ -30,14 +30,26 @@ class mongodb : public ::testing::Test {
     }
     url_ = url;
     db = std::make_unique<client>(url_);
+    // A migrations collection of the test's own: tests run side by side (ctest -j), and
+    // one's `down` must roll back its own migrations, not another's.
+    migrations_ = unique_name("migrations");
   }
   void TearDown() override {
+    if (!db) return;
     for (const auto& t : tables_) {
       try {
         tether::schema(*db, {.table = migrations_}).drop(t);
       } catch (const std::exception&) {
       }
     }
+    bson_t* drop = BCON_NEW("drop", BCON_UTF8(migrations_.c_str()));
+    try {
+      auto c = raw();
+      as_mongo(*c).command(*drop, migrations_);
+    } catch (const std::exception&) {
+      // Never made (a test that changed no schema).
+    }
+    bson_destroy(drop);
   }
   std::string unique_name(std::string_view stem) {
     static std::mt19937_64 rng{std::random_device{}()};
@@ -86,7 +98,7 @@ class mongodb : public ::testing::Test {
 
   std::string url_;
   std::unique_ptr<client> db;
-  std::string migrations_ = "tether_migrations";
+  std::string migrations_;
   std::vector<std::string> tables_;
 };
 
