@@ -89,6 +89,8 @@ std::string version_text();
 // through to, or null.
 CLI::App* subcommand_named(CLI::App* a, const std::string& name);
 const CLI::Option* option_named(const CLI::App* a, const std::string& name);
+// Every long flag `a` and the commands it falls through to take: "--limit", "--url", ….
+std::vector<std::string> flag_names(const CLI::App* a);
 void add_help_command(CLI::App& app, action& run);
 void finish_help(CLI::App& app);
 int parse_error(CLI::App& app, const std::vector<std::string>& words, const CLI::ParseError& e);

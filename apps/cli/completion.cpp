@@ -96,9 +96,7 @@ std::vector<std::string> candidates(CLI::App& app, std::vector<std::string> word
   } else if (!value_of.empty()) {
     return {};  // a file, a URL, a number, JSON: the shell's own completion
   } else if (typed.starts_with("-")) {
-    for (const CLI::App* a = at; a; a = a->get_parent())
-      for (const CLI::Option* o : a->get_options())
-        for (const auto& l : o->get_lnames()) out.push_back("--" + l);
+    out = flag_names(at);
   } else if (!at->get_subcommands({}).empty() && positionals == 0) {
     for (const CLI::App* s : at->get_subcommands({}))
       if (!s->get_group().empty()) out.push_back(s->get_name());

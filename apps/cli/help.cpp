@@ -73,13 +73,6 @@ std::vector<std::string> command_names(const CLI::App* a) {
   return out;
 }
 
-std::vector<std::string> flag_names(const CLI::App* a) {
-  std::vector<std::string> out;
-  for (; a; a = a->get_parent())
-    for (const CLI::Option* o : a->get_options())
-      for (const auto& l : o->get_lnames()) out.push_back("--" + l);
-  return out;
-}
 
 // What the words name, read as CLI11 reads them: the deepest command reached, and the
 // first word that is neither one of its commands nor one of its (or its parents') flags,
@@ -133,6 +126,14 @@ const CLI::Option* option_named(const CLI::App* a, const std::string& name) {
   for (; a; a = a->get_parent())
     if (const CLI::Option* o = a->get_option_no_throw(name)) return o;
   return nullptr;
+}
+
+std::vector<std::string> flag_names(const CLI::App* a) {
+  std::vector<std::string> out;
+  for (; a; a = a->get_parent())
+    for (const CLI::Option* o : a->get_options())
+      for (const auto& l : o->get_lnames()) out.push_back("--" + l);
+  return out;
 }
 
 std::string version_text() {
